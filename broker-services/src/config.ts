@@ -1,0 +1,205 @@
+/**
+ * The one typed configuration module. Every variable is read here, validated once at start, and listed in
+ * the root README's configuration table. With none of DATABASE_URL, REDIS_URL and NATS_URL set, the process
+ * runs the embedded default: PostgreSQL from PGlite under DATA_DIR, the in-process hot-path store, the local
+ * Moleculer transport, dev login, the dev payment provider and demo data.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Type, { type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+const ServiceName = Type.Union([
+  Type.Literal('gateway'),
+  Type.Literal('users'),
+  Type.Literal('catalog'),
+  Type.Literal('campaigns'),
+  Type.Literal('orders'),
+  Type.Literal('groups'),
+  Type.Literal('payments'),
+  Type.Literal('admin'),
+]);
+export type ServiceName = Static<typeof ServiceName>;
+export const ALL_SERVICES: readonly ServiceName[] = [
+  'gateway',
+  'users',
+  'catalog',
+  'campaigns',
+  'orders',
+  'groups',
+  'payments',
+  'admin',
+];
+
+const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  dataDir: Type.String({ minLength: 1 }),
+  embeddedPgPort: Type.Integer({ minimum: 0, maximum: 65535 }),
+  services: Type.Array(ServiceName, { minItems: 1 }),
+  nodeId: Type.Optional(Type.String({ minLength: 1 })),
+  jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+  shopperTokenTtlSeconds: Type.Integer({ minimum: 60 }),
+  adminTokenTtlSeconds: Type.Integer({ minimum: 60 }),
+  adminUsername: Type.String({ minLength: 3, maxLength: 64 }),
+  adminPassword: Type.Optional(Type.String({ minLength: 8 })),
+  devLogin: Type.Boolean(),
+  paymentProvider: Type.Union([Type.Literal('dev'), Type.Literal('wechat')]),
+  paymentTtlSeconds: Type.Integer({ minimum: 30, maximum: 86400 }),
+  seedDemo: Type.Boolean(),
+  logLevel: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
+  rateLimitPerIpPerSecond: Type.Integer({ minimum: 1 }),
+  rateLimitPerUserPerSecond: Type.Integer({ minimum: 1 }),
+  settlementBatchSize: Type.Integer({ minimum: 1, maximum: 5000 }),
+  settlementPoolSize: Type.Integer({ minimum: 1, maximum: 16 }),
+  reconcileIntervalSeconds: Type.Integer({ minimum: 1 }),
+  sweepIntervalMs: Type.Integer({ minimum: 100 }),
+  wechat: Type.Object({
+    apiBase: Type.String({ minLength: 1 }),
+    appId: Type.String(),
+    appSecret: Type.String(),
+  }),
+  wechatPay: Type.Object({
+    apiBase: Type.String({ minLength: 1 }),
+    mchId: Type.String(),
+    merchantSerialNo: Type.String(),
+    merchantPrivateKey: Type.String(),
+    apiV3Key: Type.String(),
+    platformPublicKey: Type.String(),
+    platformPublicKeyId: Type.String(),
+    notifyUrl: Type.String(),
+  }),
+});
+export type Config = Static<typeof ConfigSchema>;
+const checkConfig = Compile(ConfigSchema);
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be 1/0 or true/false, got "${raw}"`);
+}
+
+/** A PEM from the variable itself or from the file named by `<NAME>_FILE`. */
+function pem(env: Env, name: string): string {
+  const file = env[`${name}_FILE`];
+  if (file) return readFileSync(file, 'utf8');
+  return (env[name] ?? '').replace(/\\n/g, '\n');
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Whether this process runs the embedded default (no external server at all). */
+export function isEmbedded(config: Config): boolean {
+  return !config.databaseUrl && !config.redisUrl && !config.natsUrl;
+}
+
+/** Reads and validates the configuration from the environment; throws ConfigError with every problem found. */
+export function loadConfig(env: Env = process.env): Config {
+  const embedded =
+    !optional(env, 'DATABASE_URL') && !optional(env, 'REDIS_URL') && !optional(env, 'NATS_URL');
+  const services = (optional(env, 'SERVICES') ?? ALL_SERVICES.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const candidate = {
+    port: int(env, 'PORT', 3000),
+    host: optional(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    redisUrl: optional(env, 'REDIS_URL'),
+    natsUrl: optional(env, 'NATS_URL'),
+    dataDir: path.resolve(optional(env, 'DATA_DIR') ?? 'data'),
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 0),
+    services: services.includes('all') ? [...ALL_SERVICES] : services,
+    nodeId: optional(env, 'NODE_ID'),
+    jwtSecret: optional(env, 'JWT_SECRET'),
+    shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
+    adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
+    adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',
+    adminPassword: optional(env, 'ADMIN_PASSWORD'),
+    devLogin: bool(env, 'DEV_LOGIN', embedded),
+    paymentProvider: optional(env, 'PAYMENT_PROVIDER') ?? (embedded ? 'dev' : 'wechat'),
+    paymentTtlSeconds: int(env, 'PAYMENT_TTL_SECONDS', 900),
+    seedDemo: bool(env, 'SEED_DEMO', embedded),
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    rateLimitPerIpPerSecond: int(env, 'RATE_LIMIT_PER_IP_PER_SECOND', 2000),
+    rateLimitPerUserPerSecond: int(env, 'RATE_LIMIT_PER_USER_PER_SECOND', 20),
+    settlementBatchSize: int(env, 'SETTLEMENT_BATCH_SIZE', 500),
+    settlementPoolSize: int(env, 'SETTLEMENT_POOL_SIZE', 2),
+    reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
+    sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),
+    wechat: {
+      apiBase: optional(env, 'WECHAT_API_BASE') ?? 'https://api.weixin.qq.com',
+      appId: env.WECHAT_APP_ID ?? '',
+      appSecret: env.WECHAT_APP_SECRET ?? '',
+    },
+    wechatPay: {
+      apiBase: optional(env, 'WECHATPAY_API_BASE') ?? 'https://api.mch.weixin.qq.com',
+      mchId: env.WECHATPAY_MCH_ID ?? '',
+      merchantSerialNo: env.WECHATPAY_MERCHANT_SERIAL_NO ?? '',
+      merchantPrivateKey: pem(env, 'WECHATPAY_MERCHANT_PRIVATE_KEY'),
+      apiV3Key: env.WECHATPAY_API_V3_KEY ?? '',
+      platformPublicKey: pem(env, 'WECHATPAY_PLATFORM_PUBLIC_KEY'),
+      platformPublicKeyId: env.WECHATPAY_PLATFORM_PUBLIC_KEY_ID ?? '',
+      notifyUrl: env.WECHATPAY_NOTIFY_URL ?? '',
+    },
+  };
+  if (!checkConfig.Check(candidate)) {
+    const problems = [...checkConfig.Errors(candidate)].map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const config = candidate as Config;
+  if (!embedded && !config.jwtSecret) {
+    throw new ConfigError(
+      'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+    );
+  }
+  if (config.paymentProvider === 'wechat') {
+    const wp = config.wechatPay;
+    const missing = Object.entries({
+      WECHATPAY_MCH_ID: wp.mchId,
+      WECHATPAY_MERCHANT_SERIAL_NO: wp.merchantSerialNo,
+      WECHATPAY_MERCHANT_PRIVATE_KEY: wp.merchantPrivateKey,
+      WECHATPAY_API_V3_KEY: wp.apiV3Key,
+      WECHATPAY_PLATFORM_PUBLIC_KEY: wp.platformPublicKey,
+      WECHATPAY_PLATFORM_PUBLIC_KEY_ID: wp.platformPublicKeyId,
+      WECHATPAY_NOTIFY_URL: wp.notifyUrl,
+      WECHAT_APP_ID: config.wechat.appId,
+    })
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
+    if (missing.length > 0 && config.services.includes('payments')) {
+      throw new ConfigError(`PAYMENT_PROVIDER=wechat needs ${missing.join(', ')}`);
+    }
+  }
+  return config;
+}

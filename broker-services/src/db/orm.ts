@@ -1,0 +1,40 @@
+/** Opens MikroORM on PostgreSQL with our entities and the checked-in migrations; never auto-updates the schema. */
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { ALL_ENTITIES } from './entities.ts';
+import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
+
+export const MIGRATIONS = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];
+
+export interface OrmOptions {
+  clientUrl: string;
+  /** PostgreSQL schema to use (tests isolate themselves with one each). */
+  schema?: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl: opts.clientUrl,
+    entities: ALL_ENTITIES,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+    pool: { min: 0, max: opts.poolMax ?? 10 },
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: MIGRATIONS,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      ...(opts.schema ? { schema: opts.schema } : {}),
+    },
+    allowGlobalContext: false,
+    debug: opts.debug ?? false,
+  });
+}
+
+/** Applies every pending migration; returns the names applied now. */
+export async function migrateUp(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  return applied.map((m) => m.name);
+}
