@@ -1,0 +1,28 @@
+/** Typed action definitions: the params schema gives the handler's parameter type. */
+import type { Context } from 'moleculer';
+import type { Static, TSchema } from 'typebox';
+import type { AdminRole } from '../schemas/auth.ts';
+
+/** Who is calling, set by the gateway from a verified token; never taken from the request body. */
+export interface CallerMeta {
+  user?: { id: string };
+  admin?: { id: string; username: string; role: AdminRole };
+  requestId?: string;
+  ip?: string;
+}
+
+export type ActionContext<P> = Context<P, CallerMeta>;
+
+export interface TypedAction<S extends TSchema, R> {
+  params: S;
+  visibility?: 'published' | 'public' | 'protected';
+  handler(ctx: ActionContext<Static<S>>): Promise<R>;
+}
+
+/** Declares an action with its params schema and typed handler. */
+export function defineAction<S extends TSchema, R>(
+  params: S,
+  handler: (ctx: ActionContext<Static<S>>) => Promise<R>,
+): TypedAction<S, R> {
+  return { params, handler };
+}

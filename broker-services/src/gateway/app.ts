@@ -1,0 +1,124 @@
+/**
+ * The gateway: a Fastify app that validates every request against the shared TypeBox schemas, turns it into a
+ * broker call (or, for reservations, one in-process hot-path call: no bus hop on the hot path), and shapes the
+ * answer. Built by a factory apart from listen(), so tests use inject() without a socket.
+ */
+import { randomUUID } from 'node:crypto';
+import fastifyJwt from '@fastify/jwt';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { metricsPlugin } from '@tuanmiao/observability';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { ServiceBroker } from 'moleculer';
+import { toErrorBody } from '../errors.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { ErrorBody } from '../schemas/common.ts';
+import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerOpsRoutes } from './routes/ops-routes.ts';
+import { registerShopperRoutes } from './routes/shopper-routes.ts';
+import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
+
+export interface GatewayOptions {
+  broker: ServiceBroker;
+  rt: Runtime;
+  jwtSecret: string;
+  /** Shared rate-limit store across gateway processes (production); in-memory when absent. */
+  redis?: Redis;
+  /** Checks behind /readyz: each answers or throws. */
+  readiness: Record<'database' | 'hotpath' | 'bus', () => Promise<void>>;
+  /** Static admin console to serve at /admin, when built. */
+  adminDist?: string;
+  logger?: boolean | object;
+}
+
+export type App = FastifyInstance;
+
+export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9_.:-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBody);
+  app.decorateRequest('caller', null as never);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as { validation?: unknown; statusCode?: number; code?: string };
+    if (e.validation) {
+      return reply.status(400).send({
+        error: { code: 'VALIDATION_FAILED', message: err.message, details: { problems: e.validation } },
+      });
+    }
+    if (e.statusCode === 429 && !('type' in err)) {
+      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests, slow down' } });
+    }
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e.statusCode === 400 || e.statusCode === 415 || e.statusCode === 413) {
+      if (!('type' in err)) {
+        return reply.status(e.statusCode === 413 ? 413 : 400).send({
+          error: { code: 'VALIDATION_FAILED', message: err.message },
+        });
+      }
+    }
+    const { status, body } = toErrorBody(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status === 429) reply.header('retry-after', String((body.error.details?.retryAfterSeconds as number) ?? 1));
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((_req, reply) =>
+    reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'Route not found' } }),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'tuanmiao API',
+        version: '0.1.0',
+        description: 'Flash sales (秒杀) and group buying (拼团). Money in integer fen, times in ISO 8601 UTC.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyJwt, { secret: opts.jwtSecret });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: opts.rt.config.rateLimitPerIpPerSecond,
+    timeWindow: 1000,
+    hook: 'onRequest',
+    ...(opts.redis ? { redis: opts.redis, nameSpace: 'tm:rl:ip:' } : {}),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+    }),
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+  });
+  await app.register(metricsPlugin);
+
+  await registerOpsRoutes(app, opts);
+  await registerShopperRoutes(app, opts);
+  await registerHotPathRoutes(app, opts);
+  await registerAdminRoutes(app, opts);
+
+  if (opts.adminDist) {
+    const fastifyStatic = (await import('@fastify/static')).default;
+    await app.register(fastifyStatic, { root: opts.adminDist, prefix: '/admin/', decorateReply: false });
+    app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/'));
+  }
+  return app;
+}

@@ -1,0 +1,66 @@
+/** Token verification for shopper and admin routes; the role check of each admin route is declared with it. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceBroker } from 'moleculer';
+import type { CallerMeta } from '../broker/action.ts';
+import { AppError } from '../errors.ts';
+import type { AdminRole, AdminView } from '../schemas/auth.ts';
+
+export interface TokenClaims {
+  sub: string;
+  kind: 'shopper' | 'admin';
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: TokenClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: CallerMeta;
+  }
+}
+
+async function verify(req: FastifyRequest): Promise<TokenClaims> {
+  if (!req.headers.authorization) throw new AppError('UNAUTHORIZED', 'Missing bearer token');
+  try {
+    return await req.jwtVerify<TokenClaims>();
+  } catch {
+    throw new AppError('UNAUTHORIZED', 'The token is invalid or expired');
+  }
+}
+
+/** preHandler for shopper routes: a valid shopper token; an admin token here is FORBIDDEN. */
+export async function requireShopper(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const claims = await verify(req);
+  if (claims.kind !== 'shopper') throw new AppError('FORBIDDEN', 'Shopper routes take a shopper token');
+  req.caller = { user: { id: claims.sub }, requestId: req.id, ip: req.ip };
+}
+
+/** preHandler factory for admin routes: a valid admin token of an enabled admin whose role is allowed. */
+export function requireAdmin(broker: ServiceBroker, roles: readonly AdminRole[]) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const claims = await verify(req);
+    if (claims.kind !== 'admin') throw new AppError('FORBIDDEN', 'Admin routes take an admin token');
+    let admin: AdminView;
+    try {
+      admin = (await broker.call('admin.get', { id: claims.sub })) as AdminView;
+    } catch (err) {
+      if ((err as { type?: string }).type === 'NOT_FOUND') throw new AppError('UNAUTHORIZED', 'Unknown admin');
+      throw err;
+    }
+    if (admin.disabled) throw new AppError('UNAUTHORIZED', 'This admin is disabled');
+    if (!roles.includes(admin.role)) throw new AppError('FORBIDDEN', `The ${admin.role} role may not do this`);
+    req.caller = {
+      admin: { id: admin.id, username: admin.username, role: admin.role },
+      requestId: req.id,
+      ip: req.ip,
+    };
+  };
+}
+
+export const READ_ROLES: readonly AdminRole[] = ['owner', 'operator', 'viewer'];
+export const WRITE_ROLES: readonly AdminRole[] = ['owner', 'operator'];
+export const OWNER_ONLY: readonly AdminRole[] = ['owner'];

@@ -1,0 +1,206 @@
+/** Shopper routes other than the hot path: login, campaigns, reservations, orders, payments, group reads. */
+import Type from 'typebox';
+import { AppError } from '../../errors.ts';
+import { DevLoginBody, ShopperSession, type UserView, WechatLoginBody } from '../../schemas/auth.ts';
+import { CampaignListQuery, CampaignView } from '../../schemas/campaign.ts';
+import { CampaignId, GroupId, IdParam, OrderId, ReservationId } from '../../schemas/common.ts';
+import { GroupList, GroupView } from '../../schemas/group.ts';
+import { OrderListQuery, OrderPage, OrderView, PaymentStart, ReservationView } from '../../schemas/order.ts';
+import type { App, GatewayOptions } from '../app.ts';
+import { requireShopper } from '../auth.ts';
+import { callAs, errors } from '../call.ts';
+import { findReservation } from './hot-path-routes.ts';
+
+export async function registerShopperRoutes(app: App, opts: GatewayOptions): Promise<void> {
+  const { broker, rt } = opts;
+  const shopper = { preHandler: requireShopper };
+  const security = [{ bearer: [] }];
+
+  const session = (user: UserView) => ({
+    token: app.jwt.sign({ sub: user.id, kind: 'shopper' }, { expiresIn: rt.config.shopperTokenTtlSeconds }),
+    user,
+  });
+
+  app.post(
+    '/api/auth/wechat',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a wx.login code (code2session)',
+        body: WechatLoginBody,
+        response: { 200: ShopperSession, ...errors(400, 502, 503) },
+      },
+    },
+    async (req) => session(await callAs<UserView>(broker, req, 'users.loginWechat', req.body)),
+  );
+
+  app.post(
+    '/api/auth/dev',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Development login by openid (only where DEV_LOGIN=1)',
+        body: DevLoginBody,
+        response: { 200: ShopperSession, ...errors(400, 404) },
+      },
+    },
+    async (req) => {
+      if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
+      return session(await callAs<UserView>(broker, req, 'users.loginDev', req.body));
+    },
+  );
+
+  app.get(
+    '/api/campaigns',
+    {
+      schema: {
+        tags: ['campaigns'],
+        querystring: CampaignListQuery,
+        response: { 200: Type.Object({ items: Type.Array(CampaignView) }), ...errors(400) },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.list', req.query),
+  );
+
+  app.get(
+    '/api/campaigns/:id',
+    { schema: { tags: ['campaigns'], params: IdParam(CampaignId), response: { 200: CampaignView, ...errors(400, 404) } } },
+    async (req) => callAs(broker, req, 'campaigns.get', req.params),
+  );
+
+  app.get(
+    '/api/reservations/:id',
+    {
+      ...shopper,
+      schema: {
+        tags: ['seckill'],
+        security,
+        params: IdParam(ReservationId),
+        response: { 200: ReservationView, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => findReservation(opts, req, req.params.id),
+  );
+
+  app.get(
+    '/api/orders',
+    {
+      ...shopper,
+      schema: { tags: ['orders'], security, querystring: OrderListQuery, response: { 200: OrderPage, ...errors(400, 401) } },
+    },
+    async (req) => callAs(broker, req, 'orders.listMine', req.query),
+  );
+
+  app.get(
+    '/api/orders/:id',
+    {
+      ...shopper,
+      schema: { tags: ['orders'], security, params: IdParam(OrderId), response: { 200: OrderView, ...errors(400, 401, 404) } },
+    },
+    async (req) => callAs(broker, req, 'orders.get', req.params),
+  );
+
+  app.post(
+    '/api/orders/:id/payment',
+    {
+      ...shopper,
+      schema: {
+        tags: ['orders'],
+        security,
+        params: IdParam(OrderId),
+        response: { 200: PaymentStart, ...errors(400, 401, 404, 409, 502) },
+      },
+    },
+    async (req) => callAs(broker, req, 'payments.start', req.params),
+  );
+
+  app.post(
+    '/api/orders/:id/cancel',
+    {
+      ...shopper,
+      schema: { tags: ['orders'], security, params: IdParam(OrderId), response: { 200: OrderView, ...errors(400, 401, 404, 409) } },
+    },
+    async (req) => callAs(broker, req, 'orders.cancel', req.params),
+  );
+
+  app.post(
+    '/api/payments/dev/:orderId/confirm',
+    {
+      ...shopper,
+      schema: {
+        tags: ['payments'],
+        summary: 'Development payment provider: confirm paying one of my orders (404 unless enabled)',
+        security,
+        params: Type.Object({ orderId: OrderId }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ outcome: Type.String(), order: OrderView }),
+          ...errors(400, 401, 404, 409),
+        },
+      },
+    },
+    async (req) => {
+      if (rt.config.paymentProvider !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
+      return callAs(broker, req, 'payments.devConfirm', { id: req.params.orderId });
+    },
+  );
+
+  // WeChat Pay signs the raw body: parse it as a string in this route's own context, verify, then decode.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.post(
+      '/api/payments/wechat/notify',
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags: ['payments'],
+          summary: 'WeChat Pay v3 notification (signature checked, resource decrypted, idempotent)',
+          response: { 204: Type.Null(), ...errors(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        if (rt.config.paymentProvider !== 'wechat') throw new AppError('NOT_FOUND', 'Route not found');
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string'),
+        );
+        await callAs(broker, req, 'payments.wechatNotify', { headers, rawBody: String(req.body ?? '') });
+        return reply.status(204).send();
+      },
+    );
+  });
+
+  app.get(
+    '/api/groupbuy/groups/:groupId',
+    {
+      schema: {
+        tags: ['groupbuy'],
+        params: Type.Object({ groupId: GroupId }, { additionalProperties: false }),
+        response: { 200: GroupView, ...errors(400, 404) },
+      },
+    },
+    async (req) =>
+      callAs(broker, req, 'groups.get', {
+        id: req.params.groupId,
+        campaignIds: await activeGroupbuyCampaigns(opts),
+      }),
+  );
+
+  app.get(
+    '/api/groupbuy/:campaignId/groups',
+    {
+      schema: {
+        tags: ['groupbuy'],
+        summary: 'Joinable forming groups of a campaign, closest to full first',
+        params: Type.Object({ campaignId: CampaignId }, { additionalProperties: false }),
+        response: { 200: GroupList, ...errors(400, 404) },
+      },
+    },
+    async (req) => callAs(broker, req, 'groups.listJoinable', { id: req.params.campaignId }),
+  );
+}
+
+/** Ids of group-buy campaigns that may hold groups not yet settled (a handful at any time). */
+async function activeGroupbuyCampaigns(opts: GatewayOptions): Promise<string[]> {
+  const res = (await opts.broker.call('campaigns.list', { type: 'groupbuy' })) as { items: { id: string; status: string }[] };
+  return res.items.filter((c) => c.status === 'live' || c.status === 'ended').map((c) => c.id);
+}

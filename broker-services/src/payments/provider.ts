@@ -1,0 +1,57 @@
+/** What the payments area needs from a payment channel; `dev` for the embedded demo, `wechat` for production. */
+export interface StartPaymentInput {
+  orderId: string;
+  amountFen: number;
+  description: string;
+  payerOpenid: string;
+  expiresAt: Date;
+}
+
+export interface ConfirmedPayment {
+  orderId: string;
+  providerTxnId: string;
+  amountFen: number;
+  paidAt: Date;
+}
+
+export interface RefundInput {
+  orderId: string;
+  outRefundNo: string;
+  refundFen: number;
+  totalFen: number;
+  reason: string;
+}
+
+export interface PaymentProvider {
+  readonly name: 'dev' | 'wechat';
+  /** Parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
+  startPayment(input: StartPaymentInput): Promise<Record<string, string>>;
+  /** Verifies and decrypts a notification; only `wechat` receives them. */
+  parseNotification(headers: Record<string, string | undefined>, rawBody: string, nowMs: number): Promise<ConfirmedPayment | null>;
+  /** Asks the channel for the order's payment; null when it was not paid. */
+  queryPayment(orderId: string): Promise<ConfirmedPayment | null>;
+  /** Closes the order at the channel so that it can no longer be paid. */
+  closePayment(orderId: string): Promise<void>;
+  /** Starts (or repeats, idempotently by outRefundNo) a refund; `succeeded` once the money is back. */
+  refund(input: RefundInput): Promise<{ status: 'succeeded' | 'processing' }>;
+}
+
+/** The development provider: no channel at all; a shopper confirms through POST /api/payments/dev/:orderId/confirm. */
+export function createDevPaymentProvider(): PaymentProvider {
+  return {
+    name: 'dev',
+    async startPayment(input) {
+      return { confirmPath: `/api/payments/dev/${input.orderId}/confirm`, amountFen: String(input.amountFen) };
+    },
+    async parseNotification() {
+      return null;
+    },
+    async queryPayment() {
+      return null;
+    },
+    async closePayment() {},
+    async refund() {
+      return { status: 'succeeded' };
+    },
+  };
+}

@@ -1,0 +1,239 @@
+/**
+ * Starts one process of the platform: the services named by SERVICES (all by default), on the embedded
+ * default or on real PostgreSQL, Redis and NATS. Each dependency that is configured but unreachable stops
+ * start-up with a message naming it. Returns a handle that stops everything gracefully: drain HTTP, stop the
+ * broker (and with it the sweepers), stop settlement, close pools.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  type HotPathStore,
+  MemoryHotPathStore,
+  RedisHotPathStore,
+  reconcileCampaign,
+  startSettlement,
+} from '@tuanmiao/hot-path';
+import { dependencyUp, hotPathObserver } from '@tuanmiao/observability';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { generatePassword } from '../admin/passwords.ts';
+import { type Config, isEmbedded } from '../config.ts';
+import { type EmbeddedPostgres, EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { migrateUp, openOrm } from '../db/orm.ts';
+import { buildGateway } from '../gateway/app.ts';
+import { createWechatLogin, createPaymentProvider } from '../payments/wiring.ts';
+import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
+import createCampaignsService from '../services/campaigns.service.ts';
+import createCatalogService from '../services/catalog.service.ts';
+import createGroupsService from '../services/groups.service.ts';
+import createOrdersService from '../services/orders.service.ts';
+import createPaymentsService from '../services/payments.service.ts';
+import createUsersService from '../services/users.service.ts';
+import { createBroker } from './broker.ts';
+import { seedDemo } from './demo-seed.ts';
+import type { Runtime } from './runtime.ts';
+
+export interface Platform {
+  url?: string;
+  adminUsername: string;
+  adminPassword?: string;
+  rt: Runtime;
+  stop(): Promise<void>;
+}
+
+class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+async function reach<T>(name: string, url: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const safe = url.replace(/\/\/[^@/]*@/, '//***@');
+    throw new StartupError(`${name} at ${safe} is not reachable: ${(err as Error).message}`);
+  }
+}
+
+/** A secret kept under DATA_DIR so that tokens survive a restart of the embedded default. */
+function persistedSecret(dataDir: string, name: string, make: () => string): { value: string; created: boolean } {
+  mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, name);
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), created: false };
+  const value = make();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { value, created: true };
+}
+
+export async function startPlatform(config: Config, opts: { now?: () => number } = {}): Promise<Platform> {
+  const log = pino({ level: config.logLevel, base: { svc: 'tuanmiao' } });
+  const embedded = isEmbedded(config);
+  const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.warn({ err }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    // PostgreSQL: the system of record.
+    let pg: EmbeddedPostgres | undefined;
+    if (!config.databaseUrl) {
+      pg = await startEmbeddedPostgres(config);
+      stops.push(() => pg!.stop());
+    }
+    const clientUrl = config.databaseUrl ?? pg!.url;
+    const orm: MikroORM = await reach('PostgreSQL', clientUrl, async () => {
+      const o = await openOrm({ clientUrl, poolMax: pg ? EMBEDDED_MAX_CONNECTIONS - 2 : 10 });
+      await o.em.fork().execute('select 1');
+      return o;
+    });
+    stops.push(() => orm.close());
+    if (pg || process.env.MIGRATE_ON_START === '1') {
+      await migrateUp(orm);
+    } else {
+      const pending = await orm.migrator.getPending();
+      if (pending.length) {
+        throw new StartupError(`PostgreSQL schema is behind (${pending.map((m) => m.name).join(', ')}): run npm run migrate`);
+      }
+    }
+
+    // The hot path: Redis in production, in process on the embedded default.
+    let redis: Redis | undefined;
+    let store: HotPathStore;
+    if (config.redisUrl) {
+      const url = config.redisUrl;
+      redis = await reach('Redis', url, async () => {
+        const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        await r.connect();
+        await r.ping();
+        return r;
+      });
+      stops.push(async () => {
+        redis!.disconnect();
+      });
+      store = new RedisHotPathStore({ redis, observer: hotPathObserver });
+    } else {
+      store = new MemoryHotPathStore({ observer: hotPathObserver });
+    }
+    stops.push(() => store.close());
+
+    const jwtSecret =
+      config.jwtSecret ?? persistedSecret(config.dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')).value;
+    const rt: Runtime = {
+      config,
+      orm,
+      store,
+      log,
+      payments: createPaymentProvider(config),
+      now: opts.now ?? Date.now,
+    };
+
+    // The bus.
+    const broker = createBroker(config, nodeId);
+    const want = new Set(config.services);
+    if (want.has('users')) broker.createService(createUsersService(rt, createWechatLogin(config)));
+    if (want.has('catalog')) broker.createService(createCatalogService(rt));
+    if (want.has('campaigns')) broker.createService(createCampaignsService(rt));
+    if (want.has('orders')) broker.createService(createOrdersService(rt));
+    if (want.has('groups')) broker.createService(createGroupsService(rt));
+    if (want.has('payments')) broker.createService(createPaymentsService(rt));
+    if (want.has('admin')) broker.createService(createAdminService(rt));
+    await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
+    stops.push(() => broker.stop());
+
+    // Settlement (stream → workers → PostgreSQL) and reconciliation run where the orders service runs.
+    if (want.has('orders')) {
+      const settlement = await startSettlement({
+        store,
+        databaseUrl: clientUrl,
+        consumerName: nodeId,
+        batchSize: config.settlementBatchSize,
+        poolSize: config.settlementPoolSize,
+        leaseMs: 5000,
+        listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
+        observer: hotPathObserver,
+      });
+      stops.push(() => settlement.stop());
+      const reconcile = async () => {
+        for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
+          const def = await broker.call('campaigns.definition', { id });
+          await reconcileCampaign({ store, orm, def: def as never, log, observer: hotPathObserver });
+        }
+      };
+      await reconcile();
+      const timer = setInterval(() => {
+        reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));
+      }, config.reconcileIntervalSeconds * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+
+    // The first admin, and on the embedded default the demo.
+    let adminPassword: string | undefined;
+    if (want.has('admin')) {
+      const password =
+        config.adminPassword ?? (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
+      if (password) {
+        await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
+        adminPassword = password;
+      }
+    }
+    if (config.seedDemo && want.has('catalog') && want.has('campaigns')) {
+      const { seeded } = await seedDemo(broker, rt.now());
+      if (seeded) log.info('demo data seeded: 3 products, a live seckill and a live group-buy campaign');
+    }
+
+    // The gateway.
+    let url: string | undefined;
+    if (want.has('gateway')) {
+      const adminDist = path.resolve(import.meta.dirname, '../../../admin/dist');
+      const app = await buildGateway({
+        broker,
+        rt,
+        jwtSecret,
+        ...(redis ? { redis } : {}),
+        ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
+        readiness: {
+          database: async () => {
+            await orm.em.fork().execute('select 1');
+          },
+          hotpath: async () => {
+            if (redis) await redis.ping();
+            else await store.getCampaignCounters('cmp_readyz');
+          },
+          bus: async () => {
+            if (!broker.transit || broker.transit.connected) return;
+            throw new Error('not connected');
+          },
+        },
+        logger: config.logLevel === 'silent' ? false : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
+      });
+      const address = await app.listen({ port: config.port, host: config.host });
+      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      // Drain in-flight requests first, then everything else.
+      stops.push(async () => {
+        await app.close();
+      });
+    }
+
+    for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
+    return {
+      ...(url ? { url } : {}),
+      adminUsername: config.adminUsername,
+      ...(adminPassword ? { adminPassword } : {}),
+      rt,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

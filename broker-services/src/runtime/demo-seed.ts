@@ -1,0 +1,55 @@
+/**
+ * Demo data for the embedded default: a few products, one live seckill and one live group-buy campaign. Runs
+ * only on an empty catalog, so a restart keeps every id and order as it was.
+ */
+import type { ServiceBroker } from 'moleculer';
+import type { CallerMeta } from '../broker/action.ts';
+import type { ProductView } from '../schemas/catalog.ts';
+
+const DAY = 86400_000;
+
+export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ seeded: boolean }> {
+  const meta: CallerMeta = { admin: { id: 'system', username: 'demo-seed', role: 'owner' } };
+  const existing = (await broker.call('catalog.list', {}, { meta })) as { items: unknown[] };
+  if (existing.items.length > 0) return { seeded: false };
+  const create = async (title: string, description: string, skus: { name: string; priceFen: number }[]) =>
+    (await broker.call('catalog.create', { title, description, skus }, { meta })) as ProductView;
+  const tea = await create('西湖龙井 明前特级', '杭州西湖产区，明前采摘', [
+    { name: '100g 罐装', priceFen: 29900 },
+    { name: '250g 礼盒', priceFen: 69900 },
+  ]);
+  const rice = await create('五常大米 稻花香', '黑龙江五常核心产区，当季新米', [{ name: '5kg', priceFen: 8990 }]);
+  await create('阳澄湖大闸蟹 礼券', '公蟹 4 两 母蟹 3 两，8 只装', [{ name: '8 只装', priceFen: 59800 }]);
+  const start = new Date(nowMs - 60_000).toISOString();
+  await broker.call(
+    'campaigns.create',
+    {
+      type: 'seckill',
+      title: '龙井 1 元秒杀',
+      skuId: tea.skus[0]!.id,
+      priceFen: 100,
+      startsAt: start,
+      endsAt: new Date(nowMs + 30 * DAY).toISOString(),
+      stockTotal: 100,
+      perUserLimit: 1,
+    },
+    { meta },
+  );
+  await broker.call(
+    'campaigns.create',
+    {
+      type: 'groupbuy',
+      title: '五常大米 三人团',
+      skuId: rice.skus[0]!.id,
+      priceFen: 5990,
+      startsAt: start,
+      endsAt: new Date(nowMs + 30 * DAY).toISOString(),
+      stockTotal: 300,
+      perUserLimit: 2,
+      groupSize: 3,
+      groupTtlSeconds: 24 * 3600,
+    },
+    { meta },
+  );
+  return { seeded: true };
+}

@@ -1,0 +1,20 @@
+/**
+ * The resources one process shares between its services: the ORM, the hot-path store, the clock, the logger.
+ * Built once by main.ts (or a test) and handed to each service factory, so services stay stateless and any
+ * number of processes can run them side by side.
+ */
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { HotPathStore } from '@tuanmiao/hot-path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
+
+export interface Runtime {
+  config: Config;
+  orm: MikroORM;
+  store: HotPathStore;
+  log: Logger;
+  payments: PaymentProvider;
+  /** Milliseconds since the epoch; tests may move it. */
+  now(): number;
+}
