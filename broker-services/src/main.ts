@@ -1,0 +1,41 @@
+/** `npm start`: one process of the platform; see the root README for SERVICES and the configuration table. */
+import { ConfigError, isEmbedded, loadConfig } from './config.ts';
+import { startPlatform } from './runtime/bootstrap.ts';
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`tuanmiao: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+try {
+  const platform = await startPlatform(config);
+  const lines = [`tuanmiao ${isEmbedded(config) ? 'embedded default' : 'production mode'}: services ${config.services.join(',')}`];
+  if (platform.url) {
+    lines.push(`  gateway  ${platform.url}`, `  API docs ${platform.url}/docs`, `  admin    ${platform.url}/admin/`);
+  }
+  if (platform.adminPassword && isEmbedded(config)) {
+    lines.push(`  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (kept in ${config.dataDir}/admin-password)`);
+  }
+  console.log(lines.join('\n'));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`tuanmiao: ${signal}, draining and stopping`);
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await platform.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+} catch (err) {
+  console.error(`tuanmiao: start-up failed: ${(err as Error).message}`);
+  process.exit(1);
+}
