@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { dashboardsDir, renderDashboards } from '../src/grafana/build-dashboards.ts';
+import { datasource } from '../src/grafana/model.ts';
 import { registry } from '../src/index.ts';
 
 interface Target {
@@ -47,6 +48,7 @@ function metricNamesIn(text: string): string[] {
 
 describe('Grafana dashboards', () => {
   test('the four dashboards exist and match their source in src/grafana', () => {
+    assert.equal(datasource.uid, '$' + '{DS_PROMETHEUS}');
     assert.deepEqual(dashboardFiles.sort(), [
       'group-buy.json',
       'overview.json',
@@ -68,10 +70,10 @@ describe('Grafana dashboards', () => {
       assert.ok(panels.length >= 6, `${file} has ${panels.length} panels`);
       assert.equal(new Set(d.panels.map((p) => p.id)).size, d.panels.length, 'panel ids are unique');
       for (const p of panels) {
-        assert.equal(p.datasource?.uid, '${DS_PROMETHEUS}', `${p.title} has a datasource`);
+        assert.equal(p.datasource?.uid, datasource.uid, `${p.title} has a datasource`);
         assert.ok(p.targets && p.targets.length > 0, `${p.title} has queries`);
         for (const t of p.targets) {
-          assert.equal(t.datasource?.uid, '${DS_PROMETHEUS}');
+          assert.equal(t.datasource?.uid, datasource.uid);
           assert.ok(t.expr && t.expr.length > 0);
         }
       }
