@@ -1,0 +1,11 @@
+/** @tuanmiao/hot-path: atomic reservation (Redis Lua or in process), settlement into PostgreSQL, reconciliation. */
+export type { HotPathObserver } from './observer.ts';
+export { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile/reconcile.ts';
+export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
+export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
+export type { PgConnectionOptions } from './settlement/settle-worker.ts';
+export { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './store/keys.ts';
+export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';
+export { RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';
+export { RefusalCode, type ReservationRefusal, toApiErrorCode } from './store/refusal-codes.ts';
+export * from './store/types.ts';

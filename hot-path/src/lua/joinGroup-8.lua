@@ -1,0 +1,66 @@
+--[[
+  Joins a forming group: takes its lowest free slot and one unit, atomically with the campaign and group checks.
+
+  Input:
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
+    KEYS[2] stock left counter          tm:{c:<id>}:stock
+    KEYS[3] units held per user hash    tm:{c:<id>}:users
+    KEYS[4] (user, requestId) -> rsv id tm:{c:<id>}:requests
+    KEYS[5] settlement stream           tm:{c:<id>}:stream
+    KEYS[6] the new reservation record  tm:{c:<id>}:r:<reservationId>
+    KEYS[7] the group hash              tm:{c:<id>}:g:<groupId>
+    KEYS[8] forming groups index (zset) tm:{c:<id>}:forming
+
+    ARGV[1] userId
+    ARGV[2] requestId
+    ARGV[3] groupId
+    ARGV[4] reservationId (rsv_<ulid>)
+    ARGV[5] now, epoch ms
+    ARGV[6] payment TTL ms
+    ARGV[7] record retention ms after the campaign ends
+
+  Output:
+    negative integer: refusal code
+    {replayed 0|1, reservationId, record (flat), group (flat HGETALL)}
+]]
+local metaKey, stockKey, usersKey, requestsKey, streamKey, recordKey, groupKey, formingKey =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local userId, requestId, groupId, rsvId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local keyBase = string.sub(metaKey, 1, -5)
+
+--- @include "includes/requestField"
+--- @include "includes/campaignGate"
+--- @include "includes/findReplay"
+--- @include "includes/checkLimitAndStock"
+--- @include "includes/recordReservation"
+--- @include "includes/takeGroupSlot"
+
+local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy')
+if not meta then return refusal end
+
+local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
+if earlierId then
+  local earlierGroup = {}
+  for i = 1, #earlier, 2 do
+    if earlier[i] == 'groupId' then earlierGroup = redis.call('HGETALL', keyBase .. 'g:' .. earlier[i + 1]) end
+  end
+  return {1, earlierId, earlier, earlierGroup}
+end
+
+local g = redis.call('HMGET', groupKey, 'status', 'expiresAt', 'size', 'taken', 'leaderId', 'createdAt')
+if not g[1] then return -12 end
+if g[1] ~= 'forming' then return -8 end
+if nowMs >= tonumber(g[2]) then return -8 end
+local size = tonumber(g[3])
+if tonumber(g[4]) >= size then return -9 end
+if redis.call('HEXISTS', groupKey, 'u:' .. userId) == 1 then return -10 end
+
+local check = checkLimitAndStock(usersKey, stockKey, userId, 1, meta.perUserLimit)
+if check ~= 0 then return check end
+
+local slot = takeGroupSlot(groupKey, formingKey, groupId, userId, size)
+local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
+local group = {id = groupId, slot = slot, leaderId = g[5], size = size, createdAt = g[6], expiresAt = g[2]}
+local rec = recordReservation(k, meta, userId, requestId, 1, rsvId, nowMs, paymentTtlMs, retentionMs, group)
+return {0, rsvId, rec, redis.call('HGETALL', groupKey)}

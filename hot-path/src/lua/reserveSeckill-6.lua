@@ -1,0 +1,48 @@
+--[[
+  Reserves units of a seckill campaign for one user, atomically: gate, idempotency, per-user limit, stock.
+
+  Input:
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
+    KEYS[2] stock left counter          tm:{c:<id>}:stock
+    KEYS[3] units held per user hash    tm:{c:<id>}:users
+    KEYS[4] (user, requestId) -> rsv id tm:{c:<id>}:requests
+    KEYS[5] settlement stream           tm:{c:<id>}:stream
+    KEYS[6] the new reservation record  tm:{c:<id>}:r:<reservationId>
+
+    ARGV[1] userId
+    ARGV[2] requestId
+    ARGV[3] quantity (> 0)
+    ARGV[4] reservationId (rsv_<ulid>)
+    ARGV[5] now, epoch ms
+    ARGV[6] payment TTL ms
+    ARGV[7] record retention ms after the campaign ends
+
+  Output:
+    negative integer: refusal code (see src/store/refusal-codes.ts)
+    {replayed 0|1, reservationId, record (flat field/value list), {}}
+]]
+local metaKey, stockKey, usersKey, requestsKey, streamKey, recordKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local userId, requestId = ARGV[1], ARGV[2]
+local quantity = tonumber(ARGV[3])
+local rsvId = ARGV[4]
+local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local keyBase = string.sub(metaKey, 1, -5)
+
+--- @include "includes/requestField"
+--- @include "includes/campaignGate"
+--- @include "includes/findReplay"
+--- @include "includes/checkLimitAndStock"
+--- @include "includes/recordReservation"
+
+local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'seckill')
+if not meta then return refusal end
+
+local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
+if earlierId then return {1, earlierId, earlier, {}} end
+
+local check = checkLimitAndStock(usersKey, stockKey, userId, quantity, meta.perUserLimit)
+if check ~= 0 then return check end
+
+local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
+local rec = recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil)
+return {0, rsvId, rec, {}}

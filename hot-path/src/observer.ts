@@ -1,0 +1,29 @@
+/**
+ * Hooks the hot path calls for metrics. Every hook is optional and must not throw; the gateway wires them to
+ * prom-client (histograms for durations, gauges for lag, pending and pool utilisation, counters for the rest).
+ */
+export interface HotPathObserver {
+  /** One store operation (a script call, or the memory store's critical section); outcome is `ok` or the refusal. */
+  scriptDuration?(e: { script: string; store: 'redis' | 'memory'; ms: number; outcome: string }): void;
+  /** One settlement batch committed: entries in it, orders inserted vs already present, worker time. */
+  settlementBatch?(e: {
+    campaignId: string;
+    size: number;
+    inserted: number;
+    duplicates: number;
+    released: number;
+    reclaimed: number;
+    ms: number;
+  }): void;
+  /** A batch that failed and will be retried (left unacknowledged). */
+  settlementError?(e: { campaignId: string; size: number; error: unknown }): void;
+  /** Sampled after each pass over a campaign: entries delivered but unacknowledged, and the oldest one's age. */
+  settlementLag?(e: {
+    campaignId: string;
+    pending: number;
+    oldestPendingAgeMs: number;
+    unsettled: number;
+  }): void;
+  /** The piscina pool's utilisation (0..1) and queue size, sampled after each batch. */
+  poolUtilisation?(e: { utilisation: number; queueSize: number; threads: number }): void;
+}

@@ -1,0 +1,209 @@
+/**
+ * Reconciliation: PostgreSQL is the truth, the hot path a rebuildable cache of it. Compares a campaign's hot
+ * counters with its orders, and when the hot state is missing (Redis flushed, keys lost, embedded restart) rebuilds
+ * it from the orders plus whatever unsettled stream entries survived, so nothing is oversold and retries replay.
+ */
+import type { CampaignDef, GroupState, HotPathStore, RebuildOutcome, Reservation } from '../store/types.ts';
+import { orderIdFor } from '../store/types.ts';
+
+/** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
+export interface SqlRunner {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[] }>;
+}
+
+export interface ReconcileReport {
+  campaignId: string;
+  /** `rebuilt` when the hot state was missing and has been rebuilt; `present` when it was there; `busy` when another
+   * process is rebuilding it right now. */
+  outcome: RebuildOutcome;
+  /** stock total − live units (orders not cancelled, plus reservations not yet settled, minus unsettled releases). */
+  expectedStockLeft: number;
+  actualStockLeft: number;
+  /** actual − expected: positive means units the hot path could still sell that PostgreSQL says are gone. A
+   * snapshot: reservations landing between the reads make it move; alert only when it persists. */
+  drift: number;
+  liveUnits: number;
+  unsettledEntries: number;
+}
+
+interface Known {
+  reservation: Reservation;
+  live: boolean;
+}
+
+function ms(v: unknown): number {
+  return v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
+}
+
+/** Reconciles one campaign (run at start and periodically); rebuilds its hot state when it is missing. */
+export async function reconcileCampaign(args: {
+  store: HotPathStore;
+  sql: SqlRunner;
+  def: CampaignDef;
+}): Promise<ReconcileReport> {
+  const { store, sql, def } = args;
+  // The stream first, then PostgreSQL: an entry settled in between shows in both (deduplicated by reservation
+  // id), never in neither, because settlement commits before it acknowledges.
+  const unsettled = await store.listUnsettled(def.id);
+  const orders = await sql.query<{
+    reservation_id: string;
+    request_id: string;
+    user_id: string;
+    quantity: number;
+    unit_price_fen: number;
+    group_id: string | null;
+    status: string;
+    created_at: Date;
+    expires_at: Date;
+  }>(
+    `select reservation_id, request_id, user_id, quantity, unit_price_fen, group_id, status, created_at, expires_at
+     from orders where campaign_id = $1`,
+    [def.id],
+  );
+  const members = await sql.query<{
+    id: string;
+    leader_id: string;
+    size: number;
+    created_at: Date;
+    expires_at: Date;
+    user_id: string | null;
+    slot: number | null;
+    order_id: string | null;
+  }>(
+    `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
+     from groups g left join group_members m on m.group_id = g.id and m.left_at is null
+     where g.campaign_id = $1 and g.status = 'forming'`,
+    [def.id],
+  );
+
+  const known = new Map<string, Known>();
+  for (const o of orders.rows) {
+    const live = o.status !== 'cancelled';
+    const r: Reservation = {
+      id: o.reservation_id,
+      campaignId: def.id,
+      userId: o.user_id,
+      requestId: o.request_id,
+      quantity: Number(o.quantity),
+      unitPriceFen: Number(o.unit_price_fen),
+      createdAtMs: ms(o.created_at),
+      expiresAtMs: ms(o.expires_at),
+      status: live ? 'settled' : 'released',
+      orderId: orderIdFor(o.reservation_id),
+    };
+    if (o.group_id) r.groupId = o.group_id;
+    known.set(r.id, { reservation: r, live });
+  }
+
+  const groups = new Map<string, GroupState>();
+  for (const m of members.rows) {
+    let g = groups.get(m.id);
+    if (!g) {
+      g = {
+        id: m.id,
+        campaignId: def.id,
+        leaderId: m.leader_id,
+        size: Number(m.size),
+        slotsTaken: 0,
+        members: [],
+        status: 'forming',
+        createdAtMs: ms(m.created_at),
+        expiresAtMs: ms(m.expires_at),
+      };
+      groups.set(m.id, g);
+    }
+    if (m.user_id !== null && m.slot !== null) {
+      g.members.push({ userId: m.user_id, slot: Number(m.slot) });
+      const rsvId = m.order_id ? `rsv_${m.order_id.slice(4)}` : undefined;
+      const k = rsvId ? known.get(rsvId) : undefined;
+      if (k) k.reservation.slot = Number(m.slot);
+    }
+  }
+
+  for (const { entry: e } of unsettled) {
+    const k = known.get(e.reservationId);
+    if (e.kind === 'reserve') {
+      if (k) continue;
+      const r: Reservation = {
+        id: e.reservationId,
+        campaignId: def.id,
+        userId: e.userId,
+        requestId: e.requestId,
+        quantity: e.quantity,
+        unitPriceFen: e.unitPriceFen,
+        createdAtMs: e.createdAtMs,
+        expiresAtMs: e.expiresAtMs,
+        status: 'pending',
+        orderId: orderIdFor(e.reservationId),
+      };
+      if (e.groupId !== undefined) {
+        r.groupId = e.groupId;
+        if (e.slot !== undefined) r.slot = e.slot;
+        let g = groups.get(e.groupId);
+        if (!g && e.groupLeaderId !== undefined) {
+          g = {
+            id: e.groupId,
+            campaignId: def.id,
+            leaderId: e.groupLeaderId,
+            size: e.groupSize ?? def.groupSize ?? 0,
+            slotsTaken: 0,
+            members: [],
+            status: 'forming',
+            createdAtMs: e.groupCreatedAtMs ?? e.createdAtMs,
+            expiresAtMs: e.groupExpiresAtMs ?? e.expiresAtMs,
+          };
+          groups.set(e.groupId, g);
+        }
+        if (g && e.slot !== undefined && !g.members.some((m) => m.userId === e.userId))
+          g.members.push({ userId: e.userId, slot: e.slot });
+      }
+      known.set(r.id, { reservation: r, live: true });
+    } else if (k?.live) {
+      // A release not yet settled: its units are back in stock already.
+      k.live = false;
+      k.reservation.status = 'released';
+      const g = k.reservation.groupId === undefined ? undefined : groups.get(k.reservation.groupId);
+      if (g) g.members = g.members.filter((m) => m.userId !== k.reservation.userId);
+    }
+  }
+
+  let liveUnits = 0;
+  const users = new Map<string, number>();
+  for (const { reservation: r, live } of known.values()) {
+    if (!live) continue;
+    liveUnits += r.quantity;
+    users.set(r.userId, (users.get(r.userId) ?? 0) + r.quantity);
+  }
+  for (const g of groups.values()) g.slotsTaken = g.members.length;
+  const expectedStockLeft = def.stockTotal - liveUnits;
+
+  let outcome: RebuildOutcome = 'present';
+  if (!(await store.hasCampaignState(def.id))) {
+    outcome = await store.rebuildCampaign({
+      def,
+      // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
+      stockLeft: Math.max(0, expectedStockLeft),
+      users: [...users],
+      requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
+      released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
+      reservations: [...known.values()].map((k) => k.reservation),
+      groups: [...groups.values()].filter((g) => g.members.length > 0),
+    });
+  } else {
+    await store.loadCampaign(def);
+  }
+  const counters = await store.getCampaignCounters(def.id);
+  const actualStockLeft = counters?.stockLeft ?? 0;
+  return {
+    campaignId: def.id,
+    outcome,
+    expectedStockLeft,
+    actualStockLeft,
+    drift: actualStockLeft - expectedStockLeft,
+    liveUnits,
+    unsettledEntries: unsettled.length,
+  };
+}

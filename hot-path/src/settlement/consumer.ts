@@ -1,0 +1,202 @@
+/**
+ * The settlement consumer: for each campaign stream it holds the lease of, it reads batches, has a piscina worker
+ * commit each batch into PostgreSQL, and only then acknowledges it. One consumer per campaign stream at a time
+ * (the lease) keeps the stream's order; entries of a consumer that died are reclaimed once idle for `leaseMs`.
+ */
+import { Piscina } from 'piscina';
+import type { HotPathObserver } from '../observer.ts';
+import type { HotPathStore, StreamEntry } from '../store/types.ts';
+import type { SettleBatchResult } from './settle-sql.ts';
+import type { PgConnectionOptions, SettleTask } from './settle-worker.ts';
+
+export interface SettlementOptions {
+  store: HotPathStore;
+  /** A PostgreSQL URL, or connection options (host, port, user, password, database). */
+  databaseUrl?: string;
+  pg?: PgConnectionOptions;
+  /** Schema to write into (sets `search_path` on the workers' connections). */
+  schema?: string;
+  /** Unique per process: the lease holder and the stream consumer name. */
+  consumerName: string;
+  batchSize?: number;
+  /** piscina threads, each with one PostgreSQL connection. */
+  poolSize?: number;
+  /** Lease on a campaign's stream; also how long an entry stays with a silent consumer before it is reclaimed. */
+  leaseMs?: number;
+  /** How long a read waits for new entries when idle. */
+  blockMs?: number;
+  listCampaignIds(): Promise<string[]>;
+  observer?: HotPathObserver;
+  /** Test-only fault injection. */
+  testHooks?: {
+    /** The first N batches throw inside their transaction (rolled back, then retried). */
+    failBatches?: number;
+    /** Die (stop without ack, keep the lease until it expires) after reading a batch, before or after committing it. */
+    dieAfterRead?: 'before-settle' | 'after-settle';
+  };
+}
+
+export interface SettlementHandle {
+  /** Stops after the batch in flight; gives leases back; closes the worker pool. */
+  stop(): Promise<void>;
+  /** Resolves once every known campaign's stream is empty (all entries committed and acknowledged). */
+  drain(timeoutMs?: number): Promise<void>;
+  /** Resolves when the loop has exited (after stop, or after a test-injected death). */
+  readonly done: Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Starts settling every listed campaign's stream into PostgreSQL. */
+export function startSettlement(opts: SettlementOptions): SettlementHandle {
+  const store = opts.store;
+  const observer = opts.observer ?? store.observer;
+  const batchSize = opts.batchSize ?? 200;
+  const leaseMs = opts.leaseMs ?? 15_000;
+  const blockMs = Math.min(opts.blockMs ?? 500, Math.floor(leaseMs / 3));
+  const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
+  const poolSize = opts.poolSize ?? 2;
+  const pool = new Piscina<SettleTask, SettleBatchResult>({
+    filename: new URL('./settle-worker.ts', import.meta.url).href,
+    minThreads: 1,
+    maxThreads: poolSize,
+    idleTimeout: 30_000,
+  });
+  let failuresLeft = opts.testHooks?.failBatches ?? 0;
+  let running = true;
+  let died = false;
+  const owned = new Set<string>();
+  /** A batch that failed stays first in line for its campaign, so later entries never overtake it. */
+  const carry = new Map<string, { entries: StreamEntry[]; attempts: number }>();
+  let campaignIds: string[] = [];
+
+  async function settle(campaignId: string, entries: StreamEntry[]): Promise<boolean> {
+    const started = performance.now();
+    const task: SettleTask = { connection, entries: entries.map((e) => e.entry) };
+    if (opts.schema) task.schema = opts.schema;
+    if (failuresLeft > 0) {
+      failuresLeft--;
+      task.injectFault = true;
+    }
+    let result: SettleBatchResult;
+    try {
+      result = await pool.run(task);
+    } catch (error) {
+      observer?.settlementError?.({ campaignId, size: entries.length, error });
+      const prev = carry.get(campaignId);
+      const attempts = (prev?.attempts ?? 0) + 1;
+      carry.set(campaignId, { entries, attempts });
+      await sleep(Math.min(50 * 2 ** attempts, 5_000));
+      return false;
+    }
+    carry.delete(campaignId);
+    if (opts.testHooks?.dieAfterRead === 'after-settle') {
+      died = true;
+      return false;
+    }
+    await store.ackSettlement(
+      campaignId,
+      entries.map((e) => ({
+        id: e.id,
+        reservationId: e.entry.kind === 'reserve' ? e.entry.reservationId : '',
+      })),
+    );
+    observer?.settlementBatch?.({
+      campaignId,
+      size: entries.length,
+      inserted: result.inserted,
+      duplicates: result.duplicates,
+      released: result.released,
+      reclaimed: entries.filter((e) => e.reclaimed).length,
+      ms: performance.now() - started,
+    });
+    observer?.poolUtilisation?.({
+      utilisation: pool.utilization,
+      queueSize: pool.queueSize,
+      threads: pool.threads.length,
+    });
+    return true;
+  }
+
+  /** One step for one campaign: retry a failed batch, else reclaim a dead consumer's, else read new ones. */
+  async function step(campaignId: string, block: boolean): Promise<boolean> {
+    if (!(await store.acquireSettlementLease(campaignId, opts.consumerName, leaseMs))) {
+      owned.delete(campaignId);
+      return false;
+    }
+    owned.add(campaignId);
+    const failed = carry.get(campaignId);
+    if (failed) return settle(campaignId, failed.entries);
+    const stale = await store.claimStaleSettlement(campaignId, opts.consumerName, leaseMs, batchSize);
+    if (stale.length > 0) return settle(campaignId, stale);
+    // Entries still pending with a consumer that lost the lease are older than anything unread: wait for them
+    // to become claimable rather than settle newer ones first (a freed group slot must be vacated before reuse).
+    const pending = await store.pendingSettlement(campaignId);
+    if (pending.pending > 0) {
+      observer?.settlementLag?.({ campaignId, ...pending, unsettled: -1 });
+      return false;
+    }
+    const batch = await store.readSettlementBatch(
+      campaignId,
+      opts.consumerName,
+      batchSize,
+      block ? blockMs : 0,
+    );
+    if (batch.length === 0) {
+      observer?.settlementLag?.({ campaignId, pending: 0, oldestPendingAgeMs: 0, unsettled: 0 });
+      return false;
+    }
+    if (opts.testHooks?.dieAfterRead === 'before-settle') {
+      died = true;
+      return false;
+    }
+    return settle(campaignId, batch);
+  }
+
+  let lastList = 0;
+  async function loop(): Promise<void> {
+    while (running && !died) {
+      if (Date.now() - lastList > 1_000 || campaignIds.length === 0) {
+        campaignIds = await opts.listCampaignIds();
+        lastList = Date.now();
+      }
+      // With one campaign a blocking read is the idle wait; with several, reads do not block (they would queue
+      // behind each other on the reader connection) and an idle pass sleeps instead.
+      const block = campaignIds.length === 1;
+      const worked = await Promise.all(
+        campaignIds.map((id) =>
+          step(id, block).catch((error: unknown) => {
+            observer?.settlementError?.({ campaignId: id, size: 0, error });
+            return false;
+          }),
+        ),
+      );
+      if (!worked.some(Boolean) && !block && running && !died) await sleep(Math.min(blockMs, 100));
+      if (campaignIds.length === 0) await sleep(Math.min(blockMs, 100));
+    }
+  }
+
+  const done = loop().then(async () => {
+    if (!died)
+      for (const id of owned) await store.releaseSettlementLease(id, opts.consumerName).catch(() => {});
+    await pool.destroy();
+  });
+
+  return {
+    done,
+    async stop() {
+      running = false;
+      await done;
+    },
+    async drain(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ids = await opts.listCampaignIds();
+        const counters = await Promise.all(ids.map((id) => store.getCampaignCounters(id)));
+        if (counters.every((c) => c === null || c.unsettled === 0)) return;
+        if (Date.now() > deadline) throw new Error('settlement did not drain in time');
+        await sleep(20);
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The piscina worker: settles one batch of stream entries into PostgreSQL in one transaction. Runs as TypeScript
+ * natively (Node 22 type stripping). Talks to PostgreSQL with `pg`: the batch is hand-written multi-row SQL, so an
+ * ORM's unit of work and metadata discovery per thread would add start-up cost and nothing else.
+ */
+import pg from 'pg';
+import type { SettlementEntry } from '../store/types.ts';
+import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
+
+export interface PgConnectionOptions {
+  connectionString?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+}
+
+export interface SettleTask {
+  connection: PgConnectionOptions;
+  schema?: string;
+  entries: SettlementEntry[];
+  injectFault?: boolean;
+}
+
+const pools = new Map<string, pg.Pool>();
+
+function poolFor(task: SettleTask): pg.Pool {
+  const key = JSON.stringify([task.connection, task.schema ?? '']);
+  let pool = pools.get(key);
+  if (!pool) {
+    // One connection per thread: the pool size is the piscina thread count.
+    pool = new pg.Pool({
+      ...task.connection,
+      max: 1,
+      idleTimeoutMillis: 10_000,
+      ...(task.schema ? { options: `-c search_path=${task.schema}` } : {}),
+    });
+    pool.on('error', () => {});
+    pools.set(key, pool);
+  }
+  return pool;
+}
+
+/** Settles one batch; the main thread acknowledges the entries only after this resolves. */
+export default async function settleTask(task: SettleTask): Promise<SettleBatchResult> {
+  const client = await poolFor(task).connect();
+  let result: SettleBatchResult;
+  try {
+    result = await settleBatch(client, task.entries, task.injectFault ? { injectFault: true } : {});
+  } catch (err) {
+    // The connection may be in any state after a failure: drop it rather than reuse it.
+    client.release(true);
+    throw err;
+  }
+  client.release();
+  return result;
+}

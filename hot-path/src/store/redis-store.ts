@@ -1,0 +1,410 @@
+/**
+ * The hot path on Redis: every reservation is one script call (one round trip) on the campaign's hash slot, which
+ * makes that script the single writer of the campaign's stock, limits and group slots.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { HotPathObserver } from '../observer.ts';
+import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
+import { flatToMap, groupFields, hashToGroup, parseSettlementEntry, recordToReservation } from './parse.ts';
+import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
+import {
+  ackSettledCall,
+  acquireLeaseCall,
+  closeGroupCall,
+  joinGroupCall,
+  loadCampaignCall,
+  openGroupCall,
+  type RebuildChunk,
+  rebuildBeginCall,
+  rebuildChunkCall,
+  rebuildFinishCall,
+  releaseLeaseCall,
+  releaseReservationCall,
+  reservationFields,
+  reserveSeckillCall,
+  type ScriptCall,
+} from './script-calls.ts';
+import { defineScripts, type LoadedScript } from './script-loader.ts';
+import type {
+  CampaignCounters,
+  CampaignDef,
+  GroupResult,
+  GroupState,
+  HotPathStore,
+  JoinGroupInput,
+  LoadCampaignResult,
+  OpenGroupInput,
+  PendingSummary,
+  RebuildOutcome,
+  RebuildState,
+  ReleaseInput,
+  Reservation,
+  ReserveResult,
+  ReserveSeckillInput,
+  StreamEntry,
+} from './types.ts';
+
+export interface RedisHotPathStoreOptions {
+  /** An ioredis client to use (not closed by the store), or options/URL to create one. */
+  redis?: Redis;
+  redisUrl?: string;
+  redisOptions?: RedisOptions;
+  /** Prefixes every key (tests use a unique one). */
+  keyPrefix?: string;
+  /** How long reservation records and group hashes outlive the campaign's end (default 7 days). */
+  retentionMs?: number;
+  observer?: HotPathObserver;
+}
+
+type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+
+const REBUILD_CHUNK = 500;
+
+export class RedisHotPathStore implements HotPathStore {
+  readonly kind = 'redis' as const;
+  readonly observer: HotPathObserver | undefined;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly retentionMs: number;
+  readonly scripts: Map<string, LoadedScript>;
+  #ownsClient: boolean;
+  #reader: Redis | undefined;
+  #groupsReady = new Set<string>();
+
+  constructor(opts: RedisHotPathStoreOptions = {}) {
+    this.#ownsClient = opts.redis === undefined;
+    this.redis =
+      opts.redis ??
+      (opts.redisUrl
+        ? new Redis(opts.redisUrl, opts.redisOptions ?? {})
+        : new Redis(opts.redisOptions ?? {}));
+    this.keyPrefix = opts.keyPrefix ?? '';
+    this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
+    this.observer = opts.observer;
+    this.scripts = defineScripts(this.redis);
+  }
+
+  keys(campaignId: string): CampaignKeys {
+    return campaignKeys(this.keyPrefix, campaignId);
+  }
+
+  /** The versioned command name of a script (for the benchmark's raw EVALSHA baseline). */
+  script(name: string): LoadedScript {
+    const s = this.scripts.get(name);
+    if (!s) throw new Error(`no Lua script ${name}`);
+    return s;
+  }
+
+  async #call(call: ScriptCall, client: Redis = this.redis): Promise<unknown> {
+    const fn = (client as unknown as Record<string, ScriptFn>)[this.script(call.script).command];
+    if (!fn) throw new Error(`script ${call.script} not defined on this client`);
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      const res = await fn.call(client, ...call.keys, ...call.args);
+      if (typeof res === 'number' && res < 0) outcome = String(res);
+      return res;
+    } catch (err) {
+      outcome = 'error';
+      throw err;
+    } finally {
+      this.observer?.scriptDuration?.({
+        script: call.script,
+        store: 'redis',
+        ms: performance.now() - started,
+        outcome,
+      });
+    }
+  }
+
+  async loadCampaign(def: CampaignDef): Promise<LoadCampaignResult> {
+    const [state, total] = (await this.#call(loadCampaignCall(this.keys(def.id), def))) as [number, number];
+    return { state: state === 1 ? 'primed' : state === 0 ? 'refreshed' : 'needs_rebuild', stockTotal: total };
+  }
+
+  async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
+    const res = await this.#call(reserveSeckillCall(this.keys(input.campaignId), input, this.retentionMs));
+    if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
+    const [replayed, rsvId, rec] = res as [number, string, unknown];
+    return {
+      ok: true,
+      replayed: replayed === 1,
+      reservation: this.#reservation(input.campaignId, rsvId, rec),
+    };
+  }
+
+  async openGroup(input: OpenGroupInput): Promise<GroupResult> {
+    const res = await this.#call(openGroupCall(this.keys(input.campaignId), input, this.retentionMs));
+    return this.#groupResult(input.campaignId, res);
+  }
+
+  async joinGroup(input: JoinGroupInput): Promise<GroupResult> {
+    const res = await this.#call(joinGroupCall(this.keys(input.campaignId), input, this.retentionMs));
+    return this.#groupResult(input.campaignId, res);
+  }
+
+  #reservation(campaignId: string, rsvId: string, rec: unknown): Reservation {
+    const r = recordToReservation(campaignId, flatToMap(rec));
+    if (r) return r;
+    // Only a replay whose record outlived its retention lands here: the id is all that is known.
+    throw new Error(`reservation record ${rsvId} of campaign ${campaignId} expired`);
+  }
+
+  #groupResult(campaignId: string, res: unknown): GroupResult {
+    if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
+    const [replayed, rsvId, rec, group] = res as [number, string, unknown, unknown];
+    const g = hashToGroup(campaignId, flatToMap(group));
+    if (!g) throw new Error(`group of reservation ${rsvId} is gone`);
+    return {
+      ok: true,
+      replayed: replayed === 1,
+      reservation: this.#reservation(campaignId, rsvId, rec),
+      group: g,
+    };
+  }
+
+  async releaseReservation(input: ReleaseInput): Promise<boolean> {
+    const res = await this.#call(
+      releaseReservationCall(this.keys(input.campaignId), input.reservationId, input.groupId, Date.now()),
+    );
+    return res === 1;
+  }
+
+  async closeGroup(campaignId: string, groupId: string, status: 'succeeded' | 'failed'): Promise<boolean> {
+    return (await this.#call(closeGroupCall(this.keys(campaignId), groupId, status))) === 1;
+  }
+
+  async getReservation(campaignId: string, reservationId: string): Promise<Reservation | null> {
+    const h = await this.redis.hgetall(this.keys(campaignId).record(reservationId));
+    return recordToReservation(campaignId, new Map(Object.entries(h)));
+  }
+
+  async getGroup(campaignId: string, groupId: string): Promise<GroupState | null> {
+    const h = await this.redis.hgetall(this.keys(campaignId).group(groupId));
+    return hashToGroup(campaignId, new Map(Object.entries(h)));
+  }
+
+  async listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]> {
+    const k = this.keys(campaignId);
+    // Scores are slots taken: the fullest first. Full and expired ones are skipped, so read a few more.
+    const ids = await this.redis.zrevrange(k.forming, 0, Math.max(limit * 4, 32) - 1);
+    if (ids.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(k.group(id));
+    const rows = (await pipe.exec()) ?? [];
+    const groups: GroupState[] = [];
+    for (const [err, h] of rows) {
+      if (err || !h) continue;
+      const g = hashToGroup(campaignId, new Map(Object.entries(h as Record<string, string>)));
+      if (g && g.status === 'forming' && g.expiresAtMs > nowMs && g.slotsTaken < g.size) groups.push(g);
+    }
+    groups.sort((a, b) => a.size - a.slotsTaken - (b.size - b.slotsTaken) || a.expiresAtMs - b.expiresAtMs);
+    return groups.slice(0, limit);
+  }
+
+  async getCampaignCounters(campaignId: string): Promise<CampaignCounters | null> {
+    const k = this.keys(campaignId);
+    const [[, total], [, left], [, len]] = (await this.redis
+      .pipeline()
+      .hget(k.meta, 'stockTotal')
+      .get(k.stock)
+      .xlen(k.stream)
+      .exec()) as [[unknown, string | null], [unknown, string | null], [unknown, number]];
+    if (total === null || left === null) return null;
+    return { stockTotal: Number(total), stockLeft: Number(left), unsettled: Number(len) };
+  }
+
+  async hasCampaignState(campaignId: string): Promise<boolean> {
+    const k = this.keys(campaignId);
+    return (await this.redis.exists(k.meta, k.stock)) === 2;
+  }
+
+  async rebuildCampaign(state: RebuildState): Promise<RebuildOutcome> {
+    const k = this.keys(state.def.id);
+    const token = `rebuild:${process.pid}:${Math.random().toString(36).slice(2)}`;
+    const begun = await this.#call(rebuildBeginCall(k, token, 60_000));
+    if (begun === 0) return 'present';
+    if (begun === RefusalCode.REBUILD_BUSY) return 'busy';
+    const expireAt = (endMs: number) => Math.max(state.def.endsAtMs, endMs) + this.retentionMs;
+    const chunks: RebuildChunk[] = [];
+    const fresh = (): RebuildChunk => {
+      const c: RebuildChunk = { users: [], requests: [], released: [], records: [], groups: [] };
+      chunks.push(c);
+      return c;
+    };
+    let c = fresh();
+    const room = () => {
+      if (
+        c.users.length + c.requests.length + c.released.length + c.records.length + c.groups.length >=
+        REBUILD_CHUNK
+      )
+        c = fresh();
+      return c;
+    };
+    for (const u of state.users) room().users.push(u);
+    for (const q of state.requests) room().requests.push(q);
+    for (const id of state.released) room().released.push(id);
+    for (const r of state.reservations)
+      room().records.push({ id: r.id, fields: reservationFields(r), expireAtMs: expireAt(r.expiresAtMs) });
+    for (const g of state.groups)
+      room().groups.push({
+        id: g.id,
+        fields: groupFields(g),
+        expireAtMs: expireAt(g.expiresAtMs),
+        forming: g.status === 'forming',
+        taken: g.members.length,
+      });
+    for (const chunk of chunks) {
+      if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
+    }
+    return (await this.#call(rebuildFinishCall(k, token, state.def, state.stockLeft))) === 1
+      ? 'rebuilt'
+      : 'busy';
+  }
+
+  /** Blocking reads get their own connection, so a consumer's wait never delays a reservation. */
+  #readerClient(): Redis {
+    this.#reader ??= this.redis.duplicate();
+    return this.#reader;
+  }
+
+  async #ensureGroup(stream: string): Promise<void> {
+    if (this.#groupsReady.has(stream)) return;
+    try {
+      await this.redis.xgroup('CREATE', stream, SETTLEMENT_GROUP, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+    this.#groupsReady.add(stream);
+  }
+
+  /** Runs a stream command, recreating the consumer group when the stream was lost (keys deleted, Redis flushed). */
+  async #withGroup<T>(stream: string, run: () => Promise<T>): Promise<T> {
+    await this.#ensureGroup(stream);
+    try {
+      return await run();
+    } catch (err) {
+      if (!String(err).includes('NOGROUP')) throw err;
+      this.#groupsReady.delete(stream);
+      await this.#ensureGroup(stream);
+      return run();
+    }
+  }
+
+  #entries(campaignId: string, raw: unknown, reclaimed: boolean): StreamEntry[] {
+    const out: StreamEntry[] = [];
+    for (const item of (raw ?? []) as Array<[string, string[] | null]>) {
+      const [id, fields] = item;
+      // A deleted entry still pending shows up with no fields; there is nothing left to settle.
+      if (!fields) continue;
+      const json = fields[fields.indexOf('e') + 1];
+      if (json === undefined) continue;
+      out.push({ id, entry: parseSettlementEntry(campaignId, json), reclaimed });
+    }
+    return out;
+  }
+
+  async readSettlementBatch(
+    campaignId: string,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<StreamEntry[]> {
+    const stream = this.keys(campaignId).stream;
+    const res = await this.#withGroup(stream, () =>
+      blockMs > 0
+        ? this.#readerClient().xreadgroup(
+            'GROUP',
+            SETTLEMENT_GROUP,
+            consumer,
+            'COUNT',
+            count,
+            'BLOCK',
+            blockMs,
+            'STREAMS',
+            stream,
+            '>',
+          )
+        : this.#readerClient().xreadgroup(
+            'GROUP',
+            SETTLEMENT_GROUP,
+            consumer,
+            'COUNT',
+            count,
+            'STREAMS',
+            stream,
+            '>',
+          ),
+    );
+    if (!res) return [];
+    const first = (res as Array<[string, unknown]>)[0];
+    return first ? this.#entries(campaignId, first[1], false) : [];
+  }
+
+  async claimStaleSettlement(
+    campaignId: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+  ): Promise<StreamEntry[]> {
+    const stream = this.keys(campaignId).stream;
+    const out: StreamEntry[] = [];
+    let cursor = '0-0';
+    do {
+      const res = (await this.#withGroup(stream, () =>
+        this.redis.xautoclaim(
+          stream,
+          SETTLEMENT_GROUP,
+          consumer,
+          minIdleMs,
+          cursor,
+          'COUNT',
+          count - out.length,
+        ),
+      )) as [string, unknown, unknown];
+      cursor = res[0];
+      out.push(...this.#entries(campaignId, res[1], true));
+    } while (cursor !== '0-0' && out.length < count);
+    return out;
+  }
+
+  async ackSettlement(
+    campaignId: string,
+    entries: Array<{ id: string; reservationId: string }>,
+  ): Promise<number> {
+    if (entries.length === 0) return 0;
+    return Number(await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries)));
+  }
+
+  async pendingSettlement(campaignId: string): Promise<PendingSummary> {
+    const stream = this.keys(campaignId).stream;
+    const summary = (await this.#withGroup(stream, () => this.redis.xpending(stream, SETTLEMENT_GROUP))) as [
+      number,
+      string | null,
+      string | null,
+      unknown,
+    ];
+    const pending = Number(summary[0]);
+    const oldest = summary[1];
+    const oldestMs = oldest ? Number(oldest.split('-')[0]) : Date.now();
+    return { pending, oldestPendingAgeMs: pending > 0 ? Math.max(0, Date.now() - oldestMs) : 0 };
+  }
+
+  async listUnsettled(campaignId: string): Promise<StreamEntry[]> {
+    const raw = await this.redis.xrange(this.keys(campaignId).stream, '-', '+');
+    return this.#entries(campaignId, raw, false);
+  }
+
+  async acquireSettlementLease(campaignId: string, holder: string, leaseMs: number): Promise<boolean> {
+    return (await this.#call(acquireLeaseCall(this.keys(campaignId), holder, leaseMs))) === 1;
+  }
+
+  async releaseSettlementLease(campaignId: string, holder: string): Promise<void> {
+    await this.#call(releaseLeaseCall(this.keys(campaignId), holder));
+  }
+
+  async close(): Promise<void> {
+    this.#reader?.disconnect();
+    if (this.#ownsClient) await this.redis.quit();
+  }
+}

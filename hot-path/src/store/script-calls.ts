@@ -1,0 +1,206 @@
+/**
+ * Exactly one typed builder per script: the only place that assembles a script's KEYS and ARGV. The Redis store
+ * calls them, and so does the benchmark for its raw EVALSHA baseline.
+ */
+import type { CampaignKeys } from './keys.ts';
+import type {
+  CampaignDef,
+  JoinGroupInput,
+  OpenGroupInput,
+  RebuildState,
+  Reservation,
+  ReserveSeckillInput,
+} from './types.ts';
+
+export interface ScriptCall {
+  script: string;
+  keys: string[];
+  args: Array<string | number>;
+}
+
+/** Metadata fields as the scripts read them (flags as 0/1). */
+export function campaignMetaFields(def: CampaignDef): Array<string | number> {
+  return [
+    'type',
+    def.type,
+    'title',
+    def.title,
+    'skuId',
+    def.skuId,
+    'priceFen',
+    def.priceFen,
+    'startsAt',
+    def.startsAtMs,
+    'endsAt',
+    def.endsAtMs,
+    'perUserLimit',
+    def.perUserLimit,
+    'groupSize',
+    def.groupSize ?? 0,
+    'groupTtlMs',
+    def.groupTtlMs ?? 0,
+    'stopped',
+    def.stopped ? 1 : 0,
+    'killSwitch',
+    def.killSwitch ? 1 : 0,
+    'dryRun',
+    def.dryRun ? 1 : 0,
+  ];
+}
+
+export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall {
+  return {
+    script: 'loadCampaign',
+    keys: [k.meta, k.stock],
+    args: [def.stockTotal, ...campaignMetaFields(def)],
+  };
+}
+
+export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, retentionMs: number): ScriptCall {
+  return {
+    script: 'reserveSeckill',
+    keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
+    args: [i.userId, i.requestId, i.quantity, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+  };
+}
+
+export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: number): ScriptCall {
+  return {
+    script: 'openGroup',
+    keys: [
+      k.meta,
+      k.stock,
+      k.users,
+      k.requests,
+      k.stream,
+      k.record(i.reservationId),
+      k.group(i.groupId),
+      k.forming,
+    ],
+    args: [i.userId, i.requestId, i.groupId, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+  };
+}
+
+export function joinGroupCall(k: CampaignKeys, i: JoinGroupInput, retentionMs: number): ScriptCall {
+  return {
+    script: 'joinGroup',
+    keys: [
+      k.meta,
+      k.stock,
+      k.users,
+      k.requests,
+      k.stream,
+      k.record(i.reservationId),
+      k.group(i.groupId),
+      k.forming,
+    ],
+    args: [i.userId, i.requestId, i.groupId, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+  };
+}
+
+export function releaseReservationCall(
+  k: CampaignKeys,
+  reservationId: string,
+  groupId: string | undefined,
+  nowMs: number,
+): ScriptCall {
+  return {
+    script: 'releaseReservation',
+    keys: [
+      k.meta,
+      k.stock,
+      k.users,
+      k.released,
+      k.stream,
+      k.record(reservationId),
+      k.group(groupId ?? ''),
+      k.forming,
+    ],
+    args: [reservationId, nowMs],
+  };
+}
+
+export function closeGroupCall(k: CampaignKeys, groupId: string, status: 'succeeded' | 'failed'): ScriptCall {
+  return { script: 'closeGroup', keys: [k.group(groupId), k.forming], args: [groupId, status] };
+}
+
+export function ackSettledCall(
+  k: CampaignKeys,
+  groupName: string,
+  entries: Array<{ id: string; reservationId: string }>,
+): ScriptCall {
+  return {
+    script: 'ackSettled',
+    keys: [k.stream],
+    args: [groupName, ...entries.flatMap((e) => [e.id, e.reservationId])],
+  };
+}
+
+export function acquireLeaseCall(k: CampaignKeys, holder: string, leaseMs: number): ScriptCall {
+  return { script: 'acquireLease', keys: [k.lease], args: [holder, leaseMs] };
+}
+
+export function releaseLeaseCall(k: CampaignKeys, holder: string): ScriptCall {
+  return { script: 'releaseLease', keys: [k.lease], args: [holder] };
+}
+
+export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number): ScriptCall {
+  return {
+    script: 'rebuildBegin',
+    keys: [k.meta, k.stock, k.users, k.requests, k.released, k.forming, k.rebuild],
+    args: [token, lockMs],
+  };
+}
+
+export interface RebuildChunk {
+  users: RebuildState['users'];
+  requests: RebuildState['requests'];
+  released: string[];
+  records: Array<{ id: string; fields: string[]; expireAtMs: number }>;
+  groups: Array<{ id: string; fields: string[]; expireAtMs: number; forming: boolean; taken: number }>;
+}
+
+export function rebuildChunkCall(k: CampaignKeys, token: string, chunk: RebuildChunk): ScriptCall {
+  return {
+    script: 'rebuildChunk',
+    keys: [k.stock, k.users, k.requests, k.released, k.forming, k.rebuild],
+    args: [token, JSON.stringify(chunk)],
+  };
+}
+
+export function rebuildFinishCall(
+  k: CampaignKeys,
+  token: string,
+  def: CampaignDef,
+  stockLeft: number,
+): ScriptCall {
+  return {
+    script: 'rebuildFinish',
+    keys: [k.meta, k.stock, k.rebuild],
+    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def)],
+  };
+}
+
+/** The record hash fields of a reservation, as the scripts write them. */
+export function reservationFields(r: Reservation): string[] {
+  const f = [
+    'id',
+    r.id,
+    'userId',
+    r.userId,
+    'requestId',
+    r.requestId,
+    'quantity',
+    String(r.quantity),
+    'unitPriceFen',
+    String(r.unitPriceFen),
+    'createdAt',
+    String(r.createdAtMs),
+    'expiresAt',
+    String(r.expiresAtMs),
+    'status',
+    r.status,
+  ];
+  if (r.groupId !== undefined) f.push('groupId', r.groupId, 'slot', String(r.slot ?? 0));
+  return f;
+}

@@ -1,0 +1,218 @@
+/**
+ * The hot-path store contract: atomic stock and group-slot reservation, release, and the settlement stream.
+ * Implemented by RedisHotPathStore (Lua on the campaign's hash slot) and MemoryHotPathStore (embedded default).
+ */
+import type { HotPathObserver } from '../observer.ts';
+import type { ReservationRefusal } from './refusal-codes.ts';
+
+export type CampaignType = 'seckill' | 'groupbuy';
+
+export interface CampaignDef {
+  id: string;
+  type: CampaignType;
+  title: string;
+  skuId: string;
+  priceFen: number;
+  startsAtMs: number;
+  endsAtMs: number;
+  stockTotal: number;
+  perUserLimit: number;
+  groupSize?: number;
+  groupTtlMs?: number;
+  stopped: boolean;
+  killSwitch: boolean;
+  dryRun: boolean;
+}
+
+/** `pending` until settled into an order, `settled` once its order is committed, `released` once its units went back. */
+export type ReservationStatus = 'pending' | 'settled' | 'released';
+
+export interface Reservation {
+  id: string;
+  campaignId: string;
+  userId: string;
+  requestId: string;
+  quantity: number;
+  unitPriceFen: number;
+  groupId?: string;
+  slot?: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  status: ReservationStatus;
+  /** Deterministic: `ord_` + the part after `rsv_`. The order exists in PostgreSQL once status is `settled`. */
+  orderId: string;
+}
+
+export type GroupStatus = 'forming' | 'succeeded' | 'failed';
+
+export interface GroupMember {
+  userId: string;
+  slot: number;
+}
+
+export interface GroupState {
+  id: string;
+  campaignId: string;
+  leaderId: string;
+  size: number;
+  slotsTaken: number;
+  members: GroupMember[];
+  status: GroupStatus;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+export interface CampaignCounters {
+  stockTotal: number;
+  stockLeft: number;
+  /** Stream entries (reservations and releases) not yet committed to PostgreSQL. */
+  unsettled: number;
+}
+
+export interface ReserveSeckillInput {
+  campaignId: string;
+  userId: string;
+  requestId: string;
+  quantity: number;
+  reservationId: string;
+  nowMs: number;
+  paymentTtlMs: number;
+}
+
+export interface OpenGroupInput {
+  campaignId: string;
+  userId: string;
+  requestId: string;
+  groupId: string;
+  reservationId: string;
+  nowMs: number;
+  paymentTtlMs: number;
+}
+
+export interface JoinGroupInput {
+  campaignId: string;
+  groupId: string;
+  userId: string;
+  requestId: string;
+  reservationId: string;
+  nowMs: number;
+  paymentTtlMs: number;
+}
+
+export interface ReleaseInput {
+  campaignId: string;
+  reservationId: string;
+  userId: string;
+  quantity: number;
+  groupId?: string;
+}
+
+export type Refused = { ok: false; code: ReservationRefusal };
+export type ReserveResult = { ok: true; reservation: Reservation; replayed: boolean } | Refused;
+export type GroupResult =
+  | { ok: true; group: GroupState; reservation: Reservation; replayed: boolean }
+  | Refused;
+
+export type LoadCampaignResult = { state: 'primed' | 'refreshed' | 'needs_rebuild'; stockTotal: number };
+
+/** What settlement needs to write one stream entry into PostgreSQL; all values as written by the script. */
+export interface SettlementEntry {
+  kind: 'reserve' | 'release';
+  campaignId: string;
+  reservationId: string;
+  userId: string;
+  requestId: string;
+  quantity: number;
+  unitPriceFen: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  campaignType: CampaignType;
+  skuId: string;
+  title: string;
+  dryRun: boolean;
+  releasedAtMs?: number;
+  groupId?: string;
+  slot?: number;
+  groupLeaderId?: string;
+  groupSize?: number;
+  groupCreatedAtMs?: number;
+  groupExpiresAtMs?: number;
+}
+
+export interface StreamEntry {
+  /** The stream entry id (`<ms>-<seq>`). */
+  id: string;
+  entry: SettlementEntry;
+  /** True when taken over from a consumer that did not acknowledge it in time. */
+  reclaimed: boolean;
+}
+
+export interface PendingSummary {
+  pending: number;
+  oldestPendingAgeMs: number;
+}
+
+/** The input of a rebuild: the truth from PostgreSQL (plus unsettled stream entries), already merged. */
+export interface RebuildState {
+  def: CampaignDef;
+  stockLeft: number;
+  users: Array<[userId: string, units: number]>;
+  requests: Array<[userId: string, requestId: string, reservationId: string]>;
+  released: string[];
+  /** Live reservations, so that a retried request id replays and a release finds its record. */
+  reservations: Reservation[];
+  /** Forming groups with their active members. */
+  groups: GroupState[];
+}
+
+export type RebuildOutcome = 'rebuilt' | 'present' | 'busy';
+
+export interface HotPathStore {
+  readonly kind: 'redis' | 'memory';
+  /** Hooks for metrics; the settlement consumer reports through the store's observer unless given its own. */
+  readonly observer: HotPathObserver | undefined;
+  loadCampaign(def: CampaignDef): Promise<LoadCampaignResult>;
+  reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult>;
+  openGroup(input: OpenGroupInput): Promise<GroupResult>;
+  joinGroup(input: JoinGroupInput): Promise<GroupResult>;
+  releaseReservation(input: ReleaseInput): Promise<boolean>;
+  closeGroup(campaignId: string, groupId: string, status: 'succeeded' | 'failed'): Promise<boolean>;
+  getReservation(campaignId: string, reservationId: string): Promise<Reservation | null>;
+  getGroup(campaignId: string, groupId: string): Promise<GroupState | null>;
+  listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]>;
+  getCampaignCounters(campaignId: string): Promise<CampaignCounters | null>;
+  /** True when the campaign's metadata and stock counter are both present. */
+  hasCampaignState(campaignId: string): Promise<boolean>;
+  /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */
+  rebuildCampaign(state: RebuildState): Promise<RebuildOutcome>;
+
+  // Settlement stream primitives (one stream per campaign, one consumer group).
+  /** Reads up to `count` new entries for `consumer`, waiting up to `blockMs` when none is there. */
+  readSettlementBatch(
+    campaignId: string,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<StreamEntry[]>;
+  /** Takes over entries pending for longer than `minIdleMs` (a dead consumer's) for `consumer`. */
+  claimStaleSettlement(
+    campaignId: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+  ): Promise<StreamEntry[]>;
+  /** Acknowledges committed entries, trims them from the stream and marks their reservations settled. */
+  ackSettlement(campaignId: string, entries: Array<{ id: string; reservationId: string }>): Promise<number>;
+  pendingSettlement(campaignId: string): Promise<PendingSummary>;
+  /** Every unsettled entry (delivered or not), oldest first: for reconciliation. */
+  listUnsettled(campaignId: string): Promise<StreamEntry[]>;
+  /** Takes or renews the settlement lease of a campaign; true while `holder` has it. */
+  acquireSettlementLease(campaignId: string, holder: string, leaseMs: number): Promise<boolean>;
+  releaseSettlementLease(campaignId: string, holder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Deterministic order id of a reservation: `ord_` + the part after `rsv_`. */
+export function orderIdFor(reservationId: string): string {
+  return `ord_${reservationId.startsWith('rsv_') ? reservationId.slice(4) : reservationId}`;
+}
