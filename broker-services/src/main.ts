@@ -15,12 +15,20 @@ try {
 
 try {
   const platform = await startPlatform(config);
-  const lines = [`tuanmiao ${isEmbedded(config) ? 'embedded default' : 'production mode'}: services ${config.services.join(',')}`];
+  const lines = [
+    `tuanmiao ${isEmbedded(config) ? 'embedded default' : 'production mode'}: services ${config.services.join(',')}`,
+  ];
   if (platform.url) {
-    lines.push(`  gateway  ${platform.url}`, `  API docs ${platform.url}/docs`, `  admin    ${platform.url}/admin/`);
+    lines.push(
+      `  gateway  ${platform.url}`,
+      `  API docs ${platform.url}/docs`,
+      `  admin    ${platform.url}/admin/`,
+    );
   }
   if (platform.adminPassword && isEmbedded(config)) {
-    lines.push(`  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (kept in ${config.dataDir}/admin-password)`);
+    lines.push(
+      `  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (kept in ${config.dataDir}/admin-password)`,
+    );
   }
   console.log(lines.join('\n'));
   let stopping = false;

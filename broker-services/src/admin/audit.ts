@@ -12,7 +12,11 @@ export interface AuditInput {
 }
 
 /** Writes one audit entry for the calling admin (or `system` for automated operator policies). */
-export async function recordAudit(em: EntityManager, meta: CallerMeta | 'system', input: AuditInput): Promise<void> {
+export async function recordAudit(
+  em: EntityManager,
+  meta: CallerMeta | 'system',
+  input: AuditInput,
+): Promise<void> {
   const admin = meta === 'system' ? { id: 'system', username: 'system' } : meta.admin;
   if (!admin) throw new AppError('UNAUTHORIZED');
   const entry = em.create(AuditEntry, {

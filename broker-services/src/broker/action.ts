@@ -1,5 +1,5 @@
 /** Typed action definitions: the params schema gives the handler's parameter type. */
-import type { Context } from 'moleculer';
+import type { ActionSchema, Context } from 'moleculer';
 import type { Static, TSchema } from 'typebox';
 import type { AdminRole } from '../schemas/auth.ts';
 
@@ -23,6 +23,8 @@ export interface TypedAction<S extends TSchema, R> {
 export function defineAction<S extends TSchema, R>(
   params: S,
   handler: (ctx: ActionContext<Static<S>>) => Promise<R>,
-): TypedAction<S, R> {
-  return { params, handler };
+): ActionSchema {
+  const action: TypedAction<S, R> = { params, handler };
+  // Moleculer types params as fastest-validator rules; ours are TypeBox schemas read by TypeBoxValidator.
+  return action as unknown as ActionSchema;
 }

@@ -6,14 +6,14 @@ import { Errors, Validators } from 'moleculer';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 
-type Checker = ((params: unknown) => true | { type: string; field: string; message: string }[]) & {
-  async?: boolean;
-};
+type Problem = { type: string; field: string; message: string };
+// Moleculer's typings say a checker answers a boolean; at run time its middleware takes `true` or the problems.
+type Checker = ((params: unknown) => boolean) & { async?: boolean };
 
 export class TypeBoxValidator extends Validators.Base {
   override compile(schema: Record<string, unknown>): Checker {
     const compiled = Compile(schema as TSchema);
-    return (params: unknown) => {
+    const check = (params: unknown): true | Problem[] => {
       if (compiled.Check(params)) return true;
       return [...compiled.Errors(params)].slice(0, 10).map((e) => ({
         type: e.keyword,
@@ -21,10 +21,11 @@ export class TypeBoxValidator extends Validators.Base {
         message: e.message,
       }));
     };
+    return check as unknown as Checker;
   }
 
   override validate(params: Record<string, unknown>, schema: Record<string, unknown>): boolean {
-    const res = this.compile(schema)(params);
+    const res = (this.compile(schema) as unknown as (p: unknown) => true | Problem[])(params);
     if (res === true) return true;
     throw new Errors.ValidationError('Parameters validation error!', 'VALIDATION_FAILED', res);
   }

@@ -1,6 +1,7 @@
 /** Opens MikroORM on PostgreSQL with our entities and the checked-in migrations; never auto-updates the schema. */
-import { MikroORM } from '@mikro-orm/postgresql';
+
 import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 

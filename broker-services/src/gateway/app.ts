@@ -10,16 +10,22 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { metricsPlugin } from '@tuanmiao/observability';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import { toErrorBody } from '../errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { ErrorBody } from '../schemas/common.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
-import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 
 export interface GatewayOptions {
   broker: ServiceBroker;
@@ -34,9 +40,15 @@ export interface GatewayOptions {
   logger?: boolean | object;
 }
 
-export type App = FastifyInstance;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
-export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstance> {
+export async function buildGateway(opts: GatewayOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
     genReqId: (req) => {
@@ -54,7 +66,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     reply.header('x-request-id', req.id);
   });
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler((error, req, reply) => {
+    const err = error as Error;
     const e = err as { validation?: unknown; statusCode?: number; code?: string };
     if (e.validation) {
       return reply.status(400).send({
@@ -62,9 +75,17 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       });
     }
     if (e.statusCode === 429 && !('type' in err)) {
-      return reply.status(429).send({ error: { code: 'RATE_LIMITED', message: 'Too many requests, slow down' } });
+      return reply
+        .status(429)
+        .send({ error: { code: 'RATE_LIMITED', message: 'Too many requests, slow down' } });
     }
-    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || e.statusCode === 400 || e.statusCode === 415 || e.statusCode === 413) {
+    if (
+      e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      e.statusCode === 400 ||
+      e.statusCode === 415 ||
+      e.statusCode === 413
+    ) {
       if (!('type' in err)) {
         return reply.status(e.statusCode === 413 ? 413 : 400).send({
           error: { code: 'VALIDATION_FAILED', message: err.message },
@@ -73,7 +94,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
     }
     const { status, body } = toErrorBody(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
-    if (status === 429) reply.header('retry-after', String((body.error.details?.retryAfterSeconds as number) ?? 1));
+    if (status === 429)
+      reply.header('retry-after', String((body.error.details?.retryAfterSeconds as number) ?? 1));
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((_req, reply) =>
@@ -86,7 +108,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       info: {
         title: 'tuanmiao API',
         version: '0.1.0',
-        description: 'Flash sales (秒杀) and group buying (拼团). Money in integer fen, times in ISO 8601 UTC.',
+        description:
+          'Flash sales (秒杀) and group buying (拼团). Money in integer fen, times in ISO 8601 UTC.',
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -106,9 +129,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<FastifyInstanc
       statusCode: 429,
       error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
     }),
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
   });
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { exposePath: false });
 
   await registerOpsRoutes(app, opts);
   await registerShopperRoutes(app, opts);

@@ -48,11 +48,13 @@ export function requireAdmin(broker: ServiceBroker, roles: readonly AdminRole[])
     try {
       admin = (await broker.call('admin.get', { id: claims.sub })) as AdminView;
     } catch (err) {
-      if ((err as { type?: string }).type === 'NOT_FOUND') throw new AppError('UNAUTHORIZED', 'Unknown admin');
+      if ((err as { type?: string }).type === 'NOT_FOUND')
+        throw new AppError('UNAUTHORIZED', 'Unknown admin');
       throw err;
     }
     if (admin.disabled) throw new AppError('UNAUTHORIZED', 'This admin is disabled');
-    if (!roles.includes(admin.role)) throw new AppError('FORBIDDEN', `The ${admin.role} role may not do this`);
+    if (!roles.includes(admin.role))
+      throw new AppError('FORBIDDEN', `The ${admin.role} role may not do this`);
     req.caller = {
       admin: { id: admin.id, username: admin.username, role: admin.role },
       requestId: req.id,

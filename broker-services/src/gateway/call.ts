@@ -2,7 +2,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 
-export function callAs<R>(broker: ServiceBroker, req: FastifyRequest, action: string, params: object): Promise<R> {
+export function callAs<R>(
+  broker: ServiceBroker,
+  req: FastifyRequest,
+  action: string,
+  params: object,
+): Promise<R> {
   return broker.call(action, params, { meta: req.caller ?? { requestId: req.id, ip: req.ip } }) as Promise<R>;
 }
 

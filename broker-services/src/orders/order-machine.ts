@@ -5,7 +5,7 @@
  * two racing callers (a sweeper and a shopper, two processes) can never both apply them.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitions } from '@tuanmiao/observability';
+import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import type { OrderStatus } from '../db/entities.ts';
 import { AppError } from '../errors.ts';
@@ -95,7 +95,9 @@ export async function transitionOrder(
   log: Logger,
   req: TransitionRequest,
 ): Promise<{ row: OrderRow; from: OrderStatus } | null> {
-  const fromStates = (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((s) => canTransition(s, req.to));
+  const fromStates = (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((s) =>
+    canTransition(s, req.to),
+  );
   const sets = ['status = ?', 'updated_at = now()'];
   const values: unknown[] = [req.to];
   for (const [key, value] of Object.entries(req.effects ?? {})) {
@@ -128,14 +130,16 @@ export async function transitionOrder(
     if (req.to === 'cancelled' || req.to === 'refunded') {
       // A group member's slot ends with its order, in the same transaction, so that the slot the hot path
       // frees afterwards can be settled for the next member without colliding with this one.
-      await tx.execute('update group_members set left_at = now() where order_id = ? and left_at is null', [row.id]);
+      await tx.execute('update group_members set left_at = now() where order_id = ? and left_at is null', [
+        row.id,
+      ]);
     }
     await req.inTransaction?.(tx, row);
     return row;
   });
   if (!result) return null;
   const { prev_status: from, ...row } = result;
-  orderTransitions.inc({ from, to: req.to, reason: req.reason });
+  orderTransitionsTotal.inc({ from, to: req.to, reason: req.reason });
   log.info({ orderId: row.id, from, to: req.to, reason: req.reason, actor: req.actor }, 'order transition');
   return { row, from };
 }

@@ -27,7 +27,11 @@ export interface PaymentProvider {
   /** Parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
   startPayment(input: StartPaymentInput): Promise<Record<string, string>>;
   /** Verifies and decrypts a notification; only `wechat` receives them. */
-  parseNotification(headers: Record<string, string | undefined>, rawBody: string, nowMs: number): Promise<ConfirmedPayment | null>;
+  parseNotification(
+    headers: Record<string, string | undefined>,
+    rawBody: string,
+    nowMs: number,
+  ): Promise<ConfirmedPayment | null>;
   /** Asks the channel for the order's payment; null when it was not paid. */
   queryPayment(orderId: string): Promise<ConfirmedPayment | null>;
   /** Closes the order at the channel so that it can no longer be paid. */
@@ -41,7 +45,10 @@ export function createDevPaymentProvider(): PaymentProvider {
   return {
     name: 'dev',
     async startPayment(input) {
-      return { confirmPath: `/api/payments/dev/${input.orderId}/confirm`, amountFen: String(input.amountFen) };
+      return {
+        confirmPath: `/api/payments/dev/${input.orderId}/confirm`,
+        amountFen: String(input.amountFen),
+      };
     },
     async parseNotification() {
       return null;

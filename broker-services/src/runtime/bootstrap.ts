@@ -10,21 +10,27 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
+  type CampaignDef,
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
   reconcileCampaign,
   startSettlement,
 } from '@tuanmiao/hot-path';
-import { dependencyUp, hotPathObserver } from '@tuanmiao/observability';
+import { dependencyUp, reconciliationDriftUnits, reconciliationRunsTotal } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
+import pgDriver from 'pg';
 import pino from 'pino';
 import { generatePassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
-import { type EmbeddedPostgres, EMBEDDED_MAX_CONNECTIONS, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import {
+  EMBEDDED_MAX_CONNECTIONS,
+  type EmbeddedPostgres,
+  startEmbeddedPostgres,
+} from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
-import { createWechatLogin, createPaymentProvider } from '../payments/wiring.ts';
+import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
 import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
 import createCampaignsService from '../services/campaigns.service.ts';
 import createCatalogService from '../services/catalog.service.ts';
@@ -34,6 +40,7 @@ import createPaymentsService from '../services/payments.service.ts';
 import createUsersService from '../services/users.service.ts';
 import { createBroker } from './broker.ts';
 import { seedDemo } from './demo-seed.ts';
+import { hotPathObserver } from './hot-path-metrics.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
@@ -58,7 +65,11 @@ async function reach<T>(name: string, url: string, fn: () => Promise<T>): Promis
 }
 
 /** A secret kept under DATA_DIR so that tokens survive a restart of the embedded default. */
-function persistedSecret(dataDir: string, name: string, make: () => string): { value: string; created: boolean } {
+function persistedSecret(
+  dataDir: string,
+  name: string,
+  make: () => string,
+): { value: string; created: boolean } {
   mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, name);
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), created: false };
@@ -101,7 +112,9 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     } else {
       const pending = await orm.migrator.getPending();
       if (pending.length) {
-        throw new StartupError(`PostgreSQL schema is behind (${pending.map((m) => m.name).join(', ')}): run npm run migrate`);
+        throw new StartupError(
+          `PostgreSQL schema is behind (${pending.map((m) => m.name).join(', ')}): run npm run migrate`,
+        );
       }
     }
 
@@ -126,7 +139,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     stops.push(() => store.close());
 
     const jwtSecret =
-      config.jwtSecret ?? persistedSecret(config.dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')).value;
+      config.jwtSecret ??
+      persistedSecret(config.dataDir, 'jwt-secret', () => randomBytes(32).toString('base64url')).value;
     const rt: Runtime = {
       config,
       orm,
@@ -151,7 +165,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
 
     // Settlement (stream → workers → PostgreSQL) and reconciliation run where the orders service runs.
     if (want.has('orders')) {
-      const settlement = await startSettlement({
+      const settlement = startSettlement({
         store,
         databaseUrl: clientUrl,
         consumerName: nodeId,
@@ -162,10 +176,16 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         observer: hotPathObserver,
       });
       stops.push(() => settlement.stop());
+      const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
+      stops.push(() => sql.end());
       const reconcile = async () => {
         for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
-          const def = await broker.call('campaigns.definition', { id });
-          await reconcileCampaign({ store, orm, def: def as never, log, observer: hotPathObserver });
+          const def = (await broker.call('campaigns.definition', { id })) as CampaignDef;
+          const report = await reconcileCampaign({ store, sql, def });
+          reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
+          reconciliationRunsTotal.inc({ result: report.outcome });
+          if (report.outcome === 'rebuilt') log.warn({ report }, 'hot path state rebuilt from PostgreSQL');
+          else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
         }
       };
       await reconcile();
@@ -180,7 +200,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     let adminPassword: string | undefined;
     if (want.has('admin')) {
       const password =
-        config.adminPassword ?? (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
+        config.adminPassword ??
+        (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
       if (password) {
         await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
         adminPassword = password;
@@ -214,7 +235,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             throw new Error('not connected');
           },
         },
-        logger: config.logLevel === 'silent' ? false : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
+        logger:
+          config.logLevel === 'silent'
+            ? false
+            : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
       });
       const address = await app.listen({ port: config.port, host: config.host });
       url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

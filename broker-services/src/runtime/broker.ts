@@ -6,9 +6,9 @@
  */
 import { createBrokerMetricsMiddleware } from '@tuanmiao/observability';
 import { ServiceBroker } from 'moleculer';
+import { TypeBoxValidator } from '../broker/validator.ts';
 import type { Config } from '../config.ts';
 import { isBusinessRefusal } from '../errors.ts';
-import { TypeBoxValidator } from '../broker/validator.ts';
 
 function isInfrastructureError(err: unknown): boolean {
   const e = err as { type?: unknown; code?: unknown; retryable?: unknown; name?: unknown };
@@ -25,13 +25,27 @@ export function createBroker(config: Config, nodeId: string): ServiceBroker {
     logger:
       config.logLevel === 'silent'
         ? false
-        : { type: 'Console', options: { level: config.logLevel === 'trace' ? 'trace' : config.logLevel, formatter: 'short', colors: false } },
+        : {
+            type: 'Console',
+            options: {
+              level: config.logLevel === 'trace' ? 'trace' : config.logLevel,
+              formatter: 'short',
+              colors: false,
+            },
+          },
     logLevel: config.logLevel === 'silent' ? 'fatal' : (config.logLevel as 'info'),
-    validator: new TypeBoxValidator(),
+    validator: new TypeBoxValidator({}),
     metrics: false,
     tracing: false,
     requestTimeout: 10_000,
-    retryPolicy: { enabled: true, retries: 2, delay: 100, maxDelay: 1000, factor: 2, check: isInfrastructureError },
+    retryPolicy: {
+      enabled: true,
+      retries: 2,
+      delay: 100,
+      maxDelay: 1000,
+      factor: 2,
+      check: isInfrastructureError,
+    },
     circuitBreaker: {
       enabled: true,
       threshold: 0.5,

@@ -18,7 +18,9 @@ export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ 
     { name: '100g 罐装', priceFen: 29900 },
     { name: '250g 礼盒', priceFen: 69900 },
   ]);
-  const rice = await create('五常大米 稻花香', '黑龙江五常核心产区，当季新米', [{ name: '5kg', priceFen: 8990 }]);
+  const rice = await create('五常大米 稻花香', '黑龙江五常核心产区，当季新米', [
+    { name: '5kg', priceFen: 8990 },
+  ]);
   await create('阳澄湖大闸蟹 礼券', '公蟹 4 两 母蟹 3 两，8 只装', [{ name: '8 只装', priceFen: 59800 }]);
   const start = new Date(nowMs - 60_000).toISOString();
   await broker.call(

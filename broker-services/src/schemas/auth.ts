@@ -2,7 +2,11 @@
 import Type, { type Static } from 'typebox';
 import { IsoTime } from './common.ts';
 
-export const UserView = Type.Object({ id: Type.String(), nickname: Type.Optional(Type.String()), createdAt: IsoTime });
+export const UserView = Type.Object({
+  id: Type.String(),
+  nickname: Type.Optional(Type.String()),
+  createdAt: IsoTime,
+});
 export type UserView = Static<typeof UserView>;
 export const WechatLoginBody = Type.Object(
   { code: Type.String({ minLength: 1, maxLength: 128 }) },
@@ -14,7 +18,11 @@ export const DevLoginBody = Type.Object(
 );
 export const ShopperSession = Type.Object({ token: Type.String(), user: UserView });
 
-export const AdminRole = Type.Union([Type.Literal('owner'), Type.Literal('operator'), Type.Literal('viewer')]);
+export const AdminRole = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('operator'),
+  Type.Literal('viewer'),
+]);
 export type AdminRole = Static<typeof AdminRole>;
 export const AdminView = Type.Object({
   id: Type.String(),
@@ -25,7 +33,10 @@ export const AdminView = Type.Object({
 });
 export type AdminView = Static<typeof AdminView>;
 export const AdminLoginBody = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+  },
   { additionalProperties: false },
 );
 export const AdminSession = Type.Object({ token: Type.String(), admin: AdminView });

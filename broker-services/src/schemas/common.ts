@@ -1,7 +1,11 @@
 /** Schemas shared by many routes and actions: ids, money, times, errors, pagination. */
 import Type, { type Static } from 'typebox';
 
-export const Fen = Type.Integer({ minimum: 0, maximum: 100_000_000_00, description: 'Money in integer fen (分)' });
+export const Fen = Type.Integer({
+  minimum: 0,
+  maximum: 100_000_000_00,
+  description: 'Money in integer fen (分)',
+});
 export const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 UTC' });
 export const RequestId = Type.String({
   minLength: 8,
@@ -10,7 +14,10 @@ export const RequestId = Type.String({
   description: 'Client-chosen idempotency key: the same user with the same requestId gets the same result',
 });
 export const prefixedId = (prefix: string) =>
-  Type.String({ pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`, description: `${prefix}_ followed by a ULID` });
+  Type.String({
+    pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`,
+    description: `${prefix}_ followed by a ULID`,
+  });
 
 export const CampaignId = prefixedId('cmp');
 export const OrderId = prefixedId('ord');

@@ -3,7 +3,11 @@ import Type, { type Static } from 'typebox';
 import { CampaignId, GroupId, IsoTime, RequestId } from './common.ts';
 import { ReservationView } from './order.ts';
 
-export const GroupStatus = Type.Union([Type.Literal('forming'), Type.Literal('succeeded'), Type.Literal('failed')]);
+export const GroupStatus = Type.Union([
+  Type.Literal('forming'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+]);
 export const GroupView = Type.Object({
   id: GroupId,
   campaignId: CampaignId,

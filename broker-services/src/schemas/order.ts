@@ -1,6 +1,16 @@
 /** Reservations and orders as shoppers and admins see them. */
 import Type, { type Static } from 'typebox';
-import { CampaignId, Cursor, Fen, GroupId, IsoTime, Limit, OrderId, RequestId, ReservationId } from './common.ts';
+import {
+  CampaignId,
+  Cursor,
+  Fen,
+  GroupId,
+  IsoTime,
+  Limit,
+  OrderId,
+  RequestId,
+  ReservationId,
+} from './common.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),
@@ -92,7 +102,10 @@ export const AdminOrderListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export const OrderPage = Type.Object({ items: Type.Array(OrderView), nextCursor: Type.Optional(Type.String()) });
+export const OrderPage = Type.Object({
+  items: Type.Array(OrderView),
+  nextCursor: Type.Optional(Type.String()),
+});
 export const AdminOrderPage = Type.Object({
   items: Type.Array(AdminOrderView),
   nextCursor: Type.Optional(Type.String()),

@@ -13,7 +13,13 @@ import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from 
 import { AdminId, Cursor, IdParam, Limit } from '../schemas/common.ts';
 
 function view(a: Admin): AdminView {
-  return { id: a.id, username: a.username, role: a.role, disabled: a.disabled, createdAt: a.createdAt.toISOString() };
+  return {
+    id: a.id,
+    username: a.username,
+    role: a.role,
+    disabled: a.disabled,
+    createdAt: a.createdAt.toISOString(),
+  };
 }
 
 /** Makes sure the first owner exists; returns the password only when it was created now from a generated one. */
@@ -47,7 +53,8 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
         // Verify against a fixed hash when the user is unknown, so timing does not reveal which usernames exist.
         const ok = await verifyPassword(
           ctx.params.password,
-          a?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+          a?.passwordHash ??
+            'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
         );
         if (!a || !ok || a.disabled) throw new AppError('INVALID_CREDENTIALS');
         return view(a);
@@ -114,7 +121,10 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
 
       /** The audit log, newest first, by id cursor. */
       auditLog: defineAction(
-        Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) }, { additionalProperties: false }),
+        Type.Object(
+          { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+          { additionalProperties: false },
+        ),
         async (ctx) => {
           requireAdmin(ctx.meta);
           const limit = ctx.params.limit ?? 50;

@@ -8,15 +8,20 @@ import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
 import { recordAudit, requireAdmin } from '../admin/audit.ts';
 import { defineAction } from '../broker/action.ts';
-import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from '../campaigns/campaign-view.ts';
+import {
+  campaignStatus,
+  toAdminCampaignView,
+  toCampaignView,
+  toHotPathDefinition,
+} from '../campaigns/campaign-view.ts';
 import { Campaign, Product, Sku } from '../db/entities.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import {
   AdminCampaignListQuery,
-  type CampaignLive,
   CampaignListQuery,
+  type CampaignLive,
   CreateCampaignBody,
   PatchCampaignBody,
 } from '../schemas/campaign.ts';
@@ -65,7 +70,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const now = rt.now();
         const rows = await em().find(
           Campaign,
-          { ...(ctx.params.type ? { type: ctx.params.type } : {}), endsAt: { $gt: new Date(now - 86400_000) } },
+          {
+            ...(ctx.params.type ? { type: ctx.params.type } : {}),
+            endsAt: { $gt: new Date(now - 86400_000) },
+          },
           { orderBy: { startsAt: 'asc' }, limit: 100 },
         );
         const items = await Promise.all(rows.map(async (c) => toCampaignView(c, await stockLeft(c), now)));
@@ -81,11 +89,17 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       }),
 
       /** Internal: the hot-path definition, for reconciliation and pre-warm. */
-      definition: defineAction(IdParam(CampaignId), async (ctx) => toHotPathDefinition(await find(ctx.params.id))),
+      definition: defineAction(IdParam(CampaignId), async (ctx) =>
+        toHotPathDefinition(await find(ctx.params.id)),
+      ),
 
       /** Internal: ids of campaigns that are not over yet (loaded at start, reconciled periodically). */
       activeIds: defineAction(Type.Object({}), async () => {
-        const rows = await em().find(Campaign, { endsAt: { $gt: new Date(rt.now() - 3600_000) } }, { fields: ['id'] });
+        const rows = await em().find(
+          Campaign,
+          { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
+          { fields: ['id'] },
+        );
         return rows.map((r) => r.id);
       }),
 
@@ -93,12 +107,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       adminList: defineAction(AdminCampaignListQuery, async (ctx) => {
         requireAdmin(ctx.meta);
         const now = rt.now();
-        const rows = await em().find(
-          Campaign,
-          ctx.params.type ? { type: ctx.params.type } : {},
-          { orderBy: { id: 'desc' }, limit: 500 },
+        const rows = await em().find(Campaign, ctx.params.type ? { type: ctx.params.type } : {}, {
+          orderBy: { id: 'desc' },
+          limit: 500,
+        });
+        const items = await Promise.all(
+          rows.map(async (c) => toAdminCampaignView(c, await stockLeft(c), now)),
         );
-        const items = await Promise.all(rows.map(async (c) => toAdminCampaignView(c, await stockLeft(c), now)));
         return { items: ctx.params.status ? items.filter((i) => i.status === ctx.params.status) : items };
       }),
 
@@ -119,7 +134,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           throw new AppError('VALIDATION_FAILED', 'A group-buy campaign needs groupSize and groupTtlSeconds');
         }
         if (b.type === 'seckill' && (b.groupSize || b.groupTtlSeconds)) {
-          throw new AppError('VALIDATION_FAILED', 'groupSize and groupTtlSeconds are for group-buy campaigns');
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'groupSize and groupTtlSeconds are for group-buy campaigns',
+          );
         }
         const e = em();
         const sku = await e.findOne(Sku, { id: b.skuId });
@@ -146,7 +164,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         });
         await e.persist(c).flush();
         await load(c);
-        return audited(ctx.meta, 'campaign.create', c.id, { ...b }, toAdminCampaignView(c, c.stockTotal, rt.now()));
+        return audited(
+          ctx.meta,
+          'campaign.create',
+          c.id,
+          { ...b },
+          toAdminCampaignView(c, c.stockTotal, rt.now()),
+        );
       }),
 
       /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
@@ -164,7 +188,8 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           const locked = (['priceFen', 'startsAt', 'perUserLimit', 'groupTtlSeconds'] as const).filter(
             (k) => fields[k] !== undefined,
           );
-          if (locked.length) throw new AppError('INVALID_TRANSITION', `Live campaigns cannot change ${locked.join(', ')}`);
+          if (locked.length)
+            throw new AppError('INVALID_TRANSITION', `Live campaigns cannot change ${locked.join(', ')}`);
           if (fields.stockTotal !== undefined && fields.stockTotal < c.stockTotal) {
             throw new AppError('INVALID_TRANSITION', 'A live campaign cannot lower its stock');
           }
@@ -179,13 +204,20 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           ...(fields.groupTtlSeconds !== undefined && c.type === 'groupbuy'
             ? { groupTtlSeconds: fields.groupTtlSeconds }
             : {}),
-          ...(robotFill ? { robotFillEnabled: robotFill.enabled, robotFillMaxMissing: robotFill.maxMissing } : {}),
+          ...(robotFill
+            ? { robotFillEnabled: robotFill.enabled, robotFillMaxMissing: robotFill.maxMissing }
+            : {}),
         });
         validateWindow(c.startsAt, c.endsAt);
         await e.flush();
         await load(c);
-        return audited(ctx.meta, 'campaign.update', id, { ...fields, ...(robotFill ? { robotFill } : {}) },
-          toAdminCampaignView(c, await stockLeft(c), rt.now()));
+        return audited(
+          ctx.meta,
+          'campaign.update',
+          id,
+          { ...fields, ...(robotFill ? { robotFill } : {}) },
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
       }),
 
       /** Stops a campaign for good: no new reservations; existing orders go on. */
@@ -199,7 +231,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           await e.flush();
         }
         await load(c);
-        return audited(ctx.meta, 'campaign.stop', c.id, {}, toAdminCampaignView(c, await stockLeft(c), rt.now()));
+        return audited(
+          ctx.meta,
+          'campaign.stop',
+          c.id,
+          {},
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
       }),
 
       /** Kill switch: pauses (or resumes) new reservations at once on every gateway; in-flight ones still settle. */
@@ -211,13 +249,22 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         c.killSwitch = ctx.params.active;
         await e.flush();
         await load(c);
-        return audited(ctx.meta, ctx.params.active ? 'campaign.kill_switch.on' : 'campaign.kill_switch.off', c.id, {},
-          toAdminCampaignView(c, await stockLeft(c), rt.now()));
+        return audited(
+          ctx.meta,
+          ctx.params.active ? 'campaign.kill_switch.on' : 'campaign.kill_switch.off',
+          c.id,
+          {},
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
       }),
 
       /** Waiting room: on or off, and the admission rate (changeable live). */
       waitingRoom: defineAction(
-        Type.Object({ id: CampaignId, enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) }),
+        Type.Object({
+          id: CampaignId,
+          enabled: Type.Boolean(),
+          admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }),
+        }),
         async (ctx) => {
           requireAdmin(ctx.meta);
           const e = em();
@@ -227,9 +274,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           c.admissionRatePerSecond = ctx.params.admissionRatePerSecond;
           await e.flush();
           await load(c);
-          return audited(ctx.meta, 'campaign.waiting_room', c.id,
+          return audited(
+            ctx.meta,
+            'campaign.waiting_room',
+            c.id,
             { enabled: c.waitingRoomEnabled, admissionRatePerSecond: c.admissionRatePerSecond },
-            toAdminCampaignView(c, await stockLeft(c), rt.now()));
+            toAdminCampaignView(c, await stockLeft(c), rt.now()),
+          );
         },
       ),
 
@@ -240,7 +291,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         await load(c);
         const counters = await rt.store.getCampaignCounters(c.id);
         const verified = counters !== null && counters.stockTotal === c.stockTotal;
-        return audited(ctx.meta, 'campaign.prewarm', c.id, { verified }, { loaded: true, verified, counters });
+        return audited(
+          ctx.meta,
+          'campaign.prewarm',
+          c.id,
+          { verified },
+          { loaded: true, verified, counters },
+        );
       }),
 
       /** Live figures for the operator: stock, reservations, orders by status, groups. */
@@ -263,7 +320,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         const unsettled = counters?.unsettled ?? 0;
         const pendingUnits = held('pending_payment');
-        const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce((a, s) => a + held(s), 0);
+        const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
+          (a, s) => a + held(s),
+          0,
+        );
         const groups =
           c.type === 'groupbuy'
             ? await e.execute<{ status: string; n: string }[]>(

@@ -43,7 +43,9 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
       list: defineAction(Type.Object({}), async () => {
         const e = em();
         const products = await e.find(Product, {}, { orderBy: { id: 'desc' }, limit: 500 });
-        const skus = products.length ? await e.find(Sku, { productId: { $in: products.map((p) => p.id) } }) : [];
+        const skus = products.length
+          ? await e.find(Sku, { productId: { $in: products.map((p) => p.id) } })
+          : [];
         return { items: products.map((p) => view(p, skus)) };
       }),
 
@@ -74,6 +76,8 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
             description: ctx.params.description ?? '',
             imageUrl: ctx.params.imageUrl ?? null,
           });
+          // No ORM relation is declared, so the product row must exist before its SKUs reference it.
+          await tx.flush();
           for (const s of ctx.params.skus) tx.create(Sku, { id: newId('sku'), productId: id, ...s });
         });
         await recordAudit(em(), ctx.meta, {

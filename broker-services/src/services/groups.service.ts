@@ -6,7 +6,7 @@
  * again by the next sweep, so a crash mid-way is finished later, and each order's own guard makes it once.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { groupTransitions, robotFills } from '@tuanmiao/observability';
+import { groupTransitionsTotal, robotFillTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
 import { recordAudit } from '../admin/audit.ts';
@@ -71,7 +71,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       return rows[0];
     });
     if (row) {
-      groupTransitions.inc({ from: 'forming', to, reason });
+      groupTransitionsTotal.inc({ from: 'forming', to, reason });
       rt.log.info({ groupId, from: 'forming', to, reason }, 'group transition');
       await rt.store.closeGroup(row.campaign_id, groupId, to);
     }
@@ -111,7 +111,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
                 leaderId: hot.leaderId,
                 size: hot.size,
                 slotsTaken: hot.slotsTaken,
-                members: hot.members.map((userId) => ({ userId, paid: false })),
+                members: hot.members.map((m) => ({ userId: m.userId, paid: false })),
                 status: hot.status,
                 expiresAt: new Date(hot.expiresAtMs).toISOString(),
                 sharePath: sharePath(hot.id),
@@ -133,7 +133,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
               leaderId: h.leaderId,
               size: h.size,
               slotsTaken: h.slotsTaken,
-              members: h.members.map((userId) => ({ userId, paid: false })),
+              members: h.members.map((m) => ({ userId: m.userId, paid: false })),
               status: h.status,
               expiresAt: new Date(h.expiresAtMs).toISOString(),
               sharePath: sharePath(h.id),
@@ -145,17 +145,25 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       /** Succeeds the group when every slot is taken by a paid member; emits group.succeeded once. */
       checkSuccess: defineAction(IdParam(GroupId), async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
-        if (!g || g.status !== 'forming') return { succeeded: false };
+        if (g?.status !== 'forming') return { succeeded: false };
         const ms = await members(g.id);
         if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return { succeeded: false };
         const done = await transition(g.id, 'succeeded', 'all_paid');
-        if (done) ctx.emit('group.succeeded', { version: 1, groupId: g.id, campaignId: g.campaign_id, robotFilled: 0 });
+        if (done)
+          ctx.emit('group.succeeded', {
+            version: 1,
+            groupId: g.id,
+            campaignId: g.campaign_id,
+            robotFilled: 0,
+          });
         return { succeeded: done !== null };
       }),
 
       /** Ends every expired forming group (success by robot fill where the policy allows, else failure). */
       expireDue: defineAction(Type.Object({}), async (ctx) => {
-        const due = await em().execute<(GroupRow & { robot_fill_enabled: boolean; robot_fill_max_missing: number })[]>(
+        const due = await em().execute<
+          (GroupRow & { robot_fill_enabled: boolean; robot_fill_max_missing: number })[]
+        >(
           `select g.*, c.robot_fill_enabled, c.robot_fill_max_missing from groups g
            join campaigns c on c.id = g.campaign_id
            where g.status = 'forming' and g.expires_at <= ? order by g.expires_at limit 100`,
@@ -171,7 +179,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
             const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
             if (done) {
               robotFilled++;
-              robotFills.inc({ campaign_id: g.campaign_id });
+              robotFillTotal.inc({ campaign_id: g.campaign_id });
               await recordAudit(em(), 'system', {
                 action: 'group.robot_fill',
                 objectType: 'group',
@@ -181,7 +189,12 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
               for (const m of ms.filter((x) => x.order_status === 'pending_payment')) {
                 await ctx.call('orders.cancelForSystem', { id: m.order_id, reason: 'group_robot_filled' });
               }
-              ctx.emit('group.succeeded', { version: 1, groupId: g.id, campaignId: g.campaign_id, robotFilled: missing });
+              ctx.emit('group.succeeded', {
+                version: 1,
+                groupId: g.id,
+                campaignId: g.campaign_id,
+                robotFilled: missing,
+              });
             }
             continue;
           }
@@ -199,7 +212,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
            where g.status = 'failed' and o.status in ('pending_payment', 'paid') limit 500`,
         );
         for (const o of unresolved) {
-          if (o.status === 'paid') await ctx.call('orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
+          if (o.status === 'paid')
+            await ctx.call('orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
           else await ctx.call('orders.cancelForSystem', { id: o.order_id, reason: 'group_failed' });
         }
         return { failed, robotFilled, resolved: unresolved.length };
@@ -207,7 +221,10 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
     },
     events: {
       'order.paid': {
-        async handler(this: { broker: { call(a: string, p: object): Promise<unknown> } }, ctx: { params: { groupId?: string | null } }) {
+        async handler(
+          this: { broker: { call(a: string, p: object): Promise<unknown> } },
+          ctx: { params: { groupId?: string | null } },
+        ) {
           if (ctx.params.groupId) await this.broker.call('groups.checkSuccess', { id: ctx.params.groupId });
         },
       },

@@ -5,7 +5,7 @@
  * decides one winner per order). Stock goes back to the hot path exactly once, by the winner.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitions } from '@tuanmiao/observability';
+import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
@@ -90,7 +90,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       listMine: defineAction(OrderListQuery, async (ctx) => {
         const user = requireUser(ctx.meta);
         const res = await page(['user_id = ?'], [user.id], ctx.params.cursor, ctx.params.limit ?? PAGE);
-        return { items: res.items.map(toOrderView), ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}) };
+        return {
+          items: res.items.map(toOrderView),
+          ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
+        };
       }),
 
       /** One of the caller's orders; another user's order is NOT_FOUND. */
@@ -185,7 +188,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             const applied = paid.length === 1;
             await tx.execute(
               'insert into payments (id, order_id, provider, provider_txn_id, amount_fen, outcome) values (?, ?, ?, ?, ?, ?)',
-              [newId('pay'), p.orderId, p.provider, p.providerTxnId, p.amountFen, applied ? 'applied' : 'late_refunded'],
+              [
+                newId('pay'),
+                p.orderId,
+                p.provider,
+                p.providerTxnId,
+                p.amountFen,
+                applied ? 'applied' : 'late_refunded',
+              ],
             );
             if (applied) {
               await tx.execute(
@@ -203,7 +213,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           });
           if (outcome === 'applied') {
             rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
-            orderTransitions.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
+            orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
             ctx.emit('order.paid', {
               version: 1,
               orderId: order.id,
@@ -212,7 +222,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
               userId: order.user_id,
             });
           } else if (outcome === 'late_refunded') {
-            rt.log.warn({ orderId: p.orderId, status: order.status }, 'payment after cancellation: refunding');
+            rt.log.warn(
+              { orderId: p.orderId, status: order.status },
+              'payment after cancellation: refunding',
+            );
             ctx.emit('refund.requested', { version: 1, orderId: order.id });
           }
           return { outcome };
@@ -283,7 +296,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       refund: defineAction(Type.Intersect([IdParam(OrderId), RefundBody]), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
-        const done = await requestRefund(em(), rt, ctx.params.id, 'admin_refund', ctx.params.reason, admin.id);
+        const done = await requestRefund(
+          em(),
+          rt,
+          ctx.params.id,
+          'admin_refund',
+          ctx.params.reason,
+          admin.id,
+        );
         await recordAudit(em(), ctx.meta, {
           action: 'order.refund',
           objectType: 'order',
@@ -298,7 +318,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       refundForSystem: defineAction(
         Type.Object({ id: OrderId, reason: Type.String({ minLength: 2, maxLength: 64 }) }),
         async (ctx) => {
-          const done = await transitionToRefunding(em(), rt, ctx.params.id, ctx.params.reason, ctx.params.reason, 'system');
+          const done = await transitionToRefunding(
+            em(),
+            rt,
+            ctx.params.id,
+            ctx.params.reason,
+            ctx.params.reason,
+            'system',
+          );
           if (done) ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
           return { refunding: done !== null };
         },
@@ -363,11 +390,13 @@ async function transitionToRefunding(
     reason,
     actor,
     inTransaction: (tx, row) =>
-      tx.execute(
-        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
+      tx
+        .execute(
+          `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
          values (?, ?, ?, ?, ?, 'pending') on conflict (out_refund_no) do nothing`,
-        [newId('rfd'), orderId, `rf_${orderId}`, row.total_fen, refundReason.slice(0, 200)],
-      ).then(() => undefined),
+          [newId('rfd'), orderId, `rf_${orderId}`, row.total_fen, refundReason.slice(0, 200)],
+        )
+        .then(() => undefined),
   });
 }
 

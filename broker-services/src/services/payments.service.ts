@@ -5,7 +5,7 @@
  * channel deduplicates by out_refund_no, so a crash or a second process never refunds twice.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { paymentNotifications, refundsTotal } from '@tuanmiao/observability';
+import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
 import { requireUser } from '../admin/audit.ts';
@@ -49,7 +49,9 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
         if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
-        const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [user.id]);
+        const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
+          user.id,
+        ]);
         const params = await rt.payments.startPayment({
           orderId: order.id,
           amountFen: order.total_fen,
@@ -62,7 +64,10 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
 
       /** A WeChat Pay notification: verified over the raw body, decrypted, applied once. */
       wechatNotify: defineAction(
-        Type.Object({ headers: Type.Record(Type.String(), Type.String()), rawBody: Type.String({ maxLength: 65536 }) }),
+        Type.Object({
+          headers: Type.Record(Type.String(), Type.String()),
+          rawBody: Type.String({ maxLength: 65536 }),
+        }),
         async (ctx) => {
           if (rt.payments.name !== 'wechat') throw new AppError('NOT_FOUND', 'Route not found');
           let paid: Awaited<ReturnType<Runtime['payments']['parseNotification']>>;
@@ -70,13 +75,17 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             paid = await rt.payments.parseNotification(ctx.params.headers, ctx.params.rawBody, rt.now());
           } catch (err) {
             const code = (err as { code?: unknown }).code;
-            paymentNotifications.inc({ provider: 'wechat', result: typeof code === 'string' ? code : 'error' });
+            paymentNotificationsTotal.inc({
+              provider: 'wechat',
+              result: typeof code === 'string' ? code : 'error',
+            });
             if (code === 'PAYMENT_TIMESTAMP_STALE') throw new AppError('PAYMENT_TIMESTAMP_STALE');
-            if (code === 'PAYMENT_NOTIFICATION_MALFORMED') throw new AppError('PAYMENT_NOTIFICATION_MALFORMED');
+            if (code === 'PAYMENT_NOTIFICATION_MALFORMED')
+              throw new AppError('PAYMENT_NOTIFICATION_MALFORMED');
             throw new AppError('PAYMENT_SIGNATURE_INVALID');
           }
           if (!paid) {
-            paymentNotifications.inc({ provider: 'wechat', result: 'ignored' });
+            paymentNotificationsTotal.inc({ provider: 'wechat', result: 'ignored' });
             return { outcome: 'ignored' };
           }
           const res = (await ctx.call('orders.applyPayment', {
@@ -86,7 +95,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             amountFen: paid.amountFen,
             paidAt: paid.paidAt.toISOString(),
           })) as { outcome: string };
-          paymentNotifications.inc({ provider: 'wechat', result: res.outcome });
+          paymentNotificationsTotal.inc({ provider: 'wechat', result: res.outcome });
           return res;
         },
       ),
@@ -106,7 +115,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
           amountFen: order.total_fen,
           paidAt: new Date(rt.now()).toISOString(),
         })) as { outcome: string };
-        paymentNotifications.inc({ provider: 'dev', result: res.outcome });
+        paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
         return { ...res, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
       }),
 

@@ -19,13 +19,11 @@ interface UserRow {
 
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
   async function upsertByOpenid(openid: string): Promise<UserView> {
-    const rows = await rt.orm.em
-      .fork()
-      .execute<UserRow[]>(
-        `insert into users (id, openid) values (?, ?)
+    const rows = await rt.orm.em.fork().execute<UserRow[]>(
+      `insert into users (id, openid) values (?, ?)
          on conflict (openid) do update set openid = excluded.openid returning *`,
-        [newId('usr'), openid],
-      );
+      [newId('usr'), openid],
+    );
     const row = rows[0]!;
     return {
       id: row.id,
@@ -44,7 +42,11 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           return upsertByOpenid(session.openid);
         } catch (err) {
           const code = (err as { code?: unknown }).code;
-          if (code === 'WECHAT_CODE_INVALID' || code === 'WECHAT_RATE_LIMITED' || code === 'WECHAT_UNAVAILABLE') {
+          if (
+            code === 'WECHAT_CODE_INVALID' ||
+            code === 'WECHAT_RATE_LIMITED' ||
+            code === 'WECHAT_UNAVAILABLE'
+          ) {
             throw new AppError(code);
           }
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');

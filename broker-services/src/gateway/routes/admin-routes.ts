@@ -1,6 +1,13 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
-import { AdminLoginBody, AdminSession, AdminView, type AdminView as AdminViewT, CreateAdminBody, PatchAdminBody } from '../../schemas/auth.ts';
+import {
+  AdminLoginBody,
+  AdminSession,
+  AdminView,
+  type AdminView as AdminViewT,
+  CreateAdminBody,
+  PatchAdminBody,
+} from '../../schemas/auth.ts';
 import {
   AdminCampaignListQuery,
   AdminCampaignView,
@@ -10,9 +17,15 @@ import {
 } from '../../schemas/campaign.ts';
 import { CreateProductBody, PatchProductBody, ProductView } from '../../schemas/catalog.ts';
 import { AdminId, CampaignId, Cursor, IdParam, Limit, OrderId, ProductId } from '../../schemas/common.ts';
-import { AdminOrderListQuery, AdminOrderPage, AdminOrderView, RefundBody, ShipBody } from '../../schemas/order.ts';
+import {
+  AdminOrderListQuery,
+  AdminOrderPage,
+  AdminOrderView,
+  RefundBody,
+  ShipBody,
+} from '../../schemas/order.ts';
 import type { App, GatewayOptions } from '../app.ts';
-import { OWNER_ONLY, READ_ROLES, WRITE_ROLES, requireAdmin } from '../auth.ts';
+import { OWNER_ONLY, READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
 import { callAs, errors } from '../call.ts';
 
 export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promise<void> {
@@ -24,7 +37,8 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
   const tags = ['admin'];
   const readErrors = errors(400, 401, 403, 404);
   const writeErrors = errors(400, 401, 403, 404, 409);
-  const list = (item: TSchema) => Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+  const list = (item: TSchema) =>
+    Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
 
   app.post(
     '/api/admin/auth/login',
@@ -34,77 +48,284 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     },
     async (req) => {
       const admin = await callAs<AdminViewT>(broker, req, 'admin.login', req.body);
-      const token = app.jwt.sign({ sub: admin.id, kind: 'admin' }, { expiresIn: rt.config.adminTokenTtlSeconds });
+      const token = app.jwt.sign(
+        { sub: admin.id, kind: 'admin' },
+        { expiresIn: rt.config.adminTokenTtlSeconds },
+      );
       return { token, admin };
     },
   );
 
-  app.get('/api/admin/me', { ...read, schema: { tags, security, response: { 200: Type.Object({ admin: AdminView }), ...readErrors } } },
-    async (req) => ({ admin: await callAs<AdminViewT>(broker, req, 'admin.get', { id: req.caller.admin!.id }) }));
+  app.get(
+    '/api/admin/me',
+    {
+      ...read,
+      schema: { tags, security, response: { 200: Type.Object({ admin: AdminView }), ...readErrors } },
+    },
+    async (req) => ({
+      admin: await callAs<AdminViewT>(broker, req, 'admin.get', { id: req.caller.admin!.id }),
+    }),
+  );
 
-  app.get('/api/admin/dashboard', { ...read, schema: { tags, security, response: { ...readErrors } } },
-    async (req) => callAs(broker, req, 'admin.dashboard', {}));
+  app.get(
+    '/api/admin/dashboard',
+    { ...read, schema: { tags, security, response: { ...readErrors } } },
+    async (req) => callAs(broker, req, 'admin.dashboard', {}),
+  );
 
   // Catalog
-  app.get('/api/admin/products', { ...read, schema: { tags, security, response: { 200: list(ProductView), ...readErrors } } },
-    async (req) => callAs(broker, req, 'catalog.list', {}));
-  app.post('/api/admin/products', { ...write, schema: { tags, security, body: CreateProductBody, response: { 201: ProductView, ...writeErrors } } },
-    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'catalog.create', req.body)));
-  app.get('/api/admin/products/:id', { ...read, schema: { tags, security, params: IdParam(ProductId), response: { 200: ProductView, ...readErrors } } },
-    async (req) => callAs(broker, req, 'catalog.get', req.params));
-  app.patch('/api/admin/products/:id', { ...write, schema: { tags, security, params: IdParam(ProductId), body: PatchProductBody, response: { 200: ProductView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'catalog.patch', { ...req.body, ...req.params }));
+  app.get(
+    '/api/admin/products',
+    { ...read, schema: { tags, security, response: { 200: list(ProductView), ...readErrors } } },
+    async (req) => callAs(broker, req, 'catalog.list', {}),
+  );
+  app.post(
+    '/api/admin/products',
+    {
+      ...write,
+      schema: { tags, security, body: CreateProductBody, response: { 201: ProductView, ...writeErrors } },
+    },
+    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'catalog.create', req.body)),
+  );
+  app.get(
+    '/api/admin/products/:id',
+    {
+      ...read,
+      schema: { tags, security, params: IdParam(ProductId), response: { 200: ProductView, ...readErrors } },
+    },
+    async (req) => callAs(broker, req, 'catalog.get', req.params),
+  );
+  app.patch(
+    '/api/admin/products/:id',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        params: IdParam(ProductId),
+        body: PatchProductBody,
+        response: { 200: ProductView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.patch', { ...req.body, ...req.params }),
+  );
 
   // Campaigns
-  app.get('/api/admin/campaigns', { ...read, schema: { tags, security, querystring: AdminCampaignListQuery, response: { 200: list(AdminCampaignView), ...readErrors } } },
-    async (req) => callAs(broker, req, 'campaigns.adminList', req.query));
-  app.post('/api/admin/campaigns', { ...write, schema: { tags, security, body: CreateCampaignBody, response: { 201: AdminCampaignView, ...writeErrors } } },
-    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'campaigns.create', req.body)));
-  app.get('/api/admin/campaigns/:id', { ...read, schema: { tags, security, params: IdParam(CampaignId), response: { 200: AdminCampaignView, ...readErrors } } },
-    async (req) => callAs(broker, req, 'campaigns.adminGet', req.params));
-  app.patch('/api/admin/campaigns/:id', { ...write, schema: { tags, security, params: IdParam(CampaignId), body: PatchCampaignBody, response: { 200: AdminCampaignView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'campaigns.patch', { ...req.body, ...req.params }));
-  app.post('/api/admin/campaigns/:id/stop', { ...write, schema: { tags, security, params: IdParam(CampaignId), response: { 200: AdminCampaignView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'campaigns.stop', req.params));
-  app.get('/api/admin/campaigns/:id/live', { ...read, schema: { tags, security, params: IdParam(CampaignId), response: { 200: CampaignLive, ...readErrors } } },
-    async (req) => callAs(broker, req, 'campaigns.live', req.params));
-  app.post('/api/admin/campaigns/:id/kill-switch', {
-    ...write,
-    schema: { tags, security, summary: 'Pause or resume new reservations on every gateway', params: IdParam(CampaignId),
-      body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }), response: { 200: AdminCampaignView, ...writeErrors } },
-  }, async (req) => callAs(broker, req, 'campaigns.killSwitch', { ...req.params, active: req.body.active }));
-  app.put('/api/admin/campaigns/:id/waiting-room', {
-    ...write,
-    schema: { tags, security, summary: 'Turn the waiting room on or off and set the admission rate', params: IdParam(CampaignId),
-      body: Type.Object({ enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) }, { additionalProperties: false }),
-      response: { 200: AdminCampaignView, ...writeErrors } },
-  }, async (req) => callAs(broker, req, 'campaigns.waitingRoom', { ...req.params, ...req.body }));
-  app.post('/api/admin/campaigns/:id/prewarm', {
-    ...write,
-    schema: { tags, security, summary: 'Load the campaign into the hot path and verify it', params: IdParam(CampaignId),
-      response: { 200: Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() }), ...writeErrors } },
-  }, async (req) => callAs(broker, req, 'campaigns.prewarm', req.params));
+  app.get(
+    '/api/admin/campaigns',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        querystring: AdminCampaignListQuery,
+        response: { 200: list(AdminCampaignView), ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.adminList', req.query),
+  );
+  app.post(
+    '/api/admin/campaigns',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        body: CreateCampaignBody,
+        response: { 201: AdminCampaignView, ...writeErrors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'campaigns.create', req.body)),
+  );
+  app.get(
+    '/api/admin/campaigns/:id',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        params: IdParam(CampaignId),
+        response: { 200: AdminCampaignView, ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.adminGet', req.params),
+  );
+  app.patch(
+    '/api/admin/campaigns/:id',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        params: IdParam(CampaignId),
+        body: PatchCampaignBody,
+        response: { 200: AdminCampaignView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.patch', { ...req.body, ...req.params }),
+  );
+  app.post(
+    '/api/admin/campaigns/:id/stop',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        params: IdParam(CampaignId),
+        response: { 200: AdminCampaignView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.stop', req.params),
+  );
+  app.get(
+    '/api/admin/campaigns/:id/live',
+    {
+      ...read,
+      schema: { tags, security, params: IdParam(CampaignId), response: { 200: CampaignLive, ...readErrors } },
+    },
+    async (req) => callAs(broker, req, 'campaigns.live', req.params),
+  );
+  app.post(
+    '/api/admin/campaigns/:id/kill-switch',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        summary: 'Pause or resume new reservations on every gateway',
+        params: IdParam(CampaignId),
+        body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
+        response: { 200: AdminCampaignView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.killSwitch', { ...req.params, active: req.body.active }),
+  );
+  app.put(
+    '/api/admin/campaigns/:id/waiting-room',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        summary: 'Turn the waiting room on or off and set the admission rate',
+        params: IdParam(CampaignId),
+        body: Type.Object(
+          { enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: AdminCampaignView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.waitingRoom', { ...req.params, ...req.body }),
+  );
+  app.post(
+    '/api/admin/campaigns/:id/prewarm',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        summary: 'Load the campaign into the hot path and verify it',
+        params: IdParam(CampaignId),
+        response: { 200: Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() }), ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'campaigns.prewarm', req.params),
+  );
 
   // Orders
-  app.get('/api/admin/orders', { ...read, schema: { tags, security, querystring: AdminOrderListQuery, response: { 200: AdminOrderPage, ...readErrors } } },
-    async (req) => callAs(broker, req, 'orders.adminList', req.query));
-  app.get('/api/admin/orders/:id', { ...read, schema: { tags, security, params: IdParam(OrderId), response: { 200: AdminOrderView, ...readErrors } } },
-    async (req) => callAs(broker, req, 'orders.adminGet', req.params));
-  app.post('/api/admin/orders/:id/ship', { ...write, schema: { tags, security, params: IdParam(OrderId), body: ShipBody, response: { 200: AdminOrderView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'orders.ship', { ...req.body, ...req.params }));
-  app.post('/api/admin/orders/:id/refund', { ...write, schema: { tags, security, params: IdParam(OrderId), body: RefundBody, response: { 200: AdminOrderView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'orders.refund', { ...req.body, ...req.params }));
+  app.get(
+    '/api/admin/orders',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        querystring: AdminOrderListQuery,
+        response: { 200: AdminOrderPage, ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.adminList', req.query),
+  );
+  app.get(
+    '/api/admin/orders/:id',
+    {
+      ...read,
+      schema: { tags, security, params: IdParam(OrderId), response: { 200: AdminOrderView, ...readErrors } },
+    },
+    async (req) => callAs(broker, req, 'orders.adminGet', req.params),
+  );
+  app.post(
+    '/api/admin/orders/:id/ship',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        params: IdParam(OrderId),
+        body: ShipBody,
+        response: { 200: AdminOrderView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.ship', { ...req.body, ...req.params }),
+  );
+  app.post(
+    '/api/admin/orders/:id/refund',
+    {
+      ...write,
+      schema: {
+        tags,
+        security,
+        params: IdParam(OrderId),
+        body: RefundBody,
+        response: { 200: AdminOrderView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.refund', { ...req.body, ...req.params }),
+  );
 
   // Admins and audit
-  app.get('/api/admin/admins', { ...owner, schema: { tags, security, response: { 200: list(AdminView), ...readErrors } } },
-    async (req) => callAs(broker, req, 'admin.list', {}));
-  app.post('/api/admin/admins', { ...owner, schema: { tags, security, body: CreateAdminBody, response: { 201: AdminView, ...writeErrors } } },
-    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'admin.create', req.body)));
-  app.patch('/api/admin/admins/:id', { ...owner, schema: { tags, security, params: IdParam(AdminId), body: PatchAdminBody, response: { 200: AdminView, ...writeErrors } } },
-    async (req) => callAs(broker, req, 'admin.patch', { ...req.body, ...req.params }));
-  app.get('/api/admin/audit-log', {
-    ...read,
-    schema: { tags, security, querystring: Type.Object({ cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) }, { additionalProperties: false }),
-      response: { ...readErrors } },
-  }, async (req) => callAs(broker, req, 'admin.auditLog', req.query));
+  app.get(
+    '/api/admin/admins',
+    { ...owner, schema: { tags, security, response: { 200: list(AdminView), ...readErrors } } },
+    async (req) => callAs(broker, req, 'admin.list', {}),
+  );
+  app.post(
+    '/api/admin/admins',
+    {
+      ...owner,
+      schema: { tags, security, body: CreateAdminBody, response: { 201: AdminView, ...writeErrors } },
+    },
+    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'admin.create', req.body)),
+  );
+  app.patch(
+    '/api/admin/admins/:id',
+    {
+      ...owner,
+      schema: {
+        tags,
+        security,
+        params: IdParam(AdminId),
+        body: PatchAdminBody,
+        response: { 200: AdminView, ...writeErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'admin.patch', { ...req.body, ...req.params }),
+  );
+  app.get(
+    '/api/admin/audit-log',
+    {
+      ...read,
+      schema: {
+        tags,
+        security,
+        querystring: Type.Object(
+          { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+          { additionalProperties: false },
+        ),
+        response: { ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'admin.auditLog', req.query),
+  );
 }

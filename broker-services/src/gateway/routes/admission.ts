@@ -4,7 +4,7 @@
  * across every gateway (a per-second counter in Redis, or in process on the embedded default); the rest are
  * told their queue position and when to come back (429 QUEUED with Retry-After).
  */
-import { waitingRoomAdmitted, waitingRoomQueued } from '@tuanmiao/observability';
+import { waitingRoomAdmittedTotal, waitingRoomQueued } from '@tuanmiao/observability';
 import type { Redis } from 'ioredis';
 import Type from 'typebox';
 import { AppError } from '../../errors.ts';
@@ -49,7 +49,12 @@ interface AdmissionClaims {
 }
 
 /** True when the token was issued by us to this user for this campaign and has not expired. */
-export async function verifyAdmission(app: App, token: string, userId: string, campaignId: string): Promise<boolean> {
+export async function verifyAdmission(
+  app: App,
+  token: string,
+  userId: string,
+  campaignId: string,
+): Promise<boolean> {
   try {
     const claims = app.jwt.verify<AdmissionClaims>(token);
     return claims.kind === 'admission' && claims.sub === userId && claims.cmp === campaignId;
@@ -58,7 +63,11 @@ export async function verifyAdmission(app: App, token: string, userId: string, c
   }
 }
 
-export async function registerAdmissionRoute(app: App, opts: GatewayOptions, counter: ArrivalCounter): Promise<void> {
+export async function registerAdmissionRoute(
+  app: App,
+  opts: GatewayOptions,
+  counter: ArrivalCounter,
+): Promise<void> {
   app.post(
     '/api/campaigns/:id/admission',
     {
@@ -92,12 +101,11 @@ export async function registerAdmissionRoute(app: App, opts: GatewayOptions, cou
             retryAfterSeconds: retryAfter,
           });
         }
-        waitingRoomAdmitted.inc({ campaign_id: c.id });
+        waitingRoomAdmittedTotal.inc({ campaign_id: c.id });
       }
-      const token = app.jwt.sign(
-        { sub: userId, kind: 'admission', cmp: c.id } as never,
-        { expiresIn: ADMISSION_TTL_SECONDS },
-      );
+      const token = app.jwt.sign({ sub: userId, kind: 'admission', cmp: c.id } as never, {
+        expiresIn: ADMISSION_TTL_SECONDS,
+      });
       return { token, expiresAt: new Date(nowMs + ADMISSION_TTL_SECONDS * 1000).toISOString() };
     },
   );

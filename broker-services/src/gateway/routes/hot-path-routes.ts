@@ -13,12 +13,21 @@ import { newId } from '../../ids.ts';
 import type { CampaignView } from '../../schemas/campaign.ts';
 import { CampaignId, GroupId } from '../../schemas/common.ts';
 import { GroupAndReservation, GroupRequestBody, type GroupView } from '../../schemas/group.ts';
-import { ReservationView, ReserveBody, type ReservationView as ReservationViewT } from '../../schemas/order.ts';
+import {
+  ReservationView,
+  type ReservationView as ReservationViewT,
+  ReserveBody,
+} from '../../schemas/order.ts';
+import { sharePath } from '../../services/groups.service.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
-import { sharePath } from '../../services/groups.service.ts';
-import { memoryArrivalCounter, redisArrivalCounter, registerAdmissionRoute, verifyAdmission } from './admission.ts';
+import {
+  memoryArrivalCounter,
+  redisArrivalCounter,
+  registerAdmissionRoute,
+  verifyAdmission,
+} from './admission.ts';
 
 const CACHE_MS = 1000;
 
@@ -42,7 +51,14 @@ export async function findReservation(
 ): Promise<ReservationViewT> {
   const userId = req.caller.user!.id;
   const settled = (await opts.broker.call('orders.findByReservation', { reservationId, userId })) as {
-    order: { id: string; campaignId: string; status: string; expiresAt: string; items: { quantity: number }[]; groupId?: string } | null;
+    order: {
+      id: string;
+      campaignId: string;
+      status: string;
+      expiresAt: string;
+      items: { quantity: number }[];
+      groupId?: string;
+    } | null;
   };
   if (settled.order) {
     const o = settled.order;
@@ -71,7 +87,11 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
   const paymentTtlMs = rt.config.paymentTtlSeconds * 1000;
   /** Group id → campaign id: groups never move, so a join needs the bus only the first time. */
   const groupCampaign = new Map<string, string>();
-  await registerAdmissionRoute(app, opts, opts.redis ? redisArrivalCounter(opts.redis) : memoryArrivalCounter());
+  await registerAdmissionRoute(
+    app,
+    opts,
+    opts.redis ? redisArrivalCounter(opts.redis) : memoryArrivalCounter(),
+  );
 
   /** The campaign as of at most a second ago; NOT_FOUND is cached too, so probing costs no bus call. */
   async function campaign(id: string): Promise<CampaignView> {
@@ -149,7 +169,19 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
     },
   );
 
-  const groupAnswer = (g: { id: string; campaignId: string; leaderId: string; size: number; slotsTaken: number; members: { userId: string }[]; status: GroupView['status']; expiresAtMs: number }, r: Reservation) => ({
+  const groupAnswer = (
+    g: {
+      id: string;
+      campaignId: string;
+      leaderId: string;
+      size: number;
+      slotsTaken: number;
+      members: { userId: string }[];
+      status: GroupView['status'];
+      expiresAtMs: number;
+    },
+    r: Reservation,
+  ) => ({
     group: {
       id: g.id,
       campaignId: g.campaignId,
@@ -214,10 +246,15 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
     async (req, reply) => {
       let campaignId = groupCampaign.get(req.params.groupId);
       if (!campaignId) {
-        const live = ((await broker.call('campaigns.list', { type: 'groupbuy' })) as { items: CampaignView[] }).items
+        const live = (
+          (await broker.call('campaigns.list', { type: 'groupbuy' })) as { items: CampaignView[] }
+        ).items
           .filter((x) => x.status === 'live')
           .map((x) => x.id);
-        const group = (await broker.call('groups.get', { id: req.params.groupId, campaignIds: live })) as GroupView;
+        const group = (await broker.call('groups.get', {
+          id: req.params.groupId,
+          campaignIds: live,
+        })) as GroupView;
         campaignId = group.campaignId;
         if (groupCampaign.size > 100_000) groupCampaign.clear();
         groupCampaign.set(req.params.groupId, campaignId);

@@ -6,7 +6,10 @@ import type { App, GatewayOptions } from '../app.ts';
 export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise<void> {
   app.get(
     '/healthz',
-    { config: { rateLimit: false }, schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    {
+      config: { rateLimit: false },
+      schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -42,14 +45,23 @@ export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise
     },
   );
 
-  app.get('/metrics', { config: { rateLimit: false }, schema: { tags: ['ops'], produces: ['text/plain'] } }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { rateLimit: false }, schema: { tags: ['ops'], produces: ['text/plain'] } },
+    async (_req, reply) => {
+      reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    },
+  );
 
   app.get(
     '/api/time',
-    { schema: { tags: ['shopper'], response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }) }) } } },
+    {
+      schema: {
+        tags: ['shopper'],
+        response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }) }) },
+      },
+    },
     async () => ({ now: new Date(opts.rt.now()).toISOString() }),
   );
 }

@@ -64,7 +64,13 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
 
   app.get(
     '/api/campaigns/:id',
-    { schema: { tags: ['campaigns'], params: IdParam(CampaignId), response: { 200: CampaignView, ...errors(400, 404) } } },
+    {
+      schema: {
+        tags: ['campaigns'],
+        params: IdParam(CampaignId),
+        response: { 200: CampaignView, ...errors(400, 404) },
+      },
+    },
     async (req) => callAs(broker, req, 'campaigns.get', req.params),
   );
 
@@ -86,7 +92,12 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/orders',
     {
       ...shopper,
-      schema: { tags: ['orders'], security, querystring: OrderListQuery, response: { 200: OrderPage, ...errors(400, 401) } },
+      schema: {
+        tags: ['orders'],
+        security,
+        querystring: OrderListQuery,
+        response: { 200: OrderPage, ...errors(400, 401) },
+      },
     },
     async (req) => callAs(broker, req, 'orders.listMine', req.query),
   );
@@ -95,7 +106,12 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/orders/:id',
     {
       ...shopper,
-      schema: { tags: ['orders'], security, params: IdParam(OrderId), response: { 200: OrderView, ...errors(400, 401, 404) } },
+      schema: {
+        tags: ['orders'],
+        security,
+        params: IdParam(OrderId),
+        response: { 200: OrderView, ...errors(400, 401, 404) },
+      },
     },
     async (req) => callAs(broker, req, 'orders.get', req.params),
   );
@@ -118,7 +134,12 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/orders/:id/cancel',
     {
       ...shopper,
-      schema: { tags: ['orders'], security, params: IdParam(OrderId), response: { 200: OrderView, ...errors(400, 401, 404, 409) } },
+      schema: {
+        tags: ['orders'],
+        security,
+        params: IdParam(OrderId),
+        response: { 200: OrderView, ...errors(400, 401, 404, 409) },
+      },
     },
     async (req) => callAs(broker, req, 'orders.cancel', req.params),
   );
@@ -147,7 +168,9 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
   // WeChat Pay signs the raw body: parse it as a string in this route's own context, verify, then decode.
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) =>
+      done(null, body),
+    );
     scope.post(
       '/api/payments/wechat/notify',
       {
@@ -201,6 +224,8 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
 
 /** Ids of group-buy campaigns that may hold groups not yet settled (a handful at any time). */
 async function activeGroupbuyCampaigns(opts: GatewayOptions): Promise<string[]> {
-  const res = (await opts.broker.call('campaigns.list', { type: 'groupbuy' })) as { items: { id: string; status: string }[] };
+  const res = (await opts.broker.call('campaigns.list', { type: 'groupbuy' })) as {
+    items: { id: string; status: string }[];
+  };
   return res.items.filter((c) => c.status === 'live' || c.status === 'ended').map((c) => c.id);
 }
