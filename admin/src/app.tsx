@@ -3,20 +3,24 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { type ReactNode, useEffect } from 'react';
+import { lazy, type ReactNode, useEffect } from 'react';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { Shell } from './components/shell.tsx';
 import { I18nProvider, useI18n } from './i18n/context.tsx';
-import { AdminsPage } from './pages/admins.tsx';
-import { AuditLogPage } from './pages/audit-log.tsx';
-import { CampaignLivePage } from './pages/campaign-live.tsx';
-import { CampaignsPage } from './pages/campaigns.tsx';
-import { DashboardPage } from './pages/dashboard.tsx';
 import { LoginPage } from './pages/login.tsx';
-import { OrdersPage } from './pages/orders.tsx';
-import { ProductsPage } from './pages/products.tsx';
 import { canManageAdmins } from './permissions.ts';
 import { SessionProvider, useSession } from './session.tsx';
+
+// Pages load on first visit, so the login page does not wait for the chart library.
+const AdminsPage = lazy(() => import('./pages/admins.tsx').then((m) => ({ default: m.AdminsPage })));
+const AuditLogPage = lazy(() => import('./pages/audit-log.tsx').then((m) => ({ default: m.AuditLogPage })));
+const CampaignLivePage = lazy(() =>
+  import('./pages/campaign-live.tsx').then((m) => ({ default: m.CampaignLivePage })),
+);
+const CampaignsPage = lazy(() => import('./pages/campaigns.tsx').then((m) => ({ default: m.CampaignsPage })));
+const DashboardPage = lazy(() => import('./pages/dashboard.tsx').then((m) => ({ default: m.DashboardPage })));
+const OrdersPage = lazy(() => import('./pages/orders.tsx').then((m) => ({ default: m.OrdersPage })));
+const ProductsPage = lazy(() => import('./pages/products.tsx').then((m) => ({ default: m.ProductsPage })));
 
 function SignedIn() {
   const { admin } = useSession();

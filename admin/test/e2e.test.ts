@@ -85,7 +85,7 @@ async function statisticValue(page: Page, testId: string): Promise<string> {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true, animations: 'disabled' });
 }
 
 describe('admin console end to end', { skip: platformMissing ?? false }, () => {

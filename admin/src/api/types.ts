@@ -47,7 +47,8 @@ export interface TopCampaign {
 }
 
 export interface HourlyGmv {
-  hour: string;
+  /** An ISO timestamp of the hour's start, or the hour of the day (0–23). */
+  hour: string | number;
   gmvFen: number;
   orders: number;
 }

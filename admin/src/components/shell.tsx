@@ -6,8 +6,8 @@ import {
   ProfileOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
-import { Button, Layout, Menu, type MenuProps, Space, Tag, Typography } from 'antd';
-import type { ReactNode } from 'react';
+import { Button, Layout, Menu, type MenuProps, Space, Spin, Tag, Typography } from 'antd';
+import { type ReactNode, Suspense } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useI18n } from '../i18n/context.tsx';
 import { canManageAdmins } from '../permissions.ts';
@@ -39,7 +39,13 @@ export function Shell() {
         <Typography.Title level={5} style={{ padding: '16px 24px', margin: 0 }}>
           {t('appName')}
         </Typography.Title>
-        <Menu mode="inline" selectedKeys={[selected]} items={items} onClick={({ key }) => navigate(key)} />
+        <Menu
+          mode="inline"
+          style={{ borderInlineEnd: 'none' }}
+          selectedKeys={[selected]}
+          items={items}
+          onClick={({ key }) => navigate(key)}
+        />
       </Layout.Sider>
       <Layout>
         <Layout.Header
@@ -57,7 +63,9 @@ export function Shell() {
           </Space>
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
-          <Outlet />
+          <Suspense fallback={<Spin />}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>

@@ -7,13 +7,18 @@ import { fenToYuanString, formatFen } from '../money.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 
+function hourLabel(hour: string | number): string {
+  const h = typeof hour === 'number' ? hour : /^\d{4}-/.test(hour) ? new Date(hour).getHours() : Number(hour);
+  return Number.isInteger(h) ? `${String(h).padStart(2, '0')}:00` : String(hour);
+}
+
 /** Today at a glance: GMV, orders, conversion, live campaigns, GMV by hour and the best campaigns. */
 export function DashboardPage() {
   const { t } = useI18n();
   const { api } = useSession();
   const { data, error, loading } = useLoad(() => api.dashboard(), [api]);
   const hourly = (data?.gmvByHour ?? []).map((h) => ({
-    hour: /^\d{4}-/.test(h.hour) ? new Date(h.hour).getHours().toString().padStart(2, '0') : h.hour,
+    hour: hourLabel(h.hour),
     gmvYuan: Number(fenToYuanString(h.gmvFen)),
     orders: h.orders,
   }));
