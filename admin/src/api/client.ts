@@ -1,0 +1,280 @@
+/**
+ * The one typed client of the admin HTTP API. Every call goes through `endpoints`, the table the contract test
+ * checks against the gateway's OpenAPI document, so a route the console uses cannot silently disappear.
+ * It runs in the browser and in node (tests): it only needs `fetch`.
+ */
+import type {
+  Admin,
+  AdminAccount,
+  AuditEntry,
+  Campaign,
+  CampaignLive,
+  CampaignQuery,
+  CreateAdminRequest,
+  CreateCampaignRequest,
+  CreateProductRequest,
+  Dashboard,
+  ItemsResponse,
+  KillSwitchRequest,
+  LoginRequest,
+  LoginResponse,
+  MeResponse,
+  Order,
+  OrderDetail,
+  OrderQuery,
+  PageResponse,
+  PrewarmResponse,
+  Product,
+  UpdateAdminRequest,
+  UpdateCampaignRequest,
+  UpdateProductRequest,
+  WaitingRoom,
+} from './types.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface Endpoint {
+  method: HttpMethod;
+  /** Path template in the gateway's (Fastify) notation: `:id` marks a path parameter. */
+  path: string;
+}
+
+/** Every route of the gateway this console calls. */
+export const endpoints = {
+  login: { method: 'POST', path: '/api/admin/auth/login' },
+  me: { method: 'GET', path: '/api/admin/me' },
+  dashboard: { method: 'GET', path: '/api/admin/dashboard' },
+  listProducts: { method: 'GET', path: '/api/admin/products' },
+  createProduct: { method: 'POST', path: '/api/admin/products' },
+  getProduct: { method: 'GET', path: '/api/admin/products/:id' },
+  updateProduct: { method: 'PATCH', path: '/api/admin/products/:id' },
+  listCampaigns: { method: 'GET', path: '/api/admin/campaigns' },
+  createCampaign: { method: 'POST', path: '/api/admin/campaigns' },
+  getCampaign: { method: 'GET', path: '/api/admin/campaigns/:id' },
+  updateCampaign: { method: 'PATCH', path: '/api/admin/campaigns/:id' },
+  stopCampaign: { method: 'POST', path: '/api/admin/campaigns/:id/stop' },
+  campaignLive: { method: 'GET', path: '/api/admin/campaigns/:id/live' },
+  setKillSwitch: { method: 'POST', path: '/api/admin/campaigns/:id/kill-switch' },
+  setWaitingRoom: { method: 'PUT', path: '/api/admin/campaigns/:id/waiting-room' },
+  prewarmCampaign: { method: 'POST', path: '/api/admin/campaigns/:id/prewarm' },
+  listOrders: { method: 'GET', path: '/api/admin/orders' },
+  getOrder: { method: 'GET', path: '/api/admin/orders/:id' },
+  shipOrder: { method: 'POST', path: '/api/admin/orders/:id/ship' },
+  refundOrder: { method: 'POST', path: '/api/admin/orders/:id/refund' },
+  listAdmins: { method: 'GET', path: '/api/admin/admins' },
+  createAdmin: { method: 'POST', path: '/api/admin/admins' },
+  updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
+  auditLog: { method: 'GET', path: '/api/admin/audit-log' },
+} as const satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof endpoints;
+
+/** Error codes the client itself produces when no error body came back. */
+export const CLIENT_ERROR_CODES = ['NETWORK_ERROR', 'BAD_RESPONSE'] as const;
+
+/** A failed call: the gateway's stable error `code`, its HTTP status (0 when no response arrived) and message. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retryAfterSeconds: number | null;
+
+  constructor(code: string, status: number, message: string, retryAfterSeconds: number | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface ApiClientOptions {
+  /** Origin the API lives on; empty for same-origin (the console served by the gateway). */
+  baseUrl?: string;
+  getToken?: () => string | null;
+  /** Called on any 401 except a failed login, so the app can drop the session and show the login page. */
+  onUnauthorized?: () => void;
+  fetch?: typeof fetch;
+}
+
+interface CallInput {
+  params?: Record<string, string>;
+  query?: Record<string, string | undefined>;
+  body?: unknown;
+}
+
+function errorFromBody(status: number, body: unknown, retryAfter: string | null): ApiError {
+  const retry = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : null;
+  if (typeof body === 'object' && body !== null && 'error' in body) {
+    const err = (body as { error: unknown }).error;
+    if (typeof err === 'object' && err !== null) {
+      const { code, message } = err as { code?: unknown; message?: unknown };
+      if (typeof code === 'string') {
+        return new ApiError(code, status, typeof message === 'string' ? message : code, retry);
+      }
+    }
+  }
+  return new ApiError(`HTTP_${status}`, status, `HTTP ${status}`, retry);
+}
+
+/** Fills `:name` segments of a path template; every parameter is URI-encoded. */
+export function buildPath(template: string, params: Record<string, string> = {}): string {
+  return template.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name} for ${template}`);
+    return encodeURIComponent(value);
+  });
+}
+
+export class ApiClient {
+  readonly #baseUrl: string;
+  readonly #getToken: () => string | null;
+  readonly #onUnauthorized: () => void;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ApiClientOptions = {}) {
+    this.#baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
+    this.#getToken = options.getToken ?? (() => null);
+    this.#onUnauthorized = options.onUnauthorized ?? (() => {});
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  async #call<T>(name: EndpointName, input: CallInput = {}): Promise<T> {
+    const endpoint: Endpoint = endpoints[name];
+    let url = `${this.#baseUrl}${buildPath(endpoint.path, input.params)}`;
+    if (input.query) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(input.query)) {
+        if (value !== undefined && value !== '') search.set(key, value);
+      }
+      const qs = search.toString();
+      if (qs) url += `?${qs}`;
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = this.#getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    // A JSON content type with an empty body is a 400 at the gateway, so bodiless calls send neither.
+    const init: RequestInit = { method: endpoint.method, headers };
+    if (input.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(input.body);
+    }
+
+    let res: Response;
+    try {
+      res = await this.#fetch(url, init);
+    } catch (err) {
+      throw new ApiError('NETWORK_ERROR', 0, err instanceof Error ? err.message : String(err));
+    }
+    const text = await res.text();
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (res.ok) throw new ApiError('BAD_RESPONSE', res.status, 'response is not JSON');
+      }
+    }
+    if (!res.ok) {
+      const error = errorFromBody(res.status, body, res.headers.get('retry-after'));
+      if (res.status === 401 && name !== 'login') this.#onUnauthorized();
+      throw error;
+    }
+    return body as T;
+  }
+
+  login(body: LoginRequest): Promise<LoginResponse> {
+    return this.#call('login', { body });
+  }
+
+  async me(): Promise<Admin> {
+    return (await this.#call<MeResponse>('me')).admin;
+  }
+
+  dashboard(): Promise<Dashboard> {
+    return this.#call('dashboard');
+  }
+
+  async listProducts(): Promise<Product[]> {
+    return (await this.#call<ItemsResponse<Product>>('listProducts')).items;
+  }
+
+  createProduct(body: CreateProductRequest): Promise<Product> {
+    return this.#call('createProduct', { body });
+  }
+
+  getProduct(id: string): Promise<Product> {
+    return this.#call('getProduct', { params: { id } });
+  }
+
+  updateProduct(id: string, body: UpdateProductRequest): Promise<Product> {
+    return this.#call('updateProduct', { params: { id }, body });
+  }
+
+  async listCampaigns(query: CampaignQuery = {}): Promise<Campaign[]> {
+    return (await this.#call<ItemsResponse<Campaign>>('listCampaigns', { query: { ...query } })).items;
+  }
+
+  createCampaign(body: CreateCampaignRequest): Promise<Campaign> {
+    return this.#call('createCampaign', { body });
+  }
+
+  getCampaign(id: string): Promise<Campaign> {
+    return this.#call('getCampaign', { params: { id } });
+  }
+
+  updateCampaign(id: string, body: UpdateCampaignRequest): Promise<Campaign> {
+    return this.#call('updateCampaign', { params: { id }, body });
+  }
+
+  stopCampaign(id: string): Promise<Campaign> {
+    return this.#call('stopCampaign', { params: { id } });
+  }
+
+  campaignLive(id: string): Promise<CampaignLive> {
+    return this.#call('campaignLive', { params: { id } });
+  }
+
+  setKillSwitch(id: string, body: KillSwitchRequest): Promise<unknown> {
+    return this.#call('setKillSwitch', { params: { id }, body });
+  }
+
+  setWaitingRoom(id: string, body: WaitingRoom): Promise<unknown> {
+    return this.#call('setWaitingRoom', { params: { id }, body });
+  }
+
+  prewarmCampaign(id: string): Promise<PrewarmResponse> {
+    return this.#call('prewarmCampaign', { params: { id } });
+  }
+
+  listOrders(query: OrderQuery = {}): Promise<PageResponse<Order>> {
+    return this.#call('listOrders', { query: { ...query } });
+  }
+
+  getOrder(id: string): Promise<OrderDetail> {
+    return this.#call('getOrder', { params: { id } });
+  }
+
+  shipOrder(id: string, trackingNo: string): Promise<Order> {
+    return this.#call('shipOrder', { params: { id }, body: { trackingNo } });
+  }
+
+  refundOrder(id: string, reason: string): Promise<Order> {
+    return this.#call('refundOrder', { params: { id }, body: { reason } });
+  }
+
+  async listAdmins(): Promise<AdminAccount[]> {
+    return (await this.#call<ItemsResponse<AdminAccount>>('listAdmins')).items;
+  }
+
+  createAdmin(body: CreateAdminRequest): Promise<AdminAccount> {
+    return this.#call('createAdmin', { body });
+  }
+
+  updateAdmin(id: string, body: UpdateAdminRequest): Promise<AdminAccount> {
+    return this.#call('updateAdmin', { params: { id }, body });
+  }
+
+  auditLog(cursor?: string): Promise<PageResponse<AuditEntry>> {
+    return this.#call('auditLog', { query: { cursor } });
+  }
+}

@@ -1,0 +1,92 @@
+import { Card, Col, Row, Statistic, Table } from 'antd';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { TopCampaign } from '../api/types.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
+import { useI18n } from '../i18n/context.tsx';
+import { fenToYuanString, formatFen } from '../money.ts';
+import { useSession } from '../session.tsx';
+import { useLoad } from '../use-load.ts';
+
+function hourLabel(hour: string | number): string {
+  const h = typeof hour === 'number' ? hour : /^\d{4}-/.test(hour) ? new Date(hour).getHours() : Number(hour);
+  return Number.isInteger(h) ? `${String(h).padStart(2, '0')}:00` : String(hour);
+}
+
+/** Today at a glance: GMV, orders, conversion, live campaigns, GMV by hour and the best campaigns. */
+export function DashboardPage() {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const { data, error, loading } = useLoad(() => api.dashboard(), [api]);
+  const hourly = (data?.gmvByHour ?? []).map((h) => ({
+    hour: hourLabel(h.hour),
+    gmvYuan: Number(fenToYuanString(h.gmvFen)),
+    orders: h.orders,
+  }));
+  return (
+    <div data-testid="dashboard-page">
+      <ErrorAlert error={error} />
+      <Row gutter={[16, 16]}>
+        <Col xs={12} lg={4}>
+          <Card loading={loading}>
+            <Statistic title={t('dashboard.todayGmv')} value={data ? formatFen(data.todayGmvFen) : '-'} />
+          </Card>
+        </Col>
+        <Col xs={12} lg={5}>
+          <Card loading={loading}>
+            <Statistic title={t('dashboard.todayOrders')} value={data?.todayOrders ?? '-'} />
+          </Card>
+        </Col>
+        <Col xs={12} lg={5}>
+          <Card loading={loading}>
+            <Statistic title={t('dashboard.todayPaidOrders')} value={data?.todayPaidOrders ?? '-'} />
+          </Card>
+        </Col>
+        <Col xs={12} lg={5}>
+          <Card loading={loading}>
+            <Statistic
+              title={t('dashboard.paidConversion')}
+              value={data ? (data.paidConversion * 100).toFixed(1) : '-'}
+              suffix="%"
+            />
+          </Card>
+        </Col>
+        <Col xs={12} lg={5}>
+          <Card loading={loading}>
+            <Statistic title={t('dashboard.liveCampaigns')} value={data?.liveCampaigns ?? '-'} />
+          </Card>
+        </Col>
+        <Col xs={24} lg={14}>
+          <Card title={t('dashboard.gmvByHour')}>
+            <ResponsiveContainer width="100%" height={300}>
+              <BarChart data={hourly}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="hour" />
+                <YAxis yAxisId="gmv" />
+                <YAxis yAxisId="orders" orientation="right" allowDecimals={false} />
+                <Tooltip />
+                <Legend />
+                <Bar yAxisId="gmv" dataKey="gmvYuan" name={`${t('dashboard.gmv')} (¥)`} fill="#1677ff" />
+                <Bar yAxisId="orders" dataKey="orders" name={t('dashboard.orders')} fill="#52c41a" />
+              </BarChart>
+            </ResponsiveContainer>
+          </Card>
+        </Col>
+        <Col xs={24} lg={10}>
+          <Card title={t('dashboard.topCampaigns')}>
+            <Table<TopCampaign>
+              rowKey="campaignId"
+              size="small"
+              pagination={false}
+              dataSource={data?.topCampaigns ?? []}
+              columns={[
+                { title: t('campaigns.title'), dataIndex: 'title' },
+                { title: t('dashboard.gmv'), dataIndex: 'gmvFen', render: (fen: number) => formatFen(fen) },
+                { title: t('dashboard.paidOrders'), dataIndex: 'paidOrders' },
+              ]}
+            />
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}

@@ -1,0 +1,242 @@
+/**
+ * The operator's day in a real browser against the started platform: sign in, create a product and a live
+ * seckill campaign, watch shopper reservations move its live view, pay one order through the shopper API and
+ * refund it in the console, create a viewer admin and check the viewer sees no create buttons.
+ * Screenshots of each main page go to artifacts/screenshots/. Any console or page error fails the test.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ensureAdminBuilt } from './support/admin-build.ts';
+import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { type Platform, platformMissing, startPlatform } from './support/platform.ts';
+
+const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
+const runId = Date.now().toString(36);
+
+interface Shopper {
+  token: string;
+}
+
+async function json<T>(res: Response, what: string): Promise<T> {
+  const text = await res.text();
+  assert.ok(res.ok, `${what}: HTTP ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+async function signInShopper(baseUrl: string, openid: string): Promise<Shopper> {
+  const res = await fetch(`${baseUrl}/api/auth/dev`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ openid }),
+  });
+  return { token: (await json<{ token: string }>(res, 'dev login')).token };
+}
+
+interface Reservation {
+  id: string;
+  orderId?: string;
+}
+
+async function reserve(baseUrl: string, shopper: Shopper, campaignId: string): Promise<Reservation> {
+  const res = await fetch(`${baseUrl}/api/seckill/${campaignId}/reservations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${shopper.token}` },
+    body: JSON.stringify({ quantity: 1, requestId: randomUUID() }),
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return (await json<{ reservation: Reservation }>(res, 'reserve')).reservation;
+}
+
+/** Waits (bounded) for a reservation to settle into an order. */
+async function orderOf(baseUrl: string, shopper: Shopper, reservation: Reservation): Promise<string> {
+  if (reservation.orderId) return reservation.orderId;
+  for (let i = 0; i < 150; i++) {
+    const res = await fetch(`${baseUrl}/api/reservations/${reservation.id}`, {
+      headers: { authorization: `Bearer ${shopper.token}` },
+    });
+    const body = await json<Reservation | { reservation: Reservation }>(res, 'reservation');
+    const current = 'reservation' in body ? body.reservation : body;
+    if (current.orderId) return current.orderId;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`reservation ${reservation.id} did not settle into an order`);
+}
+
+async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.locator('#login_username').fill(username);
+  await page.locator('#login_password').fill(password);
+  await page.locator('button[type=submit]').click();
+  await page.getByTestId('dashboard-page').waitFor();
+}
+
+/** Clicks the primary button of the one open modal (create forms and confirmations alike). */
+async function confirmModal(page: Page): Promise<void> {
+  await page.locator('.ant-modal-wrap:visible .ant-btn-primary').last().click();
+}
+
+async function statisticValue(page: Page, testId: string): Promise<string> {
+  return (
+    (await page.getByTestId(testId).locator('.ant-statistic-content-value').textContent()) ?? ''
+  ).trim();
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true, animations: 'disabled' });
+}
+
+describe('admin console end to end', { skip: platformMissing ?? false }, () => {
+  let platform: Platform;
+  let browser: Browser;
+
+  before(async () => {
+    ensureAdminBuilt();
+    mkdirSync(screenshots, { recursive: true });
+    platform = await startPlatform();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  test('operator flow, then a viewer sees no create buttons', async () => {
+    const { baseUrl } = platform;
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+
+    // Sign in as the first (owner) admin.
+    await signInConsole(page, baseUrl, platform.adminUsername, platform.adminPassword);
+    await shot(page, 'dashboard');
+
+    // Create a product with one SKU priced in yuan.
+    const productTitle = `E2E 保温杯 ${runId}`;
+    await page.goto(`${baseUrl}/admin/products`);
+    await page.getByTestId('create-product').click();
+    await page.locator('#product_title').fill(productTitle);
+    await page.locator('#product_skus_0_name').fill('500ml');
+    await page.locator('#product_skus_0_price').fill('129.90');
+    await confirmModal(page);
+    const productRow = page.locator('.ant-table-row', { hasText: productTitle });
+    await productRow.waitFor();
+    assert.match((await productRow.textContent()) ?? '', /¥129\.90/);
+    await shot(page, 'products');
+
+    // Create a seckill campaign that starts now.
+    const campaignTitle = `E2E 秒杀 ${runId}`;
+    await page.goto(`${baseUrl}/admin/campaigns`);
+    await page.getByTestId('create-campaign').click();
+    await page.locator('#campaign_title').fill(campaignTitle);
+    await page.locator('#campaign_skuId').click();
+    await page.locator('#campaign_skuId').fill(productTitle);
+    await page.locator('.ant-select-item-option', { hasText: productTitle }).first().click();
+    await page.locator('#campaign_price').fill('9.90');
+    await page.locator('#campaign_startNow').click();
+    await page.locator('#campaign_stockTotal').fill('10');
+    await confirmModal(page);
+    const campaignRow = page.locator('.ant-table-row', { hasText: campaignTitle });
+    await campaignRow.waitFor();
+    assert.match((await campaignRow.textContent()) ?? '', /¥9\.90/);
+    await shot(page, 'campaigns');
+
+    // Its live view.
+    await campaignRow.getByRole('link', { name: campaignTitle }).click();
+    await page.waitForURL(/\/admin\/campaigns\/[^/]+\/live$/);
+    const campaignId = decodeURIComponent(new URL(page.url()).pathname.split('/')[3] ?? '');
+    assert.ok(campaignId);
+    await page.getByTestId('live-controls').waitFor();
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=live-stock-left] .ant-statistic-content-value')?.textContent ===
+        '10',
+    );
+
+    // Three shoppers reserve one each; the live numbers follow.
+    const shoppers = await Promise.all([1, 2, 3].map((n) => signInShopper(baseUrl, `e2e-${runId}-${n}`)));
+    const reservations = [];
+    for (const shopper of shoppers) reservations.push(await reserve(baseUrl, shopper, campaignId));
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=live-stock-left] .ant-statistic-content-value')?.textContent ===
+        '7',
+      undefined,
+      { timeout: 30_000 },
+    );
+    assert.equal(await statisticValue(page, 'live-stock-left'), '7');
+
+    // The first shopper pays through the development provider; the live view counts it.
+    const payer = shoppers[0]!;
+    const orderId = await orderOf(baseUrl, payer, reservations[0]!);
+    const paid = await fetch(`${baseUrl}/api/payments/dev/${orderId}/confirm`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${payer.token}` },
+    });
+    assert.ok(paid.ok, `dev payment: HTTP ${paid.status} ${await paid.text()}`);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=live-paid] .ant-statistic-content-value')?.textContent === '1',
+      undefined,
+      { timeout: 30_000 },
+    );
+    await shot(page, 'campaign-live');
+
+    // Find the paid order in the console and refund it.
+    await page.goto(`${baseUrl}/admin/orders?campaignId=${encodeURIComponent(campaignId)}`);
+    const orderRow = page.locator('.ant-table-row', { hasText: orderId });
+    await orderRow.waitFor();
+    await orderRow.click();
+    const status = page.getByTestId('order-detail-status');
+    await status.waitFor();
+    assert.equal(await status.textContent(), '已支付');
+    await shot(page, 'order-detail');
+    await page.getByTestId('refund-order').click();
+    await page.locator('.ant-modal-confirm textarea').fill('E2E: 顾客申请退款');
+    await confirmModal(page);
+    await page.waitForFunction(() =>
+      ['退款中', '已退款'].includes(
+        document.querySelector('[data-testid=order-detail-status]')?.textContent ?? '',
+      ),
+    );
+    await page.keyboard.press('Escape');
+    await shot(page, 'orders');
+
+    // Create a viewer admin.
+    const viewerName = `viewer-${runId}`;
+    const viewerPassword = `pw-${randomUUID()}`;
+    await page.goto(`${baseUrl}/admin/admins`);
+    await page.getByTestId('create-admin').click();
+    await page.locator('#admin_username').fill(viewerName);
+    await page.locator('#admin_password').fill(viewerPassword);
+    await confirmModal(page);
+    await page.locator('.ant-table-row', { hasText: viewerName }).waitFor();
+    await shot(page, 'admins');
+
+    // The audit log shows what this owner did.
+    await page.goto(`${baseUrl}/admin/audit-log`);
+    await page.locator('.ant-table-row', { hasText: platform.adminUsername }).first().waitFor();
+    await shot(page, 'audit-log');
+
+    // The viewer signs in and sees no create buttons, no operator controls and no admins page.
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await signInConsole(page, baseUrl, viewerName, viewerPassword);
+    assert.equal(await page.getByRole('menuitem', { name: '管理员' }).count(), 0);
+    await page.goto(`${baseUrl}/admin/products`);
+    await page.locator('.ant-table-row', { hasText: productTitle }).waitFor();
+    assert.equal(await page.getByTestId('create-product').count(), 0);
+    await page.goto(`${baseUrl}/admin/campaigns`);
+    await page.locator('.ant-table-row', { hasText: campaignTitle }).waitFor();
+    assert.equal(await page.getByTestId('create-campaign').count(), 0);
+    await shot(page, 'campaigns-viewer');
+    await page.goto(`${baseUrl}/admin/campaigns/${encodeURIComponent(campaignId)}/live`);
+    await page.getByTestId('live-stock-left').waitFor();
+    assert.equal(await page.getByTestId('live-controls').count(), 0);
+
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+});
