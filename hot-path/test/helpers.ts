@@ -3,7 +3,7 @@
  * per test file with the lead's migration applied, and the users/products/campaigns rows the foreign keys need.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 // Test-only: the schema is owned by broker-services; the hot path itself never imports it.
 import { Migration20261125000000 } from '../../broker-services/src/db/migrations/Migration20261125000000.ts';
