@@ -11,8 +11,9 @@
     KEYS[6] rebuild lock                tm:{c:<id>}:rebuild
 
     ARGV[1] rebuild token
-    ARGV[2] JSON {users: [[userId, units]], requests: [[userId, requestId, rsvId]], released: [rsvId],
-                  records: [{id, fields: [f, v, ...], expireAtMs}], groups: [{id, fields: [...], expireAtMs}]}
+    ARGV[2] JSON object: users (list of userId, units pairs), requests (list of userId, requestId, rsvId
+            triples), released (list of rsvId), records (list of {id, fields, expireAtMs}), groups (list of
+            {id, fields, expireAtMs, forming, taken})
 
   Output:
     1 written; -13 the lock is not ours or the state came back meanwhile

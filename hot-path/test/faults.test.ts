@@ -1,0 +1,317 @@
+/**
+ * Fault tests on both stores: a worker failing mid-batch, a consumer dying before its ack, and a campaign's hot
+ * state lost mid-campaign. Each asserts the invariants: nothing lost, nothing duplicated, nothing oversold.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
+import { reconcileCampaign, startSettlement } from '../src/index.ts';
+import {
+  createPgSchema,
+  disposeStore,
+  groupbuyDef,
+  grp,
+  PG,
+  type PgSchema,
+  rsv,
+  seckillDef,
+  storeKinds,
+  uid,
+} from './helpers.ts';
+
+const PAY_TTL = 15 * 60_000;
+
+for (const kind of storeKinds) {
+  describe(`faults (${kind.name})`, () => {
+    let store: HotPathStore;
+    let db: PgSchema;
+    before(async () => {
+      store = await kind.make();
+      db = await createPgSchema();
+    });
+    after(async () => {
+      await disposeStore(store);
+      await db.drop();
+    });
+
+    async function seed(def: CampaignDef, users: number): Promise<Reservation[]> {
+      await store.loadCampaign(def);
+      const ids = Array.from({ length: users }, (_, i) => `usr_${i}_${def.id.slice(-8)}`);
+      await db.insertUsers(ids);
+      await db.insertCampaign(def);
+      const out: Reservation[] = [];
+      for (const userId of ids) {
+        const r = await store.reserveSeckill({
+          campaignId: def.id,
+          userId,
+          requestId: `req-${userId}`,
+          quantity: 1,
+          reservationId: rsv(),
+          nowMs: Date.now(),
+          paymentTtlMs: PAY_TTL,
+        });
+        if (r.ok) out.push(r.reservation);
+      }
+      return out;
+    }
+
+    async function assertOrdersMatch(def: CampaignDef, reservations: Reservation[]): Promise<void> {
+      const q = await db.pool.query<{ n: string; distinct_rsv: string; transitions: string }>(
+        `select count(*) n, count(distinct reservation_id) distinct_rsv,
+           (select count(*) from order_transitions t join orders o2 on o2.id = t.order_id
+             where o2.campaign_id = $1) transitions
+         from orders where campaign_id = $1`,
+        [def.id],
+      );
+      const n = String(reservations.length);
+      assert.deepEqual(q.rows[0], { n, distinct_rsv: n, transitions: n });
+      const ids = await db.pool.query<{ reservation_id: string }>(
+        'select reservation_id from orders where campaign_id = $1 order by reservation_id',
+        [def.id],
+      );
+      assert.deepEqual(
+        ids.rows.map((r) => r.reservation_id),
+        reservations.map((r) => r.id).sort(),
+      );
+    }
+
+    test('a worker throwing mid-batch is rolled back and retried: no loss, no duplicate', async () => {
+      const def = seckillDef({ stockTotal: 40, perUserLimit: 1 });
+      const reservations = await seed(def, 40);
+      const errors: unknown[] = [];
+      const settlement = startSettlement({
+        store,
+        pg: PG,
+        schema: db.schema,
+        consumerName: uid('consumer'),
+        batchSize: 16,
+        poolSize: 2,
+        leaseMs: 2_000,
+        listCampaignIds: async () => [def.id],
+        observer: { settlementError: (e) => errors.push(e.error) },
+        testHooks: { failBatches: 3 },
+      });
+      await settlement.drain();
+      await settlement.stop();
+      assert.equal(errors.length, 3, 'three injected failures were seen');
+      await assertOrdersMatch(def, reservations);
+    });
+
+    for (const when of ['before-settle', 'after-settle'] as const) {
+      test(`a consumer dying ${when} without ack: another reclaims, orders == reservations`, async () => {
+        const def = seckillDef({ stockTotal: 30, perUserLimit: 1 });
+        const reservations = await seed(def, 30);
+        const common = {
+          store,
+          pg: PG,
+          schema: db.schema,
+          batchSize: 10,
+          poolSize: 1,
+          leaseMs: 300,
+          listCampaignIds: async () => [def.id],
+        };
+        const doomed = startSettlement({
+          ...common,
+          consumerName: uid('doomed'),
+          testHooks: { dieAfterRead: when },
+        });
+        await doomed.done;
+        const pending = await store.pendingSettlement(def.id);
+        assert.equal(pending.pending, 10, 'the dead consumer left its batch unacknowledged');
+        const heir = startSettlement({ ...common, consumerName: uid('heir') });
+        await heir.drain();
+        await heir.stop();
+        await assertOrdersMatch(def, reservations);
+        assert.equal((await store.pendingSettlement(def.id)).pending, 0);
+      });
+    }
+
+    test('hot state lost mid-campaign: reconcile rebuilds from PostgreSQL without overselling; retries replay', async () => {
+      const def = seckillDef({ stockTotal: 50, perUserLimit: 1 });
+      const reservations = await seed(def, 30);
+      const released = reservations[0] as Reservation;
+      const live = reservations[1] as Reservation;
+      assert.equal(
+        await store.releaseReservation({
+          campaignId: def.id,
+          reservationId: released.id,
+          userId: released.userId,
+          quantity: 1,
+        }),
+        true,
+      );
+      const settlement = startSettlement({
+        store,
+        pg: PG,
+        schema: db.schema,
+        consumerName: uid('consumer'),
+        batchSize: 64,
+        poolSize: 1,
+        leaseMs: 2_000,
+        listCampaignIds: async () => [def.id],
+      });
+      await settlement.drain();
+      await settlement.stop();
+      const cancelled = await db.pool.query<{ status: string }>(
+        'select status from orders where reservation_id = $1',
+        [released.id],
+      );
+      assert.equal(cancelled.rows[0]?.status, 'cancelled');
+
+      const before = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.equal(before.outcome, 'present');
+      assert.equal(before.drift, 0);
+      assert.equal(before.expectedStockLeft, 21);
+
+      await kind.wipeCampaign(store, def.id);
+      assert.equal(await store.getCampaignCounters(def.id), null);
+      const lost = await store.reserveSeckill({
+        campaignId: def.id,
+        userId: 'usr_new',
+        requestId: 'req-while-lost',
+        quantity: 1,
+        reservationId: rsv(),
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.deepEqual(lost, { ok: false, code: 'NOT_FOUND' }, 'no reservation while the state is missing');
+
+      const report = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.equal(report.outcome, 'rebuilt');
+      assert.equal(report.liveUnits, 29);
+      assert.equal(report.actualStockLeft, 21);
+      assert.equal(report.drift, 0);
+      assert.equal(report.actualStockLeft + report.liveUnits, def.stockTotal);
+
+      // A retried request id replays the original reservation rather than reserving again.
+      const retry = await store.reserveSeckill({
+        campaignId: def.id,
+        userId: live.userId,
+        requestId: live.requestId,
+        quantity: 1,
+        reservationId: rsv(),
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.ok(retry.ok);
+      assert.equal(retry.replayed, true);
+      assert.equal(retry.reservation.id, live.id);
+      // The released reservation stays released; the live one can still be released, once.
+      const rel = (r: Reservation) =>
+        store.releaseReservation({ campaignId: def.id, reservationId: r.id, userId: r.userId, quantity: 1 });
+      assert.equal(await rel(released), false);
+      assert.equal(await rel(live), true);
+      assert.equal(await rel(live), false);
+      // The rest sells out at exactly the total.
+      let sold = 0;
+      for (let i = 0; i < 40; i++) {
+        const r = await store.reserveSeckill({
+          campaignId: def.id,
+          userId: `usr_after_${i}`,
+          requestId: `req-after-${i}`,
+          quantity: 1,
+          reservationId: rsv(),
+          nowMs: Date.now(),
+          paymentTtlMs: PAY_TTL,
+        });
+        if (r.ok) sold++;
+        else assert.equal(r.code, 'SOLD_OUT');
+      }
+      assert.equal(sold, 22);
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 0);
+      // One of the original users tries again with a new request: still over the limit after the rebuild.
+      const again = await store.reserveSeckill({
+        campaignId: def.id,
+        userId: (reservations[2] as Reservation).userId,
+        requestId: 'req-new-after-rebuild',
+        quantity: 1,
+        reservationId: rsv(),
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.deepEqual(again, { ok: false, code: 'LIMIT_EXCEEDED' });
+    });
+
+    test('hot state lost with forming groups: members, slots and replays come back', async () => {
+      const def = groupbuyDef({ stockTotal: 20, perUserLimit: 1, groupSize: 3 });
+      await store.loadCampaign(def);
+      await db.insertUsers(['usr_gl', 'usr_gb', 'usr_gc', 'usr_gd']);
+      await db.insertCampaign(def);
+      const base = { campaignId: def.id, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+      const groupId = grp();
+      const open = await store.openGroup({
+        ...base,
+        userId: 'usr_gl',
+        requestId: 'req-g-open',
+        groupId,
+        reservationId: rsv(),
+      });
+      const join = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_gb',
+        requestId: 'req-g-b',
+        reservationId: rsv(),
+      });
+      assert.ok(open.ok && join.ok);
+      const settlement = startSettlement({
+        store,
+        pg: PG,
+        schema: db.schema,
+        consumerName: uid('consumer'),
+        leaseMs: 2_000,
+        listCampaignIds: async () => [def.id],
+      });
+      await settlement.drain();
+      await settlement.stop();
+
+      await kind.wipeCampaign(store, def.id);
+      const report = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.equal(report.outcome, 'rebuilt');
+      assert.equal(report.actualStockLeft, 18);
+      const g = await store.getGroup(def.id, groupId);
+      assert.deepEqual(g?.members, [
+        { userId: 'usr_gl', slot: 1 },
+        { userId: 'usr_gb', slot: 2 },
+      ]);
+      const replay = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_gb',
+        requestId: 'req-g-b',
+        reservationId: rsv(),
+      });
+      assert.ok(replay.ok && replay.replayed);
+      assert.equal(replay.reservation.id, join.reservation.id);
+      assert.deepEqual(
+        await store.joinGroup({
+          ...base,
+          groupId,
+          userId: 'usr_gb',
+          requestId: 'req-g-b2',
+          reservationId: rsv(),
+        }),
+        { ok: false, code: 'ALREADY_MEMBER' },
+      );
+      const c = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_gc',
+        requestId: 'req-g-c',
+        reservationId: rsv(),
+      });
+      assert.ok(c.ok);
+      assert.equal(c.reservation.slot, 3);
+      assert.deepEqual(
+        await store.joinGroup({
+          ...base,
+          groupId,
+          userId: 'usr_gd',
+          requestId: 'req-g-d',
+          reservationId: rsv(),
+        }),
+        { ok: false, code: 'GROUP_FULL' },
+      );
+    });
+  });
+}

@@ -1,0 +1,351 @@
+/** The store contract, run against Redis (Lua) and the memory store: every refusal code, idempotency, release. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { HotPathStore, ReserveSeckillInput } from '../src/index.ts';
+import { disposeStore, groupbuyDef, grp, rsv, seckillDef, storeKinds } from './helpers.ts';
+
+const PAY_TTL = 15 * 60_000;
+
+for (const kind of storeKinds) {
+  describe(`store contract (${kind.name})`, () => {
+    let store: HotPathStore;
+    before(async () => {
+      store = await kind.make();
+    });
+    after(async () => {
+      await disposeStore(store);
+    });
+
+    const reserve = (campaignId: string, userId: string, over: Partial<ReserveSeckillInput> = {}) =>
+      store.reserveSeckill({
+        campaignId,
+        userId,
+        requestId: `req-${userId}-${Math.random().toString(36).slice(2)}`,
+        quantity: 1,
+        reservationId: rsv(),
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+        ...over,
+      });
+
+    test('refuses an unknown campaign with NOT_FOUND', async () => {
+      assert.deepEqual(await reserve('cmp_nope', 'usr_1'), { ok: false, code: 'NOT_FOUND' });
+    });
+
+    test('refuses a seckill call on a group-buy campaign with NOT_FOUND', async () => {
+      const def = groupbuyDef();
+      await store.loadCampaign(def);
+      assert.deepEqual(await reserve(def.id, 'usr_1'), { ok: false, code: 'NOT_FOUND' });
+    });
+
+    test('refuses stopped, paused, not started and ended campaigns in that order', async () => {
+      const now = Date.now();
+      const def = seckillDef({ stopped: true, killSwitch: true, startsAtMs: now + 60_000 });
+      assert.equal((await store.loadCampaign(def)).state, 'primed');
+      assert.deepEqual(await reserve(def.id, 'usr_1'), { ok: false, code: 'CAMPAIGN_STOPPED' });
+      assert.equal((await store.loadCampaign({ ...def, stopped: false })).state, 'refreshed');
+      assert.deepEqual(await reserve(def.id, 'usr_1'), { ok: false, code: 'RESERVATIONS_PAUSED' });
+      await store.loadCampaign({ ...def, stopped: false, killSwitch: false });
+      assert.deepEqual(await reserve(def.id, 'usr_1'), { ok: false, code: 'NOT_STARTED' });
+      await store.loadCampaign({
+        ...def,
+        stopped: false,
+        killSwitch: false,
+        startsAtMs: now - 2,
+        endsAtMs: now - 1,
+      });
+      assert.deepEqual(await reserve(def.id, 'usr_1'), { ok: false, code: 'ENDED' });
+      const counters = await store.getCampaignCounters(def.id);
+      assert.deepEqual(counters, { stockTotal: def.stockTotal, stockLeft: def.stockTotal, unsettled: 0 });
+    });
+
+    test('reserves, records the reservation and appends one settlement entry', async () => {
+      const def = seckillDef({ stockTotal: 5, perUserLimit: 3 });
+      await store.loadCampaign(def);
+      const reservationId = rsv();
+      const now = Date.now();
+      const res = await reserve(def.id, 'usr_a', {
+        quantity: 2,
+        reservationId,
+        nowMs: now,
+        requestId: 'req-00000001',
+      });
+      assert.ok(res.ok);
+      assert.equal(res.replayed, false);
+      assert.deepEqual(res.reservation, {
+        id: reservationId,
+        campaignId: def.id,
+        userId: 'usr_a',
+        requestId: 'req-00000001',
+        quantity: 2,
+        unitPriceFen: def.priceFen,
+        createdAtMs: now,
+        expiresAtMs: now + PAY_TTL,
+        status: 'pending',
+        orderId: `ord_${reservationId.slice(4)}`,
+      });
+      assert.deepEqual(await store.getReservation(def.id, reservationId), res.reservation);
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 5,
+        stockLeft: 3,
+        unsettled: 1,
+      });
+      const [entry] = await store.listUnsettled(def.id);
+      assert.equal(entry?.entry.kind, 'reserve');
+      assert.equal(entry?.entry.reservationId, reservationId);
+      assert.equal(entry?.entry.skuId, def.skuId);
+      assert.equal(entry?.entry.title, def.title);
+    });
+
+    test('the same requestId replays the original reservation without a second decrement, even after sold out', async () => {
+      const def = seckillDef({ stockTotal: 1, perUserLimit: 1 });
+      await store.loadCampaign(def);
+      const first = await reserve(def.id, 'usr_a', { requestId: 'req-replay-1' });
+      assert.ok(first.ok);
+      const again = await reserve(def.id, 'usr_a', { requestId: 'req-replay-1', reservationId: rsv() });
+      assert.ok(again.ok);
+      assert.equal(again.replayed, true);
+      assert.deepEqual(again.reservation, first.reservation);
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 1,
+        stockLeft: 0,
+        unsettled: 1,
+      });
+      // A new request of the same user is over the limit; another user's is sold out.
+      assert.deepEqual(await reserve(def.id, 'usr_a'), { ok: false, code: 'LIMIT_EXCEEDED' });
+      assert.deepEqual(await reserve(def.id, 'usr_b'), { ok: false, code: 'SOLD_OUT' });
+    });
+
+    test('the per-user limit counts every reservation of the campaign', async () => {
+      const def = seckillDef({ stockTotal: 10, perUserLimit: 3 });
+      await store.loadCampaign(def);
+      assert.ok((await reserve(def.id, 'usr_a', { quantity: 2 })).ok);
+      assert.deepEqual(await reserve(def.id, 'usr_a', { quantity: 2 }), {
+        ok: false,
+        code: 'LIMIT_EXCEEDED',
+      });
+      assert.ok((await reserve(def.id, 'usr_a', { quantity: 1 })).ok);
+      assert.deepEqual(await reserve(def.id, 'usr_a', { quantity: 1 }), {
+        ok: false,
+        code: 'LIMIT_EXCEEDED',
+      });
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 7);
+    });
+
+    test('SOLD_OUT when fewer units are left than asked, without a partial take', async () => {
+      const def = seckillDef({ stockTotal: 3, perUserLimit: 5 });
+      await store.loadCampaign(def);
+      assert.ok((await reserve(def.id, 'usr_a', { quantity: 2 })).ok);
+      assert.deepEqual(await reserve(def.id, 'usr_b', { quantity: 2 }), { ok: false, code: 'SOLD_OUT' });
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 1);
+    });
+
+    test('loadCampaign primes once; raising the total adds the difference, lowering never goes below zero', async () => {
+      const def = seckillDef({ stockTotal: 4, perUserLimit: 4 });
+      await store.loadCampaign(def);
+      assert.ok((await reserve(def.id, 'usr_a', { quantity: 3 })).ok);
+      assert.deepEqual(await store.loadCampaign(def), { state: 'refreshed', stockTotal: 4 });
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 1);
+      await store.loadCampaign({ ...def, stockTotal: 10 });
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 10,
+        stockLeft: 7,
+        unsettled: 1,
+      });
+      assert.deepEqual(await store.loadCampaign({ ...def, stockTotal: 1 }), {
+        state: 'refreshed',
+        stockTotal: 3,
+      });
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 3,
+        stockLeft: 0,
+        unsettled: 1,
+      });
+    });
+
+    test('release gives units back exactly once, and an unknown reservation gives nothing', async () => {
+      const def = seckillDef({ stockTotal: 2, perUserLimit: 2 });
+      await store.loadCampaign(def);
+      const r = await reserve(def.id, 'usr_a', { quantity: 2 });
+      assert.ok(r.ok);
+      const input = { campaignId: def.id, reservationId: r.reservation.id, userId: 'usr_a', quantity: 2 };
+      assert.equal(await store.releaseReservation(input), true);
+      assert.equal(await store.releaseReservation(input), false);
+      assert.equal(
+        await store.releaseReservation({ ...input, reservationId: rsv() }),
+        false,
+        'an unknown id must not create stock',
+      );
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 2,
+        stockLeft: 2,
+        unsettled: 2,
+      });
+      assert.equal((await store.getReservation(def.id, r.reservation.id))?.status, 'released');
+      // The user's count went back too: the full limit is available again.
+      assert.ok((await reserve(def.id, 'usr_a', { quantity: 2 })).ok);
+      const kinds = (await store.listUnsettled(def.id)).map((e) => e.entry.kind);
+      assert.deepEqual(kinds, ['reserve', 'release', 'reserve']);
+    });
+
+    test('group: open takes slot 1; join checks NOT_FOUND, ALREADY_MEMBER, GROUP_FULL, GROUP_CLOSED', async () => {
+      const def = groupbuyDef({ stockTotal: 20, perUserLimit: 1, groupSize: 2 });
+      await store.loadCampaign(def);
+      const now = Date.now();
+      const groupId = grp();
+      const base = { campaignId: def.id, nowMs: now, paymentTtlMs: PAY_TTL };
+      const opened = await store.openGroup({
+        ...base,
+        userId: 'usr_l',
+        requestId: 'req-open-001',
+        groupId,
+        reservationId: rsv(),
+      });
+      assert.ok(opened.ok);
+      assert.equal(opened.reservation.groupId, groupId);
+      assert.equal(opened.reservation.slot, 1);
+      assert.deepEqual(opened.group.members, [{ userId: 'usr_l', slot: 1 }]);
+      assert.equal(opened.group.expiresAtMs, now + 600_000);
+      assert.equal(opened.group.status, 'forming');
+
+      const join = (userId: string, gid = groupId, requestId = `req-join-${userId}`) =>
+        store.joinGroup({ ...base, groupId: gid, userId, requestId, reservationId: rsv() });
+      assert.deepEqual(await join('usr_x', 'grp_missing'), { ok: false, code: 'NOT_FOUND' });
+      assert.deepEqual(await join('usr_l', groupId, 'req-join-again'), { ok: false, code: 'ALREADY_MEMBER' });
+      const joined = await join('usr_b');
+      assert.ok(joined.ok);
+      assert.equal(joined.group.slotsTaken, 2);
+      assert.deepEqual(await join('usr_c'), { ok: false, code: 'GROUP_FULL' });
+      const replay = await join('usr_b');
+      assert.ok(replay.ok && replay.replayed);
+      assert.equal(replay.reservation.id, joined.reservation.id);
+      assert.deepEqual(await store.listFormingGroups(def.id, now, 10), [], 'a full group is not offered');
+
+      const g2 = grp();
+      assert.ok(
+        (
+          await store.openGroup({
+            ...base,
+            userId: 'usr_m',
+            requestId: 'req-open-002',
+            groupId: g2,
+            reservationId: rsv(),
+          })
+        ).ok,
+      );
+      assert.deepEqual(
+        (await store.listFormingGroups(def.id, now, 10)).map((g) => g.id),
+        [g2],
+      );
+      assert.equal(await store.closeGroup(def.id, g2, 'failed'), true);
+      assert.equal(await store.closeGroup(def.id, g2, 'failed'), false);
+      assert.deepEqual(await join('usr_d', g2), { ok: false, code: 'GROUP_CLOSED' });
+      assert.deepEqual(await store.listFormingGroups(def.id, now, 10), []);
+      // The per-user limit holds across groups.
+      const g3 = grp();
+      assert.ok(
+        (
+          await store.openGroup({
+            ...base,
+            userId: 'usr_n',
+            requestId: 'req-open-003',
+            groupId: g3,
+            reservationId: rsv(),
+          })
+        ).ok,
+      );
+      assert.deepEqual(await join('usr_b', g3, 'req-other-group'), { ok: false, code: 'LIMIT_EXCEEDED' });
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 16);
+    });
+
+    test('group: an expired group is closed to joins; the group expires no later than the campaign', async () => {
+      const now = Date.now();
+      const def = groupbuyDef({ endsAtMs: now + 100_000, groupTtlMs: 600_000 });
+      await store.loadCampaign(def);
+      const groupId = grp();
+      const opened = await store.openGroup({
+        campaignId: def.id,
+        userId: 'usr_l',
+        requestId: 'req-open-exp',
+        groupId,
+        reservationId: rsv(),
+        nowMs: now,
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.ok(opened.ok);
+      assert.equal(opened.group.expiresAtMs, def.endsAtMs);
+      const late = await store.joinGroup({
+        campaignId: def.id,
+        groupId,
+        userId: 'usr_b',
+        requestId: 'req-join-late',
+        reservationId: rsv(),
+        nowMs: def.endsAtMs - 1 + 0,
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.ok(late.ok, 'still open one ms before');
+      await store.loadCampaign({ ...def, endsAtMs: now + 900_000 });
+      const expired = await store.joinGroup({
+        campaignId: def.id,
+        groupId,
+        userId: 'usr_c',
+        requestId: 'req-join-expired',
+        reservationId: rsv(),
+        nowMs: def.endsAtMs,
+        paymentTtlMs: PAY_TTL,
+      });
+      assert.deepEqual(expired, { ok: false, code: 'GROUP_CLOSED' });
+    });
+
+    test('group: a released member frees the slot, which another user can take', async () => {
+      const def = groupbuyDef({ stockTotal: 10, perUserLimit: 1, groupSize: 2 });
+      await store.loadCampaign(def);
+      const base = { campaignId: def.id, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+      const groupId = grp();
+      assert.ok(
+        (
+          await store.openGroup({
+            ...base,
+            userId: 'usr_l',
+            requestId: 'req-open-rel',
+            groupId,
+            reservationId: rsv(),
+          })
+        ).ok,
+      );
+      const b = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_b',
+        requestId: 'req-join-b',
+        reservationId: rsv(),
+      });
+      assert.ok(b.ok);
+      const rel = {
+        campaignId: def.id,
+        reservationId: b.reservation.id,
+        userId: 'usr_b',
+        quantity: 1,
+        groupId,
+      };
+      assert.equal(await store.releaseReservation(rel), true);
+      assert.equal(await store.releaseReservation(rel), false);
+      const g = await store.getGroup(def.id, groupId);
+      assert.equal(g?.slotsTaken, 1);
+      const c = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_c',
+        requestId: 'req-join-c',
+        reservationId: rsv(),
+      });
+      assert.ok(c.ok);
+      assert.equal(c.reservation.slot, 2);
+      assert.deepEqual(c.group.members, [
+        { userId: 'usr_l', slot: 1 },
+        { userId: 'usr_c', slot: 2 },
+      ]);
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
+    });
+  });
+}
