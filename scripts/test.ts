@@ -20,7 +20,7 @@ function step(name: string, cmd: string, args: string[]): boolean {
 let failedSteps = 0;
 if (only.length === 0) {
   if (!step('lint and format (biome)', 'npx', ['biome', 'check', '.'])) failedSteps++;
-  for (const project of ['tsconfig.json', ...globSync('*/tsconfig.json', { cwd: root })]) {
+  for (const project of ['tsconfig.json', ...globSync('{*,*/test,*/k6}/tsconfig.json', { cwd: root })]) {
     if (!step(`type-check ${project}`, 'npx', ['tsc', '--noEmit', '-p', project])) failedSteps++;
   }
 }

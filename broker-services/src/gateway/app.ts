@@ -144,8 +144,11 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
 
   if (opts.adminDist) {
     const fastifyStatic = (await import('@fastify/static')).default;
-    await app.register(fastifyStatic, { root: opts.adminDist, prefix: '/admin/', decorateReply: false });
+    const root = opts.adminDist;
+    await app.register(fastifyStatic, { root, prefix: '/admin/', wildcard: false, index: ['index.html'] });
     app.get('/admin', { schema: { hide: true } }, (_req, reply) => reply.redirect('/admin/'));
+    // The console routes in the browser: any other /admin/ path is the single page itself.
+    app.get('/admin/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html', root));
   }
   return app;
 }

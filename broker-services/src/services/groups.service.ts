@@ -34,7 +34,7 @@ interface MemberRow {
 const PAID = new Set(['paid', 'shipped', 'completed']);
 
 export function sharePath(groupId: string): string {
-  return `/pages/group/detail/index?groupId=${groupId}`;
+  return `/pages/group/detail/index?id=${groupId}`;
 }
 
 export default function createGroupsService(rt: Runtime): ServiceSchema {
