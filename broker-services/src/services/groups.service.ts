@@ -80,9 +80,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
   async function view(g: GroupRow): Promise<GroupView> {
     const ms = await members(g.id);
-    const paid = new Map(ms.map((m) => [m.user_id, PAID.has(m.order_status)]));
-    // While forming, the hot path owns the slots: a join answered 201 may not have settled into
-    // group_members yet, and the group must not look smaller to the shopper who just joined it.
+    const paid = new Set(ms.filter((m) => PAID.has(m.order_status)).map((m) => m.user_id));
+    // While a group forms, the hot path holds its slots first (a join is settled a moment later): show those.
     const hot = g.status === 'forming' ? await rt.store.getGroup(g.campaign_id, g.id) : null;
     const memberIds = hot ? hot.members.map((m) => m.userId) : ms.map((m) => m.user_id);
     return {
@@ -90,8 +89,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       campaignId: g.campaign_id,
       leaderId: g.leader_id,
       size: g.size,
-      slotsTaken: hot ? hot.slotsTaken : Math.min(g.size, ms.length + g.robot_filled),
-      members: memberIds.map((userId) => ({ userId, paid: paid.get(userId) ?? false })),
+      slotsTaken: Math.min(g.size, (hot ? hot.slotsTaken : ms.length) + g.robot_filled),
+      members: memberIds.map((userId) => ({ userId, paid: paid.has(userId) })),
       status: g.status,
       expiresAt: new Date(g.expires_at).toISOString(),
       sharePath: sharePath(g.id),
