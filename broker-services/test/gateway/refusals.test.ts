@@ -20,19 +20,27 @@ describe('business refusals (embedded platform)', () => {
   const rid = () => `rq-${randomUUID()}`;
 
   /** The campaign's public figures and the admin's live figures that a refusal must not move. */
+  /** The campaign's figures once settlement has caught up, so that two snapshots compare like with like. */
   async function figures(campaignId: string) {
     const pub = await api<{ stockLeft: number; status: string }>(
       p.baseUrl,
       'GET',
       `/api/campaigns/${campaignId}`,
     );
-    const live = await api<Record<string, unknown>>(
-      p.baseUrl,
-      'GET',
-      `/api/admin/campaigns/${campaignId}/live`,
-      {
-        token: admin,
+    const live = await eventually(
+      async () => {
+        const res = await api<Record<string, unknown>>(
+          p.baseUrl,
+          'GET',
+          `/api/admin/campaigns/${campaignId}/live`,
+          {
+            token: admin,
+          },
+        );
+        return res.body.unsettled === 0 ? res : undefined;
       },
+      15_000,
+      'settlement to catch up',
     );
     const { serverTime: _t, reservationsPerSecond: _r, ...stable } = live.body;
     return { stockLeft: pub.body.stockLeft, status: pub.body.status, live: stable };
@@ -243,8 +251,8 @@ describe('business refusals (embedded platform)', () => {
     before = await groupNow();
     assert.equal((before as { slotsTaken: number }).slotsTaken, 2);
     await refused(group, () => join(c.token), 'GROUP_FULL', 'The group is full');
-    // A member of a full group hears that it is full (the hot path checks slots before membership).
-    await refused(group, () => join(b.token), 'GROUP_FULL', 'The group is full');
+    // A member of a full group hears that they are already in it (membership is checked before fullness).
+    await refused(group, () => join(b.token), 'ALREADY_MEMBER', 'You are already in this group');
     assert.deepEqual(await groupNow(), before);
   });
 
