@@ -1,4 +1,5 @@
 import { Card, Col, Row, Statistic, Table } from 'antd';
+import dayjs from 'dayjs';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { TopCampaign } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
@@ -7,9 +8,9 @@ import { fenToYuanString, formatFen } from '../money.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 
-function hourLabel(hour: string | number): string {
-  const h = typeof hour === 'number' ? hour : /^\d{4}-/.test(hour) ? new Date(hour).getHours() : Number(hour);
-  return Number.isInteger(h) ? `${String(h).padStart(2, '0')}:00` : String(hour);
+/** The hour's start (an ISO timestamp) as local `HH:00`. */
+function hourLabel(hour: string): string {
+  return dayjs(hour).format('HH:00');
 }
 
 /** Today at a glance: GMV, orders, conversion, live campaigns, GMV by hour and the best campaigns. */
