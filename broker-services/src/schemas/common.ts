@@ -1,5 +1,5 @@
 /** Schemas shared by many routes and actions: ids, money, times, errors, pagination. */
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 
 export const Fen = Type.Integer({
   minimum: 0,
@@ -29,6 +29,22 @@ export const AdminId = prefixedId('adm');
 
 export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>
   Type.Object({ id: schema }, { additionalProperties: false });
+
+/**
+ * An action's params for a route with an `:id` and a body: both in one closed object. (`Type.Intersect` of
+ * `IdParam` and a closed body admits no value at all: each side refuses the other's keys.)
+ */
+export const IdAndBody = <I extends TSchema, P extends TProperties>(id: I, body: TObject<P>) => {
+  // The body's "at least one field" stays "at least one field besides the id".
+  const { minProperties } = body as { minProperties?: unknown };
+  return Type.Object(
+    { ...body.properties, id },
+    {
+      additionalProperties: false,
+      ...(typeof minProperties === 'number' ? { minProperties: minProperties + 1 } : {}),
+    },
+  );
+};
 
 export const ErrorBody = Type.Object(
   {
