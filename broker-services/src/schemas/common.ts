@@ -1,5 +1,5 @@
 /** Schemas shared by many routes and actions: ids, money, times, errors, pagination. */
-import Type, { type Static, type TObject, type TProperties, type TSchema } from 'typebox';
+import Type, { type Static, type TObject, type TProperties } from 'typebox';
 
 export const Fen = Type.Integer({
   minimum: 0,
@@ -31,20 +31,22 @@ export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>
   Type.Object({ id: schema }, { additionalProperties: false });
 
 /**
- * An action's params for a route with an `:id` and a body: both in one closed object. (`Type.Intersect` of
- * `IdParam` and a closed body admits no value at all: each side refuses the other's keys.)
+ * An action's params: the route's path params and its body as one closed object. (`Type.Intersect` of two
+ * closed objects accepts nothing at all: each side refuses the other's properties.)
  */
-export const IdAndBody = <I extends TSchema, P extends TProperties>(id: I, body: TObject<P>) => {
-  // The body's "at least one field" stays "at least one field besides the id".
-  const { minProperties } = body as { minProperties?: unknown };
+export function withParams<P extends TProperties, B extends TProperties>(
+  params: TObject<P>,
+  body: TObject<B>,
+) {
+  const min = (body as { minProperties?: number }).minProperties;
   return Type.Object(
-    { ...body.properties, id },
+    { ...params.properties, ...body.properties },
     {
       additionalProperties: false,
-      ...(typeof minProperties === 'number' ? { minProperties: minProperties + 1 } : {}),
+      ...(min !== undefined ? { minProperties: min + Object.keys(params.properties).length } : {}),
     },
   );
-};
+}
 
 export const ErrorBody = Type.Object(
   {
