@@ -104,22 +104,24 @@ export async function transitionOrder(
     sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
     values.push(value);
   }
-  const guards = ['o.id = ?', 'o.status = any(?)'];
-  values.push(req.orderId, fromStates);
+  // The guards stand first in the statement (in the CTE), so their values must come first too; an array
+  // value is spread into a list, hence `in (?)`.
+  const guards = ['o.id = ?', 'o.status in (?)'];
+  const guardValues: unknown[] = [req.orderId, fromStates];
   if (req.userId) {
     guards.push('o.user_id = ?');
-    values.push(req.userId);
+    guardValues.push(req.userId);
   }
   if (req.expiredBefore) {
     guards.push('o.expires_at <= ?');
-    values.push(req.expiredBefore);
+    guardValues.push(req.expiredBefore);
   }
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
        update orders set ${sets.join(', ')} from prev where orders.id = prev.id
        returning orders.*, prev.status as prev_status`,
-      values,
+      [...guardValues, ...values],
     );
     const row = rows[0];
     if (!row) return null;
