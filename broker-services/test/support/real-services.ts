@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { adminLogin, api } from './http.ts';
+import type { WechatPayTestKeys } from './wechat-server.ts';
 
 const PG_BASE = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -146,6 +147,26 @@ export async function liveFigures(baseUrl: string, adminToken: string, campaignI
   });
   if (res.status !== 200) throw new Error(`live: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+/** The WeChat Pay part of the environment; PEMs go in with their newlines escaped, as an env file holds them. */
+export function wechatPayEnv(keys: WechatPayTestKeys, wechatUrl: string, notifyUrl: string) {
+  const escaped = (pem: string) => pem.replace(/\n/g, '\\n');
+  return {
+    PAYMENT_PROVIDER: 'wechat',
+    DEV_LOGIN: '0',
+    WECHAT_API_BASE: wechatUrl,
+    WECHAT_APP_ID: keys.appId,
+    WECHAT_APP_SECRET: 'test-app-secret',
+    WECHATPAY_API_BASE: wechatUrl,
+    WECHATPAY_MCH_ID: keys.mchId,
+    WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,
+    WECHATPAY_MERCHANT_PRIVATE_KEY: escaped(keys.merchantPrivateKeyPem),
+    WECHATPAY_API_V3_KEY: keys.apiV3Key,
+    WECHATPAY_PLATFORM_PUBLIC_KEY: escaped(keys.platformPublicKeyPem),
+    WECHATPAY_PLATFORM_PUBLIC_KEY_ID: keys.platformPublicKeyId,
+    WECHATPAY_NOTIFY_URL: notifyUrl,
+  };
 }
 
 export { adminLogin };
