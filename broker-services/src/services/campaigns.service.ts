@@ -320,6 +320,23 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         const unsettled = counters?.unsettled ?? 0;
         const pendingUnits = held('pending_payment');
+        // `unsettled` counts stream entries, releases among them and reservations already written as orders
+        // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
+        let unsettledUnits = 0;
+        if (unsettled > 0) {
+          const reserves = (await rt.store.listUnsettled(c.id))
+            .map((s) => s.entry)
+            .filter((en) => en.kind === 'reserve');
+          const settled =
+            reserves.length === 0
+              ? []
+              : await e.execute<{ reservation_id: string }[]>(
+                  'select reservation_id from orders where reservation_id in (?)',
+                  [reserves.map((en) => en.reservationId)],
+                );
+          const known = new Set(settled.map((r) => r.reservation_id));
+          for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
+        }
         const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
           (a, s) => a + held(s),
           0,
@@ -335,7 +352,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         return {
           stockTotal: c.stockTotal,
           stockLeft: counters?.stockLeft ?? c.stockTotal - pendingUnits - soldUnits,
-          reserved: pendingUnits + unsettled,
+          reserved: pendingUnits + unsettledUnits,
           sold: soldUnits,
           unsettled,
           ordersPending: count('pending_payment'),
