@@ -41,7 +41,25 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     return counters ? counters.stockLeft : c.stockTotal;
   }
 
+  /**
+   * Primes (or refreshes) a campaign in the hot path. A campaign that has sold before but whose hot state is
+   * gone (Redis flushed or lost) is left alone: priming would hand out its whole stock again. Reconciliation
+   * rebuilds it from PostgreSQL instead; until then the hot path refuses its reservations.
+   */
   async function load(c: Campaign): Promise<void> {
+    if (!(await rt.store.getCampaignCounters(c.id))) {
+      const sold = await em().execute<{ one: number }[]>(
+        'select 1 as one from orders where campaign_id = ? limit 1',
+        [c.id],
+      );
+      if (sold[0]) {
+        rt.log.warn(
+          { campaignId: c.id },
+          'hot state missing for a campaign with orders; left to reconciliation',
+        );
+        return;
+      }
+    }
     await rt.store.loadCampaign(toHotPathDefinition(c));
   }
 
