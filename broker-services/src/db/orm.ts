@@ -29,6 +29,9 @@ export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
+      // The migrations are checked in and never generated at run time: no schema snapshot file (it would be
+      // written into the working directory, one per database, on every migrate).
+      snapshot: false,
       ...(opts.schema ? { schema: opts.schema } : {}),
     },
     allowGlobalContext: false,

@@ -126,7 +126,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     max: opts.rt.config.rateLimitPerIpPerSecond,
     timeWindow: 1000,
     hook: 'onRequest',
-    ...(opts.redis ? { redis: opts.redis, nameSpace: 'tm:rl:ip:' } : {}),
+    ...(opts.redis ? { redis: opts.redis, nameSpace: `${opts.rt.config.redisKeyPrefix}tm:rl:ip:` } : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },

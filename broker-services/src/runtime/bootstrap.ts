@@ -131,7 +131,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(async () => {
         redis!.disconnect();
       });
-      store = new RedisHotPathStore({ redis, observer: hotPathObserver });
+      store = new RedisHotPathStore({ redis, keyPrefix: config.redisKeyPrefix, observer: hotPathObserver });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
     }

@@ -41,7 +41,25 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     return counters ? counters.stockLeft : c.stockTotal;
   }
 
+  /**
+   * Primes (or refreshes) a campaign in the hot path. A campaign that has sold before but whose hot state is
+   * gone (Redis flushed or lost) is left alone: priming would hand out its whole stock again. Reconciliation
+   * rebuilds it from PostgreSQL instead; until then the hot path refuses its reservations.
+   */
   async function load(c: Campaign): Promise<void> {
+    if (!(await rt.store.getCampaignCounters(c.id))) {
+      const sold = await em().execute<{ one: number }[]>(
+        'select 1 as one from orders where campaign_id = ? limit 1',
+        [c.id],
+      );
+      if (sold[0]) {
+        rt.log.warn(
+          { campaignId: c.id },
+          'hot state missing for a campaign with orders; left to reconciliation',
+        );
+        return;
+      }
+    }
     await rt.store.loadCampaign(toHotPathDefinition(c));
   }
 
@@ -320,6 +338,23 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         const unsettled = counters?.unsettled ?? 0;
         const pendingUnits = held('pending_payment');
+        // `unsettled` counts stream entries, releases among them and reservations already written as orders
+        // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
+        let unsettledUnits = 0;
+        if (unsettled > 0) {
+          const reserves = (await rt.store.listUnsettled(c.id))
+            .map((s) => s.entry)
+            .filter((en) => en.kind === 'reserve');
+          const settled =
+            reserves.length === 0
+              ? []
+              : await e.execute<{ reservation_id: string }[]>(
+                  'select reservation_id from orders where reservation_id in (?)',
+                  [reserves.map((en) => en.reservationId)],
+                );
+          const known = new Set(settled.map((r) => r.reservation_id));
+          for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
+        }
         const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
           (a, s) => a + held(s),
           0,
@@ -335,7 +370,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         return {
           stockTotal: c.stockTotal,
           stockLeft: counters?.stockLeft ?? c.stockTotal - pendingUnits - soldUnits,
-          reserved: pendingUnits + unsettled,
+          reserved: pendingUnits + unsettledUnits,
           sold: soldUnits,
           unsettled,
           ordersPending: count('pending_payment'),
