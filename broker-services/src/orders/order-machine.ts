@@ -99,21 +99,23 @@ export async function transitionOrder(
     canTransition(s, req.to),
   );
   const sets = ['status = ?', 'updated_at = now()'];
-  const values: unknown[] = [req.to];
+  const setValues: unknown[] = [req.to];
   for (const [key, value] of Object.entries(req.effects ?? {})) {
     sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
-    values.push(value);
+    setValues.push(value);
   }
   const guards = ['o.id = ?', 'o.status = any(?)'];
-  values.push(req.orderId, fromStates);
+  const guardValues: unknown[] = [req.orderId, fromStates];
   if (req.userId) {
     guards.push('o.user_id = ?');
-    values.push(req.userId);
+    guardValues.push(req.userId);
   }
   if (req.expiredBefore) {
     guards.push('o.expires_at <= ?');
-    values.push(req.expiredBefore);
+    guardValues.push(req.expiredBefore);
   }
+  // Placeholders bind in text order: the guards of the CTE come before the SET list.
+  const values = [...guardValues, ...setValues];
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
