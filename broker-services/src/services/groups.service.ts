@@ -199,7 +199,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
             const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
             if (done) {
               robotFilled++;
-              robotFillTotal.inc({ campaign_id: g.campaign_id });
+              robotFillTotal.inc({ campaign_id: g.campaign_id }, missing);
               await recordAudit(em(), 'system', {
                 action: 'group.robot_fill',
                 objectType: 'group',
