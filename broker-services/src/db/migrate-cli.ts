@@ -5,7 +5,11 @@ import { migrateUp, openOrm } from './orm.ts';
 
 const config = loadConfig();
 const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config);
-const orm = await openOrm({ clientUrl: config.databaseUrl ?? embedded!.url, poolMax: embedded ? 1 : 2 });
+const orm = await openOrm({
+  clientUrl: config.databaseUrl ?? embedded!.url,
+  poolMax: embedded ? 1 : 2,
+  logger: console.log,
+});
 try {
   const applied = await migrateUp(orm);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');

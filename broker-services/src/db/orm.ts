@@ -17,6 +17,8 @@ export interface OrmOptions {
   schema?: string;
   poolMax?: number;
   debug?: boolean;
+  /** Where MikroORM's own messages (the migrator's progress) go; silent by default. */
+  logger?: (message: string) => void;
 }
 
 export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
@@ -35,6 +37,7 @@ export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
     },
     allowGlobalContext: false,
     debug: opts.debug ?? false,
+    logger: opts.logger ?? (() => {}),
   });
 }
 

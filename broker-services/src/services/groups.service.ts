@@ -93,13 +93,17 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
   async function view(g: GroupRow): Promise<GroupView> {
     const ms = await members(g.id);
+    const paid = new Set(ms.filter((m) => PAID.has(m.order_status)).map((m) => m.user_id));
+    // While a group forms, the hot path holds its slots first (a join is settled a moment later): show those.
+    const hot = g.status === 'forming' ? await rt.store.getGroup(g.campaign_id, g.id) : null;
+    const memberIds = hot ? hot.members.map((m) => m.userId) : ms.map((m) => m.user_id);
     return {
       id: g.id,
       campaignId: g.campaign_id,
       leaderId: g.leader_id,
       size: g.size,
-      slotsTaken: Math.min(g.size, ms.length + g.robot_filled),
-      members: ms.map((m) => ({ userId: m.user_id, paid: PAID.has(m.order_status) })),
+      slotsTaken: Math.min(g.size, (hot ? hot.slotsTaken : ms.length) + g.robot_filled),
+      members: memberIds.map((userId) => ({ userId, paid: paid.has(userId) })),
       status: g.status,
       expiresAt: new Date(g.expires_at).toISOString(),
       sharePath: sharePath(g.id),
