@@ -104,8 +104,9 @@ export async function transitionOrder(
     sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
     setValues.push(value);
   }
-  const guards = ['o.id = ?', 'o.status = any(?)'];
-  const guardValues: unknown[] = [req.orderId, fromStates];
+  // One placeholder per state: the driver layer expands an array parameter into a list, so `any(?)` breaks.
+  const guards = ['o.id = ?', `o.status in (${fromStates.map(() => '?').join(', ')})`];
+  const guardValues: unknown[] = [req.orderId, ...fromStates];
   if (req.userId) {
     guards.push('o.user_id = ?');
     guardValues.push(req.userId);
