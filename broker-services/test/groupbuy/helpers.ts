@@ -92,9 +92,11 @@ export interface CampaignOptions {
   groupSize?: number;
   groupTtlSeconds?: number;
   robotFill?: { enabled: boolean; maxMissing: number };
+  /** Default a second ago (live). */
+  startsAt?: string;
 }
 
-/** A live campaign (started a second ago, ending in an hour) on a new product. */
+/** A campaign on a new product, live (started a second ago) unless `startsAt` says otherwise, ending in two hours. */
 export async function createCampaign(
   baseUrl: string,
   adminToken: string,
@@ -113,8 +115,8 @@ export async function createCampaign(
       title: `Test ${type} ${requestId()}`,
       skuId: product.body.skus[0]!.id,
       priceFen: 4900,
-      startsAt: new Date(Date.now() - 1000).toISOString(),
-      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      startsAt: o.startsAt ?? new Date(Date.now() - 1000).toISOString(),
+      endsAt: new Date(Date.now() + 7200_000).toISOString(),
       stockTotal: o.stockTotal,
       perUserLimit: o.perUserLimit ?? 1,
       ...(type === 'groupbuy'
