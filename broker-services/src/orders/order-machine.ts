@@ -104,7 +104,7 @@ export async function transitionOrder(
     sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
     setValues.push(value);
   }
-  // One placeholder per state: the driver layer expands an array parameter into a list, so `any(?)` breaks.
+  // One placeholder per state: the driver expands an array bound to one `?` into a list, never an array.
   const guards = ['o.id = ?', `o.status in (${fromStates.map(() => '?').join(', ')})`];
   const guardValues: unknown[] = [req.orderId, ...fromStates];
   if (req.userId) {
@@ -115,7 +115,7 @@ export async function transitionOrder(
     guards.push('o.expires_at <= ?');
     guardValues.push(req.expiredBefore);
   }
-  // Placeholders bind in text order: the guards of the CTE come before the SET list.
+  // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
   const values = [...guardValues, ...setValues];
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(

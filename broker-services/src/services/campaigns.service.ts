@@ -26,7 +26,7 @@ import {
   CreateCampaignBody,
   PatchCampaignBody,
 } from '../schemas/campaign.ts';
-import { CampaignId, IdParam } from '../schemas/common.ts';
+import { CampaignId, IdParam, withParams } from '../schemas/common.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -185,7 +185,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       }),
 
       /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
-      patch: defineAction(Type.Intersect([IdParam(CampaignId), PatchCampaignBody]), async (ctx) => {
+      patch: defineAction(withParams(IdParam(CampaignId), PatchCampaignBody), async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, robotFill, ...fields } = ctx.params;
         validateGroupTtl(fields.groupTtlSeconds);

@@ -141,6 +141,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
       /** Forming groups of a campaign that a stranger can join, closest to full first. */
       listJoinable: defineAction(IdParam(CampaignId), async (ctx) => {
+        // An unknown campaign is NOT_FOUND, not an empty list: the hot path alone cannot tell them apart.
+        await ctx.call('campaigns.get', { id: ctx.params.id });
         const hot = await rt.store.listFormingGroups(ctx.params.id, rt.now(), 20);
         return {
           items: hot.map(

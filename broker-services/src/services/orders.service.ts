@@ -15,7 +15,7 @@ import { newId } from '../ids.ts';
 import { type OrderRow, requireTransition, transitionOrder } from '../orders/order-machine.ts';
 import { toAdminOrderView, toOrderView } from '../orders/order-view.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { CampaignId, Fen, IdParam, OrderId, ReservationId } from '../schemas/common.ts';
+import { CampaignId, Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
 import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from '../schemas/order.ts';
 
 const PAGE = 20;
@@ -272,7 +272,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       }),
 
       /** Admin: ship a paid order with its tracking number. */
-      ship: defineAction(Type.Intersect([IdParam(OrderId), ShipBody]), async (ctx) => {
+      ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
@@ -293,7 +293,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       }),
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */
-      refund: defineAction(Type.Intersect([IdParam(OrderId), RefundBody]), async (ctx) => {
+      refund: defineAction(withParams(IdParam(OrderId), RefundBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const done = await requestRefund(
