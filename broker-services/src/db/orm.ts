@@ -33,6 +33,9 @@ export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
+      // Migrations are checked in; a run must not write `.snapshot-<db>.json` into the working directory.
+      snapshot: false,
+      snapshotOnMigrate: false,
       ...(opts.schema ? { schema: opts.schema } : {}),
     },
     allowGlobalContext: false,
