@@ -14,6 +14,7 @@ import {
   toCampaignView,
   toHotPathDefinition,
 } from '../campaigns/campaign-view.ts';
+import { GROUP_TTL_MIN_SECONDS } from '../config.ts';
 import { Campaign, Product, Sku } from '../db/entities.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -61,6 +62,15 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       }
     }
     await rt.store.loadCampaign(toHotPathDefinition(c));
+  }
+
+  /** The schema allows short group TTLs for tests; production keeps at least GROUP_TTL_MIN_SECONDS. */
+  function validateGroupTtl(seconds: number | undefined): void {
+    if (seconds !== undefined && seconds < GROUP_TTL_MIN_SECONDS && !rt.config.allowShortTtl) {
+      throw new AppError('VALIDATION_FAILED', `groupTtlSeconds must be at least ${GROUP_TTL_MIN_SECONDS}`, {
+        field: 'groupTtlSeconds',
+      });
+    }
   }
 
   function validateWindow(startsAt: Date, endsAt: Date): void {
@@ -148,6 +158,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const startsAt = new Date(b.startsAt);
         const endsAt = new Date(b.endsAt);
         validateWindow(startsAt, endsAt);
+        validateGroupTtl(b.groupTtlSeconds);
         if (b.type === 'groupbuy' && (!b.groupSize || !b.groupTtlSeconds)) {
           throw new AppError('VALIDATION_FAILED', 'A group-buy campaign needs groupSize and groupTtlSeconds');
         }
@@ -195,6 +206,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       patch: defineAction(withParams(IdParam(CampaignId), PatchCampaignBody), async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, robotFill, ...fields } = ctx.params;
+        validateGroupTtl(fields.groupTtlSeconds);
         const e = em();
         const c = await e.findOne(Campaign, { id });
         if (!c) throw new AppError('NOT_FOUND', 'No such campaign');

@@ -31,6 +31,10 @@ interface MemberRow {
   order_status: string;
 }
 
+interface Emitter {
+  emit(event: string, payload: object): unknown;
+}
+
 const PAID = new Set(['paid', 'shipped', 'completed']);
 
 export function sharePath(groupId: string): string {
@@ -76,6 +80,15 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       await rt.store.closeGroup(row.campaign_id, groupId, to);
     }
     return row;
+  }
+
+  /** The all-paid success: every slot taken by a member whose order is paid; the guarded transition emits once. */
+  async function succeedIfAllPaid(g: GroupRow, ms: MemberRow[], ctx: Emitter): Promise<boolean> {
+    if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return false;
+    const done = await transition(g.id, 'succeeded', 'all_paid');
+    if (!done) return false;
+    ctx.emit('group.succeeded', { version: 1, groupId: g.id, campaignId: g.campaign_id, robotFilled: 0 });
+    return true;
   }
 
   async function view(g: GroupRow): Promise<GroupView> {
@@ -152,17 +165,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       checkSuccess: defineAction(IdParam(GroupId), async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
         if (g?.status !== 'forming') return { succeeded: false };
-        const ms = await members(g.id);
-        if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return { succeeded: false };
-        const done = await transition(g.id, 'succeeded', 'all_paid');
-        if (done)
-          ctx.emit('group.succeeded', {
-            version: 1,
-            groupId: g.id,
-            campaignId: g.campaign_id,
-            robotFilled: 0,
-          });
-        return { succeeded: done !== null };
+        return { succeeded: await succeedIfAllPaid(g, await members(g.id), ctx) };
       }),
 
       /** Ends every expired forming group (success by robot fill where the policy allows, else failure). */
@@ -175,17 +178,34 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
            where g.status = 'forming' and g.expires_at <= ? order by g.expires_at limit 100`,
           [new Date(rt.now())],
         );
+        // `order.paid` is at-most-once: a group whose every slot is paid succeeds here even when its event was
+        // lost, before (and instead of) failing at expiry.
+        let succeeded = 0;
+        const fullyPaid = await em().execute<GroupRow[]>(
+          `select g.* from groups g
+           join group_members m on m.group_id = g.id and m.left_at is null
+           join orders o on o.id = m.order_id
+           where g.status = 'forming'
+           group by g.id
+           having count(*) filter (where o.status in ('paid', 'shipped', 'completed')) >= g.size
+           limit 100`,
+        );
+        for (const g of fullyPaid) if (await succeedIfAllPaid(g, await members(g.id), ctx)) succeeded++;
         let failed = 0;
         let robotFilled = 0;
         for (const g of due) {
           const ms = await members(g.id);
+          if (await succeedIfAllPaid(g, ms, ctx)) {
+            succeeded++;
+            continue;
+          }
           const paid = ms.filter((m) => PAID.has(m.order_status));
           const missing = g.size - paid.length;
           if (g.robot_fill_enabled && paid.length > 0 && missing <= g.robot_fill_max_missing) {
             const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
             if (done) {
               robotFilled++;
-              robotFillTotal.inc({ campaign_id: g.campaign_id });
+              robotFillTotal.inc({ campaign_id: g.campaign_id }, missing);
               await recordAudit(em(), 'system', {
                 action: 'group.robot_fill',
                 objectType: 'group',
@@ -222,7 +242,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
             await ctx.call('orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
           else await ctx.call('orders.cancelForSystem', { id: o.order_id, reason: 'group_failed' });
         }
-        return { failed, robotFilled, resolved: unresolved.length };
+        return { succeeded, failed, robotFilled, resolved: unresolved.length };
       }),
     },
     events: {
