@@ -132,7 +132,7 @@ export function isEmbedded(config: Config): boolean {
 }
 
 /** Reads and validates the configuration from the environment; throws ConfigError with every problem found. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | 'migrate' } = {}): Config {
   const embedded =
     !optional(env, 'DATABASE_URL') && !optional(env, 'REDIS_URL') && !optional(env, 'NATS_URL');
   const services = (optional(env, 'SERVICES') ?? ALL_SERVICES.join(','))
@@ -194,6 +194,8 @@ export function loadConfig(env: Env = process.env): Config {
       `PAYMENT_TTL_SECONDS must be at least ${PAYMENT_TTL_MIN_SECONDS} (ALLOW_SHORT_TTL=1 lowers it to ${SHORT_TTL_MIN_SECONDS}, for tests)`,
     );
   }
+  // Migrations need the database and nothing else: no secrets, no payment channel.
+  if (opts.purpose === 'migrate') return config;
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateUp, openOrm } from './orm.ts';
 
-const config = loadConfig();
+const config = loadConfig(process.env, { purpose: 'migrate' });
 const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config);
 const orm = await openOrm({
   clientUrl: config.databaseUrl ?? embedded!.url,
