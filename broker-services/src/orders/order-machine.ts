@@ -122,7 +122,7 @@ export async function transitionOrder(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
        update orders set ${sets.join(', ')} from prev where orders.id = prev.id
        returning orders.*, prev.status as prev_status`,
-      [...guardValues, ...values],
+      values,
     );
     const row = rows[0];
     if (!row) return null;

@@ -15,6 +15,7 @@ import { AppError } from '../errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { CampaignId, GroupId, IdParam } from '../schemas/common.ts';
 import type { GroupView } from '../schemas/group.ts';
+import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
 interface GroupRow {
   id: string;
@@ -43,7 +44,6 @@ export function sharePath(groupId: string): string {
 
 export default function createGroupsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
-  let sweeper: NodeJS.Timeout | undefined;
 
   async function members(groupId: string): Promise<MemberRow[]> {
     return em().execute<MemberRow[]>(
@@ -112,6 +112,9 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
   return {
     name: 'groups',
+    mixins: [
+      sweeperMixin({ action: 'groups.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
+    ],
     actions: {
       /** A group with its members; before settlement it is read from the hot path. */
       get: defineAction(
@@ -254,22 +257,6 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           if (ctx.params.groupId) await this.broker.call('groups.checkSuccess', { id: ctx.params.groupId });
         },
       },
-    },
-    started() {
-      const tick = async () => {
-        try {
-          await this.broker.call('groups.expireDue', {});
-        } catch (err) {
-          rt.log.error({ err }, 'group expiry sweep failed');
-        }
-        sweeper = setTimeout(tick, rt.config.sweepIntervalMs);
-        sweeper.unref();
-      };
-      sweeper = setTimeout(tick, rt.config.sweepIntervalMs);
-      sweeper.unref();
-    },
-    stopped() {
-      if (sweeper) clearTimeout(sweeper);
     },
   } as ServiceSchema;
 }

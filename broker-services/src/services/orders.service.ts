@@ -18,6 +18,7 @@ import type { ConfirmedPayment } from '../payments/provider.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { CampaignId, Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
 import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from '../schemas/order.ts';
+import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
 const PAGE = 20;
 
@@ -34,7 +35,6 @@ type Emit = (event: string, payload: object) => void;
 
 export default function createOrdersService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
-  let sweeper: NodeJS.Timeout | undefined;
 
   async function loadOrder(id: string, userId?: string): Promise<OrderRow> {
     const rows = await em().execute<OrderRow[]>(
@@ -201,6 +201,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
   return {
     name: 'orders',
+    mixins: [
+      sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
+    ],
     actions: {
       /** The caller's orders, newest first. */
       listMine: defineAction(OrderListQuery, async (ctx) => {
@@ -402,23 +405,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const rows = await em().execute<{ campaign_id: string }[]>('select distinct campaign_id from orders');
         return rows.map((r) => r.campaign_id);
       }),
-    },
-    started(this: { broker: { emit(event: string, payload: object): Promise<void> } }) {
-      const emit: Emit = (event, payload) => void this.broker.emit(event, payload);
-      const tick = async () => {
-        try {
-          await expireDue(emit);
-        } catch (err) {
-          rt.log.error({ err }, 'order expiry sweep failed');
-        }
-        sweeper = setTimeout(tick, rt.config.sweepIntervalMs);
-        sweeper.unref();
-      };
-      sweeper = setTimeout(tick, rt.config.sweepIntervalMs);
-      sweeper.unref();
-    },
-    stopped() {
-      if (sweeper) clearTimeout(sweeper);
     },
   } as ServiceSchema;
 }

@@ -14,6 +14,7 @@ import { AppError } from '../errors.ts';
 import type { OrderRow } from '../orders/order-machine.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { IdParam, OrderId } from '../schemas/common.ts';
+import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
 interface RefundRow {
   id: string;
@@ -26,7 +27,6 @@ interface RefundRow {
 
 export default function createPaymentsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
-  let sweeper: NodeJS.Timeout | undefined;
   let sweeping = false;
 
   async function orderOf(id: string, userId?: string): Promise<OrderRow> {
@@ -40,6 +40,13 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
 
   return {
     name: 'payments',
+    mixins: [
+      sweeperMixin({
+        action: 'payments.processRefunds',
+        intervalMs: rt.config.sweepIntervalMs * 5,
+        log: rt.log,
+      }),
+    ],
     actions: {
       /** Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). */
       start: defineAction(IdParam(OrderId), async (ctx) => {
@@ -171,22 +178,6 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
           await this.broker.call('payments.processRefunds', {});
         },
       },
-    },
-    started() {
-      const tick = async () => {
-        try {
-          await this.broker.call('payments.processRefunds', {});
-        } catch (err) {
-          rt.log.error({ err }, 'refund sweep failed');
-        }
-        sweeper = setTimeout(tick, rt.config.sweepIntervalMs * 5);
-        sweeper.unref();
-      };
-      sweeper = setTimeout(tick, rt.config.sweepIntervalMs);
-      sweeper.unref();
-    },
-    stopped() {
-      if (sweeper) clearTimeout(sweeper);
     },
   } as ServiceSchema;
 }
