@@ -20,7 +20,7 @@ function isInfrastructureError(err: unknown): boolean {
 export function createBroker(config: Config, nodeId: string): ServiceBroker {
   return new ServiceBroker({
     nodeID: nodeId,
-    namespace: 'tuanmiao',
+    namespace: config.brokerNamespace,
     transporter: config.natsUrl ? { type: 'NATS', options: { url: config.natsUrl } } : null,
     logger:
       config.logLevel === 'silent'
