@@ -279,6 +279,13 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;
     }
     const platform = await startPlatform({ env, timeoutMs: 90_000 });
+    let platformExit: string | undefined;
+    platform.child.once('exit', (code, signal) => {
+      platformExit = `platform exited (${code ?? signal}) during the bench:\n${platform.output().slice(-4000)}`;
+    });
+    const alive = () => {
+      if (platformExit) throw new Error(platformExit);
+    };
     const store = new RedisHotPathStore({ redisUrl: o.redisUrl });
     const campaignIds: string[] = [];
     cleanups.push(async () => {
@@ -373,6 +380,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       overallRate: Math.max(1, Math.round(gatewayReserve.requestsPerSec * 0.8)),
     });
     log(formatFigures('(d) gateway reservations at 80% of peak', gatewayReserveAt80));
+    alive();
 
     // (f) Group joins through the gateway: groups of 50 opened first, then each join takes a free slot.
     const perGroup = Math.min(49, users.length - 1);
@@ -409,6 +417,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       },
     });
     log(formatFigures('(f) gateway POST /api/groupbuy/groups/:id/members', gatewayJoin));
+    alive();
 
     // Let settlement catch up with the load above, so that the burst below is measured alone.
     const countOrders = async (campaignId?: string): Promise<number> =>
@@ -429,7 +438,10 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       (gatewayJoin.statusCounts['201'] ?? 0) +
       groupCount;
     const backlogDeadline = Date.now() + o.settleTimeoutSeconds * 1000;
-    while ((await countOrders()) < expectedSoFar && Date.now() < backlogDeadline) await sleep(250);
+    while ((await countOrders()) < expectedSoFar && Date.now() < backlogDeadline) {
+      alive();
+      await sleep(250);
+    }
 
     // (g) Settlement lag: a burst straight into the hot path, then until every order is in PostgreSQL.
     const burstStarted = performance.now();
@@ -455,6 +467,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     const settleDeadline = Date.now() + o.settleTimeoutSeconds * 1000;
     let present = await countOrders(settleCampaign);
     while (present < o.settlementBurst && Date.now() < settleDeadline) {
+      alive();
       await sleep(100);
       present = await countOrders(settleCampaign);
     }
