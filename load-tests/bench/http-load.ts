@@ -3,7 +3,21 @@
  * test: the generator takes CPU from it, which the report says). Each request may be built fresh (its own token
  * and requestId) by `next`.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is none. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface HttpFigures {
   /** Answers received. */
@@ -22,6 +36,11 @@ export interface HttpFigures {
   connections: number;
   /** The offered rate when the measurement was rate-limited (p99 at 80% of peak), else absent. */
   offeredRate?: number;
+  /**
+   * CPU the server process used per answer (ms), all its threads: steadier than requests/s when other work
+   * shares the machine.
+   */
+  serverCpuMsPerRequest?: number;
 }
 
 export interface HttpLoadOptions {
@@ -34,6 +53,8 @@ export interface HttpLoadOptions {
   amount?: number;
   overallRate?: number;
   headers?: Record<string, string>;
+  /** The server's process id, to measure its CPU per request. */
+  serverPid?: number;
   /** Builds request i: its headers and body. */
   next?: (i: number) => { headers?: Record<string, string>; body?: string; path?: string };
 }
@@ -42,6 +63,7 @@ export async function measureHttp(opts: HttpLoadOptions): Promise<HttpFigures> {
   let seq = 0;
   const method = opts.method ?? 'GET';
   const next = opts.next;
+  const cpuBefore = processCpuMs(opts.serverPid);
   const result = await autocannon({
     url: opts.url,
     connections: opts.connections,
@@ -76,6 +98,7 @@ export async function measureHttp(opts: HttpLoadOptions): Promise<HttpFigures> {
   }
   const answered = Object.values(statusCounts).reduce((a, b) => a + b, 0);
   const ok = result['2xx'];
+  const cpuAfter = processCpuMs(opts.serverPid);
   return {
     requests: answered,
     durationSeconds: result.duration,
@@ -90,6 +113,9 @@ export async function measureHttp(opts: HttpLoadOptions): Promise<HttpFigures> {
     timeouts: result.timeouts,
     connections: opts.connections,
     ...(opts.overallRate ? { offeredRate: opts.overallRate } : {}),
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && answered > 0
+      ? { serverCpuMsPerRequest: +((cpuAfter - cpuBefore) / answered).toFixed(4) }
+      : {}),
   };
 }
 
@@ -98,5 +124,5 @@ export function formatFigures(name: string, f: HttpFigures): string {
   const codes = Object.entries(f.statusCounts)
     .map(([c, n]) => `${c}:${n}`)
     .join(' ');
-  return `${name}: ${f.requestsPerSec} req/s, ${f.okPerSec} 2xx/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms (${f.requests} answers in ${f.durationSeconds.toFixed(1)} s, ${f.connections} connections${f.offeredRate ? `, offered ${f.offeredRate}/s` : ''}; ${codes}${f.errors ? `; errors ${f.errors}` : ''})`;
+  return `${name}: ${f.requestsPerSec} req/s, ${f.okPerSec} 2xx/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms (${f.requests} answers in ${f.durationSeconds.toFixed(1)} s, ${f.connections} connections${f.offeredRate ? `, offered ${f.offeredRate}/s` : ''}${f.serverCpuMsPerRequest !== undefined ? `, server CPU ${f.serverCpuMsPerRequest} ms/answer` : ''}; ${codes}${f.errors ? `; errors ${f.errors}` : ''})`;
 }

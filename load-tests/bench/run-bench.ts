@@ -122,7 +122,7 @@ function dbUrl(serverUrl: string, db: string): string {
 async function spawnServer(
   script: string,
   env: Record<string, string>,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [path.join(import.meta.dirname, 'servers', script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -141,6 +141,7 @@ async function spawnServer(
   });
   return {
     url,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -214,6 +215,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     });
     const bareFastify = await measureHttp({
       url: bare.url,
+      serverPid: bare.pid,
       path: '/hello',
       connections: o.connections,
       durationSeconds: o.durationSeconds,
@@ -237,6 +239,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     });
     const naiveLoad = {
       url: naive.url,
+      serverPid: naive.pid,
       method: 'POST' as const,
       path: '/api/naive/1/reservations',
       connections: o.connections,
@@ -359,6 +362,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     // (d) The gateway's reservation route.
     const reserveLoad = (campaignId: string) => ({
       url: base,
+      serverPid: platform.child.pid,
       method: 'POST' as const,
       path: `/api/seckill/${campaignId}/reservations`,
       connections: o.connections,
@@ -400,6 +404,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     );
     const gatewayJoin = await measureHttp({
       url: base,
+      serverPid: platform.child.pid,
       method: 'POST',
       path: `/api/groupbuy/groups/${groups[0]}/members`,
       connections: Math.min(o.connections, o.joins),
