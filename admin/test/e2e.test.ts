@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, launchChromium } from './support/browser.ts';
-import { type Platform, platformMissing, startPlatform } from './support/platform.ts';
+import { type Platform, startPlatform } from './support/platform.ts';
 
 const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
 const runId = Date.now().toString(36);
@@ -88,7 +88,7 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${screenshots}${name}.png`, fullPage: true, animations: 'disabled' });
 }
 
-describe('admin console end to end', { skip: platformMissing ?? false }, () => {
+describe('admin console end to end', () => {
   let platform: Platform;
   let browser: Browser;
 

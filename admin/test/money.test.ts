@@ -1,8 +1,9 @@
 /** Yuan ↔ fen conversions and the message tables: the pieces of the console that run without a browser. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildPath, endpoints } from '../src/api/client.ts';
-import { errorMessages, format, messages } from '../src/i18n/messages.ts';
+import { ERRORS } from '../../broker-services/src/errors.ts';
+import { buildPath, CLIENT_ERROR_CODES, endpoints } from '../src/api/client.ts';
+import { API_ERROR_CODES, errorMessages, format, messages } from '../src/i18n/messages.ts';
 import { fenToYuanString, formatFen, parseYuanToFen } from '../src/money.ts';
 
 describe('money', () => {
@@ -41,23 +42,10 @@ describe('messages', () => {
     }
   });
 
-  test('has a sentence for every error code of the public contract', () => {
-    const contract = [
-      'VALIDATION_FAILED',
-      'UNAUTHORIZED',
-      'FORBIDDEN',
-      'NOT_FOUND',
-      'RATE_LIMITED',
-      'SOLD_OUT',
-      'LIMIT_EXCEEDED',
-      'NOT_STARTED',
-      'ENDED',
-      'GROUP_FULL',
-      'GROUP_CLOSED',
-      'ALREADY_MEMBER',
-      'NETWORK_ERROR',
-    ];
-    for (const code of contract) assert.ok(errorMessages['zh-CN'][code] && errorMessages.en[code], code);
+  test('has a sentence for exactly the gateway error registry and the client codes', () => {
+    assert.deepEqual([...API_ERROR_CODES].sort(), Object.keys(ERRORS).sort());
+    const expected = [...API_ERROR_CODES, ...CLIENT_ERROR_CODES].sort();
+    for (const table of Object.values(errorMessages)) assert.deepEqual(Object.keys(table).sort(), expected);
   });
 
   test('fills placeholders and leaves unknown ones visible', () => {

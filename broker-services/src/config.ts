@@ -31,17 +31,23 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'admin',
 ];
 
+/** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
+export const SHORT_TTL_MIN_SECONDS = 5;
+export const PAYMENT_TTL_MIN_SECONDS = 30;
+export const GROUP_TTL_MIN_SECONDS = 60;
+
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   host: Type.String({ minLength: 1 }),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
+  redisKeyPrefix: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_:.-]*$' }),
+  brokerNamespace: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]*$' }),
   dataDir: Type.String({ minLength: 1 }),
   embeddedPgPort: Type.Integer({ minimum: 0, maximum: 65535 }),
   services: Type.Array(ServiceName, { minItems: 1 }),
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
-  brokerNamespace: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
   shopperTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminTokenTtlSeconds: Type.Integer({ minimum: 60 }),
@@ -49,7 +55,8 @@ const ConfigSchema = Type.Object({
   adminPassword: Type.Optional(Type.String({ minLength: 8 })),
   devLogin: Type.Boolean(),
   paymentProvider: Type.Union([Type.Literal('dev'), Type.Literal('wechat')]),
-  paymentTtlSeconds: Type.Integer({ minimum: 30, maximum: 86400 }),
+  paymentTtlSeconds: Type.Integer({ minimum: SHORT_TTL_MIN_SECONDS, maximum: 86400 }),
+  allowShortTtl: Type.Boolean(),
   seedDemo: Type.Boolean(),
   logLevel: Type.Union([
     Type.Literal('fatal'),
@@ -125,7 +132,7 @@ export function isEmbedded(config: Config): boolean {
 }
 
 /** Reads and validates the configuration from the environment; throws ConfigError with every problem found. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | 'migrate' } = {}): Config {
   const embedded =
     !optional(env, 'DATABASE_URL') && !optional(env, 'REDIS_URL') && !optional(env, 'NATS_URL');
   const services = (optional(env, 'SERVICES') ?? ALL_SERVICES.join(','))
@@ -138,11 +145,12 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),
     natsUrl: optional(env, 'NATS_URL'),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
+    brokerNamespace: optional(env, 'BROKER_NAMESPACE') ?? 'tuanmiao',
     dataDir: path.resolve(optional(env, 'DATA_DIR') ?? 'data'),
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 0),
     services: services.includes('all') ? [...ALL_SERVICES] : services,
     nodeId: optional(env, 'NODE_ID'),
-    brokerNamespace: optional(env, 'BROKER_NAMESPACE') ?? 'tuanmiao',
     jwtSecret: optional(env, 'JWT_SECRET'),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
@@ -151,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     devLogin: bool(env, 'DEV_LOGIN', embedded),
     paymentProvider: optional(env, 'PAYMENT_PROVIDER') ?? (embedded ? 'dev' : 'wechat'),
     paymentTtlSeconds: int(env, 'PAYMENT_TTL_SECONDS', 900),
+    allowShortTtl: bool(env, 'ALLOW_SHORT_TTL', false),
     seedDemo: bool(env, 'SEED_DEMO', embedded),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     rateLimitPerIpPerSecond: int(env, 'RATE_LIMIT_PER_IP_PER_SECOND', 2000),
@@ -180,6 +189,13 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const config = candidate as Config;
+  if (!config.allowShortTtl && config.paymentTtlSeconds < PAYMENT_TTL_MIN_SECONDS) {
+    throw new ConfigError(
+      `PAYMENT_TTL_SECONDS must be at least ${PAYMENT_TTL_MIN_SECONDS} (ALLOW_SHORT_TTL=1 lowers it to ${SHORT_TTL_MIN_SECONDS}, for tests)`,
+    );
+  }
+  // Migrations need the database and nothing else: no secrets, no payment channel.
+  if (opts.purpose === 'migrate') return config;
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',

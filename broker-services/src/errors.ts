@@ -98,7 +98,13 @@ export function toErrorBody(err: unknown): {
       },
     };
   }
-  if (e && (e as { name?: unknown }).name === 'ServiceNotAvailableError') {
+  // The bus could not reach a service (none running, none discovered yet, or it did not answer in time).
+  const name = e ? (e as { name?: unknown }).name : undefined;
+  if (
+    name === 'ServiceNotAvailableError' ||
+    name === 'ServiceNotFoundError' ||
+    name === 'RequestTimeoutError'
+  ) {
     return {
       status: 503,
       body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: ERRORS.DEPENDENCY_UNAVAILABLE.message } },

@@ -19,14 +19,20 @@ export interface Campaign {
   status: CampaignStatus;
   groupSize?: number;
   groupTtlSeconds?: number;
+  /** While enabled, buying needs an admission token from `POST /api/campaigns/:id/admission`. */
+  waitingRoom?: { enabled: boolean; admissionRatePerSecond: number };
 }
+
+export type ReservationStatus = 'pending' | 'settled' | 'released';
 
 export interface Reservation {
   id: string;
   campaignId: string;
   quantity: number;
-  status: string;
-  orderId?: string | null;
+  status: ReservationStatus;
+  orderId?: string;
+  /** Set on group-buy reservations. */
+  groupId?: string;
   expiresAt: string;
 }
 
@@ -42,19 +48,24 @@ export type OrderStatus =
 export interface OrderItem {
   skuId: string;
   quantity: number;
-  priceFen: number;
-  title?: string;
+  unitPriceFen: number;
+  title: string;
 }
 
 export interface Order {
   id: string;
   status: OrderStatus;
   campaignId: string;
+  groupId?: string;
   items: OrderItem[];
   totalFen: number;
   createdAt: string;
   expiresAt: string;
-  paidAt?: string | null;
+  paidAt?: string;
+  cancelledAt?: string;
+  shippedAt?: string;
+  refundedAt?: string;
+  trackingNo?: string;
 }
 
 export interface OrderPage {
@@ -78,6 +89,8 @@ export interface Group {
   members: GroupMember[];
   status: GroupStatus;
   expiresAt: string;
+  /** The mini-program page that opens this group (for share cards). */
+  sharePath: string;
 }
 
 export interface GroupEntry {
@@ -88,7 +101,7 @@ export interface GroupEntry {
 export interface ShopperUser {
   id: string;
   nickname?: string;
-  openid?: string;
+  createdAt?: string;
 }
 
 export interface Session {
@@ -111,4 +124,4 @@ export type WechatPaymentParams = {
 
 export type PaymentStart =
   | { provider: 'wechat'; params: WechatPaymentParams }
-  | { provider: 'dev'; params: Record<string, unknown> };
+  | { provider: 'dev'; params: Record<string, string> };

@@ -1,6 +1,7 @@
 /**
- * Every error code a shopper can meet, and the sentence they read. Codes are API.md's; NETWORK_ERROR,
- * TIMEOUT, PAYMENT_*, RESERVATION_RELEASED, SETTLING_SLOW and CANCELLED are the mini-program's own.
+ * Every error code a shopper can meet, and the sentence they read. Codes are the gateway's error registry
+ * (every one of them: `test/error-messages.test.ts` checks); NETWORK_ERROR, TIMEOUT, PAYMENT_CANCELLED,
+ * PAYMENT_FAILED, RESERVATION_RELEASED, SETTLING_SLOW, CANCELLED and UNKNOWN are the mini-program's own.
  */
 export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   SOLD_OUT: '已抢光',
@@ -18,8 +19,23 @@ export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   NOT_FOUND: '内容不存在或已下架',
   ADMISSION_REQUIRED: '活动太火爆，正在为你排队',
   QUEUED: '排队中，请不要离开',
+  RESERVATIONS_PAUSED: '活动暂停下单，请稍后再试',
+  WRONG_CAMPAIGN_TYPE: '活动类型不符，请返回重新进入',
+  INVALID_TRANSITION: '订单状态已变化，请刷新后再试',
+  CONFLICT: '操作冲突，请刷新后再试',
+  INVALID_CREDENTIALS: '账号或密码错误',
   ORDER_EXPIRED: '订单已超时关闭',
   ORDER_NOT_PAYABLE: '订单当前无法支付',
+  PAYMENT_SIGNATURE_INVALID: '支付结果校验失败，请稍后查看订单',
+  PAYMENT_TIMESTAMP_STALE: '支付结果已过期，请稍后查看订单',
+  PAYMENT_NOTIFICATION_MALFORMED: '支付结果无法识别，请稍后查看订单',
+  PAYMENT_AMOUNT_MISMATCH: '支付金额与订单不符，请联系客服',
+  PAYMENT_PROVIDER_ERROR: '微信支付暂时不可用，请稍后再试',
+  WECHAT_CODE_INVALID: '微信登录已失效，请重新登录',
+  WECHAT_RATE_LIMITED: '登录的人太多啦，请稍后再试',
+  WECHAT_UNAVAILABLE: '暂时连不上微信，请稍后再试',
+  WECHAT_LOGIN_FAILED: '微信登录失败，请重试',
+  DEPENDENCY_UNAVAILABLE: '服务繁忙，请稍后再试',
   PAYMENT_CANCELLED: '已取消支付',
   PAYMENT_FAILED: '支付失败，请重试',
   RESERVATION_RELEASED: '下单没有成功，名额已释放',

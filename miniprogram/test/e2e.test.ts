@@ -5,23 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { type StartedPlatform, startPlatform } from '../../broker-services/test/support/platform.ts';
 import './support/ts-resolve.ts';
 import { installWxShim, type WxShim } from './support/wx-shim.ts';
-
-/** What `broker-services/test/support/platform.ts` gives: the gateway of a freshly started platform. */
-interface Platform {
-  baseUrl: string;
-  adminUsername: string;
-  adminPassword: string;
-  stop(): Promise<void>;
-}
-
-const platformHelper = new URL('../../broker-services/test/support/platform.ts', import.meta.url);
-const helperMissing = existsSync(platformHelper)
-  ? false
-  : 'the platform helper (broker-services) is not in this tree';
 
 const { setApiBaseUrl } = await import('../config/env');
 const { api } = await import('../services/request');
@@ -73,15 +60,12 @@ async function waitForOrder(orderId: string, done: (order: Order) => boolean): P
   return order;
 }
 
-describe('the mini-program against the real gateway', { skip: helperMissing }, () => {
-  let platform: Platform;
+describe('the mini-program against the real gateway', () => {
+  let platform: StartedPlatform;
   let shim: WxShim;
   const run = randomUUID().slice(0, 8);
 
   before(async () => {
-    const { startPlatform } = (await import(platformHelper.href)) as {
-      startPlatform: () => Promise<Platform>;
-    };
     platform = await startPlatform();
     shim = installWxShim();
     setApiBaseUrl(platform.baseUrl);

@@ -170,6 +170,7 @@ describe('group view and share', () => {
       members: [{ userId: 'usr_a', paid: true }],
       status: 'forming' as const,
       expiresAt: '2030-01-01T00:00:00Z',
+      sharePath: '/pages/group/detail/index?id=grp_1',
     };
     const asFriend = groupView(group, 'usr_b');
     assert.equal(asFriend.slotsLeft, 2);

@@ -234,11 +234,11 @@ export class ApiClient {
     return this.#call('campaignLive', { params: { id } });
   }
 
-  setKillSwitch(id: string, body: KillSwitchRequest): Promise<unknown> {
+  setKillSwitch(id: string, body: KillSwitchRequest): Promise<Campaign> {
     return this.#call('setKillSwitch', { params: { id }, body });
   }
 
-  setWaitingRoom(id: string, body: WaitingRoom): Promise<unknown> {
+  setWaitingRoom(id: string, body: WaitingRoom): Promise<Campaign> {
     return this.#call('setWaitingRoom', { params: { id }, body });
   }
 
@@ -254,11 +254,11 @@ export class ApiClient {
     return this.#call('getOrder', { params: { id } });
   }
 
-  shipOrder(id: string, trackingNo: string): Promise<Order> {
+  shipOrder(id: string, trackingNo: string): Promise<OrderDetail> {
     return this.#call('shipOrder', { params: { id }, body: { trackingNo } });
   }
 
-  refundOrder(id: string, reason: string): Promise<Order> {
+  refundOrder(id: string, reason: string): Promise<OrderDetail> {
     return this.#call('refundOrder', { params: { id }, body: { reason } });
   }
 

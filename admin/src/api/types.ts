@@ -1,20 +1,20 @@
 /**
- * Request and response shapes of the admin HTTP API (see the gateway's OpenAPI document at /docs/json).
- * Money is integer fen; times are ISO 8601 UTC strings.
+ * Request and response shapes of the admin HTTP API, written after the gateway's OpenAPI document (/docs/json,
+ * built from broker-services/src/schemas/). Money is integer fen; times are ISO 8601 UTC strings.
  */
 
 export type AdminRole = 'owner' | 'operator' | 'viewer';
 
+/** An admin account, as login, `me` and the admins list return it. */
 export interface Admin {
   id: string;
   username: string;
   role: AdminRole;
-}
-
-export interface AdminAccount extends Admin {
   disabled: boolean;
   createdAt: string;
 }
+
+export type AdminAccount = Admin;
 
 export interface LoginRequest {
   username: string;
@@ -36,7 +36,7 @@ export interface ItemsResponse<T> {
 
 export interface PageResponse<T> {
   items: T[];
-  nextCursor?: string | null;
+  nextCursor?: string;
 }
 
 export interface TopCampaign {
@@ -47,8 +47,8 @@ export interface TopCampaign {
 }
 
 export interface HourlyGmv {
-  /** An ISO timestamp of the hour's start, or the hour of the day (0–23). */
-  hour: string | number;
+  /** ISO timestamp of the hour's start (UTC). */
+  hour: string;
   gmvFen: number;
   orders: number;
 }
@@ -61,6 +61,7 @@ export interface Dashboard {
   liveCampaigns: number;
   topCampaigns: TopCampaign[];
   gmvByHour: HourlyGmv[];
+  serverTime: string;
 }
 
 export type ProductStatus = 'active' | 'archived';
@@ -74,8 +75,8 @@ export interface Sku {
 export interface Product {
   id: string;
   title: string;
-  description: string | null;
-  imageUrl: string | null;
+  description: string;
+  imageUrl?: string;
   status: ProductStatus;
   skus: Sku[];
   createdAt: string;
@@ -126,10 +127,12 @@ export interface Campaign {
   status: CampaignStatus;
   groupSize?: number;
   groupTtlSeconds?: number;
-  waitingRoom?: WaitingRoom;
+  waitingRoom: WaitingRoom;
   killSwitch: boolean;
   dryRun: boolean;
-  robotFill?: RobotFill;
+  robotFill: RobotFill;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface CampaignQuery {
@@ -148,17 +151,35 @@ export interface CreateCampaignRequest {
   perUserLimit: number;
   groupSize?: number;
   groupTtlSeconds?: number;
+  dryRun?: boolean;
+  robotFill?: RobotFill;
 }
 
-export type UpdateCampaignRequest = Partial<Omit<CreateCampaignRequest, 'type'>>;
+/** What a scheduled campaign may change; its type, SKU and group size are fixed at creation. */
+export interface UpdateCampaignRequest {
+  title?: string;
+  priceFen?: number;
+  startsAt?: string;
+  endsAt?: string;
+  stockTotal?: number;
+  perUserLimit?: number;
+  groupTtlSeconds?: number;
+  robotFill?: RobotFill;
+}
 
 export interface CampaignLive {
   stockTotal: number;
   stockLeft: number;
+  /** Units held by unpaid orders and reservations not yet settled. */
   reserved: number;
+  /** Units of paid, shipped or completed orders. */
+  sold: number;
+  /** Reservations not yet settled into orders. */
+  unsettled: number;
   ordersPending: number;
   ordersPaid: number;
   ordersCancelled: number;
+  ordersRefunded: number;
   reservationsPerSecond: number;
   groupsForming?: number;
   groupsSucceeded?: number;
@@ -196,35 +217,41 @@ export const ORDER_STATUSES: readonly OrderStatus[] = [
 
 export interface OrderItem {
   skuId: string;
+  title: string;
   quantity: number;
-  priceFen: number;
-  title?: string;
+  unitPriceFen: number;
 }
 
+/** An order as the admin routes return it (list rows and detail alike). */
 export interface Order {
   id: string;
   status: OrderStatus;
   campaignId: string;
+  groupId?: string;
+  userId: string;
+  dryRun: boolean;
   items: OrderItem[];
   totalFen: number;
   createdAt: string;
   expiresAt: string;
-  paidAt?: string | null;
-  userId?: string;
+  paidAt?: string;
+  cancelledAt?: string;
+  shippedAt?: string;
+  refundedAt?: string;
+  trackingNo?: string;
 }
 
 export interface OrderTransition {
   from: OrderStatus | null;
   to: OrderStatus;
-  reason: string | null;
-  actor: string | null;
+  reason: string;
+  actor: string;
   at: string;
 }
 
+/** One order with its status history (only the detail route carries `transitions`). */
 export interface OrderDetail extends Order {
-  userId: string;
-  trackingNo?: string | null;
-  transitions: OrderTransition[];
+  transitions?: OrderTransition[];
 }
 
 export interface OrderQuery {
@@ -251,7 +278,7 @@ export interface AuditEntry {
   adminUsername: string;
   action: string;
   objectType: string;
-  objectId: string | null;
-  detail: unknown;
+  objectId: string;
+  detail: Record<string, unknown>;
   at: string;
 }

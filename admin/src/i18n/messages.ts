@@ -3,6 +3,8 @@
  * translation is a type error rather than a blank label. `{name}` marks a value filled in by `t()`.
  */
 
+import type { CLIENT_ERROR_CODES } from '../api/client.ts';
+
 export type Locale = 'zh-CN' | 'en';
 
 const zhCN = {
@@ -104,6 +106,10 @@ const zhCN = {
   'live.pending': '待支付',
   'live.paid': '已支付',
   'live.cancelled': '已取消',
+  'live.refunded': '已退款',
+  'live.sold': '已售',
+  'live.unsettled': '待落单预留',
+  'live.paidOrders': '已支付订单',
   'live.groups': '拼团',
   'live.groupsForming': '拼团中',
   'live.groupsSucceeded': '已成团',
@@ -270,6 +276,10 @@ const en: Record<MessageKey, string> = {
   'live.pending': 'Pending payment',
   'live.paid': 'Paid',
   'live.cancelled': 'Cancelled',
+  'live.refunded': 'Refunded',
+  'live.sold': 'Sold',
+  'live.unsettled': 'Unsettled reservations',
+  'live.paidOrders': 'Paid orders',
   'live.groups': 'Groups',
   'live.groupsForming': 'Forming',
   'live.groupsSucceeded': 'Succeeded',
@@ -336,65 +346,130 @@ const en: Record<MessageKey, string> = {
   'error.notFoundPage': 'Page not found',
 };
 
-/** A readable sentence for every error code the gateway or the client may return. */
-const zhErrors: Record<string, string> = {
+/**
+ * Every error code an operator can meet: the gateway's registry (broker-services/src/errors.ts, `ERRORS`; the
+ * message test checks this list equals it) and the two the client makes itself when no error body arrived.
+ */
+export const API_ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'UNAUTHORIZED',
+  'INVALID_CREDENTIALS',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'QUEUED',
+  'SOLD_OUT',
+  'LIMIT_EXCEEDED',
+  'NOT_STARTED',
+  'ENDED',
+  'CAMPAIGN_STOPPED',
+  'RESERVATIONS_PAUSED',
+  'ADMISSION_REQUIRED',
+  'WRONG_CAMPAIGN_TYPE',
+  'GROUP_FULL',
+  'GROUP_CLOSED',
+  'ALREADY_MEMBER',
+  'ORDER_NOT_PAYABLE',
+  'ORDER_EXPIRED',
+  'INVALID_TRANSITION',
+  'CONFLICT',
+  'PAYMENT_SIGNATURE_INVALID',
+  'PAYMENT_TIMESTAMP_STALE',
+  'PAYMENT_NOTIFICATION_MALFORMED',
+  'PAYMENT_AMOUNT_MISMATCH',
+  'PAYMENT_PROVIDER_ERROR',
+  'WECHAT_CODE_INVALID',
+  'WECHAT_RATE_LIMITED',
+  'WECHAT_UNAVAILABLE',
+  'WECHAT_LOGIN_FAILED',
+  'DEPENDENCY_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+type ErrorCodeWithClient = ApiErrorCode | (typeof CLIENT_ERROR_CODES)[number];
+
+const zhErrors: Record<ErrorCodeWithClient, string> = {
   VALIDATION_FAILED: '提交的内容不合法，请检查后重试',
   UNAUTHORIZED: '登录已失效，请重新登录',
-  INVALID_CREDENTIALS: '用户名或密码错误',
-  ACCOUNT_DISABLED: '该账号已停用',
+  INVALID_CREDENTIALS: '用户名或密码错误，或账号已停用',
   FORBIDDEN: '当前角色无权执行此操作',
   NOT_FOUND: '对象不存在或已被删除',
   RATE_LIMITED: '操作太频繁，请稍后再试',
-  CONFLICT: '与当前状态冲突，请刷新后重试',
-  INVALID_STATE: '当前状态不允许此操作',
-  INVALID_TRANSITION: '订单当前状态不允许此操作',
-  NOT_EDITABLE: '只有未开始的活动可以编辑',
-  ALREADY_EXISTS: '已存在同名对象',
-  USERNAME_TAKEN: '用户名已被占用',
+  QUEUED: '正在排队等候，请稍后再试',
   SOLD_OUT: '已售罄',
   LIMIT_EXCEEDED: '超过每人限购数量',
   NOT_STARTED: '活动尚未开始',
   ENDED: '活动已结束',
+  CAMPAIGN_STOPPED: '活动已停止',
+  RESERVATIONS_PAUSED: '活动熔断中，暂停接受预留',
+  ADMISSION_REQUIRED: '需要有效的排队放行凭证',
+  WRONG_CAMPAIGN_TYPE: '活动类型不符',
   GROUP_FULL: '该团已满',
   GROUP_CLOSED: '该团已关闭',
   ALREADY_MEMBER: '已经是该团成员',
-  KILL_SWITCH_ACTIVE: '活动熔断中，暂停接受预留',
-  SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后重试',
-  INTERNAL_ERROR: '服务器内部错误，请稍后重试',
+  ORDER_NOT_PAYABLE: '订单当前状态无法支付',
+  ORDER_EXPIRED: '订单已过支付期限',
+  INVALID_TRANSITION: '当前状态不允许此操作，请刷新后查看',
+  CONFLICT: '与已有记录冲突（例如用户名已被占用）',
+  PAYMENT_SIGNATURE_INVALID: '支付通知签名无效',
+  PAYMENT_TIMESTAMP_STALE: '支付通知时间戳过旧',
+  PAYMENT_NOTIFICATION_MALFORMED: '无法解析支付通知',
+  PAYMENT_AMOUNT_MISMATCH: '实付金额与订单不符',
+  PAYMENT_PROVIDER_ERROR: '支付服务商出错，请稍后重试',
+  WECHAT_CODE_INVALID: '微信登录凭证无效或已使用',
+  WECHAT_RATE_LIMITED: '微信登录接口限流，请稍后重试',
+  WECHAT_UNAVAILABLE: '微信服务暂时不可用',
+  WECHAT_LOGIN_FAILED: '微信拒绝了登录',
+  DEPENDENCY_UNAVAILABLE: '依赖的服务暂时不可用，请稍后重试',
+  INTERNAL: '服务器内部错误，请稍后重试',
   NETWORK_ERROR: '无法连接服务器，请检查网络',
   BAD_RESPONSE: '服务器返回了无法识别的内容',
 };
 
-const enErrors: Record<string, string> = {
+const enErrors: Record<ErrorCodeWithClient, string> = {
   VALIDATION_FAILED: 'Some input is not valid; check it and try again',
   UNAUTHORIZED: 'Your session has expired; please sign in again',
-  INVALID_CREDENTIALS: 'Wrong username or password',
-  ACCOUNT_DISABLED: 'This account is disabled',
+  INVALID_CREDENTIALS: 'Wrong username or password, or the account is disabled',
   FORBIDDEN: 'Your role may not do this',
   NOT_FOUND: 'It does not exist or was removed',
   RATE_LIMITED: 'Too many requests; try again shortly',
-  CONFLICT: 'This conflicts with the current state; refresh and retry',
-  INVALID_STATE: 'Not allowed in the current state',
-  INVALID_TRANSITION: 'Not allowed for the order in its current status',
-  NOT_EDITABLE: 'Only scheduled campaigns can be edited',
-  ALREADY_EXISTS: 'One with that name already exists',
-  USERNAME_TAKEN: 'That username is taken',
+  QUEUED: 'Waiting in the queue; try again shortly',
   SOLD_OUT: 'Sold out',
   LIMIT_EXCEEDED: 'Over the per-user limit',
   NOT_STARTED: 'The campaign has not started',
   ENDED: 'The campaign has ended',
+  CAMPAIGN_STOPPED: 'The campaign was stopped',
+  RESERVATIONS_PAUSED: 'The kill switch is on; reservations are paused',
+  ADMISSION_REQUIRED: 'A valid waiting-room admission is required',
+  WRONG_CAMPAIGN_TYPE: 'The campaign is of another type',
   GROUP_FULL: 'The group is full',
   GROUP_CLOSED: 'The group is closed',
   ALREADY_MEMBER: 'Already a member of this group',
-  KILL_SWITCH_ACTIVE: 'The kill switch is on; reservations are paused',
-  SERVICE_UNAVAILABLE: 'Service unavailable; try again shortly',
-  INTERNAL_ERROR: 'Server error; try again shortly',
+  ORDER_NOT_PAYABLE: 'The order cannot be paid in its status',
+  ORDER_EXPIRED: 'The order expired before payment',
+  INVALID_TRANSITION: 'Not allowed in the current state; refresh to see it',
+  CONFLICT: 'Conflicts with an existing record (a taken username, for one)',
+  PAYMENT_SIGNATURE_INVALID: 'The payment notification signature is invalid',
+  PAYMENT_TIMESTAMP_STALE: 'The payment notification is too old',
+  PAYMENT_NOTIFICATION_MALFORMED: 'The payment notification cannot be read',
+  PAYMENT_AMOUNT_MISMATCH: 'The paid amount differs from the order',
+  PAYMENT_PROVIDER_ERROR: 'The payment provider failed; try again shortly',
+  WECHAT_CODE_INVALID: 'The WeChat login code is invalid or used',
+  WECHAT_RATE_LIMITED: 'WeChat is rate limiting logins; try again shortly',
+  WECHAT_UNAVAILABLE: 'WeChat is unavailable',
+  WECHAT_LOGIN_FAILED: 'WeChat refused the login',
+  DEPENDENCY_UNAVAILABLE: 'A service it depends on is unavailable; try again shortly',
+  INTERNAL: 'Server error; try again shortly',
   NETWORK_ERROR: 'Cannot reach the server; check the network',
   BAD_RESPONSE: 'The server sent something unreadable',
 };
 
 export const messages: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zhCN, en };
-export const errorMessages: Record<Locale, Record<string, string>> = { 'zh-CN': zhErrors, en: enErrors };
+export const errorMessages: Record<Locale, Readonly<Record<string, string>>> = {
+  'zh-CN': zhErrors,
+  en: enErrors,
+};
 
 /** Fills `{name}` placeholders. */
 export function format(template: string, vars: Record<string, string | number> = {}): string {

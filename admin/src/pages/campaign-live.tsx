@@ -161,6 +161,7 @@ export function CampaignLivePage() {
         { status: t('live.pending'), count: live.ordersPending },
         { status: t('live.paid'), count: live.ordersPaid },
         { status: t('live.cancelled'), count: live.ordersCancelled },
+        { status: t('live.refunded'), count: live.ordersRefunded },
       ]
     : [];
   const hasGroups = live?.groupsForming !== undefined || c?.type === 'groupbuy';
@@ -192,7 +193,7 @@ export function CampaignLivePage() {
         </Descriptions>
       ) : null}
       <Row gutter={[16, 16]}>
-        <Col xs={12} lg={6}>
+        <Col xs={12} lg={4}>
           <Card>
             <div data-testid="live-stock-left">
               <Statistic
@@ -203,14 +204,28 @@ export function CampaignLivePage() {
             </div>
           </Card>
         </Col>
-        <Col xs={12} lg={6}>
+        <Col xs={12} lg={4}>
           <Card>
             <div data-testid="live-reserved">
               <Statistic title={t('live.reserved')} value={live?.reserved ?? '-'} />
             </div>
           </Card>
         </Col>
-        <Col xs={12} lg={6}>
+        <Col xs={12} lg={4}>
+          <Card>
+            <div data-testid="live-sold">
+              <Statistic title={t('live.sold')} value={live?.sold ?? '-'} />
+            </div>
+          </Card>
+        </Col>
+        <Col xs={12} lg={4}>
+          <Card>
+            <div data-testid="live-unsettled">
+              <Statistic title={t('live.unsettled')} value={live?.unsettled ?? '-'} />
+            </div>
+          </Card>
+        </Col>
+        <Col xs={12} lg={4}>
           <Card>
             <Statistic
               title={t('live.reservationsPerSecond')}
@@ -219,10 +234,10 @@ export function CampaignLivePage() {
             />
           </Card>
         </Col>
-        <Col xs={12} lg={6}>
+        <Col xs={12} lg={4}>
           <Card>
             <div data-testid="live-paid">
-              <Statistic title={t('live.paid')} value={live?.ordersPaid ?? '-'} />
+              <Statistic title={t('live.paidOrders')} value={live?.ordersPaid ?? '-'} />
             </div>
           </Card>
         </Col>

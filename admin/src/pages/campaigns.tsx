@@ -18,7 +18,13 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { Campaign, CampaignStatus, CampaignType, CreateCampaignRequest } from '../api/types.ts';
+import type {
+  Campaign,
+  CampaignStatus,
+  CampaignType,
+  CreateCampaignRequest,
+  UpdateCampaignRequest,
+} from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { YuanInput, yuanRules } from '../components/yuan-input.tsx';
 import { useI18n } from '../i18n/context.tsx';
@@ -133,7 +139,16 @@ export function CampaignsPage() {
         await api.createCampaign(body);
         message.success(t('campaigns.created'));
       } else if (editing) {
-        const { type: _type, ...patch } = body;
+        // Type, SKU and group size are fixed once created; the gateway refuses them in a patch.
+        const patch: UpdateCampaignRequest = {
+          title: body.title,
+          priceFen: body.priceFen,
+          startsAt: body.startsAt,
+          endsAt: body.endsAt,
+          stockTotal: body.stockTotal,
+          perUserLimit: body.perUserLimit,
+          ...(body.groupTtlSeconds !== undefined ? { groupTtlSeconds: body.groupTtlSeconds } : {}),
+        };
         await api.updateCampaign(editing.id, patch);
         message.success(t('common.saved'));
       }
@@ -302,6 +317,7 @@ export function CampaignsPage() {
           >
             <Select
               showSearch={{ optionFilterProp: 'label' }}
+              disabled={editing !== 'new'}
               options={skuOptions}
               loading={products.loading}
             />
@@ -356,7 +372,7 @@ export function CampaignsPage() {
               label={t('campaigns.perUserLimit')}
               rules={[{ required: true, message: t('common.required') }]}
             >
-              <InputNumber min={1} max={1000} precision={0} />
+              <InputNumber min={1} max={100} precision={0} />
             </Form.Item>
             {formType === 'groupbuy' ? (
               <>
@@ -365,7 +381,7 @@ export function CampaignsPage() {
                   label={t('campaigns.groupSize')}
                   rules={[{ required: true, message: t('common.required') }]}
                 >
-                  <InputNumber min={2} max={100} precision={0} />
+                  <InputNumber min={2} max={50} precision={0} disabled={editing !== 'new'} />
                 </Form.Item>
                 <Form.Item
                   name="groupTtlSeconds"

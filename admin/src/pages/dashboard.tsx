@@ -1,15 +1,31 @@
 import { Card, Col, Row, Statistic, Table } from 'antd';
+import dayjs from 'dayjs';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { TopCampaign } from '../api/types.ts';
+import type { Dashboard, TopCampaign } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { useI18n } from '../i18n/context.tsx';
 import { fenToYuanString, formatFen } from '../money.ts';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
 
-function hourLabel(hour: string | number): string {
-  const h = typeof hour === 'number' ? hour : /^\d{4}-/.test(hour) ? new Date(hour).getHours() : Number(hour);
-  return Number.isInteger(h) ? `${String(h).padStart(2, '0')}:00` : String(hour);
+/**
+ * Every hour of the (UTC) day so far, the ones without orders as zero, so that the chart shows the day's shape;
+ * each labelled by its local start `HH:00`.
+ */
+function hoursOfToday(dashboard: Dashboard): { hour: string; gmvYuan: number; orders: number }[] {
+  const now = new Date(dashboard.serverTime);
+  const byHour = new Map(dashboard.gmvByHour.map((h) => [new Date(h.hour).getTime(), h]));
+  const rows = [];
+  const first = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  for (let at = first; at <= now.getTime(); at += 3_600_000) {
+    const h = byHour.get(at);
+    rows.push({
+      hour: dayjs(at).format('HH:00'),
+      gmvYuan: Number(fenToYuanString(h?.gmvFen ?? 0)),
+      orders: h?.orders ?? 0,
+    });
+  }
+  return rows;
 }
 
 /** Today at a glance: GMV, orders, conversion, live campaigns, GMV by hour and the best campaigns. */
@@ -17,11 +33,7 @@ export function DashboardPage() {
   const { t } = useI18n();
   const { api } = useSession();
   const { data, error, loading } = useLoad(() => api.dashboard(), [api]);
-  const hourly = (data?.gmvByHour ?? []).map((h) => ({
-    hour: hourLabel(h.hour),
-    gmvYuan: Number(fenToYuanString(h.gmvFen)),
-    orders: h.orders,
-  }));
+  const hourly = data ? hoursOfToday(data) : [];
   return (
     <div data-testid="dashboard-page">
       <ErrorAlert error={error} />
@@ -65,8 +77,22 @@ export function DashboardPage() {
                 <YAxis yAxisId="orders" orientation="right" allowDecimals={false} />
                 <Tooltip />
                 <Legend />
-                <Bar yAxisId="gmv" dataKey="gmvYuan" name={`${t('dashboard.gmv')} (¥)`} fill="#1677ff" />
-                <Bar yAxisId="orders" dataKey="orders" name={t('dashboard.orders')} fill="#52c41a" />
+                <Bar
+                  yAxisId="gmv"
+                  dataKey="gmvYuan"
+                  name={`${t('dashboard.gmv')} (¥)`}
+                  fill="#1677ff"
+                  maxBarSize={28}
+                  isAnimationActive={false}
+                />
+                <Bar
+                  yAxisId="orders"
+                  dataKey="orders"
+                  name={t('dashboard.orders')}
+                  fill="#52c41a"
+                  maxBarSize={28}
+                  isAnimationActive={false}
+                />
               </BarChart>
             </ResponsiveContainer>
           </Card>

@@ -237,7 +237,7 @@ export function OrdersPage() {
               <Descriptions.Item label={t('orders.items')}>
                 {o.items.map((item) => (
                   <div key={item.skuId}>
-                    {item.title ?? item.skuId} × {item.quantity} @ {formatFen(item.priceFen)}
+                    {item.title} × {item.quantity} @ {formatFen(item.unitPriceFen)}
                   </div>
                 ))}
               </Descriptions.Item>
@@ -249,7 +249,7 @@ export function OrdersPage() {
             </Descriptions>
             <h4 style={{ marginTop: 24 }}>{t('orders.transitions')}</h4>
             <Timeline
-              items={o.transitions.map((tr) => ({
+              items={(o.transitions ?? []).map((tr) => ({
                 key: `${tr.at}-${tr.to}`,
                 content: (
                   <>
@@ -257,7 +257,7 @@ export function OrdersPage() {
                       {tr.from ? t(`orders.status.${tr.from}`) : '∅'} → {t(`orders.status.${tr.to}`)}
                     </div>
                     <div style={{ color: '#888' }}>
-                      {fmt(tr.at)} · {t('orders.by')}: {tr.actor ?? '-'} {tr.reason ? `· ${tr.reason}` : ''}
+                      {fmt(tr.at)} · {t('orders.by')}: {tr.actor} · {tr.reason}
                     </div>
                   </>
                 ),

@@ -4,8 +4,12 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
+import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
 
-export const MIGRATIONS = [{ name: 'Migration20261125000000', class: Migration20261125000000 }];
+export const MIGRATIONS = [
+  { name: 'Migration20261125000000', class: Migration20261125000000 },
+  { name: 'Migration20261201000000', class: Migration20261201000000 },
+];
 
 export interface OrmOptions {
   clientUrl: string;
@@ -13,6 +17,8 @@ export interface OrmOptions {
   schema?: string;
   poolMax?: number;
   debug?: boolean;
+  /** Where MikroORM's own messages (the migrator's progress) go; silent by default. */
+  logger?: (message: string) => void;
 }
 
 export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
@@ -27,10 +33,14 @@ export async function openOrm(opts: OrmOptions): Promise<MikroORM> {
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
+      // Migrations are checked in; a run must not write `.snapshot-<db>.json` into the working directory.
+      snapshot: false,
+      snapshotOnMigrate: false,
       ...(opts.schema ? { schema: opts.schema } : {}),
     },
     allowGlobalContext: false,
     debug: opts.debug ?? false,
+    logger: opts.logger ?? (() => {}),
   });
 }
 

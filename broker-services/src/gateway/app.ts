@@ -4,6 +4,7 @@
  * answer. Built by a factory apart from listen(), so tests use inject() without a socket.
  */
 import { randomUUID } from 'node:crypto';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import fastifyJwt from '@fastify/jwt';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
@@ -58,6 +59,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     bodyLimit: 64 * 1024,
     trustProxy: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: jsonBodiesUncoerced() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ErrorBody);
@@ -129,7 +131,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     max: opts.rt.config.rateLimitPerIpPerSecond,
     timeWindow: 1000,
     hook: 'onRequest',
-    ...(opts.redis ? { redis: opts.redis, nameSpace: 'tm:rl:ip:' } : {}),
+    ...(opts.redis ? { redis: opts.redis, nameSpace: `${opts.rt.config.redisKeyPrefix}tm:rl:ip:` } : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
@@ -156,4 +158,22 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     app.get('/admin/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html', root));
   }
   return app;
+}
+
+/**
+ * Params and querystrings arrive as text and are coerced to their schema's types; JSON bodies are typed
+ * already and are not: `{"quantity":"2"}` or `{"code":42}` is a 400, never silently converted.
+ */
+function jsonBodiesUncoerced(): ReturnType<typeof AjvCompiler> {
+  const pool = AjvCompiler();
+  return (externalSchemas, options = {}) => {
+    const coercing = pool(externalSchemas, options);
+    const strict = pool(externalSchemas, {
+      ...options,
+      customOptions: { ...options.customOptions, coerceTypes: false },
+    } as typeof options);
+    // Fastify hands the compiler its route definition ({ schema, httpPart, … }), not the bare schema.
+    return (route) =>
+      (route as { httpPart?: string }).httpPart === 'body' ? strict(route) : coercing(route);
+  };
 }

@@ -99,27 +99,30 @@ export async function transitionOrder(
     canTransition(s, req.to),
   );
   const sets = ['status = ?', 'updated_at = now()'];
-  const values: unknown[] = [req.to];
+  const setValues: unknown[] = [req.to];
   for (const [key, value] of Object.entries(req.effects ?? {})) {
     sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
-    values.push(value);
+    setValues.push(value);
   }
-  const guards = ['o.id = ?', 'o.status = any(?)'];
-  values.push(req.orderId, fromStates);
+  // One placeholder per state: the driver expands an array bound to one `?` into a list, never an array.
+  const guards = ['o.id = ?', `o.status in (${fromStates.map(() => '?').join(', ')})`];
+  const guardValues: unknown[] = [req.orderId, ...fromStates];
   if (req.userId) {
     guards.push('o.user_id = ?');
-    values.push(req.userId);
+    guardValues.push(req.userId);
   }
   if (req.expiredBefore) {
     guards.push('o.expires_at <= ?');
-    values.push(req.expiredBefore);
+    guardValues.push(req.expiredBefore);
   }
+  // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
+  const values = [...guardValues, ...setValues];
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
        update orders set ${sets.join(', ')} from prev where orders.id = prev.id
        returning orders.*, prev.status as prev_status`,
-      values,
+      [...guardValues, ...values],
     );
     const row = rows[0];
     if (!row) return null;

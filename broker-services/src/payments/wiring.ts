@@ -1,7 +1,7 @@
 /** Builds the configured payment provider and the WeChat login client from the configuration. */
 import type { Config } from '../config.ts';
 import { createWechatAuthClient } from '../integrations/wechat/auth-client.ts';
-import { createWechatPayClient, type Transaction } from '../integrations/wechatpay/index.ts';
+import { createWechatPayClient, type Transaction, WechatPayError } from '../integrations/wechatpay/index.ts';
 import type { WechatLogin } from '../services/users.service.ts';
 import { type ConfirmedPayment, createDevPaymentProvider, type PaymentProvider } from './provider.ts';
 
@@ -54,10 +54,21 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
       return n.kind === 'transaction' ? confirmed(n.transaction) : null;
     },
     async queryPayment(orderId) {
-      return confirmed(await client.queryOrderByOutTradeNo(orderId));
+      try {
+        return confirmed(await client.queryOrderByOutTradeNo(orderId));
+      } catch (err) {
+        // The shopper never started paying: WeChat Pay has no such order, so nothing was paid.
+        if (err instanceof WechatPayError && err.code === 'ORDER_NOT_EXIST') return null;
+        throw err;
+      }
     },
     async closePayment(orderId) {
-      await client.closeOrder(orderId);
+      try {
+        await client.closeOrder(orderId);
+      } catch (err) {
+        if (err instanceof WechatPayError && err.code === 'ORDER_NOT_EXIST') return;
+        throw err;
+      }
     },
     async refund(input) {
       const r = await client.createRefund({

@@ -10,14 +10,12 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  type CampaignDef,
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
-  reconcileCampaign,
   startSettlement,
 } from '@tuanmiao/hot-path';
-import { dependencyUp, reconciliationDriftUnits, reconciliationRunsTotal } from '@tuanmiao/observability';
+import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
@@ -39,6 +37,7 @@ import createOrdersService from '../services/orders.service.ts';
 import createPaymentsService from '../services/payments.service.ts';
 import createUsersService from '../services/users.service.ts';
 import { createBroker } from './broker.ts';
+import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import type { Runtime } from './runtime.ts';
@@ -132,7 +131,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(async () => {
         redis!.disconnect();
       });
-      store = new RedisHotPathStore({ redis, observer: hotPathObserver });
+      store = new RedisHotPathStore({ redis, keyPrefix: config.redisKeyPrefix, observer: hotPathObserver });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
     }
@@ -162,6 +161,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('admin')) broker.createService(createAdminService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    const unregisterStockGauges = registerStockGauges(broker, store);
+    stops.push(async () => unregisterStockGauges());
 
     // Settlement (stream → workers → PostgreSQL) and reconciliation run where the orders service runs.
     if (want.has('orders')) {
@@ -178,16 +179,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
-      const reconcile = async () => {
-        for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
-          const def = (await broker.call('campaigns.definition', { id })) as CampaignDef;
-          const report = await reconcileCampaign({ store, sql, def });
-          reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
-          reconciliationRunsTotal.inc({ result: report.outcome });
-          if (report.outcome === 'rebuilt') log.warn({ report }, 'hot path state rebuilt from PostgreSQL');
-          else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
-        }
-      };
+      const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
       await reconcile();
       const timer = setInterval(() => {
         reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));

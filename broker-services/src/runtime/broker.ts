@@ -38,6 +38,11 @@ export function createBroker(config: Config, nodeId: string): ServiceBroker {
     metrics: false,
     tracing: false,
     requestTimeout: 10_000,
+    // A process killed outright sends no goodbye: peers notice only when its heartbeats stop, and until then
+    // they route calls to it and wait out requestTimeout. Moleculer's 10 s / 30 s defaults held a gateway on
+    // a dead services node for half a minute; 2 s / 6 s bound that at a few seconds for little bus traffic.
+    heartbeatInterval: 2,
+    heartbeatTimeout: 6,
     retryPolicy: {
       enabled: true,
       retries: 2,

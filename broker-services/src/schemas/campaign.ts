@@ -64,7 +64,13 @@ export const CreateCampaignBody = Type.Object(
     stockTotal: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
     perUserLimit: Type.Integer({ minimum: 1, maximum: 100 }),
     groupSize: Type.Optional(Type.Integer({ minimum: 2, maximum: 50 })),
-    groupTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604800 })),
+    groupTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 5,
+        maximum: 604800,
+        description: 'At least 60 unless the server runs with ALLOW_SHORT_TTL=1 (tests), then at least 5',
+      }),
+    ),
     dryRun: Type.Optional(Type.Boolean()),
     robotFill: Type.Optional(
       Type.Object(
@@ -85,7 +91,13 @@ export const PatchCampaignBody = Type.Object(
     endsAt: Type.Optional(IsoTime),
     stockTotal: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     perUserLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    groupTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604800 })),
+    groupTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 5,
+        maximum: 604800,
+        description: 'At least 60 unless the server runs with ALLOW_SHORT_TTL=1 (tests), then at least 5',
+      }),
+    ),
     robotFill: Type.Optional(
       Type.Object(
         { enabled: Type.Boolean(), maxMissing: Type.Integer({ minimum: 0, maximum: 49 }) },

@@ -1,5 +1,5 @@
 /** Schemas shared by many routes and actions: ids, money, times, errors, pagination. */
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TObject, type TProperties } from 'typebox';
 
 export const Fen = Type.Integer({
   minimum: 0,
@@ -29,6 +29,24 @@ export const AdminId = prefixedId('adm');
 
 export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>
   Type.Object({ id: schema }, { additionalProperties: false });
+
+/**
+ * An action's params: the route's path params and its body as one closed object. (`Type.Intersect` of two
+ * closed objects accepts nothing at all: each side refuses the other's properties.)
+ */
+export function withParams<P extends TProperties, B extends TProperties>(
+  params: TObject<P>,
+  body: TObject<B>,
+) {
+  const min = (body as { minProperties?: number }).minProperties;
+  return Type.Object(
+    { ...params.properties, ...body.properties },
+    {
+      additionalProperties: false,
+      ...(min !== undefined ? { minProperties: min + Object.keys(params.properties).length } : {}),
+    },
+  );
+}
 
 export const ErrorBody = Type.Object(
   {

@@ -10,7 +10,7 @@ import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from '../schemas/auth.ts';
-import { AdminId, Cursor, IdParam, Limit } from '../schemas/common.ts';
+import { AdminId, Cursor, IdParam, Limit, withParams } from '../schemas/common.ts';
 
 function view(a: Admin): AdminView {
   return {
@@ -94,7 +94,7 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
         return view(a);
       }),
 
-      patch: defineAction(Type.Intersect([IdParam(AdminId), PatchAdminBody]), async (ctx) => {
+      patch: defineAction(withParams(IdParam(AdminId), PatchAdminBody), async (ctx) => {
         const me = await ownerOnly(ctx.meta);
         const e = em();
         const a = await e.findOne(Admin, { id: ctx.params.id });

@@ -14,6 +14,7 @@ import {
   toCampaignView,
   toHotPathDefinition,
 } from '../campaigns/campaign-view.ts';
+import { GROUP_TTL_MIN_SECONDS } from '../config.ts';
 import { Campaign, Product, Sku } from '../db/entities.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -25,7 +26,7 @@ import {
   CreateCampaignBody,
   PatchCampaignBody,
 } from '../schemas/campaign.ts';
-import { CampaignId, IdParam } from '../schemas/common.ts';
+import { CampaignId, IdParam, withParams } from '../schemas/common.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -41,8 +42,35 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     return counters ? counters.stockLeft : c.stockTotal;
   }
 
+  /**
+   * Primes (or refreshes) a campaign in the hot path. A campaign that has sold before but whose hot state is
+   * gone (Redis flushed or lost) is left alone: priming would hand out its whole stock again. Reconciliation
+   * rebuilds it from PostgreSQL instead; until then the hot path refuses its reservations.
+   */
   async function load(c: Campaign): Promise<void> {
+    if (!(await rt.store.getCampaignCounters(c.id))) {
+      const sold = await em().execute<{ one: number }[]>(
+        'select 1 as one from orders where campaign_id = ? limit 1',
+        [c.id],
+      );
+      if (sold[0]) {
+        rt.log.warn(
+          { campaignId: c.id },
+          'hot state missing for a campaign with orders; left to reconciliation',
+        );
+        return;
+      }
+    }
     await rt.store.loadCampaign(toHotPathDefinition(c));
+  }
+
+  /** The schema allows short group TTLs for tests; production keeps at least GROUP_TTL_MIN_SECONDS. */
+  function validateGroupTtl(seconds: number | undefined): void {
+    if (seconds !== undefined && seconds < GROUP_TTL_MIN_SECONDS && !rt.config.allowShortTtl) {
+      throw new AppError('VALIDATION_FAILED', `groupTtlSeconds must be at least ${GROUP_TTL_MIN_SECONDS}`, {
+        field: 'groupTtlSeconds',
+      });
+    }
   }
 
   function validateWindow(startsAt: Date, endsAt: Date): void {
@@ -130,6 +158,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const startsAt = new Date(b.startsAt);
         const endsAt = new Date(b.endsAt);
         validateWindow(startsAt, endsAt);
+        validateGroupTtl(b.groupTtlSeconds);
         if (b.type === 'groupbuy' && (!b.groupSize || !b.groupTtlSeconds)) {
           throw new AppError('VALIDATION_FAILED', 'A group-buy campaign needs groupSize and groupTtlSeconds');
         }
@@ -174,9 +203,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       }),
 
       /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
-      patch: defineAction(Type.Intersect([IdParam(CampaignId), PatchCampaignBody]), async (ctx) => {
+      patch: defineAction(withParams(IdParam(CampaignId), PatchCampaignBody), async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, robotFill, ...fields } = ctx.params;
+        validateGroupTtl(fields.groupTtlSeconds);
         const e = em();
         const c = await e.findOne(Campaign, { id });
         if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
@@ -320,6 +350,23 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         const unsettled = counters?.unsettled ?? 0;
         const pendingUnits = held('pending_payment');
+        // `unsettled` counts stream entries, releases among them and reservations already written as orders
+        // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
+        let unsettledUnits = 0;
+        if (unsettled > 0) {
+          const reserves = (await rt.store.listUnsettled(c.id))
+            .map((s) => s.entry)
+            .filter((en) => en.kind === 'reserve');
+          const settled =
+            reserves.length === 0
+              ? []
+              : await e.execute<{ reservation_id: string }[]>(
+                  'select reservation_id from orders where reservation_id in (?)',
+                  [reserves.map((en) => en.reservationId)],
+                );
+          const known = new Set(settled.map((r) => r.reservation_id));
+          for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
+        }
         const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
           (a, s) => a + held(s),
           0,
@@ -335,7 +382,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         return {
           stockTotal: c.stockTotal,
           stockLeft: counters?.stockLeft ?? c.stockTotal - pendingUnits - soldUnits,
-          reserved: pendingUnits + unsettled,
+          reserved: pendingUnits + unsettledUnits,
           sold: soldUnits,
           unsettled,
           ordersPending: count('pending_payment'),

@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { CreateProductBody, PatchProductBody, type ProductView } from '../schemas/catalog.ts';
-import { IdParam, ProductId, SkuId } from '../schemas/common.ts';
+import { IdParam, ProductId, SkuId, withParams } from '../schemas/common.ts';
 
 function view(p: Product, skus: Sku[]): ProductView {
   return {
@@ -90,7 +90,7 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
       }),
 
       /** Edits a product; SKUs listed with an id are updated, without one created; SKUs are never deleted. */
-      patch: defineAction(Type.Intersect([IdParam(ProductId), PatchProductBody]), async (ctx) => {
+      patch: defineAction(withParams(IdParam(ProductId), PatchProductBody), async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, skus, ...fields } = ctx.params;
         await em().transactional(async (tx) => {

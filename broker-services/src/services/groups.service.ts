@@ -31,6 +31,10 @@ interface MemberRow {
   order_status: string;
 }
 
+interface Emitter {
+  emit(event: string, payload: object): unknown;
+}
+
 const PAID = new Set(['paid', 'shipped', 'completed']);
 
 export function sharePath(groupId: string): string {
@@ -78,15 +82,28 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
     return row;
   }
 
+  /** The all-paid success: every slot taken by a member whose order is paid; the guarded transition emits once. */
+  async function succeedIfAllPaid(g: GroupRow, ms: MemberRow[], ctx: Emitter): Promise<boolean> {
+    if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return false;
+    const done = await transition(g.id, 'succeeded', 'all_paid');
+    if (!done) return false;
+    ctx.emit('group.succeeded', { version: 1, groupId: g.id, campaignId: g.campaign_id, robotFilled: 0 });
+    return true;
+  }
+
   async function view(g: GroupRow): Promise<GroupView> {
     const ms = await members(g.id);
+    const paid = new Set(ms.filter((m) => PAID.has(m.order_status)).map((m) => m.user_id));
+    // While a group forms, the hot path holds its slots first (a join is settled a moment later): show those.
+    const hot = g.status === 'forming' ? await rt.store.getGroup(g.campaign_id, g.id) : null;
+    const memberIds = hot ? hot.members.map((m) => m.userId) : ms.map((m) => m.user_id);
     return {
       id: g.id,
       campaignId: g.campaign_id,
       leaderId: g.leader_id,
       size: g.size,
-      slotsTaken: Math.min(g.size, ms.length + g.robot_filled),
-      members: ms.map((m) => ({ userId: m.user_id, paid: PAID.has(m.order_status) })),
+      slotsTaken: Math.min(g.size, (hot ? hot.slotsTaken : ms.length) + g.robot_filled),
+      members: memberIds.map((userId) => ({ userId, paid: paid.has(userId) })),
       status: g.status,
       expiresAt: new Date(g.expires_at).toISOString(),
       sharePath: sharePath(g.id),
@@ -124,6 +141,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
       /** Forming groups of a campaign that a stranger can join, closest to full first. */
       listJoinable: defineAction(IdParam(CampaignId), async (ctx) => {
+        // An unknown campaign is NOT_FOUND, not an empty list: the hot path alone cannot tell them apart.
+        await ctx.call('campaigns.get', { id: ctx.params.id });
         const hot = await rt.store.listFormingGroups(ctx.params.id, rt.now(), 20);
         return {
           items: hot.map(
@@ -146,17 +165,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       checkSuccess: defineAction(IdParam(GroupId), async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
         if (g?.status !== 'forming') return { succeeded: false };
-        const ms = await members(g.id);
-        if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return { succeeded: false };
-        const done = await transition(g.id, 'succeeded', 'all_paid');
-        if (done)
-          ctx.emit('group.succeeded', {
-            version: 1,
-            groupId: g.id,
-            campaignId: g.campaign_id,
-            robotFilled: 0,
-          });
-        return { succeeded: done !== null };
+        return { succeeded: await succeedIfAllPaid(g, await members(g.id), ctx) };
       }),
 
       /** Ends every expired forming group (success by robot fill where the policy allows, else failure). */
@@ -169,17 +178,34 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
            where g.status = 'forming' and g.expires_at <= ? order by g.expires_at limit 100`,
           [new Date(rt.now())],
         );
+        // `order.paid` is at-most-once: a group whose every slot is paid succeeds here even when its event was
+        // lost, before (and instead of) failing at expiry.
+        let succeeded = 0;
+        const fullyPaid = await em().execute<GroupRow[]>(
+          `select g.* from groups g
+           join group_members m on m.group_id = g.id and m.left_at is null
+           join orders o on o.id = m.order_id
+           where g.status = 'forming'
+           group by g.id
+           having count(*) filter (where o.status in ('paid', 'shipped', 'completed')) >= g.size
+           limit 100`,
+        );
+        for (const g of fullyPaid) if (await succeedIfAllPaid(g, await members(g.id), ctx)) succeeded++;
         let failed = 0;
         let robotFilled = 0;
         for (const g of due) {
           const ms = await members(g.id);
+          if (await succeedIfAllPaid(g, ms, ctx)) {
+            succeeded++;
+            continue;
+          }
           const paid = ms.filter((m) => PAID.has(m.order_status));
           const missing = g.size - paid.length;
           if (g.robot_fill_enabled && paid.length > 0 && missing <= g.robot_fill_max_missing) {
             const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
             if (done) {
               robotFilled++;
-              robotFillTotal.inc({ campaign_id: g.campaign_id });
+              robotFillTotal.inc({ campaign_id: g.campaign_id }, missing);
               await recordAudit(em(), 'system', {
                 action: 'group.robot_fill',
                 objectType: 'group',
@@ -216,7 +242,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
             await ctx.call('orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
           else await ctx.call('orders.cancelForSystem', { id: o.order_id, reason: 'group_failed' });
         }
-        return { failed, robotFilled, resolved: unresolved.length };
+        return { succeeded, failed, robotFilled, resolved: unresolved.length };
       }),
     },
     events: {

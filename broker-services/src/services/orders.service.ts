@@ -7,18 +7,30 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { defineAction } from '../broker/action.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type OrderRow, requireTransition, transitionOrder } from '../orders/order-machine.ts';
 import { toAdminOrderView, toOrderView } from '../orders/order-view.ts';
+import type { ConfirmedPayment } from '../payments/provider.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { CampaignId, Fen, IdParam, OrderId, ReservationId } from '../schemas/common.ts';
+import { CampaignId, Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
 import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from '../schemas/order.ts';
 
 const PAGE = 20;
+
+const PaymentInput = Type.Object({
+  orderId: OrderId,
+  provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
+  providerTxnId: Type.String({ minLength: 1, maxLength: 64 }),
+  amountFen: Fen,
+  paidAt: Type.String({ format: 'date-time' }),
+});
+type PaymentInput = Static<typeof PaymentInput>;
+type PaymentOutcome = 'applied' | 'duplicate' | 'late_refunded';
+type Emit = (event: string, payload: object) => void;
 
 export default function createOrdersService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -44,8 +56,92 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     });
   }
 
-  /** Cancels every unpaid order past its expiry; returns how many this call cancelled. */
-  async function expireDue(limit = 200): Promise<number> {
+  /**
+   * Applies a confirmed payment. One transaction records the payment (unique per provider transaction, so a
+   * replay is a no-op) and moves the order to paid; a payment that lands on an order already cancelled is
+   * recorded as `late_refunded` with a pending refund, never reopening the order nor taking stock again.
+   */
+  async function applyPayment(p: PaymentInput, emit: Emit): Promise<PaymentOutcome> {
+    const order = await loadOrder(p.orderId);
+    if (p.amountFen !== order.total_fen) {
+      throw new AppError('PAYMENT_AMOUNT_MISMATCH', 'Paid amount differs from the order total', {
+        expectedFen: order.total_fen,
+        paidFen: p.amountFen,
+      });
+    }
+    const outcome = await em().transactional(async (tx) => {
+      // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
+      // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
+      const paymentId = newId('pay');
+      const recorded = await tx.execute<{ id: string }[]>(
+        `insert into payments (id, order_id, provider, provider_txn_id, amount_fen, outcome)
+         values (?, ?, ?, ?, ?, 'applied') on conflict (provider, provider_txn_id) do nothing returning id`,
+        [paymentId, p.orderId, p.provider, p.providerTxnId, p.amountFen],
+      );
+      if (!recorded[0]) return 'duplicate' as const;
+      const paid = await tx.execute<OrderRow[]>(
+        `update orders set status = 'paid', paid_at = ?, updated_at = now()
+         where id = ? and status = 'pending_payment' returning *`,
+        [new Date(p.paidAt), p.orderId],
+      );
+      if (paid.length === 1) {
+        await tx.execute(
+          'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
+          [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
+        );
+        return 'applied' as const;
+      }
+      await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
+      await tx.execute(
+        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
+         values (?, ?, ?, ?, 'late_payment', 'pending')`,
+        [newId('rfd'), p.orderId, `late_${p.providerTxnId}`.slice(0, 64), p.amountFen],
+      );
+      return 'late_refunded' as const;
+    });
+    if (outcome === 'applied') {
+      rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
+      orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
+      emit('order.paid', {
+        version: 1,
+        orderId: order.id,
+        campaignId: order.campaign_id,
+        groupId: order.group_id,
+        userId: order.user_id,
+      });
+    } else if (outcome === 'late_refunded') {
+      rt.log.warn({ orderId: p.orderId, status: order.status }, 'payment after cancellation: refunding');
+      emit('refund.requested', { version: 1, orderId: order.id });
+    }
+    return outcome;
+  }
+
+  /**
+   * Closes an expiring order at the payment channel so that it can no longer be paid, and answers the channel's
+   * payment when it had been paid after all (its notification was lost, or is still on its way). A channel that
+   * cannot be reached does not hold the stock hostage: the order is cancelled, WeChat Pay refuses payment after
+   * the order's time_expire anyway, and a payment that still lands is refunded as late.
+   */
+  async function closeAtChannel(orderId: string): Promise<ConfirmedPayment | null> {
+    try {
+      await rt.payments.closePayment(orderId);
+      return null;
+    } catch (closeErr) {
+      // ORDERPAID, or no answer: only the channel's own record of the payment tells which.
+      try {
+        return await rt.payments.queryPayment(orderId);
+      } catch (queryErr) {
+        rt.log.warn({ orderId, closeErr, queryErr }, 'payment channel unreachable at expiry; cancelling');
+        return null;
+      }
+    }
+  }
+
+  /**
+   * Cancels every unpaid order past its expiry, after closing it at the channel; an order the channel says was
+   * paid is paid instead. Returns how many this call cancelled.
+   */
+  async function expireDue(emit: Emit, limit = 200): Promise<number> {
     const now = new Date(rt.now());
     const due = await em().execute<{ id: string }[]>(
       `select id from orders where status = 'pending_payment' and expires_at <= ? order by expires_at limit ?`,
@@ -53,17 +149,37 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     );
     let cancelled = 0;
     for (const { id } of due) {
-      const done = await transitionOrder(em(), rt.log, {
-        orderId: id,
-        to: 'cancelled',
-        reason: 'payment_timeout',
-        actor: 'system',
-        expiredBefore: now,
-        effects: { cancelledAt: now, cancelReason: 'payment_timeout', stockReleasedAt: now },
-      });
-      if (done) {
-        cancelled++;
-        await releaseStock(done.row);
+      try {
+        const paid = await closeAtChannel(id);
+        if (paid) {
+          rt.log.warn({ orderId: id }, 'payment found at the channel at expiry (notification missing)');
+          await applyPayment(
+            {
+              orderId: id,
+              provider: rt.payments.name,
+              providerTxnId: paid.providerTxnId,
+              amountFen: paid.amountFen,
+              paidAt: paid.paidAt.toISOString(),
+            },
+            emit,
+          );
+          continue;
+        }
+        const done = await transitionOrder(em(), rt.log, {
+          orderId: id,
+          to: 'cancelled',
+          reason: 'payment_timeout',
+          actor: 'system',
+          expiredBefore: now,
+          effects: { cancelledAt: now, cancelReason: 'payment_timeout', stockReleasedAt: now },
+        });
+        if (done) {
+          cancelled++;
+          await releaseStock(done.row);
+        }
+      } catch (err) {
+        // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
+        rt.log.error({ err, orderId: id }, 'order expiry failed; will retry');
       }
     }
     return cancelled;
@@ -157,80 +273,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
        * transaction, so a replay is a no-op) and moves the order to paid; a payment that lands on an order
        * already cancelled is recorded as `late_refunded` and refunded in full, never reopening the order.
        */
-      applyPayment: defineAction(
-        Type.Object({
-          orderId: OrderId,
-          provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
-          providerTxnId: Type.String({ minLength: 1, maxLength: 64 }),
-          amountFen: Fen,
-          paidAt: Type.String({ format: 'date-time' }),
-        }),
-        async (ctx) => {
-          const p = ctx.params;
-          const order = await loadOrder(p.orderId);
-          if (p.amountFen !== order.total_fen) {
-            throw new AppError('PAYMENT_AMOUNT_MISMATCH', 'Paid amount differs from the order total', {
-              expectedFen: order.total_fen,
-              paidFen: p.amountFen,
-            });
-          }
-          const outcome = await em().transactional(async (tx) => {
-            const seen = await tx.execute<{ id: string }[]>(
-              'select id from payments where provider = ? and provider_txn_id = ?',
-              [p.provider, p.providerTxnId],
-            );
-            if (seen[0]) return 'duplicate' as const;
-            const paid = await tx.execute<OrderRow[]>(
-              `update orders set status = 'paid', paid_at = ?, updated_at = now()
-               where id = ? and status = 'pending_payment' returning *`,
-              [new Date(p.paidAt), p.orderId],
-            );
-            const applied = paid.length === 1;
-            await tx.execute(
-              'insert into payments (id, order_id, provider, provider_txn_id, amount_fen, outcome) values (?, ?, ?, ?, ?, ?)',
-              [
-                newId('pay'),
-                p.orderId,
-                p.provider,
-                p.providerTxnId,
-                p.amountFen,
-                applied ? 'applied' : 'late_refunded',
-              ],
-            );
-            if (applied) {
-              await tx.execute(
-                'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
-                [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
-              );
-              return 'applied' as const;
-            }
-            await tx.execute(
-              `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
-               values (?, ?, ?, ?, 'late_payment', 'pending')`,
-              [newId('rfd'), p.orderId, `late_${p.providerTxnId}`.slice(0, 64), p.amountFen],
-            );
-            return 'late_refunded' as const;
-          });
-          if (outcome === 'applied') {
-            rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
-            orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
-            ctx.emit('order.paid', {
-              version: 1,
-              orderId: order.id,
-              campaignId: order.campaign_id,
-              groupId: order.group_id,
-              userId: order.user_id,
-            });
-          } else if (outcome === 'late_refunded') {
-            rt.log.warn(
-              { orderId: p.orderId, status: order.status },
-              'payment after cancellation: refunding',
-            );
-            ctx.emit('refund.requested', { version: 1, orderId: order.id });
-          }
-          return { outcome };
-        },
-      ),
+      applyPayment: defineAction(PaymentInput, async (ctx) => ({
+        outcome: await applyPayment(ctx.params, (event, payload) => ctx.emit(event, payload)),
+      })),
 
       /** Admin: orders filtered by status and campaign, newest first. */
       adminList: defineAction(AdminOrderListQuery, async (ctx) => {
@@ -272,7 +317,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       }),
 
       /** Admin: ship a paid order with its tracking number. */
-      ship: defineAction(Type.Intersect([IdParam(OrderId), ShipBody]), async (ctx) => {
+      ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
@@ -293,7 +338,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       }),
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */
-      refund: defineAction(Type.Intersect([IdParam(OrderId), RefundBody]), async (ctx) => {
+      refund: defineAction(withParams(IdParam(OrderId), RefundBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const done = await requestRefund(
@@ -348,7 +393,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       }),
 
       /** Runs the expiry sweep once (the timer calls it too); returns how many orders it cancelled. */
-      expireDue: defineAction(Type.Object({}), async () => ({ cancelled: await expireDue() })),
+      expireDue: defineAction(Type.Object({}), async (ctx) => ({
+        cancelled: await expireDue((event, payload) => ctx.emit(event, payload)),
+      })),
 
       /** Internal: the campaign ids that have unpaid orders or unsettled reservations (for reconciliation). */
       campaignIds: defineAction(Type.Object({ campaignId: Type.Optional(CampaignId) }), async () => {
@@ -356,10 +403,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         return rows.map((r) => r.campaign_id);
       }),
     },
-    started() {
+    started(this: { broker: { emit(event: string, payload: object): Promise<void> } }) {
+      const emit: Emit = (event, payload) => void this.broker.emit(event, payload);
       const tick = async () => {
         try {
-          await expireDue();
+          await expireDue(emit);
         } catch (err) {
           rt.log.error({ err }, 'order expiry sweep failed');
         }

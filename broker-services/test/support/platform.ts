@@ -53,7 +53,13 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
   child.stderr!.on('data', (d: Buffer) => {
     out += d.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitSignal: NodeJS.Signals | null = null;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exitSignal = signal;
+      resolve(code);
+    }),
+  );
 
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   const ready = opts.readyPattern ?? /gateway {2}(http:\/\/\S+)/;
@@ -62,7 +68,8 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     exitCode = c;
   });
   while (!ready.test(out)) {
-    if (exitCode !== undefined) throw new Error(`platform exited (${exitCode}) before it was ready:\n${out}`);
+    if (exitCode !== undefined)
+      throw new Error(`platform exited (${exitCode ?? exitSignal}) before it was ready:\n${out}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`platform not ready in time:\n${out}`);

@@ -141,8 +141,11 @@ export interface WechatServer {
   /** out_trade_no of each accepted close, in order. */
   readonly closes: readonly string[];
   readonly payRequests: readonly RecordedPayRequest[];
-  /** The shopper pays: the order becomes SUCCESS and a signed `TRANSACTION.SUCCESS` is POSTed to notify_url. */
-  pay(outTradeNo: string): Promise<{ status: number; body: string }>;
+  /**
+   * The shopper pays: the order becomes SUCCESS and a signed `TRANSACTION.SUCCESS` is POSTed to notify_url;
+   * with `notify: false` the notification is lost on the way (answered as `{ status: 0, body: '' }`).
+   */
+  pay(outTradeNo: string, opts?: { notify?: boolean }): Promise<{ status: number; body: string }>;
   /** The refund completes: it becomes SUCCESS and a signed `REFUND.SUCCESS` is POSTed to its notify_url. */
   settleRefund(outRefundNo: string): Promise<{ status: number; body: string }>;
   /** The plaintext transaction resource WeChat Pay would notify for this order now. */
@@ -607,12 +610,13 @@ export async function startWechatServer(opts: WechatServerOptions): Promise<Wech
     refunds,
     closes,
     payRequests,
-    async pay(outTradeNo) {
+    async pay(outTradeNo, payOpts = {}) {
       const order = orderOf(outTradeNo);
       if (order.trade_state !== 'NOTPAY') throw new Error(`order ${outTradeNo} is ${order.trade_state}`);
       order.trade_state = 'SUCCESS';
       order.transaction_id = `42000${Date.now()}${randomBytes(4).toString('hex')}`;
       order.success_time = beijingTime(Date.now());
+      if (payOpts.notify === false) return { status: 0, body: '' };
       return deliver(order.notify_url, {
         eventType: 'TRANSACTION.SUCCESS',
         originalType: 'transaction',

@@ -53,8 +53,9 @@ if not g[1] then return -12 end
 if g[1] ~= 'forming' then return -8 end
 if nowMs >= tonumber(g[2]) then return -8 end
 local size = tonumber(g[3])
-if tonumber(g[4]) >= size then return -9 end
+-- Membership before fullness: a member retrying on a full group hears that they are in it.
 if redis.call('HEXISTS', groupKey, 'u:' .. userId) == 1 then return -10 end
+if tonumber(g[4]) >= size then return -9 end
 
 local check = checkLimitAndStock(usersKey, stockKey, userId, 1, meta.perUserLimit)
 if check ~= 0 then return check end

@@ -19,7 +19,7 @@ export interface ReconcileReport {
   /** `rebuilt` when the hot state was missing and has been rebuilt; `present` when it was there; `busy` when another
    * process is rebuilding it right now. */
   outcome: RebuildOutcome;
-  /** stock total − live units (orders not cancelled, plus reservations not yet settled, minus unsettled releases). */
+  /** stock total − live units (orders whose units did not go back to stock, plus reservations not yet settled, minus unsettled releases). */
   expectedStockLeft: number;
   actualStockLeft: number;
   /** actual − expected: positive means units the hot path could still sell that PostgreSQL says are gone. A
@@ -58,8 +58,10 @@ export async function reconcileCampaign(args: {
     status: string;
     created_at: Date;
     expires_at: Date;
+    stock_released_at: Date | null;
   }>(
-    `select reservation_id, request_id, user_id, quantity, unit_price_fen, group_id, status, created_at, expires_at
+    `select reservation_id, request_id, user_id, quantity, unit_price_fen, group_id, status, created_at, expires_at,
+            stock_released_at
      from orders where campaign_id = $1`,
     [def.id],
   );
@@ -81,7 +83,8 @@ export async function reconcileCampaign(args: {
 
   const known = new Map<string, Known>();
   for (const o of orders.rows) {
-    const live = o.status !== 'cancelled';
+    // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
+    const live = o.status !== 'cancelled' && !o.stock_released_at;
     const r: Reservation = {
       id: o.reservation_id,
       campaignId: def.id,

@@ -325,8 +325,8 @@ export class MemoryHotPathStore implements HotPathStore {
       if (!g) return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_NOT_FOUND) };
       if (g.status !== 'forming' || i.nowMs >= g.expiresAtMs)
         return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_CLOSED) };
-      if (g.slots.size >= g.size) return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_FULL) };
       if (g.userSlot.has(i.userId)) return { ok: false, code: toApiErrorCode(RefusalCode.ALREADY_MEMBER) };
+      if (g.slots.size >= g.size) return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_FULL) };
       const check = this.#limitAndStock(c, def, i.userId, 1);
       if (check !== 0) return { ok: false, code: toApiErrorCode(check) };
       const slot = this.#takeSlot(g, i.userId);

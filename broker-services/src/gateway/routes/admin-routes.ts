@@ -1,5 +1,6 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
+import { AuditPage, DashboardView } from '../../schemas/admin.ts';
 import {
   AdminLoginBody,
   AdminSession,
@@ -69,7 +70,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
 
   app.get(
     '/api/admin/dashboard',
-    { ...read, schema: { tags, security, response: { ...readErrors } } },
+    { ...read, schema: { tags, security, response: { 200: DashboardView, ...readErrors } } },
     async (req) => callAs(broker, req, 'admin.dashboard', {}),
   );
 
@@ -323,7 +324,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
           { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
           { additionalProperties: false },
         ),
-        response: { ...readErrors },
+        response: { 200: AuditPage, ...readErrors },
       },
     },
     async (req) => callAs(broker, req, 'admin.auditLog', req.query),

@@ -94,7 +94,7 @@ export async function registerAdmissionRoute(
         if (arrivals > rate) {
           const position = arrivals - rate;
           const retryAfter = Math.max(1, Math.ceil(position / rate));
-          waitingRoomQueued.inc({ campaign_id: c.id });
+          waitingRoomQueued.set({ campaign_id: c.id }, position);
           reply.header('retry-after', String(retryAfter));
           throw new AppError('QUEUED', 'You are in the waiting room', {
             queuePosition: position,
@@ -102,6 +102,8 @@ export async function registerAdmissionRoute(
           });
         }
         waitingRoomAdmittedTotal.inc({ campaign_id: c.id });
+        // The first arrival of a new second finds the queue of the last one served.
+        if (arrivals === 1) waitingRoomQueued.set({ campaign_id: c.id }, 0);
       }
       const token = app.jwt.sign({ sub: userId, kind: 'admission', cmp: c.id } as never, {
         expiresIn: ADMISSION_TTL_SECONDS,

@@ -161,7 +161,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
       timeWindow: 1000,
       hook: 'preHandler' as const,
       keyGenerator: (req: FastifyRequest) => `u:${req.caller?.user?.id ?? req.ip}`,
-      ...(opts.redis ? { nameSpace: 'tm:rl:user:' } : {}),
+      ...(opts.redis ? { nameSpace: `${rt.config.redisKeyPrefix}tm:rl:user:` } : {}),
     },
   };
 

@@ -1,5 +1,5 @@
 /** Health, readiness, metrics and server time. */
-import { registry } from '@tuanmiao/observability';
+import { type Dependency, registry, setDependencyUp } from '@tuanmiao/observability';
 import Type from 'typebox';
 import type { App, GatewayOptions } from '../app.ts';
 
@@ -33,8 +33,10 @@ export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise
               check(),
               new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref()),
             ]);
+            setDependencyUp(name as Dependency, true);
             return [name, 'ok'] as const;
           } catch (err) {
+            setDependencyUp(name as Dependency, false);
             return [name, `down: ${(err as Error).message}`] as const;
           }
         }),

@@ -1,0 +1,738 @@
+/**
+ * Every public route of the gateway, against one embedded platform started as `npm start` does: the route
+ * table below is checked against `/docs/json` (a route without a row fails), and each row drives the refusals
+ * that apply to it: 401 without, with a garbage and with an expired token; 403 for the wrong kind of token
+ * or role; 400 for a malformed id, query or body; 404 for a well-formed id nobody has. Refused writes are
+ * checked to leave the stored state as it was.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
+import { type StartedPlatform, startPlatform } from '../support/platform.ts';
+import { assertError, assertValidation, signToken, unknownId } from './support.ts';
+
+type Access = 'public' | 'shopper' | 'read' | 'write' | 'owner';
+
+interface RouteRow {
+  access: Access;
+  /** The path with well-formed ids that no record has (for the auth checks and the 404). */
+  path: string;
+  /** A body that passes validation, for routes that take one. */
+  body?: unknown;
+  /** 404 NOT_FOUND for `path` with a proper token (routes whose path or body names a record). */
+  notFound?: string;
+  /** Path with a malformed id → 400. */
+  badId?: string;
+  /** Paths with a malformed query → 400. */
+  badQueries?: string[];
+  /** Bodies that fail validation → 400: wrong types, out of bounds, extra and missing properties. */
+  badBodies?: unknown[];
+  /** Why a route has no error case here, or where its other cases are. */
+  note?: string;
+}
+
+const CMP = unknownId('cmp');
+const ORD = unknownId('ord');
+const RSV = unknownId('rsv');
+const GRP = unknownId('grp');
+const PRD = unknownId('prd');
+const SKU = unknownId('sku');
+const ADM = unknownId('adm');
+const REQ = 'req-00000001';
+
+const campaignBody = {
+  type: 'seckill',
+  title: 'never made',
+  skuId: SKU,
+  priceFen: 100,
+  startsAt: '2030-01-01T00:00:00.000Z',
+  endsAt: '2030-01-02T00:00:00.000Z',
+  stockTotal: 10,
+  perUserLimit: 1,
+};
+
+const ROUTES: Record<string, RouteRow> = {
+  'GET /healthz': { access: 'public', path: '/healthz', note: 'ops test below' },
+  'GET /readyz': { access: 'public', path: '/readyz', note: 'ops test below' },
+  'GET /metrics': { access: 'public', path: '/metrics', note: 'ops test below' },
+  'GET /api/time': { access: 'public', path: '/api/time', note: 'ops test below' },
+  'POST /api/auth/wechat': {
+    access: 'public',
+    path: '/api/auth/wechat',
+    badBodies: [{}, { code: '' }, { code: 42 }, { code: 'abc', openid: 'x' }, 'x'.repeat(10)],
+    note: 'WeChat answers in wechat-production.test.ts',
+  },
+  'POST /api/auth/dev': {
+    access: 'public',
+    path: '/api/auth/dev',
+    badBodies: [{}, { openid: '' }, { openid: 'a b' }, { openid: ['x'] }, { openid: 'ok', admin: true }],
+    note: '404 with DEV_LOGIN=0 in wechat-production.test.ts',
+  },
+  'GET /api/campaigns': { access: 'public', path: '/api/campaigns', badQueries: ['?type=flash', '?x=1'] },
+  'GET /api/campaigns/{id}': {
+    access: 'public',
+    path: `/api/campaigns/${CMP}`,
+    notFound: `/api/campaigns/${CMP}`,
+    badId: '/api/campaigns/cmp_1',
+  },
+  'GET /api/reservations/{id}': {
+    access: 'shopper',
+    path: `/api/reservations/${RSV}`,
+    notFound: `/api/reservations/${RSV}`,
+    badId: `/api/reservations/${ORD}`,
+  },
+  'GET /api/orders': {
+    access: 'shopper',
+    path: '/api/orders',
+    badQueries: ['?limit=0', '?limit=101', '?limit=ten', '?cursor=a%20b', '?page=2'],
+  },
+  'GET /api/orders/{id}': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}`,
+    notFound: `/api/orders/${ORD}`,
+    badId: '/api/orders/ord_abc',
+  },
+  'POST /api/orders/{id}/payment': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/payment`,
+    notFound: `/api/orders/${ORD}/payment`,
+    badId: `/api/orders/${RSV}/payment`,
+  },
+  'POST /api/orders/{id}/cancel': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/cancel`,
+    notFound: `/api/orders/${ORD}/cancel`,
+    badId: '/api/orders/1/cancel',
+  },
+  'POST /api/payments/dev/{orderId}/confirm': {
+    access: 'shopper',
+    path: `/api/payments/dev/${ORD}/confirm`,
+    notFound: `/api/payments/dev/${ORD}/confirm`,
+    badId: '/api/payments/dev/ord_/confirm',
+    note: '404 with PAYMENT_PROVIDER=wechat in wechat-production.test.ts',
+  },
+  'POST /api/payments/wechat/notify': {
+    access: 'public',
+    path: '/api/payments/wechat/notify',
+    notFound: '/api/payments/wechat/notify',
+    note: 'the dev provider is on here: 404; signed notifications are the WeChat Pay tests',
+  },
+  'GET /api/groupbuy/groups/{groupId}': {
+    access: 'public',
+    path: `/api/groupbuy/groups/${GRP}`,
+    notFound: `/api/groupbuy/groups/${GRP}`,
+    badId: '/api/groupbuy/groups/grp_lower000000000000000000000',
+  },
+  'GET /api/groupbuy/{campaignId}/groups': {
+    access: 'public',
+    path: `/api/groupbuy/${CMP}/groups`,
+    notFound: `/api/groupbuy/${CMP}/groups`,
+    badId: `/api/groupbuy/${GRP}/groups`,
+  },
+  'POST /api/groupbuy/{campaignId}/groups': {
+    access: 'shopper',
+    path: `/api/groupbuy/${CMP}/groups`,
+    body: { requestId: REQ },
+    notFound: `/api/groupbuy/${CMP}/groups`,
+    badId: '/api/groupbuy/cmp_x/groups',
+    badBodies: [{}, { requestId: 'short' }, { requestId: 12345678 }, { requestId: REQ, quantity: 1 }],
+  },
+  'POST /api/campaigns/{id}/admission': {
+    access: 'shopper',
+    path: `/api/campaigns/${CMP}/admission`,
+    notFound: `/api/campaigns/${CMP}/admission`,
+    badId: '/api/campaigns/admission/admission',
+  },
+  'POST /api/seckill/{campaignId}/reservations': {
+    access: 'shopper',
+    path: `/api/seckill/${CMP}/reservations`,
+    body: { quantity: 1, requestId: REQ },
+    notFound: `/api/seckill/${CMP}/reservations`,
+    badId: '/api/seckill/CMP_X/reservations',
+    badBodies: [
+      { quantity: 1 },
+      { quantity: 0, requestId: REQ },
+      { quantity: 11, requestId: REQ },
+      { quantity: 1.5, requestId: REQ },
+      { quantity: 'one', requestId: REQ },
+      { quantity: 1, requestId: 'x'.repeat(65) },
+      { quantity: 1, requestId: 'has space!' },
+      { quantity: 1, requestId: REQ, userId: 'usr_someone' },
+      [],
+    ],
+  },
+  'POST /api/groupbuy/groups/{groupId}/members': {
+    access: 'shopper',
+    path: `/api/groupbuy/groups/${GRP}/members`,
+    body: { requestId: REQ },
+    notFound: `/api/groupbuy/groups/${GRP}/members`,
+    badId: `/api/groupbuy/groups/${CMP}/members`,
+    badBodies: [{}, { requestId: null }, { requestId: REQ, leader: true }],
+  },
+  'POST /api/admin/auth/login': {
+    access: 'public',
+    path: '/api/admin/auth/login',
+    badBodies: [{ username: 'admin' }, { username: 'admin', password: 'x', role: 'owner' }],
+    note: 'wrong password below; the route allows 10 a minute per address',
+  },
+  'GET /api/admin/me': { access: 'read', path: '/api/admin/me' },
+  'GET /api/admin/dashboard': { access: 'read', path: '/api/admin/dashboard' },
+  'GET /api/admin/products': { access: 'read', path: '/api/admin/products' },
+  'POST /api/admin/products': {
+    access: 'write',
+    path: '/api/admin/products',
+    body: { title: 'refused', skus: [{ name: 'one', priceFen: 100 }] },
+    badBodies: [
+      { title: 'x', skus: [] },
+      { title: 'x', skus: [{ name: 'one', priceFen: -1 }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: '100' }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], status: 'active' },
+      { skus: [{ name: 'one', priceFen: 100 }] },
+    ],
+  },
+  'GET /api/admin/products/{id}': {
+    access: 'read',
+    path: `/api/admin/products/${PRD}`,
+    notFound: `/api/admin/products/${PRD}`,
+    badId: `/api/admin/products/${SKU}`,
+  },
+  'PATCH /api/admin/products/{id}': {
+    access: 'write',
+    path: `/api/admin/products/${PRD}`,
+    body: { title: 'renamed' },
+    notFound: `/api/admin/products/${PRD}`,
+    badId: '/api/admin/products/prd_',
+    badBodies: [{}, { title: '' }, { status: 'deleted' }, { title: 'x', createdAt: '2020-01-01T00:00:00Z' }],
+  },
+  'GET /api/admin/campaigns': {
+    access: 'read',
+    path: '/api/admin/campaigns',
+    badQueries: ['?status=running', '?type=seckill&type=groupbuy&type=x'],
+  },
+  'POST /api/admin/campaigns': {
+    access: 'write',
+    path: '/api/admin/campaigns',
+    body: campaignBody,
+    notFound: '/api/admin/campaigns',
+    badBodies: [
+      { ...campaignBody, stockTotal: 0 },
+      { ...campaignBody, perUserLimit: 101 },
+      { ...campaignBody, priceFen: 9.9 },
+      { ...campaignBody, type: 'auction' },
+      { ...campaignBody, startsAt: 'tomorrow' },
+      { ...campaignBody, stockLeft: 5 },
+      { ...campaignBody, skuId: undefined },
+      { ...campaignBody, endsAt: campaignBody.startsAt },
+    ],
+  },
+  'GET /api/admin/campaigns/{id}': {
+    access: 'read',
+    path: `/api/admin/campaigns/${CMP}`,
+    notFound: `/api/admin/campaigns/${CMP}`,
+    badId: '/api/admin/campaigns/42',
+  },
+  'PATCH /api/admin/campaigns/{id}': {
+    access: 'write',
+    path: `/api/admin/campaigns/${CMP}`,
+    body: { title: 'renamed' },
+    notFound: `/api/admin/campaigns/${CMP}`,
+    badId: `/api/admin/campaigns/${ORD}`,
+    badBodies: [{}, { stockTotal: -1 }, { status: 'live' }, { title: 'x', type: 'groupbuy' }],
+  },
+  'POST /api/admin/campaigns/{id}/stop': {
+    access: 'write',
+    path: `/api/admin/campaigns/${CMP}/stop`,
+    notFound: `/api/admin/campaigns/${CMP}/stop`,
+    badId: '/api/admin/campaigns/x/stop',
+  },
+  'GET /api/admin/campaigns/{id}/live': {
+    access: 'read',
+    path: `/api/admin/campaigns/${CMP}/live`,
+    notFound: `/api/admin/campaigns/${CMP}/live`,
+    badId: '/api/admin/campaigns/x/live',
+  },
+  'POST /api/admin/campaigns/{id}/kill-switch': {
+    access: 'write',
+    path: `/api/admin/campaigns/${CMP}/kill-switch`,
+    body: { active: true },
+    notFound: `/api/admin/campaigns/${CMP}/kill-switch`,
+    badId: '/api/admin/campaigns/x/kill-switch',
+    badBodies: [{}, { active: 'yes' }, { active: true, reason: 'x' }],
+  },
+  'PUT /api/admin/campaigns/{id}/waiting-room': {
+    access: 'write',
+    path: `/api/admin/campaigns/${CMP}/waiting-room`,
+    body: { enabled: true, admissionRatePerSecond: 10 },
+    notFound: `/api/admin/campaigns/${CMP}/waiting-room`,
+    badId: '/api/admin/campaigns/x/waiting-room',
+    badBodies: [
+      { enabled: true },
+      { enabled: true, admissionRatePerSecond: 0 },
+      { enabled: true, admissionRatePerSecond: 100001 },
+    ],
+  },
+  'POST /api/admin/campaigns/{id}/prewarm': {
+    access: 'write',
+    path: `/api/admin/campaigns/${CMP}/prewarm`,
+    notFound: `/api/admin/campaigns/${CMP}/prewarm`,
+    badId: '/api/admin/campaigns/x/prewarm',
+  },
+  'GET /api/admin/orders': {
+    access: 'read',
+    path: '/api/admin/orders',
+    badQueries: ['?status=lost', '?campaignId=cmp_1', '?limit=-1'],
+  },
+  'GET /api/admin/orders/{id}': {
+    access: 'read',
+    path: `/api/admin/orders/${ORD}`,
+    notFound: `/api/admin/orders/${ORD}`,
+    badId: '/api/admin/orders/x',
+  },
+  'POST /api/admin/orders/{id}/ship': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/ship`,
+    body: { trackingNo: 'SF1234567' },
+    notFound: `/api/admin/orders/${ORD}/ship`,
+    badId: '/api/admin/orders/x/ship',
+    badBodies: [
+      {},
+      { trackingNo: 'SF' },
+      { trackingNo: 'SF 123 456' },
+      { trackingNo: 'SF1234567', status: 'x' },
+    ],
+  },
+  'POST /api/admin/orders/{id}/refund': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/refund`,
+    body: { reason: 'damaged in transit' },
+    notFound: `/api/admin/orders/${ORD}/refund`,
+    badId: '/api/admin/orders/x/refund',
+    badBodies: [{}, { reason: 'x' }, { reason: 'damaged', amountFen: 1 }],
+  },
+  'GET /api/admin/admins': { access: 'owner', path: '/api/admin/admins' },
+  'POST /api/admin/admins': {
+    access: 'owner',
+    path: '/api/admin/admins',
+    body: { username: 'refused-admin', password: 'long-enough-1', role: 'viewer' },
+    badBodies: [
+      { username: 'ab', password: 'long-enough-1', role: 'viewer' },
+      { username: 'new-admin', password: 'short', role: 'viewer' },
+      { username: 'new-admin', password: 'long-enough-1', role: 'root' },
+      { username: 'new-admin', password: 'long-enough-1', role: 'viewer', disabled: false },
+    ],
+  },
+  'PATCH /api/admin/admins/{id}': {
+    access: 'owner',
+    path: `/api/admin/admins/${ADM}`,
+    body: { role: 'viewer' },
+    notFound: `/api/admin/admins/${ADM}`,
+    badId: '/api/admin/admins/admin',
+    badBodies: [{}, { role: 'root' }, { disabled: 'no' }, { username: 'renamed' }],
+  },
+  'GET /api/admin/audit-log': {
+    access: 'read',
+    path: '/api/admin/audit-log',
+    badQueries: ['?limit=1000', '?cursor=', '?since=yesterday'],
+  },
+};
+
+const isWrite = (key: string) => !key.startsWith('GET ');
+const methodOf = (key: string) => key.split(' ')[0]!;
+
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+        requestBody?: unknown;
+      }
+    >
+  >;
+}
+
+describe('gateway routes (embedded platform)', () => {
+  let p: StartedPlatform;
+  let owner: string;
+  let operator: string;
+  let viewer: string;
+  let shopper: string;
+  const run = randomUUID().slice(0, 8);
+
+  /** Everything an admin can see that a refused write could have changed. */
+  async function storedState(): Promise<unknown> {
+    const paths = [
+      '/api/admin/products',
+      '/api/admin/campaigns',
+      '/api/admin/orders?limit=100',
+      '/api/admin/admins',
+      '/api/admin/audit-log?limit=100',
+    ];
+    return Promise.all(paths.map(async (path) => (await api(p.baseUrl, 'GET', path, { token: owner })).body));
+  }
+
+  before(async () => {
+    p = await startPlatform();
+    owner = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
+    for (const role of ['operator', 'viewer'] as const) {
+      const made = await api(p.baseUrl, 'POST', '/api/admin/admins', {
+        token: owner,
+        body: { username: `${role}-${run}`, password: `${role}-password-${run}`, role },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
+    operator = await adminLogin(p.baseUrl, `operator-${run}`, `operator-password-${run}`);
+    viewer = await adminLogin(p.baseUrl, `viewer-${run}`, `viewer-password-${run}`);
+    shopper = (await devLogin(p.baseUrl, `routes-${run}`)).token;
+  });
+  after(async () => {
+    await p?.stop();
+  });
+
+  test('the table covers every route of the OpenAPI document, and each has its schemas', async () => {
+    const res = await api<OpenApiDoc>(p.baseUrl, 'GET', '/docs/json');
+    assert.equal(res.status, 200);
+    assert.match(res.body.openapi, /^3\./);
+    const documented: string[] = [];
+    for (const [path, ops] of Object.entries(res.body.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        documented.push(key);
+        const responses = op.responses ?? {};
+        const success = Object.keys(responses).filter((s) => /^2\d\d$/.test(s));
+        assert.ok(success.length > 0, `${key} documents its success response`);
+        if (key !== 'GET /metrics' && !success.includes('204')) {
+          const content = responses[success[0]!]!.content ?? {};
+          assert.ok(
+            Object.values(content).some((c) => c.schema !== undefined),
+            `${key} documents the schema of its success body`,
+          );
+        }
+        const row = ROUTES[key];
+        if (row?.body !== undefined || (row?.badBodies && key !== 'POST /api/payments/wechat/notify')) {
+          assert.ok(op.requestBody, `${key} documents its request body`);
+        }
+      }
+    }
+    assert.deepEqual(
+      documented.filter((k) => !ROUTES[k]),
+      [],
+      'routes without a row in this test',
+    );
+    assert.deepEqual(
+      Object.keys(ROUTES).filter((k) => !documented.includes(k)),
+      [],
+      'rows for routes that do not exist',
+    );
+  });
+
+  test('401 UNAUTHORIZED without a token, with a garbage one and with an expired one', async () => {
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    const me = await api<{ admin: { id: string } }>(p.baseUrl, 'GET', '/api/admin/me', { token: owner });
+    const expiredAdmin = signToken(p.dataDir, {
+      sub: me.body.admin.id,
+      kind: 'admin',
+      iat: past - 60,
+      exp: past,
+    });
+    const user = await devLogin(p.baseUrl, `expired-${run}`);
+    const expiredShopper = signToken(p.dataDir, {
+      sub: user.userId,
+      kind: 'shopper',
+      iat: past - 60,
+      exp: past,
+    });
+    // The same claims, still valid, are accepted: the expiry alone is what the gateway refuses.
+    const fresh = signToken(p.dataDir, { sub: user.userId, kind: 'shopper', iat: past, exp: past + 7200 });
+    assert.equal((await api(p.baseUrl, 'GET', '/api/orders', { token: fresh })).status, 200);
+
+    for (const [key, row] of Object.entries(ROUTES)) {
+      if (row.access === 'public') continue;
+      const before = isWrite(key) ? await storedState() : undefined;
+      const call = (token?: string) =>
+        api(p.baseUrl, methodOf(key), row.path, {
+          ...(token ? { token } : {}),
+          ...(row.body !== undefined ? { body: row.body } : {}),
+        });
+      assertError(await call(), 401, 'UNAUTHORIZED', 'Missing bearer token', `${key} without a token`);
+      assertError(
+        await call('not.a.jwt'),
+        401,
+        'UNAUTHORIZED',
+        'The token is invalid or expired',
+        `${key} garbage`,
+      );
+      const expired = row.access === 'shopper' ? expiredShopper : expiredAdmin;
+      assertError(
+        await call(expired),
+        401,
+        'UNAUTHORIZED',
+        'The token is invalid or expired',
+        `${key} expired`,
+      );
+      if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
+    }
+  });
+
+  test('403 FORBIDDEN: the other kind of token, a viewer writing, an operator managing admins', async () => {
+    for (const [key, row] of Object.entries(ROUTES)) {
+      if (row.access === 'public') continue;
+      const before = isWrite(key) ? await storedState() : undefined;
+      const call = (token: string) =>
+        api(p.baseUrl, methodOf(key), row.path, {
+          token,
+          ...(row.body !== undefined ? { body: row.body } : {}),
+        });
+      if (row.access === 'shopper') {
+        for (const admin of [owner, viewer]) {
+          assertError(await call(admin), 403, 'FORBIDDEN', 'Shopper routes take a shopper token', key);
+        }
+        continue;
+      }
+      assertError(await call(shopper), 403, 'FORBIDDEN', 'Admin routes take an admin token', key);
+      if (row.access === 'write' || row.access === 'owner') {
+        assertError(await call(viewer), 403, 'FORBIDDEN', 'The viewer role may not do this', `${key} viewer`);
+      }
+      if (row.access === 'owner') {
+        assertError(await call(operator), 403, 'FORBIDDEN', 'The operator role may not do this', key);
+      }
+      if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
+    }
+  });
+
+  test('400 VALIDATION_FAILED: malformed ids, queries and bodies', async () => {
+    for (const [key, row] of Object.entries(ROUTES)) {
+      const token = row.access === 'shopper' ? shopper : row.access === 'public' ? undefined : owner;
+      const before = isWrite(key) ? await storedState() : undefined;
+      const call = (path: string, body?: unknown) =>
+        api(p.baseUrl, methodOf(key), path, {
+          ...(token ? { token } : {}),
+          ...(body !== undefined ? { body } : row.body !== undefined ? { body: row.body } : {}),
+        });
+      if (row.badId) assertValidation(await call(row.badId), `${key} ${row.badId}`);
+      for (const q of row.badQueries ?? []) assertValidation(await call(`${row.path}${q}`), `${key} ${q}`);
+      for (const b of row.badBodies ?? [])
+        assertValidation(await call(row.path, b), `${key} ${JSON.stringify(b)}`);
+      if (row.body !== undefined) {
+        const notJson = await api(p.baseUrl, methodOf(key), row.path, {
+          ...(token ? { token } : {}),
+          body: '{"requestId":',
+        });
+        assertValidation(notJson, `${key} with a body that is not JSON`);
+      }
+      if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
+    }
+  });
+
+  test('404 NOT_FOUND for well-formed ids that no record has, and for unknown routes', async () => {
+    const messages: Record<string, string> = {
+      'GET /api/campaigns/{id}': 'No such campaign',
+      'GET /api/reservations/{id}': 'No such reservation',
+      'GET /api/groupbuy/groups/{groupId}': 'No such group',
+      'POST /api/groupbuy/groups/{groupId}/members': 'No such group',
+      'POST /api/payments/wechat/notify': 'Route not found',
+    };
+    for (const [key, row] of Object.entries(ROUTES)) {
+      if (!row.notFound) continue;
+      const token = row.access === 'shopper' ? shopper : row.access === 'public' ? undefined : owner;
+      const before = isWrite(key) ? await storedState() : undefined;
+      const res = await api<{ error: { code: string; message: string } }>(
+        p.baseUrl,
+        methodOf(key),
+        row.notFound,
+        {
+          ...(token ? { token } : {}),
+          ...(row.body !== undefined ? { body: row.body } : {}),
+        },
+      );
+      assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message'], key);
+      assert.equal(res.body.error.code, 'NOT_FOUND', key);
+      if (messages[key]) assert.equal(res.body.error.message, messages[key], key);
+      if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
+    }
+    assertError(await api(p.baseUrl, 'GET', '/api/nothing-here'), 404, 'NOT_FOUND', 'Route not found');
+    assertError(
+      await api(p.baseUrl, 'DELETE', `/api/orders/${ORD}`, { token: shopper }),
+      404,
+      'NOT_FOUND',
+      'Route not found',
+    );
+  });
+
+  test('admin login: a wrong password or an unknown admin is 401 INVALID_CREDENTIALS', async () => {
+    for (const body of [
+      { username: p.adminUsername, password: 'not-the-password' },
+      { username: `nobody-${run}`, password: 'whatever-it-is' },
+    ]) {
+      const res = await api(p.baseUrl, 'POST', '/api/admin/auth/login', { body });
+      assertError(res, 401, 'INVALID_CREDENTIALS', 'Wrong username or password');
+    }
+  });
+
+  test('an operator may write but not manage admins; a disabled admin is refused at once', async () => {
+    const made = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/admins', {
+      token: owner,
+      body: { username: `temp-${run}`, password: `temp-password-${run}`, role: 'operator' },
+    });
+    assert.equal(made.status, 201);
+    const temp = await adminLogin(p.baseUrl, `temp-${run}`, `temp-password-${run}`);
+    const product = await api(p.baseUrl, 'POST', '/api/admin/products', {
+      token: temp,
+      body: { title: `by operator ${run}`, skus: [{ name: 'one', priceFen: 100 }] },
+    });
+    assert.equal(product.status, 201);
+    const before = await storedState();
+    assertError(
+      await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
+        token: temp,
+        body: { role: 'owner' },
+      }),
+      403,
+      'FORBIDDEN',
+      'The operator role may not do this',
+    );
+    assert.deepEqual(await storedState(), before);
+    const disabled = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
+      token: owner,
+      body: { disabled: true },
+    });
+    assert.equal(disabled.status, 200);
+    assertError(
+      await api(p.baseUrl, 'GET', '/api/admin/products', { token: temp }),
+      401,
+      'UNAUTHORIZED',
+      'This admin is disabled',
+    );
+  });
+
+  test('ops: /healthz, /readyz with its checks, /metrics, /api/time', async () => {
+    const health = await api(p.baseUrl, 'GET', '/healthz');
+    assert.deepEqual({ status: health.status, body: health.body }, { status: 200, body: { status: 'ok' } });
+
+    const ready = await api(p.baseUrl, 'GET', '/readyz');
+    assert.deepEqual(
+      { status: ready.status, body: ready.body },
+      { status: 200, body: { status: 'ready', checks: { database: 'ok', hotpath: 'ok', bus: 'ok' } } },
+    );
+
+    const metrics = await fetch(`${p.baseUrl}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await metrics.text();
+    assert.match(text, /^# TYPE tm_http_requests_total counter$/m);
+    assert.match(text, /^tm_http_requests_total\{[^}]*\} \d+/m);
+
+    const time = await api<{ now: string }>(p.baseUrl, 'GET', '/api/time');
+    assert.equal(time.status, 200);
+    assert.deepEqual(Object.keys(time.body), ['now']);
+    assert.match(time.body.now, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const docs = await fetch(`${p.baseUrl}/docs`, { redirect: 'manual' });
+    assert.ok(docs.status === 200 || docs.status === 302, `GET /docs answers (${docs.status})`);
+  });
+
+  test('the audit log records admin writes: who, what, which object', async () => {
+    const product = await api<{ id: string; skus: { id: string }[] }>(
+      p.baseUrl,
+      'POST',
+      '/api/admin/products',
+      {
+        token: operator,
+        body: { title: `audited ${run}`, skus: [{ name: 'one', priceFen: 1990 }] },
+      },
+    );
+    assert.equal(product.status, 201);
+    const renamed = await api(p.baseUrl, 'PATCH', `/api/admin/products/${product.body.id}`, {
+      token: owner,
+      body: { title: `audited again ${run}` },
+    });
+    assert.equal(renamed.status, 200);
+    const campaign = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/campaigns', {
+      token: operator,
+      body: {
+        ...campaignBody,
+        title: `audited campaign ${run}`,
+        skuId: product.body.skus[0]!.id,
+      },
+    });
+    assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+    const stopped = await api(p.baseUrl, 'POST', `/api/admin/campaigns/${campaign.body.id}/stop`, {
+      token: owner,
+    });
+    assert.equal(stopped.status, 200);
+
+    const log = await api<{
+      items: { adminUsername: string; action: string; objectType: string; objectId: string; at: string }[];
+    }>(p.baseUrl, 'GET', '/api/admin/audit-log?limit=10', { token: viewer });
+    assert.equal(log.status, 200);
+    const recent = log.body.items.slice(0, 4).map((e) => ({
+      who: e.adminUsername,
+      what: e.action,
+      object: `${e.objectType}:${e.objectId}`,
+    }));
+    assert.deepEqual(recent, [
+      { who: p.adminUsername, what: 'campaign.stop', object: `campaign:${campaign.body.id}` },
+      { who: `operator-${run}`, what: 'campaign.create', object: `campaign:${campaign.body.id}` },
+      { who: p.adminUsername, what: 'product.update', object: `product:${product.body.id}` },
+      { who: `operator-${run}`, what: 'product.create', object: `product:${product.body.id}` },
+    ]);
+    for (const e of log.body.items) assert.ok(Number.isFinite(Date.parse(e.at)));
+  });
+
+  test('the shopper side never sees another shopper: their order is 404 everywhere', async () => {
+    const a = await devLogin(p.baseUrl, `owner-of-order-${run}`);
+    const b = await devLogin(p.baseUrl, `other-${run}`);
+    const campaigns = await api<{ items: { id: string; type: string; status: string }[] }>(
+      p.baseUrl,
+      'GET',
+      '/api/campaigns?type=seckill',
+    );
+    const live = campaigns.body.items.find((c) => c.status === 'live')!;
+    const reserved = await api<{ reservation: { id: string } }>(
+      p.baseUrl,
+      'POST',
+      `/api/seckill/${live.id}/reservations`,
+      {
+        token: a.token,
+        body: { quantity: 1, requestId: `own-${run}` },
+      },
+    );
+    assert.equal(reserved.status, 201);
+    const rsv = reserved.body.reservation.id;
+    assertError(
+      await api(p.baseUrl, 'GET', `/api/reservations/${rsv}`, { token: b.token }),
+      404,
+      'NOT_FOUND',
+      'No such reservation',
+    );
+    const orderId = await eventually(async () => {
+      const r = await api<{ orderId?: string }>(p.baseUrl, 'GET', `/api/reservations/${rsv}`, {
+        token: a.token,
+      });
+      return r.body.orderId;
+    });
+    const before = await api(p.baseUrl, 'GET', `/api/orders/${orderId}`, { token: a.token });
+    assert.equal(before.status, 200);
+    for (const [method, path] of [
+      ['GET', `/api/orders/${orderId}`],
+      ['POST', `/api/orders/${orderId}/payment`],
+      ['POST', `/api/orders/${orderId}/cancel`],
+      ['POST', `/api/payments/dev/${orderId}/confirm`],
+      ['GET', `/api/reservations/${rsv}`],
+    ] as const) {
+      const res = await api<{ error: { code: string } }>(p.baseUrl, method, path, { token: b.token });
+      assert.equal(res.status, 404, `${method} ${path}`);
+      assert.equal(res.body.error.code, 'NOT_FOUND');
+    }
+    const mine = await api<{ items: { id: string }[] }>(p.baseUrl, 'GET', '/api/orders', { token: b.token });
+    assert.deepEqual(mine.body.items, []);
+    assert.deepEqual(
+      (await api(p.baseUrl, 'GET', `/api/orders/${orderId}`, { token: a.token })).body,
+      before.body,
+    );
+  });
+});
