@@ -157,7 +157,14 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   async function loop(): Promise<void> {
     while (running && !died) {
       if (Date.now() - lastList > 1_000 || campaignIds.length === 0) {
-        campaignIds = await opts.listCampaignIds();
+        // A listing that fails (the bus timing out under load) keeps the last list: the loop must outlive it,
+        // or settlement stops for good and the rejection takes the process down.
+        try {
+          campaignIds = await opts.listCampaignIds();
+        } catch (error) {
+          observer?.settlementError?.({ campaignId: '', size: 0, error });
+          await sleep(Math.min(blockMs, 100));
+        }
         lastList = Date.now();
       }
       // With one campaign a blocking read is the idle wait; with several, reads do not block (they would queue

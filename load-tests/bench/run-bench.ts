@@ -1,0 +1,558 @@
+/**
+ * `npm run bench`: one run on this machine that measures, each against a baseline taken in the same run,
+ *   (a) a bare Fastify hello-world route (the HTTP floor),
+ *   (b) the reserve script's raw EVALSHA on a pipelined client, and (c) the hot-path store at 64–256 in flight
+ *       (both from hot-path/bench/hot-path-bench.ts, which also measures the join script),
+ *   (d) the gateway's reservation route with everything on (auth, validation, rate limit, metrics) on a
+ *       platform process started as in production (fresh PostgreSQL database, Redis, NATS), peak and at 80%,
+ *   (e) a naive PostgreSQL reservation (conditional UPDATE + INSERT) behind a bare Fastify route,
+ *   (f) group joins through the gateway against the join script's raw EVALSHA,
+ *   (g) settlement lag: a burst of reservations straight into the hot path, then the time until every order is
+ *       in PostgreSQL.
+ * Prints each figure and the ratios with their targets, writes load-tests/reports/bench-<date>.json, and
+ * stops everything it started. The load generator (autocannon) runs in this process, on the same machine.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RedisHotPathStore } from '@tuanmiao/hot-path';
+import pg from 'pg';
+import { startPlatform } from '../../broker-services/test/support/platform.ts';
+import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
+import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface BenchOptions {
+  /** Seconds per HTTP measurement (after a warm-up of a quarter of it). */
+  durationSeconds: number;
+  /** Connections of the load generator, the same for every HTTP measurement. */
+  connections: number;
+  /** Shoppers logged in with dev login before the gateway measurements. */
+  users: number;
+  /** Operations per hot-path measurement. */
+  hotPathOperations: number;
+  /** Group joins through the gateway. */
+  joins: number;
+  /** Reservations of the settlement burst. */
+  settlementBurst: number;
+  /** How long to wait for settlement to drain, at most. */
+  settleTimeoutSeconds: number;
+  /** PostgreSQL server (a fresh database is created on it and dropped after), Redis (a dedicated DB index), NATS. */
+  postgresUrl: string;
+  redisUrl: string;
+  natsUrl: string;
+  /** Where to write bench-<date>.json; '' for nowhere. */
+  reportDir: string;
+  /** Write a V8 CPU profile of the platform process here (node --cpu-prof). */
+  profileDir?: string;
+  log: (line: string) => void;
+}
+
+export const defaultBenchOptions: BenchOptions = {
+  durationSeconds: 8,
+  connections: 128,
+  users: 2000,
+  hotPathOperations: 20_000,
+  joins: 15_000,
+  settlementBurst: 100_000,
+  settleTimeoutSeconds: 180,
+  postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9',
+  natsUrl: process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222',
+  reportDir: path.join(ROOT, 'load-tests/reports'),
+  log: (line) => console.log(line),
+};
+
+export interface Ratio {
+  value: number;
+  target: number;
+  /** `value >= target`. */
+  met: boolean;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: { cpus: number; node: string };
+  generator: string;
+  options: Omit<BenchOptions, 'log' | 'postgresUrl' | 'redisUrl' | 'natsUrl'>;
+  http: {
+    bareFastify: HttpFigures;
+    naivePg: HttpFigures;
+    gatewayReserve: HttpFigures;
+    gatewayReserveAt80: HttpFigures;
+    gatewayJoin: HttpFigures;
+  };
+  hotPath: HotPathBenchResult;
+  settlement: {
+    reservations: number;
+    burstSeconds: number;
+    burstPerSec: number;
+    /** From the end of the burst until every order was in PostgreSQL. */
+    drainSecondsAfterBurst: number;
+    /** From the start of the burst until every order was in PostgreSQL. */
+    totalSeconds: number;
+    ordersPresent: number;
+  };
+  ratios: {
+    hotPathToRawEvalsha: Ratio;
+    gatewayToBareFastify: Ratio;
+    gatewayToNaivePg: Ratio;
+    gatewayJoinToRawJoinEvalsha: Ratio;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function ratio(value: number, target: number): Ratio {
+  const v = +value.toFixed(3);
+  return { value: v, target, met: v >= target };
+}
+
+function dbUrl(serverUrl: string, db: string): string {
+  const u = new URL(serverUrl);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+/** A child process that prints `listening <url>` once ready. */
+async function spawnServer(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [path.join(import.meta.dirname, 'servers', script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /listening (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${out}`)));
+  });
+  return {
+    url,
+    pid: child.pid,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function json<T>(res: Response, what: string): Promise<T> {
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${what}: ${res.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once. */
+async function mapConcurrent<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i] as T, i);
+      }
+    }),
+  );
+  return out;
+}
+
+async function deleteKeys(redisStore: RedisHotPathStore, patterns: string[]): Promise<void> {
+  const redis = redisStore.redis;
+  for (const match of patterns) {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = nextCursor;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+}
+
+/** Runs the whole benchmark once and returns (and writes) its report. */
+export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
+  const o: BenchOptions = { ...defaultBenchOptions, ...partial };
+  const log = o.log;
+  const tag = randomBytes(4).toString('hex');
+  const dbName = `tm_bench_${tag}`;
+  const admin = new pg.Client({ connectionString: o.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const databaseUrl = dbUrl(o.postgresUrl, dbName);
+  const cleanups: Array<() => Promise<void>> = [];
+  log(
+    `bench ${tag}: ${cpus().length} CPUs, Node ${process.version}; load generator: autocannon in this process`,
+  );
+  try {
+    const warmSeconds = Math.max(1, Math.round(o.durationSeconds / 4));
+
+    // (a) The HTTP floor.
+    const bare = await spawnServer('bare-fastify.ts', {});
+    await measureHttp({
+      url: bare.url,
+      path: '/hello',
+      connections: o.connections,
+      durationSeconds: warmSeconds,
+    });
+    const bareFastify = await measureHttp({
+      url: bare.url,
+      serverPid: bare.pid,
+      path: '/hello',
+      connections: o.connections,
+      durationSeconds: o.durationSeconds,
+    });
+    await bare.stop();
+    log(formatFigures('(a) bare Fastify GET /hello', bareFastify));
+
+    // (e) The naive PostgreSQL reservation.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    cleanups.push(() => db.end());
+    await db.query(
+      'create table bench_stock (id int primary key, "left" int not null); ' +
+        'create table bench_orders (id bigserial primary key, stock_id int not null, user_id text not null, ' +
+        'request_id text not null, created_at timestamptz not null default now())',
+    );
+    await db.query('insert into bench_stock (id, "left") values (1, 100000000)');
+    const naive = await spawnServer('naive-pg.ts', { DATABASE_URL: databaseUrl });
+    const naiveNext = (i: number) => ({
+      body: `{"userId":"usr_${i % o.users}","requestId":"naive-${tag}-${i}"}`,
+    });
+    const naiveLoad = {
+      url: naive.url,
+      serverPid: naive.pid,
+      method: 'POST' as const,
+      path: '/api/naive/1/reservations',
+      connections: o.connections,
+      headers: { 'content-type': 'application/json' },
+      next: naiveNext,
+    };
+    await measureHttp({ ...naiveLoad, durationSeconds: warmSeconds });
+    const naivePg = await measureHttp({ ...naiveLoad, durationSeconds: o.durationSeconds });
+    await naive.stop();
+    log(formatFigures('(e) naive PostgreSQL UPDATE+INSERT', naivePg));
+
+    // (b), (c) and the join script's raw EVALSHA, before the platform runs, so nothing else takes CPU.
+    const hotPath = await runHotPathBench({
+      redisUrl: o.redisUrl,
+      operations: o.hotPathOperations,
+      concurrencies: [64, 128, 256],
+      log: (line) => log(`(b/c) ${line}`),
+    });
+
+    // The platform, as in production.
+    const adminPassword = randomBytes(12).toString('base64url');
+    const env: Record<string, string> = {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: o.redisUrl,
+      NATS_URL: o.natsUrl,
+      MIGRATE_ON_START: '1',
+      JWT_SECRET: randomBytes(32).toString('base64url'),
+      DEV_LOGIN: '1',
+      PAYMENT_PROVIDER: 'dev',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASSWORD: adminPassword,
+      BROKER_NAMESPACE: `bench-${tag}`,
+      NODE_ID: `bench-${tag}`,
+      RATE_LIMIT_PER_IP_PER_SECOND: '100000000',
+      RATE_LIMIT_PER_USER_PER_SECOND: '100000000',
+      LOG_LEVEL: 'warn',
+    };
+    if (o.profileDir) {
+      mkdirSync(o.profileDir, { recursive: true });
+      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;
+    }
+    const platform = await startPlatform({ env, timeoutMs: 90_000 });
+    let platformExit: string | undefined;
+    platform.child.once('exit', (code, signal) => {
+      platformExit = `platform exited (${code ?? signal}) during the bench:\n${platform.output().slice(-4000)}`;
+    });
+    const alive = () => {
+      if (platformExit) throw new Error(platformExit);
+    };
+    const store = new RedisHotPathStore({ redisUrl: o.redisUrl });
+    const campaignIds: string[] = [];
+    cleanups.push(async () => {
+      await platform.stop();
+      await deleteKeys(store, [...campaignIds.map((id) => `*{c:${id}}*`), 'tm:rl:*']);
+      await store.close();
+    });
+    const base = platform.baseUrl;
+    const call = (method: string, p: string, token: string | undefined, body?: unknown) =>
+      fetch(`${base}${p}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    const adminToken = (
+      await json<{ token: string }>(
+        await call('POST', '/api/admin/auth/login', undefined, {
+          username: 'admin',
+          password: adminPassword,
+        }),
+        'admin login',
+      )
+    ).token;
+    const product = await json<{ skus: { id: string }[] }>(
+      await call('POST', '/api/admin/products', adminToken, {
+        title: `Bench ${tag}`,
+        skus: [{ name: 'default', priceFen: 9900 }],
+      }),
+      'create product',
+    );
+    const skuId = product.skus[0]?.id ?? '';
+    const createCampaign = async (type: 'seckill' | 'groupbuy', stockTotal: number): Promise<string> => {
+      const c = await json<{ id: string }>(
+        await call('POST', '/api/admin/campaigns', adminToken, {
+          type,
+          title: `Bench ${type} ${tag}`,
+          skuId,
+          priceFen: 100,
+          startsAt: new Date(Date.now() - 1000).toISOString(),
+          endsAt: new Date(Date.now() + 3 * 3_600_000).toISOString(),
+          stockTotal,
+          perUserLimit: 100,
+          ...(type === 'groupbuy' ? { groupSize: 50, groupTtlSeconds: 3600 } : {}),
+        }),
+        `create ${type} campaign`,
+      );
+      campaignIds.push(c.id);
+      return c.id;
+    };
+    const warmCampaign = await createCampaign('seckill', 10_000_000);
+    const peakCampaign = await createCampaign('seckill', 10_000_000);
+    const at80Campaign = await createCampaign('seckill', 10_000_000);
+    const groupCampaign = await createCampaign('groupbuy', 10_000_000);
+    const settleCampaign = await createCampaign('seckill', Math.max(o.settlementBurst, 1));
+
+    const users = await mapConcurrent(
+      Array.from({ length: o.users }, (_, i) => i),
+      16,
+      async (i) =>
+        json<{ token: string; user: { id: string } }>(
+          await call('POST', '/api/auth/dev', undefined, { openid: `bench-${tag}-${i}` }),
+          'dev login',
+        ),
+    );
+    log(`platform ${base}: ${users.length} shoppers logged in`);
+    const auth = users.map((u) => `Bearer ${u.token}`);
+
+    // (d) The gateway's reservation route.
+    const reserveLoad = (campaignId: string) => ({
+      url: base,
+      serverPid: platform.child.pid,
+      method: 'POST' as const,
+      path: `/api/seckill/${campaignId}/reservations`,
+      connections: o.connections,
+      headers: { 'content-type': 'application/json' },
+      next: (i: number) => ({
+        headers: { authorization: auth[i % auth.length] as string },
+        body: `{"quantity":1,"requestId":"b-${tag}-${campaignId.slice(-6)}-${i}"}`,
+      }),
+    });
+    const gatewayWarm = await measureHttp({ ...reserveLoad(warmCampaign), durationSeconds: warmSeconds });
+    const gatewayReserve = await measureHttp({
+      ...reserveLoad(peakCampaign),
+      durationSeconds: o.durationSeconds,
+    });
+    log(formatFigures('(d) gateway POST /api/seckill/:id/reservations', gatewayReserve));
+    const gatewayReserveAt80 = await measureHttp({
+      ...reserveLoad(at80Campaign),
+      durationSeconds: o.durationSeconds,
+      overallRate: Math.max(1, Math.round(gatewayReserve.requestsPerSec * 0.8)),
+    });
+    log(formatFigures('(d) gateway reservations at 80% of peak', gatewayReserveAt80));
+    alive();
+
+    // (f) Group joins through the gateway: groups of 50 opened first, then each join takes a free slot.
+    const perGroup = Math.min(49, users.length - 1);
+    const groupCount = Math.ceil(o.joins / perGroup);
+    const groups = await mapConcurrent(
+      Array.from({ length: groupCount }, (_, i) => i),
+      16,
+      async (g) =>
+        (
+          await json<{ group: { id: string } }>(
+            await call('POST', `/api/groupbuy/${groupCampaign}/groups`, users[g % users.length]?.token, {
+              requestId: `open-${tag}-${g}`,
+            }),
+            'open group',
+          )
+        ).group.id,
+    );
+    const gatewayJoin = await measureHttp({
+      url: base,
+      serverPid: platform.child.pid,
+      method: 'POST',
+      path: `/api/groupbuy/groups/${groups[0]}/members`,
+      connections: Math.min(o.connections, o.joins),
+      amount: o.joins,
+      headers: { 'content-type': 'application/json' },
+      next: (i) => {
+        const j = i % o.joins;
+        const g = Math.floor(j / perGroup);
+        const slot = (j % perGroup) + 1;
+        return {
+          path: `/api/groupbuy/groups/${groups[g]}/members`,
+          headers: { authorization: auth[(g + slot) % auth.length] as string },
+          body: `{"requestId":"join-${tag}-${i}"}`,
+        };
+      },
+    });
+    log(formatFigures('(f) gateway POST /api/groupbuy/groups/:id/members', gatewayJoin));
+    alive();
+
+    // Let settlement catch up with the load above, so that the burst below is measured alone.
+    const countOrders = async (campaignId?: string): Promise<number> =>
+      Number(
+        (
+          await db.query<{ n: string }>(
+            campaignId
+              ? 'select count(*) as n from orders where campaign_id = $1'
+              : 'select count(*) as n from orders',
+            campaignId ? [campaignId] : [],
+          )
+        ).rows[0]?.n ?? 0,
+      );
+    const expectedSoFar =
+      (gatewayWarm.statusCounts['201'] ?? 0) +
+      (gatewayReserve.statusCounts['201'] ?? 0) +
+      (gatewayReserveAt80.statusCounts['201'] ?? 0) +
+      (gatewayJoin.statusCounts['201'] ?? 0) +
+      groupCount;
+    const backlogDeadline = Date.now() + o.settleTimeoutSeconds * 1000;
+    while ((await countOrders()) < expectedSoFar && Date.now() < backlogDeadline) {
+      alive();
+      await sleep(250);
+    }
+
+    // (g) Settlement lag: a burst straight into the hot path, then until every order is in PostgreSQL.
+    const burstStarted = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(256, o.settlementBurst) }, async () => {
+        while (next < o.settlementBurst) {
+          const i = next++;
+          const r = await store.reserveSeckill({
+            campaignId: settleCampaign,
+            userId: users[i % users.length]?.user.id ?? '',
+            requestId: `burst-${tag}-${i}`,
+            quantity: 1,
+            reservationId: `rsv_burst${tag}${i}`,
+            nowMs: Date.now(),
+            paymentTtlMs: 3_600_000,
+          });
+          if (!r.ok) throw new Error(`burst reservation refused: ${r.code}`);
+        }
+      }),
+    );
+    const burstEnded = performance.now();
+    const settleDeadline = Date.now() + o.settleTimeoutSeconds * 1000;
+    let present = await countOrders(settleCampaign);
+    while (present < o.settlementBurst && Date.now() < settleDeadline) {
+      alive();
+      await sleep(100);
+      present = await countOrders(settleCampaign);
+    }
+    const drained = performance.now();
+    if (present < o.settlementBurst) {
+      throw new Error(
+        `settlement did not drain in ${o.settleTimeoutSeconds} s: ${present}/${o.settlementBurst}`,
+      );
+    }
+    const settlement = {
+      reservations: o.settlementBurst,
+      burstSeconds: +((burstEnded - burstStarted) / 1000).toFixed(2),
+      burstPerSec: Math.round(o.settlementBurst / ((burstEnded - burstStarted) / 1000)),
+      drainSecondsAfterBurst: +((drained - burstEnded) / 1000).toFixed(2),
+      totalSeconds: +((drained - burstStarted) / 1000).toFixed(2),
+      ordersPresent: present,
+    };
+    log(
+      `(g) settlement: ${settlement.reservations} reservations in ${settlement.burstSeconds} s (${settlement.burstPerSec}/s), ` +
+        `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
+    );
+
+    const bestStore = Math.max(...hotPath.storeReserve.map((s) => s.opsPerSec));
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      generator: 'autocannon in the bench process, on the same machine as the servers under test',
+      options: {
+        durationSeconds: o.durationSeconds,
+        connections: o.connections,
+        users: o.users,
+        hotPathOperations: o.hotPathOperations,
+        joins: o.joins,
+        settlementBurst: o.settlementBurst,
+        settleTimeoutSeconds: o.settleTimeoutSeconds,
+        reportDir: o.reportDir,
+        ...(o.profileDir ? { profileDir: o.profileDir } : {}),
+      },
+      http: { bareFastify, naivePg, gatewayReserve, gatewayReserveAt80, gatewayJoin },
+      hotPath,
+      settlement,
+      ratios: {
+        hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
+        gatewayToBareFastify: ratio(gatewayReserve.okPerSec / bareFastify.requestsPerSec, 0.5),
+        gatewayToNaivePg: ratio(gatewayReserve.okPerSec / Math.max(1, naivePg.okPerSec), 10),
+        gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
+      },
+    };
+    log(
+      `(d) gateway p99 at 80% of peak (${gatewayReserveAt80.offeredRate}/s offered): ${gatewayReserveAt80.p99Ms} ms`,
+    );
+    for (const [name, r] of Object.entries(report.ratios)) {
+      log(
+        `ratio ${name}: ${r.value}${r.target ? ` (target >= ${r.target}: ${r.met ? 'met' : 'MISSED'})` : ''}`,
+      );
+    }
+    if (o.reportDir) {
+      mkdirSync(o.reportDir, { recursive: true });
+      const file = path.join(o.reportDir, `bench-${report.date.replace(/[:.]/g, '-')}.json`);
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      log(`report: ${file}`);
+    }
+    return report;
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log(`cleanup: ${(err as Error).message}`);
+      }
+    }
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  await runBench({
+    ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(profileDir ? { profileDir } : {}),
+  });
+}
