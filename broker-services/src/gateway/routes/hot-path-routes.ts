@@ -22,6 +22,7 @@ import { sharePath } from '../../services/groups.service.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
+import { limitPerUser } from '../per-user-limit.ts';
 import {
   memoryArrivalCounter,
   redisArrivalCounter,
@@ -155,20 +156,15 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
     throw new AppError(code as ErrorCode);
   }
 
-  const perUser = {
-    rateLimit: {
-      max: rt.config.rateLimitPerUserPerSecond,
-      timeWindow: 1000,
-      hook: 'preHandler' as const,
-      keyGenerator: (req: FastifyRequest) => `u:${req.caller?.user?.id ?? req.ip}`,
-      ...(opts.redis ? { nameSpace: `${rt.config.redisKeyPrefix}tm:rl:user:` } : {}),
-    },
-  };
+  // Per user and in process (see ../per-user-limit.ts); the shared per-IP limit stays off these routes, as shoppers
+  // behind one carrier NAT share an address and would be refused together at a sale's peak.
+  const preHandler = [requireShopper, limitPerUser(rt.config.rateLimitPerUserPerSecond)];
+  const perUser = { rateLimit: false as const };
 
   app.post(
     '/api/seckill/:campaignId/reservations',
     {
-      preHandler: requireShopper,
+      preHandler,
       config: perUser,
       schema: {
         tags: ['seckill'],
@@ -231,7 +227,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
   app.post(
     '/api/groupbuy/:campaignId/groups',
     {
-      preHandler: requireShopper,
+      preHandler,
       config: perUser,
       schema: {
         tags: ['groupbuy'],
@@ -265,7 +261,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
   app.post(
     '/api/groupbuy/groups/:groupId/members',
     {
-      preHandler: requireShopper,
+      preHandler,
       config: perUser,
       schema: {
         tags: ['groupbuy'],
