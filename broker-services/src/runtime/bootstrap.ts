@@ -131,7 +131,12 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(async () => {
         redis!.disconnect();
       });
-      store = new RedisHotPathStore({ redis, keyPrefix: config.redisKeyPrefix, observer: hotPathObserver });
+      store = new RedisHotPathStore({
+        redis,
+        keyPrefix: config.redisKeyPrefix,
+        observer: hotPathObserver,
+        autoPipelining: true,
+      });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
     }

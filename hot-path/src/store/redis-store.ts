@@ -54,6 +54,12 @@ export interface RedisHotPathStoreOptions {
   /** How long reservation records and group hashes outlive the campaign's end (default 7 days). */
   retentionMs?: number;
   observer?: HotPathObserver;
+  /**
+   * Send the reservation scripts (reserve, open, join) on a second connection with ioredis auto-pipelining: the
+   * calls of one event-loop turn leave in one write and their replies come back in one read. Under load that is
+   * one syscall per turn instead of one per reservation, on both sides; at low load it costs a setImmediate.
+   */
+  autoPipelining?: boolean;
 }
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
@@ -69,6 +75,8 @@ export class RedisHotPathStore implements HotPathStore {
   readonly scripts: Map<string, LoadedScript>;
   #ownsClient: boolean;
   #reader: Redis | undefined;
+  /** The connection of the reservation scripts: auto-pipelined, or the main one. */
+  #hot: Redis;
   #groupsReady = new Set<string>();
 
   constructor(opts: RedisHotPathStoreOptions = {}) {
@@ -82,6 +90,8 @@ export class RedisHotPathStore implements HotPathStore {
     this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
     this.observer = opts.observer;
     this.scripts = defineScripts(this.redis);
+    this.#hot = opts.autoPipelining ? this.redis.duplicate({ enableAutoPipelining: true }) : this.redis;
+    if (this.#hot !== this.redis) defineScripts(this.#hot);
   }
 
   keys(campaignId: string): CampaignKeys {
@@ -123,7 +133,10 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
-    const res = await this.#call(reserveSeckillCall(this.keys(input.campaignId), input, this.retentionMs));
+    const res = await this.#call(
+      reserveSeckillCall(this.keys(input.campaignId), input, this.retentionMs),
+      this.#hot,
+    );
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
     const [replayed, rsvId, rec] = res as [number, string, unknown];
     return {
@@ -134,12 +147,18 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async openGroup(input: OpenGroupInput): Promise<GroupResult> {
-    const res = await this.#call(openGroupCall(this.keys(input.campaignId), input, this.retentionMs));
+    const res = await this.#call(
+      openGroupCall(this.keys(input.campaignId), input, this.retentionMs),
+      this.#hot,
+    );
     return this.#groupResult(input.campaignId, res);
   }
 
   async joinGroup(input: JoinGroupInput): Promise<GroupResult> {
-    const res = await this.#call(joinGroupCall(this.keys(input.campaignId), input, this.retentionMs));
+    const res = await this.#call(
+      joinGroupCall(this.keys(input.campaignId), input, this.retentionMs),
+      this.#hot,
+    );
     return this.#groupResult(input.campaignId, res);
   }
 
@@ -405,6 +424,7 @@ export class RedisHotPathStore implements HotPathStore {
 
   async close(): Promise<void> {
     this.#reader?.disconnect();
+    if (this.#hot !== this.redis) this.#hot.disconnect();
     if (this.#ownsClient) await this.redis.quit();
   }
 }
