@@ -64,8 +64,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
 
   app.addSchema(ErrorBody);
   app.decorateRequest('caller', null as never);
-  app.addHook('onSend', async (req, reply) => {
+  // Callback style: an async hook here cost every answer a promise.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
 
   app.setErrorHandler((error, req, reply) => {
