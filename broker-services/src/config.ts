@@ -164,7 +164,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     rateLimitPerIpPerSecond: int(env, 'RATE_LIMIT_PER_IP_PER_SECOND', 2000),
     rateLimitPerUserPerSecond: int(env, 'RATE_LIMIT_PER_USER_PER_SECOND', 20),
-    settlementBatchSize: int(env, 'SETTLEMENT_BATCH_SIZE', 500),
+    settlementBatchSize: int(env, 'SETTLEMENT_BATCH_SIZE', 2000),
     settlementPoolSize: int(env, 'SETTLEMENT_POOL_SIZE', 2),
     reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),
