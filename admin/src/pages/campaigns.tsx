@@ -54,6 +54,9 @@ interface CampaignForm {
   perUserLimit: number;
   groupSize?: number;
   groupTtlSeconds?: number;
+  dryRun: boolean;
+  robotFillEnabled: boolean;
+  robotFillMaxMissing: number;
 }
 
 /** Campaigns by status and type: create (seckill or group buy), edit scheduled ones, stop, open the live view. */
@@ -101,6 +104,9 @@ export function CampaignsPage() {
             perUserLimit: 1,
             groupSize: 3,
             groupTtlSeconds: 86400,
+            dryRun: false,
+            robotFillEnabled: false,
+            robotFillMaxMissing: 1,
           }
         : {
             type: campaign.type,
@@ -114,6 +120,9 @@ export function CampaignsPage() {
             perUserLimit: campaign.perUserLimit,
             ...(campaign.groupSize ? { groupSize: campaign.groupSize } : {}),
             ...(campaign.groupTtlSeconds ? { groupTtlSeconds: campaign.groupTtlSeconds } : {}),
+            dryRun: campaign.dryRun,
+            robotFillEnabled: campaign.robotFill.enabled,
+            robotFillMaxMissing: campaign.robotFill.maxMissing,
           },
     );
   };
@@ -130,8 +139,13 @@ export function CampaignsPage() {
       stockTotal: v.stockTotal,
       perUserLimit: v.perUserLimit,
       ...(v.type === 'groupbuy'
-        ? { groupSize: v.groupSize ?? 2, groupTtlSeconds: v.groupTtlSeconds ?? 3600 }
+        ? {
+            groupSize: v.groupSize ?? 2,
+            groupTtlSeconds: v.groupTtlSeconds ?? 3600,
+            robotFill: { enabled: v.robotFillEnabled, maxMissing: v.robotFillMaxMissing ?? 0 },
+          }
         : {}),
+      ...(v.dryRun ? { dryRun: true } : {}),
     };
     setSaving(true);
     try {
@@ -148,6 +162,7 @@ export function CampaignsPage() {
           stockTotal: body.stockTotal,
           perUserLimit: body.perUserLimit,
           ...(body.groupTtlSeconds !== undefined ? { groupTtlSeconds: body.groupTtlSeconds } : {}),
+          ...(body.robotFill ? { robotFill: body.robotFill } : {}),
         };
         await api.updateCampaign(editing.id, patch);
         message.success(t('common.saved'));
@@ -390,8 +405,27 @@ export function CampaignsPage() {
                 >
                   <InputNumber min={60} max={7 * 86400} precision={0} />
                 </Form.Item>
+                <Form.Item
+                  name="robotFillEnabled"
+                  label={t('campaigns.robotFill')}
+                  tooltip={t('campaigns.robotFillHelp')}
+                  valuePropName="checked"
+                >
+                  <Switch />
+                </Form.Item>
+                <Form.Item name="robotFillMaxMissing" label={t('campaigns.robotFillMaxMissing')}>
+                  <InputNumber min={0} max={49} precision={0} />
+                </Form.Item>
               </>
             ) : null}
+            <Form.Item
+              name="dryRun"
+              label={t('campaigns.dryRun')}
+              tooltip={t('campaigns.dryRunHelp')}
+              valuePropName="checked"
+            >
+              <Switch disabled={editing !== 'new'} />
+            </Form.Item>
           </Space>
         </Form>
       </Modal>

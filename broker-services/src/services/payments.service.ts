@@ -147,6 +147,11 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
                 reason: r.reason,
               });
               if (res.status !== 'succeeded') continue;
+              // The order first, the refund record last: a crash in between leaves the refund pending, so the
+              // next sweep asks the channel again (idempotent by out_refund_no) and completes the order (a
+              // no-op by then). The other way round, a crash would leave the order refunding for good.
+              // A late payment's refund leaves its cancelled order as it is; any other completes the order.
+              if (r.reason !== 'late_payment') await ctx.call('orders.completeRefund', { id: r.order_id });
               const done = await em().execute<{ id: string }[]>(
                 `update refunds set status = 'succeeded', done_at = now(), updated_at = now(), attempts = attempts + 1
                  where id = ? and status = 'pending' returning id`,
@@ -155,8 +160,6 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
               if (done.length === 0) continue;
               refundsTotal.inc({ result: 'succeeded' });
               processed++;
-              // A late payment's refund leaves its cancelled order as it is; any other completes the order.
-              if (r.reason !== 'late_payment') await ctx.call('orders.completeRefund', { id: r.order_id });
             } catch (err) {
               refundsTotal.inc({ result: 'error' });
               await em().execute(

@@ -299,7 +299,8 @@ export function groupBuySuite(target: SuiteTarget): void {
             const v = await adminOrder(url, admin, m.orderId);
             return v.status === 'refunded' ? v : undefined;
           },
-          20_000,
+          // Generous: after a restart the process first reconnects, reconciles and resumes its sweepers.
+          45_000,
           'paid member refunded',
         );
         assert.deepEqual(
