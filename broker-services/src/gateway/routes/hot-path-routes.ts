@@ -31,6 +31,8 @@ import {
 } from './admission.ts';
 
 const CACHE_MS = 1000;
+/** How long a cached campaign may still be served while its refresh is in flight (or failing). */
+const STALE_MS = 10_000;
 
 export function toReservationView(r: Reservation): ReservationViewT {
   return {
@@ -84,6 +86,8 @@ export async function findReservation(
 export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Promise<void> {
   const { broker, rt } = opts;
   const cache = new Map<string, { at: number; view: CampaignView | null }>();
+  /** One refresh per campaign at a time. */
+  const refreshing = new Map<string, Promise<CampaignView>>();
   const security = [{ bearer: [] }];
   const paymentTtlMs = rt.config.paymentTtlSeconds * 1000;
   /**
@@ -126,26 +130,46 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
     opts.redis ? redisArrivalCounter(opts.redis) : memoryArrivalCounter(),
   );
 
-  /** The campaign as of at most a second ago; NOT_FOUND is cached too, so probing costs no bus call. */
-  async function fetchCampaign(id: string, now: number): Promise<CampaignView> {
-    try {
-      const view = (await broker.call('campaigns.get', { id })) as CampaignView;
-      cache.set(id, { at: now, view });
-      return view;
-    } catch (err) {
-      if ((err as { type?: string }).type === 'NOT_FOUND') cache.set(id, { at: now, view: null });
-      throw err;
-    }
-  }
-  /** A cache hit is answered synchronously: at a sale's peak nearly every call is one, and needs no promise. */
-  function campaign(id: string): CampaignView | Promise<CampaignView> {
+  /** Asks the bus for the campaign once at a time; NOT_FOUND is cached too, so probing costs no bus call. */
+  function fetchCampaign(id: string): Promise<CampaignView> {
+    const inFlight = refreshing.get(id);
+    if (inFlight) return inFlight;
     const now = Date.now();
+    const fetched = (async () => {
+      try {
+        const view = (await broker.call('campaigns.get', { id })) as CampaignView;
+        if (cache.size > 10_000) cache.clear();
+        cache.set(id, { at: now, view });
+        return view;
+      } catch (err) {
+        if ((err as { type?: string }).type === 'NOT_FOUND') cache.set(id, { at: now, view: null });
+        throw err;
+      } finally {
+        refreshing.delete(id);
+      }
+    })();
+    refreshing.set(id, fetched);
+    return fetched;
+  }
+  /**
+   * The campaign as of about a second ago. A hit is answered synchronously (at a sale's peak nearly every call
+   * is one, and needs no promise); a stale hit is still answered while one refresh runs behind it. When the
+   * entry expired, every reservation of that moment used to ask the bus itself: a campaign lookup per request
+   * for as long as the first one took, a stall of a tenth of a second once a second at the peak. Only the type
+   * and the waiting-room switch come from here; the window, stop, kill switch, limit and stock are checked in
+   * the script.
+   */
+  function campaign(id: string): CampaignView | Promise<CampaignView> {
     const hit = cache.get(id);
-    if (hit && now - hit.at < CACHE_MS) {
-      if (!hit.view) throw new AppError('NOT_FOUND', 'No such campaign');
-      return hit.view;
+    if (hit) {
+      const age = Date.now() - hit.at;
+      if (age < STALE_MS) {
+        if (age >= CACHE_MS) fetchCampaign(id).catch(() => {});
+        if (!hit.view) throw new AppError('NOT_FOUND', 'No such campaign');
+        return hit.view;
+      }
     }
-    return fetchCampaign(id, now);
+    return fetchCampaign(id);
   }
 
   /** Called only while the campaign's waiting room is on. */
