@@ -69,6 +69,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   /** A batch that failed stays first in line for its campaign, so later entries never overtake it. */
   const carry = new Map<string, { entries: StreamEntry[]; attempts: number }>();
   let campaignIds: string[] = [];
+  let utilisationReadAt = Number.NEGATIVE_INFINITY;
 
   async function settle(campaignId: string, entries: StreamEntry[]): Promise<boolean> {
     const started = performance.now();
@@ -110,11 +111,15 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
       reclaimed: entries.filter((e) => e.reclaimed).length,
       ms: performance.now() - started,
     });
-    observer?.poolUtilisation?.({
-      utilisation: pool.utilization,
-      queueSize: pool.queueSize,
-      threads: pool.threads.length,
-    });
+    // piscina's utilisation summarises its run-time histogram on each read: once a second is plenty for a gauge.
+    if (observer?.poolUtilisation && performance.now() - utilisationReadAt >= 1000) {
+      utilisationReadAt = performance.now();
+      observer.poolUtilisation({
+        utilisation: pool.utilization,
+        queueSize: pool.queueSize,
+        threads: pool.threads.length,
+      });
+    }
     return true;
   }
 
