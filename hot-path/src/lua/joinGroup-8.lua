@@ -32,6 +32,7 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/requestField"
 --- @include "includes/campaignGate"
 --- @include "includes/findReplay"
+--- @include "includes/replayGroupAnswer"
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 --- @include "includes/takeGroupSlot"
@@ -40,13 +41,7 @@ local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy')
 if not meta then return refusal end
 
 local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
-if earlierId then
-  local earlierGroup = {}
-  for i = 1, #earlier, 2 do
-    if earlier[i] == 'groupId' then earlierGroup = redis.call('HGETALL', keyBase .. 'g:' .. earlier[i + 1]) end
-  end
-  return {1, earlierId, earlier, earlierGroup}
-end
+if earlierId then return replayGroupAnswer(keyBase, earlierId, earlier) end
 
 local g = redis.call('HMGET', groupKey, 'status', 'expiresAt', 'size', 'taken', 'leaderId', 'createdAt')
 if not g[1] then return -12 end
