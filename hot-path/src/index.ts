@@ -1,5 +1,6 @@
 /** @tuanmiao/hot-path: atomic reservation (Redis Lua or in process), settlement into PostgreSQL, reconciliation. */
 export type { HotPathObserver } from './observer.ts';
+export { finishReleases } from './reconcile/finish-releases.ts';
 export { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile/reconcile.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';

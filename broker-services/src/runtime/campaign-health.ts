@@ -3,7 +3,13 @@
  * (rebuilding lost hot state), and the health gauges SREs alert on: drift, oversold units, units stuck in
  * unpaid orders past their expiry, the kill switch. Runs at start and then every RECONCILE_INTERVAL_SECONDS.
  */
-import { type CampaignDef, type HotPathStore, reconcileCampaign, type SqlRunner } from '@tuanmiao/hot-path';
+import {
+  type CampaignDef,
+  finishReleases,
+  type HotPathStore,
+  reconcileCampaign,
+  type SqlRunner,
+} from '@tuanmiao/hot-path';
 import {
   killSwitchActive,
   oversoldUnits,
@@ -14,6 +20,10 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
+
+/** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
+ * them off between the two; many checks run within the window. */
+const RELEASE_WINDOW_MS = 10 * 60_000;
 
 /** Units of unpaid orders this long past their expiry count as stuck (the sweeper should have cancelled them). */
 const STUCK_GRACE_MS = 60_000;
@@ -29,6 +39,14 @@ export async function checkCampaigns(deps: {
   for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
     const def = (await broker.call('campaigns.definition', { id })) as CampaignDef;
     try {
+      const finished = await finishReleases({
+        store,
+        sql,
+        campaignId: id,
+        sinceMs: deps.nowMs - RELEASE_WINDOW_MS,
+      });
+      if (finished > 0)
+        log.warn({ campaignId: id, finished }, 'released units the hot path had not received');
       const report = await reconcileCampaign({ store, sql, def });
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
