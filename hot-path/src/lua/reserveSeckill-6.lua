@@ -19,7 +19,10 @@
 
   Output:
     negative integer: refusal code (see src/store/refusal-codes.ts)
-    {replayed 0|1, reservationId, record (flat field/value list), {}}
+    {1, reservationId, record (flat field/value list), {}}  a replay: the earlier reservation's record
+    {0, reservationId, unitPriceFen}                         a new reservation: the caller knows every other
+                                                             field (user, request, quantity, now + TTL), so the
+                                                             reply carries only what it does not
 ]]
 local metaKey, stockKey, usersKey, requestsKey, streamKey, recordKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local userId, requestId = ARGV[1], ARGV[2]
@@ -44,5 +47,5 @@ local check = checkLimitAndStock(usersKey, stockKey, userId, quantity, meta.perU
 if check ~= 0 then return check end
 
 local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
-local rec = recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil)
-return {0, rsvId, rec, {}}
+recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil)
+return {0, rsvId, meta.priceFen}

@@ -41,8 +41,10 @@ import type {
   Reservation,
   ReserveResult,
   ReserveSeckillInput,
+  SettlementEntry,
   StreamEntry,
 } from './types.ts';
+import { orderIdFor } from './types.ts';
 
 export interface RedisHotPathStoreOptions {
   /** An ioredis client to use (not closed by the store), or options/URL to create one. */
@@ -139,10 +141,24 @@ export class RedisHotPathStore implements HotPathStore {
     );
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
     const [replayed, rsvId, rec] = res as [number, string, unknown];
+    if (replayed === 1)
+      return { ok: true, replayed: true, reservation: this.#reservation(input.campaignId, rsvId, rec) };
+    // A new reservation: the script answers only the price; the rest is what it was given (see the script).
     return {
       ok: true,
-      replayed: replayed === 1,
-      reservation: this.#reservation(input.campaignId, rsvId, rec),
+      replayed: false,
+      reservation: {
+        id: rsvId,
+        campaignId: input.campaignId,
+        userId: input.userId,
+        requestId: input.requestId,
+        quantity: input.quantity,
+        unitPriceFen: Number(rec),
+        createdAtMs: input.nowMs,
+        expiresAtMs: input.nowMs + input.paymentTtlMs,
+        status: 'pending',
+        orderId: orderIdFor(rsvId),
+      },
     };
   }
 
