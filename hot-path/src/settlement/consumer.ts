@@ -6,8 +6,7 @@
 import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
 import type { HotPathStore, StreamEntry } from '../store/types.ts';
-import type { SettleBatchResult } from './settle-sql.ts';
-import type { PgConnectionOptions, SettleTask } from './settle-worker.ts';
+import type { PgConnectionOptions, SettleTask, SettleTaskResult } from './settle-worker.ts';
 
 export interface SettlementOptions {
   store: HotPathStore;
@@ -56,7 +55,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   const blockMs = Math.min(opts.blockMs ?? 500, Math.floor(leaseMs / 3));
   const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
   const poolSize = opts.poolSize ?? 2;
-  const pool = new Piscina<SettleTask, SettleBatchResult>({
+  const pool = new Piscina<SettleTask, SettleTaskResult>({
     filename: new URL('./settle-worker.ts', import.meta.url).href,
     minThreads: 1,
     maxThreads: poolSize,
@@ -73,13 +72,20 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
 
   async function settle(campaignId: string, entries: StreamEntry[]): Promise<boolean> {
     const started = performance.now();
-    const task: SettleTask = { connection, entries: entries.map((e) => e.entry) };
+    // Entries read from Redis carry their JSON: the worker parses it, so the main thread neither parses nor
+    // copies a batch of objects (strings cross to the worker cheaply).
+    const raw: string[] = [];
+    for (const e of entries) if (e.raw !== undefined) raw.push(e.raw);
+    const task: SettleTask =
+      raw.length === entries.length
+        ? { connection, raw: { campaignId, json: raw } }
+        : { connection, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
     if (failuresLeft > 0) {
       failuresLeft--;
       task.injectFault = true;
     }
-    let result: SettleBatchResult;
+    let result: SettleTaskResult;
     try {
       result = await pool.run(task);
     } catch (error) {
@@ -97,10 +103,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
     }
     await store.ackSettlement(
       campaignId,
-      entries.map((e) => ({
-        id: e.id,
-        reservationId: e.entry.kind === 'reserve' ? e.entry.reservationId : '',
-      })),
+      entries.map((e, i) => ({ id: e.id, reservationId: result.reservationIds[i] ?? '' })),
     );
     observer?.settlementBatch?.({
       campaignId,

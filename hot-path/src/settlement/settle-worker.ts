@@ -4,6 +4,7 @@
  * ORM's unit of work and metadata discovery per thread would add start-up cost and nothing else.
  */
 import pg from 'pg';
+import { parseSettlementEntry } from '../store/parse.ts';
 import type { SettlementEntry } from '../store/types.ts';
 import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
 
@@ -19,8 +20,16 @@ export interface PgConnectionOptions {
 export interface SettleTask {
   connection: PgConnectionOptions;
   schema?: string;
-  entries: SettlementEntry[];
+  /** Parsed entries (a store without raw JSON), or … */
+  entries?: SettlementEntry[];
+  /** … the entries' JSON as read from the stream, parsed here rather than on the main thread. */
+  raw?: { campaignId: string; json: string[] };
   injectFault?: boolean;
+}
+
+export interface SettleTaskResult extends SettleBatchResult {
+  /** The reservation id of each entry, in order ('' for a release): what the main thread acknowledges with. */
+  reservationIds: string[];
 }
 
 const pools = new Map<string, pg.Pool>();
@@ -43,16 +52,23 @@ function poolFor(task: SettleTask): pg.Pool {
 }
 
 /** Settles one batch; the main thread acknowledges the entries only after this resolves. */
-export default async function settleTask(task: SettleTask): Promise<SettleBatchResult> {
+export default async function settleTask(task: SettleTask): Promise<SettleTaskResult> {
+  const raw = task.raw;
+  const entries = raw
+    ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
+    : (task.entries ?? []);
   const client = await poolFor(task).connect();
   let result: SettleBatchResult;
   try {
-    result = await settleBatch(client, task.entries, task.injectFault ? { injectFault: true } : {});
+    result = await settleBatch(client, entries, task.injectFault ? { injectFault: true } : {});
   } catch (err) {
     // The connection may be in any state after a failure: drop it rather than reuse it.
     client.release(true);
     throw err;
   }
   client.release();
-  return result;
+  return {
+    ...result,
+    reservationIds: entries.map((e) => (e.kind === 'reserve' ? e.reservationId : '')),
+  };
 }

@@ -334,7 +334,7 @@ export class RedisHotPathStore implements HotPathStore {
       if (!fields) continue;
       const json = fields[fields.indexOf('e') + 1];
       if (json === undefined) continue;
-      out.push({ id, entry: parseSettlementEntry(campaignId, json), reclaimed });
+      out.push(new RawStreamEntry(id, campaignId, json, reclaimed));
     }
     return out;
   }
@@ -442,5 +442,26 @@ export class RedisHotPathStore implements HotPathStore {
     this.#reader?.disconnect();
     if (this.#hot !== this.redis) this.#hot.disconnect();
     if (this.#ownsClient) await this.redis.quit();
+  }
+}
+
+/** A stream entry whose JSON is parsed on first read of `entry` (the consumer sends `raw` to a worker instead). */
+class RawStreamEntry implements StreamEntry {
+  readonly id: string;
+  readonly raw: string;
+  readonly reclaimed: boolean;
+  #campaignId: string;
+  #entry: SettlementEntry | undefined;
+
+  constructor(id: string, campaignId: string, raw: string, reclaimed: boolean) {
+    this.id = id;
+    this.raw = raw;
+    this.reclaimed = reclaimed;
+    this.#campaignId = campaignId;
+  }
+
+  get entry(): SettlementEntry {
+    this.#entry ??= parseSettlementEntry(this.#campaignId, this.raw);
+    return this.#entry;
   }
 }

@@ -142,7 +142,13 @@ export interface SettlementEntry {
 export interface StreamEntry {
   /** The stream entry id (`<ms>-<seq>`). */
   id: string;
-  entry: SettlementEntry;
+  /** The parsed entry. A store that has `raw` parses it only when this is read. */
+  readonly entry: SettlementEntry;
+  /**
+   * The entry's JSON as stored (Redis), so the settlement consumer can hand it to a worker thread unparsed:
+   * parsing and copying a batch then happen off the main thread. Parse with `parseSettlementEntry`.
+   */
+  raw?: string;
   /** True when taken over from a consumer that did not acknowledge it in time. */
   reclaimed: boolean;
 }
