@@ -4,10 +4,9 @@
  * reading Prometheus counters. Everything goes through HTTP; SQL is used only to read what was stored.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { api, devLogin, eventually } from '../support/http.ts';
-
-export const PG_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+import { createTestDeployment } from '../support/real-services.ts';
 
 export interface RealServices {
   env: Record<string, string>;
@@ -17,40 +16,10 @@ export interface RealServices {
   drop(): Promise<void>;
 }
 
-/** A fresh database, a unique bus namespace and the environment a production-mode process needs. */
+/** A test deployment on the real services (fresh database, Redis key prefix, bus namespace) plus `extra` env. */
 export async function realServices(extra: Record<string, string> = {}): Promise<RealServices> {
-  const suffix = randomBytes(5).toString('hex');
-  const dbName = `tm_groups_${suffix}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const databaseUrl = `postgresql://postgres@127.0.0.1:5432/${dbName}`;
-  const sql = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  return {
-    databaseUrl,
-    sql,
-    env: {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      NATS_URL: 'nats://127.0.0.1:4222',
-      BROKER_NAMESPACE: `tm-${suffix}`,
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      MIGRATE_ON_START: '1',
-      DEV_LOGIN: '1',
-      PAYMENT_PROVIDER: 'dev',
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
-      ...extra,
-    },
-    async drop() {
-      await sql.end();
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${dbName} with (force)`);
-      await c.end();
-    },
-  };
+  const d = await createTestDeployment();
+  return { env: { ...d.env, ...extra }, databaseUrl: d.databaseUrl, sql: d.sql, drop: () => d.dispose() };
 }
 
 export interface Shopper {
