@@ -16,7 +16,7 @@ import { type OrderRow, requireTransition, transitionOrder } from '../orders/ord
 import { toAdminOrderView, toOrderView } from '../orders/order-view.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { CampaignId, Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
+import { Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
 import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from '../schemas/order.ts';
 import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
@@ -399,12 +399,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       expireDue: defineAction(Type.Object({}), async (ctx) => ({
         cancelled: await expireDue((event, payload) => ctx.emit(event, payload)),
       })),
-
-      /** Internal: the campaign ids that have unpaid orders or unsettled reservations (for reconciliation). */
-      campaignIds: defineAction(Type.Object({ campaignId: Type.Optional(CampaignId) }), async () => {
-        const rows = await em().execute<{ campaign_id: string }[]>('select distinct campaign_id from orders');
-        return rows.map((r) => r.campaign_id);
-      }),
     },
   } as ServiceSchema;
 }

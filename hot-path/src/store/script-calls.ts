@@ -64,9 +64,15 @@ export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, rete
   };
 }
 
-export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: number): ScriptCall {
+/** Open and join take the same keys and arguments: the campaign's, the new reservation's, the group's. */
+function groupSlotCall(
+  script: 'openGroup' | 'joinGroup',
+  k: CampaignKeys,
+  i: OpenGroupInput | JoinGroupInput,
+  retentionMs: number,
+): ScriptCall {
   return {
-    script: 'openGroup',
+    script,
     keys: [
       k.meta,
       k.stock,
@@ -81,21 +87,12 @@ export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: n
   };
 }
 
+export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: number): ScriptCall {
+  return groupSlotCall('openGroup', k, i, retentionMs);
+}
+
 export function joinGroupCall(k: CampaignKeys, i: JoinGroupInput, retentionMs: number): ScriptCall {
-  return {
-    script: 'joinGroup',
-    keys: [
-      k.meta,
-      k.stock,
-      k.users,
-      k.requests,
-      k.stream,
-      k.record(i.reservationId),
-      k.group(i.groupId),
-      k.forming,
-    ],
-    args: [i.userId, i.requestId, i.groupId, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
-  };
+  return groupSlotCall('joinGroup', k, i, retentionMs);
 }
 
 export function releaseReservationCall(
