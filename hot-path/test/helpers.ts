@@ -1,12 +1,12 @@
 /**
  * Test fixtures: both stores (real Redis under a unique key prefix, and the memory store), a fresh PostgreSQL schema
- * per test file with the lead's migration applied, and the users/products/campaigns rows the foreign keys need.
+ * per test file with the migrations applied, and the users/products/campaigns rows settlement checks for.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 // Test-only: the schema is owned by broker-services; the hot path itself never imports it.
-import { Migration20261125000000 } from '../../broker-services/src/db/migrations/Migration20261125000000.ts';
+import { MIGRATIONS } from '../../broker-services/src/db/orm.ts';
 import type { CampaignDef, HotPathStore } from '../src/index.ts';
 import { MemoryHotPathStore, RedisHotPathStore } from '../src/index.ts';
 
@@ -113,7 +113,7 @@ export interface PgSchema {
   drop(): Promise<void>;
 }
 
-/** A fresh schema on database `test` with the migration applied; `drop()` removes it and closes the pool. */
+/** A fresh schema on database `test` with the migrations applied; `drop()` removes it and closes the pool. */
 export async function createPgSchema(): Promise<PgSchema> {
   const schema = `tm_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client(PG);
@@ -121,9 +121,11 @@ export async function createPgSchema(): Promise<PgSchema> {
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const pool = new pg.Pool({ ...PG, max: 4, options: `-c search_path=${schema}` });
-  const migration = new Migration20261125000000(null as never, null as never);
-  await migration.up();
-  for (const q of migration.getQueries()) await pool.query(String(q));
+  for (const { class: M } of MIGRATIONS) {
+    const migration = new M(null as never, null as never);
+    await migration.up();
+    for (const q of migration.getQueries()) await pool.query(String(q));
+  }
   return {
     schema,
     pool,

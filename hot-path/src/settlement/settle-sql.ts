@@ -185,6 +185,27 @@ async function applyReleases(client: PoolClient, entries: SettlementEntry[]): Pr
   return moved + writtenCancelled.size;
 }
 
+/**
+ * The references that foreign keys used to check row by row (see migration 20261205000000), checked once per
+ * batch: every user and campaign the batch names must exist, else the batch fails (and is retried) as it did.
+ */
+async function checkReferences(client: PoolClient, entries: SettlementEntry[]): Promise<void> {
+  const users = [...new Set(entries.map((e) => e.userId))];
+  const campaigns = [...new Set(entries.map((e) => e.campaignId))];
+  const res = await client.query<{ users: number; campaigns: number }>(
+    `select (select count(*) from users where id = any($1::text[]))::int as users,
+       (select count(*) from campaigns where id = any($2::text[]))::int as campaigns`,
+    [users, campaigns],
+  );
+  const found = res.rows[0];
+  if (found?.users !== users.length || found.campaigns !== campaigns.length) {
+    throw new Error(
+      `settlement batch names ${users.length - (found?.users ?? 0)} unknown user(s) and ` +
+        `${campaigns.length - (found?.campaigns ?? 0)} unknown campaign(s)`,
+    );
+  }
+}
+
 /** Settles one batch (entries in stream order) in one transaction; nothing is committed unless all of it is. */
 export async function settleBatch(
   client: PoolClient,
@@ -200,6 +221,7 @@ export async function settleBatch(
   }
   await client.query('begin');
   try {
+    await checkReferences(client, entries);
     for (const run of runs) {
       if (run.kind === 'reserve') {
         await insertGroups(client, run.entries);
