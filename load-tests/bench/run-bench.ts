@@ -8,9 +8,12 @@
  *   (e) a naive PostgreSQL reservation (conditional UPDATE + INSERT) behind a bare Fastify route,
  *   (f) group joins through the gateway against the join script's raw EVALSHA,
  *   (g) settlement lag: a burst of reservations straight into the hot path, then the time until every order is
- *       in PostgreSQL.
- * Prints each figure and the ratios with their targets, writes load-tests/reports/bench-<date>.json, and
- * stops everything it started. The load generator (autocannon) runs in this process, on the same machine.
+ *       in PostgreSQL,
+ *   (h) the reference: a minimal Fastify route doing one reserve EVALSHA and nothing else (no auth, schema, rate
+ *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine.
+ * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
+ * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
+ * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -85,6 +88,7 @@ export interface BenchReport {
     gatewayReserve: HttpFigures;
     gatewayReserveAt80: HttpFigures;
     gatewayJoin: HttpFigures;
+    reference: HttpFigures;
   };
   hotPath: HotPathBenchResult;
   settlement: {
@@ -102,6 +106,8 @@ export interface BenchReport {
     gatewayToBareFastify: Ratio;
     gatewayToNaivePg: Ratio;
     gatewayJoinToRawJoinEvalsha: Ratio;
+    referenceToBareFastify: Ratio;
+    gatewayToReference: Ratio;
   };
 }
 
@@ -119,7 +125,7 @@ function dbUrl(serverUrl: string, db: string): string {
 }
 
 /** A child process that prints `listening <url>` once ready. */
-async function spawnServer(
+export async function spawnServer(
   script: string,
   env: Record<string, string>,
 ): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
@@ -200,7 +206,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   const databaseUrl = dbUrl(o.postgresUrl, dbName);
   const cleanups: Array<() => Promise<void>> = [];
   log(
-    `bench ${tag}: ${cpus().length} CPUs, Node ${process.version}; load generator: autocannon in this process`,
+    `bench ${tag}: ${cpus().length} CPUs, Node ${process.version}; load generator: raw HTTP/1.1 client in this process`,
   );
   try {
     const warmSeconds = Math.max(1, Math.round(o.durationSeconds / 4));
@@ -219,6 +225,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       path: '/hello',
       connections: o.connections,
       durationSeconds: o.durationSeconds,
+      breakdown: true,
     });
     await bare.stop();
     log(formatFigures('(a) bare Fastify GET /hello', bareFastify));
@@ -291,9 +298,14 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     };
     const store = new RedisHotPathStore({ redisUrl: o.redisUrl });
     const campaignIds: string[] = [];
+    const referenceCampaign = `cmp_reference_${tag}`;
     cleanups.push(async () => {
       await platform.stop();
-      await deleteKeys(store, [...campaignIds.map((id) => `*{c:${id}}*`), 'tm:rl:*']);
+      await deleteKeys(store, [
+        ...campaignIds.map((id) => `*{c:${id}}*`),
+        `*{c:${referenceCampaign}}*`,
+        'tm:rl:*',
+      ]);
       await store.close();
     });
     const base = platform.baseUrl;
@@ -359,6 +371,35 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     log(`platform ${base}: ${users.length} shoppers logged in`);
     const auth = users.map((u) => `Bearer ${u.token}`);
 
+    // (h) The reference: one EVALSHA behind a minimal Fastify route, sent the same headers and bodies as (d).
+    const reference = await spawnServer('fastify-evalsha.ts', {
+      REDIS_URL: o.redisUrl,
+      CAMPAIGN_ID: referenceCampaign,
+    });
+    const referenceLoad = {
+      url: reference.url,
+      serverPid: reference.pid,
+      method: 'POST' as const,
+      path: '/reserve',
+      connections: o.connections,
+      headers: { 'content-type': 'application/json' },
+      next: (i: number) => ({
+        headers: {
+          authorization: auth[i % auth.length] as string,
+          'x-user': users[i % users.length]?.user.id ?? '',
+        },
+        body: `{"quantity":1,"requestId":"ref-${tag}-${i}"}`,
+      }),
+    };
+    await measureHttp({ ...referenceLoad, durationSeconds: warmSeconds });
+    const referenceFigures = await measureHttp({
+      ...referenceLoad,
+      durationSeconds: o.durationSeconds,
+      breakdown: true,
+    });
+    await reference.stop();
+    log(formatFigures('(h) reference: minimal Fastify + one reserve EVALSHA', referenceFigures));
+
     // (d) The gateway's reservation route.
     const reserveLoad = (campaignId: string) => ({
       url: base,
@@ -376,6 +417,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     const gatewayReserve = await measureHttp({
       ...reserveLoad(peakCampaign),
       durationSeconds: o.durationSeconds,
+      breakdown: true,
     });
     log(formatFigures('(d) gateway POST /api/seckill/:id/reservations', gatewayReserve));
     const gatewayReserveAt80 = await measureHttp({
@@ -499,7 +541,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     const report: BenchReport = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, node: process.version },
-      generator: 'autocannon in the bench process, on the same machine as the servers under test',
+      generator: 'raw HTTP/1.1 client in the bench process, on the same machine as the servers under test',
       options: {
         durationSeconds: o.durationSeconds,
         connections: o.connections,
@@ -511,7 +553,14 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         reportDir: o.reportDir,
         ...(o.profileDir ? { profileDir: o.profileDir } : {}),
       },
-      http: { bareFastify, naivePg, gatewayReserve, gatewayReserveAt80, gatewayJoin },
+      http: {
+        bareFastify,
+        naivePg,
+        gatewayReserve,
+        gatewayReserveAt80,
+        gatewayJoin,
+        reference: referenceFigures,
+      },
       hotPath,
       settlement,
       ratios: {
@@ -519,6 +568,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         gatewayToBareFastify: ratio(gatewayReserve.okPerSec / bareFastify.requestsPerSec, 0.5),
         gatewayToNaivePg: ratio(gatewayReserve.okPerSec / Math.max(1, naivePg.okPerSec), 10),
         gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
+        referenceToBareFastify: ratio(referenceFigures.okPerSec / bareFastify.requestsPerSec, 0),
+        gatewayToReference: ratio(gatewayReserve.okPerSec / Math.max(1, referenceFigures.okPerSec), 0),
       },
     };
     log(

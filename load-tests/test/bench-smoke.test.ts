@@ -45,6 +45,12 @@ test('npm run bench with tiny counts writes a complete report', async () => {
   assert.ok((written.http.naivePg.statusCounts['201'] ?? 0) > 0);
   assert.equal(written.http.gatewayJoin.statusCounts['201'], 100, 'every join took a free slot');
   assert.equal(typeof written.http.gatewayReserveAt80.offeredRate, 'number');
+  // The reference route reserved on its own campaign; the gateway's peak says where the machine's CPU went.
+  assert.ok((written.http.reference.statusCounts['201'] ?? 0) > 0);
+  const parts = written.http.gatewayReserve.cpuPerAnswer ?? {};
+  for (const part of ['server', 'generator', 'machineBusy', 'machineIdle']) {
+    assert.equal(typeof parts[part], 'number', `gateway CPU per answer has ${part}`);
+  }
 
   assert.equal(typeof written.hotPath.rawReserveEvalshaOpsPerSec, 'number');
   assert.deepEqual(
@@ -57,7 +63,13 @@ test('npm run bench with tiny counts writes a complete report', async () => {
   assert.equal(written.settlement.ordersPresent, 300, 'every burst reservation became an order');
   assert.equal(typeof written.settlement.drainSecondsAfterBurst, 'number');
 
-  for (const name of ['hotPathToRawEvalsha', 'gatewayToBareFastify', 'gatewayToNaivePg'] as const) {
+  for (const name of [
+    'hotPathToRawEvalsha',
+    'gatewayToBareFastify',
+    'gatewayToNaivePg',
+    'referenceToBareFastify',
+    'gatewayToReference',
+  ] as const) {
     const r = written.ratios[name];
     assert.equal(typeof r.value, 'number', name);
     assert.equal(typeof r.target, 'number', name);
