@@ -126,6 +126,71 @@ for (const kind of storeKinds) {
       });
     }
 
+    test('the periodic check counts unsettled reservations and releases as a rebuild does', async () => {
+      const def = seckillDef({ stockTotal: 40, perUserLimit: 2 });
+      const settle = async () => {
+        const settlement = startSettlement({
+          store,
+          pg: PG,
+          schema: db.schema,
+          consumerName: uid('consumer'),
+          poolSize: 1,
+          leaseMs: 2_000,
+          listCampaignIds: async () => [def.id],
+        });
+        await settlement.drain();
+        await settlement.stop();
+      };
+      const first = await seed(def, 10);
+      await settle();
+      // Left in the stream: three new reservations of two units, a release of a settled order, and a release of
+      // one of the new ones (reserve and release both unsettled).
+      const users = first.slice(0, 3).map((r) => r.userId);
+      const added: Reservation[] = [];
+      for (const userId of users) {
+        const r = await store.reserveSeckill({
+          campaignId: def.id,
+          userId,
+          requestId: `req-more-${userId}`,
+          quantity: 1,
+          reservationId: rsv(),
+          nowMs: Date.now(),
+          paymentTtlMs: PAY_TTL,
+        });
+        assert.ok(r.ok);
+        added.push(r.reservation);
+      }
+      const release = (r: Reservation) =>
+        store.releaseReservation({ campaignId: def.id, reservationId: r.id, userId: r.userId, quantity: 1 });
+      assert.equal(await release(first[5] as Reservation), true);
+      assert.equal(await release(added[0] as Reservation), true);
+
+      const checked = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.equal(checked.outcome, 'present');
+      assert.equal(checked.unsettledEntries, 5);
+      assert.equal(checked.liveUnits, 10 + 3 - 1 - 1);
+      assert.equal(checked.drift, 0);
+
+      await settle();
+      const after = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.deepEqual(
+        {
+          outcome: after.outcome,
+          unsettled: after.unsettledEntries,
+          live: after.liveUnits,
+          drift: after.drift,
+        },
+        { outcome: 'present', unsettled: 0, live: 11, drift: 0 },
+      );
+
+      // The full count of a rebuild agrees with the check's.
+      await kind.wipeCampaign(store, def.id);
+      const rebuilt = await reconcileCampaign({ store, sql: db.pool, def });
+      assert.equal(rebuilt.outcome, 'rebuilt');
+      assert.equal(rebuilt.liveUnits, 11);
+      assert.equal(rebuilt.drift, 0);
+    });
+
     test('hot state lost mid-campaign: reconcile rebuilds from PostgreSQL without overselling; retries replay', async () => {
       const def = seckillDef({ stockTotal: 50, perUserLimit: 1 });
       const reservations = await seed(def, 30);

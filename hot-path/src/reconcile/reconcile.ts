@@ -3,7 +3,14 @@
  * counters with its orders, and when the hot state is missing (Redis flushed, keys lost, embedded restart) rebuilds
  * it from the orders plus whatever unsettled stream entries survived, so nothing is oversold and retries replay.
  */
-import type { CampaignDef, GroupState, HotPathStore, RebuildOutcome, Reservation } from '../store/types.ts';
+import type {
+  CampaignDef,
+  GroupState,
+  HotPathStore,
+  RebuildOutcome,
+  Reservation,
+  StreamEntry,
+} from '../store/types.ts';
 import { orderIdFor } from '../store/types.ts';
 
 /** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
@@ -48,6 +55,13 @@ export async function reconcileCampaign(args: {
   // The stream first, then PostgreSQL: an entry settled in between shows in both (deduplicated by reservation
   // id), never in neither, because settlement commits before it acknowledges.
   const unsettled = await store.listUnsettled(def.id);
+  if (await store.hasCampaignState(def.id)) {
+    // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
+    // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
+    const liveUnits = await countLiveUnits(sql, def.id, unsettled);
+    await store.loadCampaign(def);
+    return report(store, def, 'present', liveUnits, unsettled.length);
+  }
   const orders = await sql.query<{
     reservation_id: string;
     request_id: string;
@@ -183,21 +197,27 @@ export async function reconcileCampaign(args: {
   for (const g of groups.values()) g.slotsTaken = g.members.length;
   const expectedStockLeft = def.stockTotal - liveUnits;
 
-  let outcome: RebuildOutcome = 'present';
-  if (!(await store.hasCampaignState(def.id))) {
-    outcome = await store.rebuildCampaign({
-      def,
-      // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
-      stockLeft: Math.max(0, expectedStockLeft),
-      users: [...users],
-      requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
-      released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
-      reservations: [...known.values()].map((k) => k.reservation),
-      groups: [...groups.values()].filter((g) => g.members.length > 0),
-    });
-  } else {
-    await store.loadCampaign(def);
-  }
+  const outcome = await store.rebuildCampaign({
+    def,
+    // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
+    stockLeft: Math.max(0, expectedStockLeft),
+    users: [...users],
+    requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
+    released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
+    reservations: [...known.values()].map((k) => k.reservation),
+    groups: [...groups.values()].filter((g) => g.members.length > 0),
+  });
+  return report(store, def, outcome, liveUnits, unsettled.length);
+}
+
+async function report(
+  store: HotPathStore,
+  def: CampaignDef,
+  outcome: RebuildOutcome,
+  liveUnits: number,
+  unsettledEntries: number,
+): Promise<ReconcileReport> {
+  const expectedStockLeft = def.stockTotal - liveUnits;
   const counters = await store.getCampaignCounters(def.id);
   const actualStockLeft = counters?.stockLeft ?? 0;
   return {
@@ -207,6 +227,51 @@ export async function reconcileCampaign(args: {
     actualStockLeft,
     drift: actualStockLeft - expectedStockLeft,
     liveUnits,
-    unsettledEntries: unsettled.length,
+    unsettledEntries,
   };
+}
+
+/**
+ * Live units (units not back in stock) as the full rebuild counts them, from a sum in PostgreSQL plus the unsettled
+ * stream entries: a reservation not yet an order adds its units, a release not yet applied takes its order's (or
+ * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one statement, so one
+ * snapshot: an entry settled meanwhile is counted once, by PostgreSQL.
+ */
+async function countLiveUnits(sql: SqlRunner, campaignId: string, unsettled: StreamEntry[]): Promise<number> {
+  const ids = [...new Set(unsettled.map((u) => u.entry.reservationId))];
+  const res = await sql.query<{ units: string | number; found: unknown }>(
+    `select
+       (select coalesce(sum(quantity), 0) from orders
+        where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null) as units,
+       (select coalesce(json_agg(json_build_array(reservation_id, quantity,
+          status <> 'cancelled' and stock_released_at is null)), '[]'::json)
+        from orders where reservation_id = any($2::text[])) as found`,
+    [campaignId, ids],
+  );
+  const row = res.rows[0];
+  let live = Number(row?.units ?? 0);
+  const found = (typeof row?.found === 'string' ? JSON.parse(row.found) : (row?.found ?? [])) as Array<
+    [string, number, boolean]
+  >;
+  const settled = new Map(
+    found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]),
+  );
+  /** Unsettled reservations that are not orders yet, still live: their units. */
+  const pending = new Map<string, number>();
+  for (const { entry: e } of unsettled) {
+    const order = settled.get(e.reservationId);
+    if (e.kind === 'reserve') {
+      if (!order) {
+        pending.set(e.reservationId, e.quantity);
+        live += e.quantity;
+      }
+    } else if (pending.has(e.reservationId)) {
+      live -= pending.get(e.reservationId) ?? 0;
+      pending.delete(e.reservationId);
+    } else if (order?.live) {
+      live -= order.quantity;
+      order.live = false;
+    }
+  }
+  return live;
 }
