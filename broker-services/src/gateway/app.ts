@@ -122,10 +122,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  // Verified tokens are cached (under fast-jwt's own key, a hash of the token; expiry is still checked on each
-  // hit): shoppers send the same token many times a second during a sale, and HMAC + decode was the route's
-  // largest cost.
-  await app.register(fastifyJwt, { secret: opts.jwtSecret, verify: { cache: 20_000 } });
+  // Verified tokens are cached (expiry is still checked on each hit): shoppers send the same token many times a
+  // second during a sale, and HMAC + decode was the route's largest cost. The cache is keyed by the token itself:
+  // fast-jwt's default key, a SHA-256 of the token after decoding its header, was 5% of the gateway's CPU.
+  await app.register(fastifyJwt, {
+    secret: opts.jwtSecret,
+    verify: { cache: 20_000, cacheKeyBuilder: (token: string) => token },
+  });
   await app.register(fastifyRateLimit, {
     global: true,
     max: opts.rt.config.rateLimitPerIpPerSecond,

@@ -477,6 +477,26 @@ describe('gateway routes (embedded platform)', () => {
     }
   });
 
+  test('a token accepted (and cached) while valid is refused once it expires', async () => {
+    const user = await devLogin(p.baseUrl, `expiring-${run}`);
+    const now = Math.floor(Date.now() / 1000);
+    const token = signToken(p.dataDir, { sub: user.userId, kind: 'shopper', iat: now, exp: now + 2 });
+    assert.equal((await api(p.baseUrl, 'GET', '/api/orders', { token })).status, 200);
+    assert.equal(
+      (await api(p.baseUrl, 'GET', '/api/orders', { token })).status,
+      200,
+      'served from the cache',
+    );
+    await new Promise((r) => setTimeout(r, Math.max(0, (now + 2) * 1000 - Date.now()) + 200));
+    assertError(
+      await api(p.baseUrl, 'GET', '/api/orders', { token }),
+      401,
+      'UNAUTHORIZED',
+      'The token is invalid or expired',
+      'expired after it was cached',
+    );
+  });
+
   test('403 FORBIDDEN: the other kind of token, a viewer writing, an operator managing admins', async () => {
     for (const [key, row] of Object.entries(ROUTES)) {
       if (row.access === 'public') continue;
