@@ -71,6 +71,7 @@ const ConfigSchema = Type.Object({
   rateLimitPerUserPerSecond: Type.Integer({ minimum: 1 }),
   settlementBatchSize: Type.Integer({ minimum: 1, maximum: 5000 }),
   settlementPoolSize: Type.Integer({ minimum: 1, maximum: 16 }),
+  settlementNice: Type.Integer({ minimum: 0, maximum: 19 }),
   reconcileIntervalSeconds: Type.Integer({ minimum: 1 }),
   sweepIntervalMs: Type.Integer({ minimum: 100 }),
   wechat: Type.Object({
@@ -166,6 +167,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     rateLimitPerUserPerSecond: int(env, 'RATE_LIMIT_PER_USER_PER_SECOND', 20),
     settlementBatchSize: int(env, 'SETTLEMENT_BATCH_SIZE', 2000),
     settlementPoolSize: int(env, 'SETTLEMENT_POOL_SIZE', 2),
+    settlementNice: int(env, 'SETTLEMENT_NICE', 10),
     reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),
     wechat: {

@@ -177,6 +177,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         consumerName: nodeId,
         batchSize: config.settlementBatchSize,
         poolSize: config.settlementPoolSize,
+        niceIncrement: config.settlementNice,
         leaseMs: 5000,
         listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
         observer: hotPathObserver,
