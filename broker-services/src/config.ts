@@ -72,6 +72,7 @@ const ConfigSchema = Type.Object({
   settlementBatchSize: Type.Integer({ minimum: 1, maximum: 5000 }),
   settlementPoolSize: Type.Integer({ minimum: 1, maximum: 16 }),
   settlementNice: Type.Integer({ minimum: 0, maximum: 19 }),
+  settlementLingerMs: Type.Integer({ minimum: 0, maximum: 1000 }),
   reconcileIntervalSeconds: Type.Integer({ minimum: 1 }),
   sweepIntervalMs: Type.Integer({ minimum: 100 }),
   wechat: Type.Object({
@@ -168,6 +169,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     settlementBatchSize: int(env, 'SETTLEMENT_BATCH_SIZE', 2000),
     settlementPoolSize: int(env, 'SETTLEMENT_POOL_SIZE', 2),
     settlementNice: int(env, 'SETTLEMENT_NICE', 10),
+    settlementLingerMs: int(env, 'SETTLEMENT_LINGER_MS', 100),
     reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),
     wechat: {

@@ -178,6 +178,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         batchSize: config.settlementBatchSize,
         poolSize: config.settlementPoolSize,
         niceIncrement: config.settlementNice,
+        lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
         listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
         observer: hotPathObserver,

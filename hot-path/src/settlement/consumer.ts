@@ -3,6 +3,7 @@
  * commit each batch into PostgreSQL, and only then acknowledges it. One consumer per campaign stream at a time
  * (the lease) keeps the stream's order; entries of a consumer that died are reclaimed once idle for `leaseMs`.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
 import type { HotPathStore, StreamEntry } from '../store/types.ts';
@@ -26,6 +27,13 @@ export interface SettlementOptions {
   leaseMs?: number;
   /** How long a read waits for new entries when idle. */
   blockMs?: number;
+  /**
+   * After a pass that settled only partial batches, wait until this long after the pass began before reading
+   * again, so that batches grow with the load (default 0). A batch of 150 cost 0.045 ms of CPU per order
+   * (PostgreSQL + worker), one of 2,000 0.032 ms: at a sale's peak the smaller batches took CPU from the hot path.
+   * Adds at most this much to the time a reservation takes to become an order.
+   */
+  lingerMs?: number;
   listCampaignIds(): Promise<string[]>;
   observer?: HotPathObserver;
   /** Test-only fault injection. */
@@ -55,6 +63,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   const batchSize = opts.batchSize ?? 200;
   const leaseMs = opts.leaseMs ?? 15_000;
   const blockMs = Math.min(opts.blockMs ?? 500, Math.floor(leaseMs / 3));
+  const lingerMs = Math.min(opts.lingerMs ?? 0, Math.floor(leaseMs / 3));
   const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
   const poolSize = opts.poolSize ?? 2;
   const pool = new Piscina<SettleTask, SettleTaskResult>({
@@ -69,15 +78,20 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   });
   let failuresLeft = opts.testHooks?.failBatches ?? 0;
   let running = true;
+  /** Aborted by stop(): a linger ends there rather than hold the stop up. */
+  const stopping = new AbortController();
   let died = false;
   const owned = new Set<string>();
   /** A batch that failed stays first in line for its campaign, so later entries never overtake it. */
   const carry = new Map<string, { entries: StreamEntry[]; attempts: number }>();
   let campaignIds: string[] = [];
   let utilisationReadAt = Number.NEGATIVE_INFINITY;
+  /** Whether the current pass settled a full batch (then the next pass reads at once: there is more). */
+  let sawFullBatch = false;
 
   async function settle(campaignId: string, entries: StreamEntry[]): Promise<boolean> {
     const started = performance.now();
+    if (entries.length >= batchSize) sawFullBatch = true;
     // Entries read from Redis carry their JSON: the worker parses it, so the main thread neither parses nor
     // copies a batch of objects (strings cross to the worker cheaply).
     const raw: string[] = [];
@@ -184,6 +198,8 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
       // With one campaign a blocking read is the idle wait; with several, reads do not block (they would queue
       // behind each other on the reader connection) and an idle pass sleeps instead.
       const block = campaignIds.length === 1;
+      const passStarted = performance.now();
+      sawFullBatch = false;
       const worked = await Promise.all(
         campaignIds.map((id) =>
           step(id, block).catch((error: unknown) => {
@@ -193,6 +209,10 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         ),
       );
       if (!worked.some(Boolean) && !block && running && !died) await sleep(Math.min(blockMs, 100));
+      else if (worked.some(Boolean) && !sawFullBatch && lingerMs > 0 && running && !died) {
+        const left = lingerMs - (performance.now() - passStarted);
+        if (left > 0) await delay(left, undefined, { signal: stopping.signal }).catch(() => {});
+      }
       if (campaignIds.length === 0) await sleep(Math.min(blockMs, 100));
     }
   }
@@ -207,6 +227,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
     done,
     async stop() {
       running = false;
+      stopping.abort();
       await done;
     },
     async drain(timeoutMs = 60_000) {
