@@ -1,34 +1,47 @@
 /**
- * Settlement's linger: after a pass of partial batches it waits before reading again, so batches grow with the
- * load; a full batch never waits. Timed only against a linger far longer than the work (10 s), so a slow
- * machine cannot make it pass or fail by accident.
+ * Settlement's tuning for sharing cores with the hot path: the linger (after a pass of partial batches it waits
+ * before reading again, so batches grow with the load; a full batch never waits), timed only against a linger far
+ * longer than the work (10 s), so a slow machine cannot make it pass or fail by accident; and the worker threads'
+ * lower priority, read back from /proc.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { MemoryHotPathStore, startSettlement } from '../src/index.ts';
 import { createPgSchema, PG, type PgSchema, rsv, seckillDef, uid } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-describe('settlement linger', () => {
+/** The nice value of each thread of this process (field 19 of /proc/<pid>/task/<tid>/stat). */
+function threadNice(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+    out.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return out;
+}
+
+describe('settlement tuning', () => {
   let db: PgSchema;
   before(async () => {
     db = await createPgSchema();
   });
   after(() => db.drop());
 
-  test('full batches go at once; after a partial one the next read waits the linger', async () => {
+  /** A memory store with a live campaign (also in PostgreSQL), and `reserve(count)` for one shopper of it. */
+  async function campaign(userId: string) {
     const store = new MemoryHotPathStore();
     const def = seckillDef({ stockTotal: 100, perUserLimit: 100 });
     await store.loadCampaign(def);
     await db.insertCampaign(def);
-    await db.insertUsers(['usr_linger']);
+    await db.insertUsers([userId]);
     let n = 0;
     const reserve = async (count: number) => {
       for (let i = 0; i < count; i++) {
         const r = await store.reserveSeckill({
           campaignId: def.id,
-          userId: 'usr_linger',
+          userId,
           requestId: `req-${n++}`,
           quantity: 1,
           reservationId: rsv(),
@@ -38,6 +51,11 @@ describe('settlement linger', () => {
         assert.ok(r.ok);
       }
     };
+    return { store, def, reserve };
+  }
+
+  test('full batches go at once; after a partial one the next read waits the linger', async () => {
+    const { store, def, reserve } = await campaign('usr_linger');
     const orders = async () =>
       Number(
         (await db.pool.query<{ n: string }>('select count(*) n from orders where campaign_id = $1', [def.id]))
@@ -71,6 +89,34 @@ describe('settlement linger', () => {
       await settlement.drain(20_000);
       assert.equal(await orders(), 15);
       assert.deepEqual(batches, [5, 5, 2, 3]);
+    } finally {
+      await settlement.stop();
+      await store.close();
+    }
+  });
+
+  test('the worker threads run niceIncrement lower; the main thread keeps its priority', {
+    skip: process.platform !== 'linux' && 'needs /proc',
+  }, async () => {
+    const { store, def, reserve } = await campaign('usr_nice');
+    await reserve(1);
+    const before = threadNice();
+    const settlement = startSettlement({
+      store,
+      pg: PG,
+      schema: db.schema,
+      consumerName: uid('consumer'),
+      poolSize: 1,
+      niceIncrement: 7,
+      listCampaignIds: async () => [def.id],
+    });
+    try {
+      await settlement.drain();
+      const now = threadNice();
+      const base = now.get(process.pid) ?? 0;
+      const lowered = [...now].filter(([tid, nice]) => !before.has(tid) && nice === base + 7);
+      assert.ok(lowered.length >= 1, `a settlement thread at nice ${base + 7}: ${JSON.stringify([...now])}`);
+      assert.equal(threadNice().get(process.pid), base, 'the main thread is not lowered');
     } finally {
       await settlement.stop();
       await store.close();
