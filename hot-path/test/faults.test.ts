@@ -13,8 +13,10 @@ import {
   grp,
   PG,
   type PgSchema,
+  reserveEach,
   rsv,
   seckillDef,
+  seedCampaign,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -35,24 +37,9 @@ for (const kind of storeKinds) {
     });
 
     async function seed(def: CampaignDef, users: number): Promise<Reservation[]> {
-      await store.loadCampaign(def);
       const ids = Array.from({ length: users }, (_, i) => `usr_${i}_${def.id.slice(-8)}`);
-      await db.insertUsers(ids);
-      await db.insertCampaign(def);
-      const out: Reservation[] = [];
-      for (const userId of ids) {
-        const r = await store.reserveSeckill({
-          campaignId: def.id,
-          userId,
-          requestId: `req-${userId}`,
-          quantity: 1,
-          reservationId: rsv(),
-          nowMs: Date.now(),
-          paymentTtlMs: PAY_TTL,
-        });
-        if (r.ok) out.push(r.reservation);
-      }
-      return out;
+      await seedCampaign(store, db, def, ids);
+      return reserveEach(store, def, ids, PAY_TTL);
     }
 
     async function assertOrdersMatch(def: CampaignDef, reservations: Reservation[]): Promise<void> {
@@ -145,21 +132,13 @@ for (const kind of storeKinds) {
       await settle();
       // Left in the stream: three new reservations of two units, a release of a settled order, and a release of
       // one of the new ones (reserve and release both unsettled).
-      const users = first.slice(0, 3).map((r) => r.userId);
-      const added: Reservation[] = [];
-      for (const userId of users) {
-        const r = await store.reserveSeckill({
-          campaignId: def.id,
-          userId,
-          requestId: `req-more-${userId}`,
-          quantity: 1,
-          reservationId: rsv(),
-          nowMs: Date.now(),
-          paymentTtlMs: PAY_TTL,
-        });
-        assert.ok(r.ok);
-        added.push(r.reservation);
-      }
+      const added = await reserveEach(
+        store,
+        def,
+        first.slice(0, 3).map((r) => r.userId),
+        PAY_TTL,
+      );
+      assert.equal(added.length, 3);
       const release = (r: Reservation) =>
         store.releaseReservation({ campaignId: def.id, reservationId: r.id, userId: r.userId, quantity: 1 });
       assert.equal(await release(first[5] as Reservation), true);

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 // Test-only: the schema is owned by broker-services; the hot path itself never imports it.
 import { MIGRATIONS } from '../../broker-services/src/db/orm.ts';
-import type { CampaignDef, HotPathStore } from '../src/index.ts';
+import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
 import { MemoryHotPathStore, RedisHotPathStore } from '../src/index.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -190,3 +190,43 @@ export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) 
 
 export const rsv = () => uid('rsv');
 export const grp = () => uid('grp');
+
+/** Loads `def` into the store and into PostgreSQL, with `userIds` as its shoppers. */
+export async function seedCampaign(
+  store: HotPathStore,
+  db: PgSchema,
+  def: CampaignDef,
+  userIds: string[],
+): Promise<void> {
+  await store.loadCampaign(def);
+  await db.insertUsers([...new Set(userIds)]);
+  await db.insertCampaign(def);
+}
+
+let requestSeq = 0;
+
+/**
+ * Reserves one unit for each of `userIds` in turn (a shopper may repeat: each is a request of its own); returns the
+ * reservations made, refusals left out.
+ */
+export async function reserveEach(
+  store: HotPathStore,
+  def: CampaignDef,
+  userIds: string[],
+  paymentTtlMs = 60_000,
+): Promise<Reservation[]> {
+  const out: Reservation[] = [];
+  for (const userId of userIds) {
+    const r = await store.reserveSeckill({
+      campaignId: def.id,
+      userId,
+      requestId: `req-${requestSeq++}-${userId}`,
+      quantity: 1,
+      reservationId: rsv(),
+      nowMs: Date.now(),
+      paymentTtlMs,
+    });
+    if (r.ok) out.push(r.reservation);
+  }
+  return out;
+}

@@ -12,8 +12,9 @@ import {
   disposeStore,
   PG,
   type PgSchema,
-  rsv,
+  reserveEach,
   seckillDef,
+  seedCampaign,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -33,24 +34,10 @@ for (const kind of storeKinds) {
 
     test('listing fails three times: reported, then every reservation becomes exactly one order', async () => {
       const def = seckillDef({ stockTotal: 20, perUserLimit: 1 });
-      await store.loadCampaign(def);
       const users = Array.from({ length: 20 }, (_, i) => `usr_${i}_${def.id.slice(-8)}`);
-      await db.insertUsers(users);
-      await db.insertCampaign(def);
-      const ids: string[] = [];
-      for (const userId of users) {
-        const r = await store.reserveSeckill({
-          campaignId: def.id,
-          userId,
-          requestId: `req-${userId}`,
-          quantity: 1,
-          reservationId: rsv(),
-          nowMs: Date.now(),
-          paymentTtlMs: 60_000,
-        });
-        assert.ok(r.ok);
-        ids.push(r.reservation.id);
-      }
+      await seedCampaign(store, db, def, users);
+      const ids = (await reserveEach(store, def, users)).map((r) => r.id);
+      assert.equal(ids.length, 20);
       let failuresLeft = 3;
       const errors: unknown[] = [];
       const settlement = startSettlement({

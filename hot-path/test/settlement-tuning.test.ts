@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { MemoryHotPathStore, startSettlement } from '../src/index.ts';
-import { createPgSchema, PG, type PgSchema, rsv, seckillDef, uid } from './helpers.ts';
+import { createPgSchema, PG, type PgSchema, reserveEach, seckillDef, seedCampaign, uid } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -33,23 +33,14 @@ describe('settlement tuning', () => {
   async function campaign(userId: string) {
     const store = new MemoryHotPathStore();
     const def = seckillDef({ stockTotal: 100, perUserLimit: 100 });
-    await store.loadCampaign(def);
-    await db.insertCampaign(def);
-    await db.insertUsers([userId]);
-    let n = 0;
+    await seedCampaign(store, db, def, [userId]);
     const reserve = async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        const r = await store.reserveSeckill({
-          campaignId: def.id,
-          userId,
-          requestId: `req-${n++}`,
-          quantity: 1,
-          reservationId: rsv(),
-          nowMs: Date.now(),
-          paymentTtlMs: 60_000,
-        });
-        assert.ok(r.ok);
-      }
+      const made = await reserveEach(
+        store,
+        def,
+        Array.from({ length: count }, () => userId),
+      );
+      assert.equal(made.length, count);
     };
     return { store, def, reserve };
   }

@@ -195,14 +195,15 @@ async function deleteKeys(redisStore: RedisHotPathStore, patterns: string[]): Pr
 }
 
 /**
- * Waits until settlement has caught up: every campaign's stream is empty (entries are deleted once their orders
- * are committed). Each measurement then starts from a machine that is not still settling the one before it.
+ * Waits until settlement has caught up: every campaign's unsettled count is 0 (its stream is empty; entries are
+ * deleted once their orders are committed). Each measurement then starts from a machine that is not still
+ * settling the one before it.
  */
 async function settled(store: RedisHotPathStore, campaignIds: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let unsettled = 0;
-    for (const id of campaignIds) unsettled += await store.redis.xlen(store.keys(id).stream);
+    for (const id of campaignIds) unsettled += (await store.getCampaignCounters(id))?.unsettled ?? 0;
     if (unsettled === 0) return;
     if (Date.now() > deadline) throw new Error(`settlement did not catch up: ${unsettled} entries left`);
     await sleep(100);
