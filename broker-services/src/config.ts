@@ -40,6 +40,8 @@ const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   host: Type.String({ minLength: 1 }),
+  /** Addresses or CIDR ranges of the proxies whose X-Forwarded-* headers are believed; none by default. */
+  trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f:./]+$' })),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
@@ -145,7 +147,18 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
   const candidate = {
     port: int(env, 'PORT', 3000),
     metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0),
-    host: optional(env, 'HOST') ?? '0.0.0.0',
+    // A process with dev login or dev payment on lets anyone sign in as anyone, or pay without paying: it listens
+    // on loopback unless HOST says otherwise.
+    host:
+      optional(env, 'HOST') ??
+      (bool(env, 'DEV_LOGIN', embedded) ||
+      (optional(env, 'PAYMENT_PROVIDER') ?? (embedded ? 'dev' : 'wechat')) === 'dev'
+        ? '127.0.0.1'
+        : '0.0.0.0'),
+    trustProxy: (optional(env, 'TRUST_PROXY') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),
     natsUrl: optional(env, 'NATS_URL'),

@@ -12,8 +12,20 @@ export const ERRORS = {
   INVALID_CREDENTIALS: { status: 401, retryable: false, message: 'Wrong username or password' },
   FORBIDDEN: { status: 403, retryable: false, message: 'Your role may not do this' },
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large' },
+  URL_TOO_LONG: { status: 414, retryable: false, message: 'The URL is too long' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    retryable: false,
+    message: 'Send the body as application/json',
+  },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests, slow down' },
   QUEUED: { status: 429, retryable: true, message: 'You are in the waiting room' },
+  LOGIN_LOCKED: {
+    status: 429,
+    retryable: true,
+    message: 'Too many failed sign-ins for this username; try again later',
+  },
   SOLD_OUT: { status: 409, retryable: false, message: 'Sold out' },
   LIMIT_EXCEEDED: { status: 409, retryable: false, message: 'Over the per-user limit of this campaign' },
   NOT_STARTED: { status: 409, retryable: false, message: 'The campaign has not started yet' },
@@ -92,13 +104,21 @@ export function toErrorBody(err: unknown): {
     };
   }
   if (e && (e as { name?: unknown }).name === 'ValidationError') {
+    // Moleculer adds the node id and the action name to each problem: internals a client never sees.
+    const problems = Array.isArray(e.data)
+      ? e.data.map((p: { type?: unknown; field?: unknown; message?: unknown }) => ({
+          type: p.type,
+          field: p.field,
+          message: p.message,
+        }))
+      : [];
     return {
       status: 400,
       body: {
         error: {
           code: 'VALIDATION_FAILED',
           message: ERRORS.VALIDATION_FAILED.message,
-          details: { problems: e.data },
+          details: { problems },
         },
       },
     };

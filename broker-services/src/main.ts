@@ -26,10 +26,28 @@ try {
     );
   }
   if (platform.metricsUrl) lines.push(`  metrics  ${platform.metricsUrl}`);
-  if (platform.adminPassword && isEmbedded(config)) {
-    lines.push(
-      `  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (kept in ${config.dataDir}/admin-password)`,
-    );
+  const passwordFile = `${config.dataDir}/admin-password`;
+  switch (platform.adminPasswordSource) {
+    case 'generated':
+      lines.push(
+        `  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (generated now, kept in ${passwordFile})`,
+      );
+      break;
+    case 'kept':
+      lines.push(
+        `  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (generated at the first start, kept in ${passwordFile})`,
+      );
+      break;
+    case 'configured':
+      lines.push(`  admin user: ${platform.adminUsername}, with the password ADMIN_PASSWORD set`);
+      break;
+    case 'stale':
+      lines.push(
+        `  admin user: ${platform.adminUsername}; its password was changed since it was generated, so ${passwordFile} is out of date`,
+      );
+      break;
+    default:
+      break;
   }
   console.log(lines.join('\n'));
   let stopping = false;

@@ -36,8 +36,11 @@ export interface PaymentProvider {
   queryPayment(orderId: string): Promise<ConfirmedPayment | null>;
   /** Closes the order at the channel so that it can no longer be paid. */
   closePayment(orderId: string): Promise<void>;
-  /** Starts (or repeats, idempotently by outRefundNo) a refund; `succeeded` once the money is back. */
-  refund(input: RefundInput): Promise<{ status: 'succeeded' | 'processing' }>;
+  /**
+   * Starts a refund, or, once the channel has accepted it (`requested`), asks how it is going rather than
+   * requesting it again; `succeeded` once the money is back. A refund the channel does not know is requested.
+   */
+  refund(input: RefundInput, opts?: { requested?: boolean }): Promise<{ status: 'succeeded' | 'processing' }>;
 }
 
 /** The development provider: no channel at all; a shopper confirms through POST /api/payments/dev/:orderId/confirm. */

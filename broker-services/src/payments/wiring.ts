@@ -70,7 +70,22 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
         throw err;
       }
     },
-    async refund(input) {
+    async refund(input, opts = {}) {
+      if (opts.requested) {
+        try {
+          const known = await client.queryRefund(input.outRefundNo);
+          if (known.status === 'SUCCESS') return { status: 'succeeded' };
+          if (known.status === 'PROCESSING') return { status: 'processing' };
+          // CLOSED or ABNORMAL: WeChat Pay gave up on it; asking again under the same out_refund_no is refused
+          // as a duplicate, so it stays with the operator (the refund's last_error says why).
+          throw new WechatPayError(
+            known.status,
+            `refund ${input.outRefundNo} is ${known.status} at WeChat Pay`,
+          );
+        } catch (err) {
+          if (!(err instanceof WechatPayError && err.code === 'RESOURCE_NOT_EXISTS')) throw err;
+        }
+      }
       const r = await client.createRefund({
         outTradeNo: input.orderId,
         outRefundNo: input.outRefundNo,

@@ -19,13 +19,10 @@ import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { generatePassword } from '../admin/passwords.ts';
+import { generatePassword, verifyPassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
-import {
-  EMBEDDED_MAX_CONNECTIONS,
-  type EmbeddedPostgres,
-  startEmbeddedPostgres,
-} from '../db/embedded-postgres.ts';
+import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
+import { Admin } from '../db/entities.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
 import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
@@ -48,7 +45,14 @@ export interface Platform {
   /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
   metricsUrl?: string;
   adminUsername: string;
+  /** The first owner's password, when this start knows it: set by ADMIN_PASSWORD, or generated (see adminPasswordSource). */
   adminPassword?: string;
+  /**
+   * Where adminPassword comes from: `generated` now (and written to DATA_DIR/admin-password), `kept` (generated at
+   * an earlier start, read from that file, and still the owner's password), `configured` (ADMIN_PASSWORD), or
+   * `stale` (the file no longer signs the owner in: the password was changed since).
+   */
+  adminPasswordSource?: 'generated' | 'kept' | 'configured' | 'stale';
   rt: Runtime;
   stop(): Promise<void>;
 }
@@ -104,10 +108,17 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (!config.databaseUrl) {
       pg = await startEmbeddedPostgres(config);
       stops.push(() => pg!.stop());
+      if (config.embeddedPgPort !== 0)
+        log.warn(
+          { listening: pg.listening },
+          'embedded PostgreSQL on a TCP port (EMBEDDED_PG_PORT): it accepts any user and password from this host',
+        );
     }
     const clientUrl = config.databaseUrl ?? pg!.url;
+    // The embedded database drops connections over its limit: every pool of the process fits in it together.
+    const budget = pg ? embeddedPoolBudget(config.settlementPoolSize) : undefined;
     const orm: MikroORM = await reach('PostgreSQL', clientUrl, async () => {
-      const o = await openOrm({ clientUrl, poolMax: pg ? EMBEDDED_MAX_CONNECTIONS - 2 : 10 });
+      const o = await openOrm({ clientUrl, poolMax: budget ? budget.orm : 10 });
       await o.em.fork().execute('select 1');
       return o;
     });
@@ -182,7 +193,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         databaseUrl: clientUrl,
         consumerName: nodeId,
         batchSize: config.settlementBatchSize,
-        poolSize: config.settlementPoolSize,
+        poolSize: budget ? budget.settlementWorkers : config.settlementPoolSize,
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
@@ -190,7 +201,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         observer: hotPathObserver,
       });
       stops.push(() => settlement.stop());
-      const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
+      const sql = new pgDriver.Pool({ connectionString: clientUrl, max: budget ? budget.reconciliation : 1 });
       stops.push(() => sql.end());
       const reconcile = (atStart = false) =>
         checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
@@ -204,13 +215,28 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
 
     // The first admin, and on the embedded default the demo.
     let adminPassword: string | undefined;
+    let adminPasswordSource: Platform['adminPasswordSource'];
     if (want.has('admin')) {
-      const password =
-        config.adminPassword ??
-        (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
-      if (password) {
-        await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
-        adminPassword = password;
+      const passwordFile = path.join(config.dataDir, 'admin-password');
+      if ((await orm.em.fork().count(Admin, {})) === 0) {
+        // The file is written only for a password generated here, never for one the operator chose.
+        const password =
+          config.adminPassword ??
+          (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
+        if (password) {
+          await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
+          adminPassword = password;
+          adminPasswordSource = config.adminPassword ? 'configured' : 'generated';
+        }
+      } else if (config.adminPassword) {
+        adminPassword = config.adminPassword;
+        adminPasswordSource = 'configured';
+      } else if (existsSync(passwordFile)) {
+        const kept = readFileSync(passwordFile, 'utf8').trim();
+        const owner = await orm.em.fork().findOne(Admin, { username: config.adminUsername });
+        const current = owner ? await verifyPassword(kept, owner.passwordHash) : false;
+        adminPassword = current ? kept : undefined;
+        adminPasswordSource = current ? 'kept' : 'stale';
       }
     }
     if (config.seedDemo && want.has('catalog') && want.has('campaigns')) {
@@ -272,6 +298,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),
+      ...(adminPasswordSource ? { adminPasswordSource } : {}),
       rt,
       stop: stopAll,
     };

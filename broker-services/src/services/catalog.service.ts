@@ -2,7 +2,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
-import { recordAudit, requireAdmin } from '../admin/audit.ts';
+import { persistAudit, requireAdmin } from '../admin/audit.ts';
 import { defineAction } from '../broker/action.ts';
 import { Product, Sku } from '../db/entities.ts';
 import { AppError } from '../errors.ts';
@@ -79,12 +79,12 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           // No ORM relation is declared, so the product row must exist before its SKUs reference it.
           await tx.flush();
           for (const s of ctx.params.skus) tx.create(Sku, { id: newId('sku'), productId: id, ...s });
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'product.create',
-          objectType: 'product',
-          objectId: id,
-          detail: { title: ctx.params.title, skus: ctx.params.skus.length },
+          persistAudit(tx, ctx.meta, {
+            action: 'product.create',
+            objectType: 'product',
+            objectId: id,
+            detail: { title: ctx.params.title, skus: ctx.params.skus.length },
+          });
         });
         return load(em(), id);
       }),
@@ -106,12 +106,12 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
               tx.create(Sku, { id: newId('sku'), productId: id, name: s.name, priceFen: s.priceFen });
             }
           }
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'product.update',
-          objectType: 'product',
-          objectId: id,
-          detail: { fields: Object.keys(fields), skus: skus?.length ?? 0 },
+          persistAudit(tx, ctx.meta, {
+            action: 'product.update',
+            objectType: 'product',
+            objectId: id,
+            detail: { fields: Object.keys(fields), skus: skus?.length ?? 0 },
+          });
         });
         return load(em(), id);
       }),

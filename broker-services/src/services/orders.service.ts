@@ -8,8 +8,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
-import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
+import { type AuditInput, persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { type CallerMeta, defineAction } from '../broker/action.ts';
 import { AppError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { type OrderRow, requireTransition, transitionOrder } from '../orders/order-machine.ts';
@@ -330,12 +330,16 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           reason: 'admin_ship',
           actor: admin.id,
           effects: { shippedAt: now, trackingNo: ctx.params.trackingNo },
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'order.ship',
-          objectType: 'order',
-          objectId: ctx.params.id,
-          detail: { trackingNo: ctx.params.trackingNo, carrier: ctx.params.carrier ?? null },
+          // The audit entry commits with the transition, or neither does.
+          inTransaction: (tx) => {
+            persistAudit(tx, ctx.meta, {
+              action: 'order.ship',
+              objectType: 'order',
+              objectId: ctx.params.id,
+              detail: { trackingNo: ctx.params.trackingNo, carrier: ctx.params.carrier ?? null },
+            });
+            return tx.flush();
+          },
         });
         return toAdminOrderView(done.row);
       }),
@@ -351,13 +355,16 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           'admin_refund',
           ctx.params.reason,
           admin.id,
+          {
+            meta: ctx.meta,
+            input: {
+              action: 'order.refund',
+              objectType: 'order',
+              objectId: ctx.params.id,
+              detail: { reason: ctx.params.reason },
+            },
+          },
         );
-        await recordAudit(em(), ctx.meta, {
-          action: 'order.refund',
-          objectType: 'order',
-          objectId: ctx.params.id,
-          detail: { reason: ctx.params.reason },
-        });
         ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
         return toAdminOrderView(done.row);
       }),
@@ -411,20 +418,25 @@ async function transitionToRefunding(
   reason: string,
   refundReason: string,
   actor: string,
+  audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow } | null> {
   return transitionOrder(em, rt.log, {
     orderId,
     to: 'refunding',
     reason,
     actor,
-    inTransaction: (tx, row) =>
-      tx
-        .execute(
-          `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
+    // The refund record and the admin's audit entry commit with the transition, or none of them does.
+    inTransaction: async (tx, row) => {
+      await tx.execute(
+        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
          values (?, ?, ?, ?, ?, 'pending') on conflict (out_refund_no) do nothing`,
-          [newId('rfd'), orderId, `rf_${orderId}`, row.total_fen, refundReason.slice(0, 200)],
-        )
-        .then(() => undefined),
+        [newId('rfd'), orderId, `rf_${orderId}`, row.total_fen, refundReason.slice(0, 200)],
+      );
+      if (audit) {
+        persistAudit(tx, audit.meta, audit.input);
+        await tx.flush();
+      }
+    },
   });
 }
 
@@ -435,8 +447,9 @@ async function requestRefund(
   reason: string,
   refundReason: string,
   actor: string,
+  audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow }> {
-  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor);
+  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor, audit);
   if (!done) throw new AppError('INVALID_TRANSITION', 'Only a paid or shipped order can be refunded');
   return done;
 }

@@ -23,6 +23,8 @@ interface RefundRow {
   amount_fen: number;
   reason: string;
   total_fen: number;
+  /** When the channel accepted it (still processing then); null until it has. */
+  requested_at: Date | null;
 }
 
 export default function createPaymentsService(rt: Runtime): ServiceSchema {
@@ -152,20 +154,31 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         let processed = 0;
         try {
           const pending = await em().execute<RefundRow[]>(
-            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.total_fen
+            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.total_fen, r.requested_at
              from refunds r join orders o on o.id = r.order_id
              where r.status = 'pending' order by r.created_at limit 100`,
           );
           for (const r of pending) {
             try {
-              const res = await rt.payments.refund({
-                orderId: r.order_id,
-                outRefundNo: r.out_refund_no,
-                refundFen: r.amount_fen,
-                totalFen: r.total_fen,
-                reason: r.reason,
-              });
-              if (res.status !== 'succeeded') continue;
+              const res = await rt.payments.refund(
+                {
+                  orderId: r.order_id,
+                  outRefundNo: r.out_refund_no,
+                  refundFen: r.amount_fen,
+                  totalFen: r.total_fen,
+                  reason: r.reason,
+                },
+                { requested: r.requested_at !== null },
+              );
+              if (res.status !== 'succeeded') {
+                // Accepted and processing: the next sweep asks how it is going instead of requesting it again.
+                if (r.requested_at === null)
+                  await em().execute(
+                    'update refunds set requested_at = now(), updated_at = now() where id = ?',
+                    [r.id],
+                  );
+                continue;
+              }
               // The order first, the refund record last: a crash in between leaves the refund pending, so the
               // next sweep asks the channel again (idempotent by out_refund_no) and completes the order (a
               // no-op by then). The other way round, a crash would leave the order refunding for good.

@@ -48,9 +48,14 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       schema: { tags, body: AdminLoginBody, response: { 200: AdminSession, ...errors(400, 401, 429) } },
     },
     async (req) => {
-      const admin = await callAs<AdminViewT>(broker, req, 'admin.login', req.body);
+      const { admin, passwordVersion } = await callAs<{ admin: AdminViewT; passwordVersion: number }>(
+        broker,
+        req,
+        'admin.login',
+        req.body,
+      );
       const token = app.jwt.sign(
-        { sub: admin.id, kind: 'admin' },
+        { sub: admin.id, kind: 'admin', pwv: passwordVersion },
         { expiresIn: rt.config.adminTokenTtlSeconds },
       );
       return { token, admin };
