@@ -10,15 +10,19 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { AppError, type ErrorCode } from '../../errors.ts';
 import { newId } from '../../ids.ts';
-import type { CampaignView } from '../../schemas/campaign.ts';
-import { CampaignId, GroupId } from '../../schemas/common.ts';
-import { GroupAndReservation, GroupRequestBody, type GroupView } from '../../schemas/group.ts';
+import type { CampaignView } from '../../modules/campaigns/schemas.ts';
+import {
+  GroupAndReservation,
+  GroupRequestBody,
+  type GroupView,
+  sharePath,
+} from '../../modules/groups/schemas.ts';
 import {
   ReservationView,
   type ReservationView as ReservationViewT,
   ReserveBody,
-} from '../../schemas/order.ts';
-import { sharePath } from '../../services/groups.service.ts';
+} from '../../modules/orders/schemas.ts';
+import { CampaignId, GroupId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
