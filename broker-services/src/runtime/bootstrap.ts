@@ -40,15 +40,21 @@ import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
+import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
   url?: string;
+  /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
+  metricsUrl?: string;
   adminUsername: string;
   adminPassword?: string;
   rt: Runtime;
   stop(): Promise<void>;
 }
+
+/** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 class StartupError extends Error {
   override name = 'StartupError';
@@ -247,9 +253,22 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       });
     }
 
+    // Every process is scraped: the gateway on its own port, any other process on METRICS_PORT (9464, the
+    // usual exporter port, unless set), so the gauges reconciliation sets where it runs reach Prometheus.
+    let metricsUrl: string | undefined;
+    const metricsPort = config.metricsPort ?? (want.has('gateway') ? undefined : DEFAULT_METRICS_PORT);
+    if (metricsPort !== undefined) {
+      const listener = await reach('METRICS_PORT', `http://${config.host}:${metricsPort}`, () =>
+        startMetricsListener(config.host, metricsPort),
+      );
+      metricsUrl = listener.url;
+      stops.push(() => listener.close());
+    }
+
     for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
     return {
       ...(url ? { url } : {}),
+      ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),
       rt,

@@ -107,23 +107,42 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         },
       ),
 
-      /** The development provider's confirmation: pays the caller's own order. */
+      /**
+       * The development provider's confirmation: pays the caller's own order. Idempotent like a WeChat Pay
+       * notification: a retry (the first answer lost on the way) gets the first confirmation's outcome and the
+       * order as it is now, whatever happened to the order since.
+       */
       devConfirm: defineAction(IdParam(OrderId), async (ctx) => {
         if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx.params.id, user.id);
-        if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
-          throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+        const providerTxnId = `dev_${order.id}`;
+        const recorded = async () =>
+          (
+            await em().execute<{ outcome: string }[]>(
+              `select outcome from payments where provider = 'dev' and provider_txn_id = ?`,
+              [providerTxnId],
+            )
+          )[0]?.outcome;
+        let outcome = await recorded();
+        if (outcome === undefined) {
+          if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
+            throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+          }
+          const res = (await ctx.call('orders.applyPayment', {
+            orderId: order.id,
+            provider: 'dev',
+            providerTxnId,
+            amountFen: order.total_fen,
+            paidAt: new Date(rt.now()).toISOString(),
+          })) as { outcome: string };
+          paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
+          // Two confirmations at once: the one that lost the race answers with the winner's outcome.
+          outcome = res.outcome === 'duplicate' ? ((await recorded()) ?? res.outcome) : res.outcome;
+        } else {
+          paymentNotificationsTotal.inc({ provider: 'dev', result: 'duplicate' });
         }
-        const res = (await ctx.call('orders.applyPayment', {
-          orderId: order.id,
-          provider: 'dev',
-          providerTxnId: `dev_${order.id}`,
-          amountFen: order.total_fen,
-          paidAt: new Date(rt.now()).toISOString(),
-        })) as { outcome: string };
-        paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
-        return { ...res, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
+        return { outcome, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
       }),
 
       /** Drives every pending refund once; the timer and the refund.requested event call it. */
