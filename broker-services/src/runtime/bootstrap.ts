@@ -192,8 +192,9 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
-      const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
-      await reconcile();
+      const reconcile = (atStart = false) =>
+        checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
+      await reconcile(true);
       const timer = setInterval(() => {
         reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));
       }, config.reconcileIntervalSeconds * 1000);

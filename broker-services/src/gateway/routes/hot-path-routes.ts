@@ -225,7 +225,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         paymentTtlMs,
       });
       if (!res.ok) refuse('seckill', res.code);
-      reservationsTotal.inc({ campaign_type: 'seckill', result: 'ok' });
+      reservationsTotal.inc({ campaign_type: 'seckill', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send({ reservation: toReservationView(res.reservation) });
     },
   );
@@ -287,7 +287,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
       });
       if (!res.ok) refuse('groupbuy', res.code);
       rememberGroup(res.group.id, c.id);
-      reservationsTotal.inc({ campaign_type: 'groupbuy', result: 'ok' });
+      reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
     },
   );
@@ -319,7 +319,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         paymentTtlMs,
       });
       if (!res.ok) refuse('groupbuy', res.code);
-      reservationsTotal.inc({ campaign_type: 'groupbuy', result: 'ok' });
+      reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
     },
   );

@@ -43,16 +43,20 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
    * gone (Redis flushed or lost) is left alone: priming would hand out its whole stock again. Reconciliation
    * rebuilds it from PostgreSQL instead; until then the hot path refuses its reservations.
    */
-  async function load(c: Campaign): Promise<void> {
+  async function load(c: Campaign, atStart = false): Promise<void> {
     if (!(await rt.store.getCampaignCounters(c.id))) {
       const sold = await em().execute<{ one: number }[]>(
         'select 1 as one from orders where campaign_id = ? limit 1',
         [c.id],
       );
       if (sold[0]) {
-        rt.log.warn(
+        // The in-process store starts empty: at start its rebuild is the ordinary path, not an incident.
+        const expected = atStart && rt.store.kind === 'memory';
+        rt.log[expected ? 'info' : 'warn'](
           { campaignId: c.id },
-          'hot state missing for a campaign with orders; left to reconciliation',
+          expected
+            ? 'hot state of a campaign with orders is rebuilt by reconciliation at start'
+            : 'hot state missing for a campaign with orders; left to reconciliation',
         );
         return;
       }
@@ -396,7 +400,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     async started() {
       // Prime the hot path with every campaign not over yet; reconciliation then checks it against PostgreSQL.
       const rows = await em().find(Campaign, { endsAt: { $gt: new Date(rt.now() - 3600_000) } });
-      for (const c of rows) await load(c);
+      for (const c of rows) await load(c, true);
     },
   } as ServiceSchema;
 }
