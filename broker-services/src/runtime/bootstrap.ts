@@ -19,7 +19,6 @@ import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { generatePassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
 import {
   EMBEDDED_MAX_CONNECTIONS,
@@ -28,14 +27,15 @@ import {
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
-import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
-import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
-import createCampaignsService from '../services/campaigns.service.ts';
-import createCatalogService from '../services/catalog.service.ts';
-import createGroupsService from '../services/groups.service.ts';
-import createOrdersService from '../services/orders.service.ts';
-import createPaymentsService from '../services/payments.service.ts';
-import createUsersService from '../services/users.service.ts';
+import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
+import { generatePassword } from '../modules/admin/passwords.ts';
+import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createGroupsService from '../modules/groups/groups.service.ts';
+import createOrdersService from '../modules/orders/orders.service.ts';
+import createPaymentsService from '../modules/payments/payments.service.ts';
+import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
@@ -196,8 +196,9 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
-      const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
-      await reconcile();
+      const reconcile = (atStart = false) =>
+        checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
+      await reconcile(true);
       const timer = setInterval(() => {
         reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));
       }, config.reconcileIntervalSeconds * 1000);
