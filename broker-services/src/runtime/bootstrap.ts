@@ -19,23 +19,24 @@ import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { generatePassword, verifyPassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
 import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
-import { Admin } from '../db/entities.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
-import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
-import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
-import createCampaignsService from '../services/campaigns.service.ts';
-import createCatalogService from '../services/catalog.service.ts';
-import createGroupsService from '../services/groups.service.ts';
-import createOrdersService from '../services/orders.service.ts';
-import createPaymentsService from '../services/payments.service.ts';
-import createUsersService from '../services/users.service.ts';
+import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
+import { Admin } from '../modules/admin/entities.ts';
+import { generatePassword, verifyPassword } from '../modules/admin/passwords.ts';
+import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createGroupsService from '../modules/groups/groups.service.ts';
+import createOrdersService from '../modules/orders/orders.service.ts';
+import createPaymentsService from '../modules/payments/payments.service.ts';
+import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
+import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
@@ -92,6 +93,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
+  const dependencies = new DependencyWatch(log);
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -141,6 +143,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       const url = config.redisUrl;
       redis = await reach('Redis', url, async () => {
         const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        watchRedis(r, dependencies);
         await r.connect();
         await r.ping();
         return r;
@@ -183,6 +186,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('admin')) broker.createService(createAdminService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    watchNats(broker, dependencies);
     const unregisterStockGauges = registerStockGauges(broker, store);
     stops.push(async () => unregisterStockGauges());
 
@@ -252,6 +256,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         broker,
         rt,
         jwtSecret,
+        dependencies,
         ...(redis ? { redis } : {}),
         ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
         readiness: {
@@ -263,8 +268,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             else await store.getCampaignCounters('cmp_readyz');
           },
           bus: async () => {
-            if (!broker.transit || broker.transit.connected) return;
-            throw new Error('not connected');
+            if (!broker.transit) return;
+            if (!broker.transit.connected || !dependencies.isUp('bus')) {
+              throw new Error(dependencies.reason('bus') ?? 'not connected');
+            }
           },
         },
         logger:

@@ -11,7 +11,7 @@ import {
   WechatPayError,
   type WechatPayNotification,
 } from '../../src/integrations/wechatpay/index.ts';
-import { createWechatPayProvider } from '../../src/payments/wiring.ts';
+import { createWechatPayProvider } from '../../src/modules/payments/wiring.ts';
 import {
   generateWechatPayTestKeys,
   startWechatServer,

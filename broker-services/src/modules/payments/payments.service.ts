@@ -8,13 +8,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { IdParam, OrderId } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { AppError } from '../errors.ts';
 import type { OrderRow } from '../orders/order-machine.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { IdParam, OrderId } from '../schemas/common.ts';
-import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
 interface RefundRow {
   id: string;

@@ -1,6 +1,6 @@
 /** Products with their SKUs. */
 import Type, { type Static } from 'typebox';
-import { Fen, IsoTime, ProductId, SkuId } from './common.ts';
+import { Fen, IsoTime, ProductId, SkuId } from '../../schemas/common.ts';
 
 export const SkuView = Type.Object({ id: SkuId, name: Type.String(), priceFen: Fen });
 export const ProductView = Type.Object({

@@ -2,14 +2,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import { persistAudit, requireAdmin } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { Product, Sku } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { CreateProductBody, PatchProductBody, type ProductView } from '../schemas/catalog.ts';
-import { IdParam, ProductId, SkuId, withParams } from '../schemas/common.ts';
+import { Product, Sku } from './entities.ts';
+import { CreateProductBody, PatchProductBody, type ProductView } from './schemas.ts';
 
 function view(p: Product, skus: Sku[]): ProductView {
   return {

@@ -6,27 +6,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { GROUP_TTL_MIN_SECONDS } from '../../config.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { CampaignId, IdParam, withParams } from '../../schemas/common.ts';
 import { persistAudit, recordAudit, requireAdmin } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import {
-  campaignStatus,
-  toAdminCampaignView,
-  toCampaignView,
-  toHotPathDefinition,
-} from '../campaigns/campaign-view.ts';
-import { GROUP_TTL_MIN_SECONDS } from '../config.ts';
-import { Campaign, Product, Sku } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import { Product, Sku } from '../catalog/entities.ts';
+import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
+import { Campaign } from './entities.ts';
 import {
   AdminCampaignListQuery,
   CampaignListQuery,
   type CampaignLive,
   CreateCampaignBody,
   PatchCampaignBody,
-} from '../schemas/campaign.ts';
-import { CampaignId, IdParam, withParams } from '../schemas/common.ts';
+} from './schemas.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
