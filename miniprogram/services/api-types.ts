@@ -124,4 +124,4 @@ export type WechatPaymentParams = {
 
 export type PaymentStart =
   | { provider: 'wechat'; params: WechatPaymentParams }
-  | { provider: 'dev'; params: Record<string, string> };
+  | { provider: 'dev'; params: { confirmPath: string; amountFen: number } };

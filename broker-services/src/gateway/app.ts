@@ -140,6 +140,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    transform: ({ schema, url }) => ({ schema: describeResponses(schema), url }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await registerSecurityHeaders(app);
@@ -185,6 +186,33 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     app.get('/admin/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html', root));
   }
   return app;
+}
+
+/** What each status of our routes means, for the OpenAPI document (a response without one reads "Default Response"). */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'Done, no body',
+  400: 'VALIDATION_FAILED: the request does not match its schema (details.problems say where)',
+  401: 'UNAUTHORIZED (no, a bad, an expired or a revoked token) or INVALID_CREDENTIALS',
+  403: 'FORBIDDEN: the other kind of token, or a role that may not do this',
+  404: 'NOT_FOUND: no such record visible to the caller',
+  409: 'A business refusal or a conflict with the current state; the error code says which',
+  429: 'RATE_LIMITED, QUEUED or LOGIN_LOCKED; retry after Retry-After seconds',
+  502: 'PAYMENT_PROVIDER_ERROR or WECHAT_LOGIN_FAILED: the third party refused or failed',
+  503: 'DEPENDENCY_UNAVAILABLE: a dependency is down; retry after Retry-After seconds',
+};
+
+/** Gives every documented response of a route its description, keeping one the route gave itself. */
+function describeResponses<S extends { response?: unknown }>(schema: S): S {
+  if (!schema?.response || typeof schema.response !== 'object') return schema;
+  const response = Object.fromEntries(
+    Object.entries(schema.response as Record<string, { description?: string }>).map(([status, r]) => [
+      status,
+      r.description ? r : { ...r, description: RESPONSE_DESCRIPTIONS[status] ?? `HTTP ${status}` },
+    ]),
+  );
+  return { ...schema, response };
 }
 
 /** The registry code of a 4xx status that Fastify or a plugin raised itself. */

@@ -106,7 +106,7 @@ describe('embedded database (item 6, item 8)', () => {
   });
 });
 
-describe('the first admin password (item 6)', () => {
+describe('the first admin password (item 6), and the platform as shipped (items 2, 5)', () => {
   test('ADMIN_PASSWORD given: no data/admin-password, and the start-up message says the password is the one set', async () => {
     const dataDir = tempDir();
     const platform = await startPlatform({
@@ -119,6 +119,23 @@ describe('the first admin password (item 6)', () => {
       assert.match(platform.output(), /admin user: admin, with the password ADMIN_PASSWORD set/);
       assert.doesNotMatch(platform.output(), /chosen-password-1/, 'a chosen password is never printed');
       assert.ok(await adminLogin(platform.baseUrl, 'admin', 'chosen-password-1'));
+      // Issue 14 item 2, as shipped (no TRUST_PROXY): forged forwarded addresses buy no fresh login allowance
+      // (10 a minute per address; the sign-in above was one): trusting them gave 11 × 401 and no 429.
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const res = await fetch(`${platform.baseUrl}/api/admin/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
+          body: JSON.stringify({ username: 'nobody-here', password: 'wrong-password' }),
+        });
+        statuses.push(res.status);
+      }
+      assert.deepEqual(statuses, [...Array(9).fill(401), 429]);
+      // Item 5: a client cannot claim TLS to get HSTS; only a trusted proxy can (hardening.test.ts).
+      const claimed = await fetch(`${platform.baseUrl}/api/time`, {
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      assert.equal(claimed.headers.get('strict-transport-security'), null);
     } finally {
       await platform.stop({ keepData: true });
     }

@@ -1,6 +1,6 @@
 /**
- * Hostile input at the edge, against two embedded platforms started as `npm start` does: one as shipped (no
- * trusted proxy) and one behind a configured proxy (TRUST_PROXY=127.0.0.1). Text with lone surrogates or NUL
+ * Hostile input at the edge, against an embedded platform started as `npm start` does, behind a configured proxy
+ * (TRUST_PROXY=127.0.0.1). Text with lone surrogates or NUL
  * bytes is refused everywhere and stores nothing; forwarded headers choose nothing unless a trusted proxy sent
  * them; an admin username is locked after repeated failures whatever address they come from, and failures are
  * audited; a password change revokes older admin tokens; every answer carries the security headers; Fastify's
@@ -24,10 +24,9 @@ interface AuditItem {
 }
 
 describe('hardening at the edge (embedded platforms)', () => {
-  /** As shipped: no proxy is trusted. */
+  /** Behind a proxy on loopback (TRUST_PROXY=127.0.0.1): forwarded headers from it are believed. The platform as
+   * shipped (no proxy trusted) is checked in ../embedded/embedded-database.test.ts. */
   let p: StartedPlatform;
-  /** Behind a proxy on loopback (TRUST_PROXY=127.0.0.1): forwarded headers from it are believed. */
-  let proxied: StartedPlatform;
   let owner: string;
   const run = randomUUID().slice(0, 8);
   let forwarded = 0;
@@ -35,15 +34,12 @@ describe('hardening at the edge (embedded platforms)', () => {
   const via = () => ({ 'x-forwarded-for': `198.51.100.${++forwarded % 250}` });
 
   before(async () => {
-    // Two platforms start side by side on a shared machine: give them the time a loaded one takes.
-    [p, proxied] = await Promise.all([
-      startPlatform({ timeoutMs: 180_000 }),
-      startPlatform({ env: { TRUST_PROXY: '127.0.0.1' }, timeoutMs: 180_000 }),
-    ]);
+    // A loaded shared machine takes minutes to start a platform.
+    p = await startPlatform({ env: { TRUST_PROXY: '127.0.0.1' }, timeoutMs: 300_000 });
     owner = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
   });
   after(async () => {
-    await Promise.all([p?.stop(), proxied?.stop()]);
+    await p?.stop();
   });
 
   const audit = async (platform: StartedPlatform, token: string) =>
@@ -174,41 +170,23 @@ describe('hardening at the edge (embedded platforms)', () => {
     assert.deepEqual(entries.sort(), ['order.refund', 'order.ship']);
   });
 
-  test('item 2: forwarded addresses choose nothing unless TRUST_PROXY names the sender', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      const res = await api(p.baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: `nobody-${run}`, password: 'wrong-password' },
-        headers: { 'x-forwarded-for': `203.0.113.${i + 1}` },
-      });
-      statuses.push(res.status);
-    }
-    // The login route allows 10 a minute per client address (this file's earlier logins count too): forged
-    // addresses do not buy fresh allowances, so the run ends refused. Trusting them gave 11 × 401.
-    assert.ok(
-      statuses.every((s) => s === 401 || s === 429),
-      statuses.join(),
-    );
-    assert.equal(statuses.at(-1), 429, statuses.join());
-  });
-
   test('item 2: a username is locked after 5 failures from rotating addresses, with back-off; failures are audited', async () => {
-    const proxiedOwner = (
-      await api<{ token: string }>(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: proxied.adminUsername, password: proxied.adminPassword },
+    const pOwner = (
+      await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
+        body: { username: p.adminUsername, password: p.adminPassword },
         headers: via(),
       })
     ).body.token;
     const username = `locked-${run}`;
     const password = `locked-password-${run}`;
-    const made = await api(proxied.baseUrl, 'POST', '/api/admin/admins', {
-      token: proxiedOwner,
+    const made = await api(p.baseUrl, 'POST', '/api/admin/admins', {
+      token: pOwner,
       body: { username, password, role: 'viewer' },
     });
     assert.equal(made.status, 201);
     const login = (pw: string) =>
       api<{ error?: { code: string; details?: { retryAfterSeconds?: number } } }>(
-        proxied.baseUrl,
+        p.baseUrl,
         'POST',
         '/api/admin/auth/login',
         { body: { username, password: pw }, headers: via() },
@@ -225,17 +203,17 @@ describe('hardening at the edge (embedded platforms)', () => {
     assert.equal(locked.headers.get('retry-after'), String(retryAfter));
     // The same lockout for a username nobody has: a lock tells nothing about which usernames exist.
     for (let i = 0; i < 5; i++) {
-      await api(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
+      await api(p.baseUrl, 'POST', '/api/admin/auth/login', {
         body: { username: `ghost-${run}`, password: 'wrong-password' },
         headers: via(),
       });
     }
-    const ghost = await api<{ error: { code: string } }>(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
+    const ghost = await api<{ error: { code: string } }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
       body: { username: `ghost-${run}`, password: 'wrong-password' },
       headers: via(),
     });
     assert.equal(ghost.body.error.code, 'LOGIN_LOCKED');
-    const failures = (await audit(proxied, proxiedOwner)).filter(
+    const failures = (await audit(p, pOwner)).filter(
       (e) => e.action === 'admin.login_failed' && e.adminUsername === username,
     );
     assert.equal(failures.length, 5);
@@ -253,57 +231,57 @@ describe('hardening at the edge (embedded platforms)', () => {
   });
 
   test('item 4: a password change or reset revokes the admin tokens issued before it', async () => {
-    const proxiedOwner = (
-      await api<{ token: string }>(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: proxied.adminUsername, password: proxied.adminPassword },
+    const pOwner = (
+      await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
+        body: { username: p.adminUsername, password: p.adminPassword },
         headers: via(),
       })
     ).body.token;
     const username = `reset-${run}`;
-    const made = await api<{ id: string }>(proxied.baseUrl, 'POST', '/api/admin/admins', {
-      token: proxiedOwner,
+    const made = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/admins', {
+      token: pOwner,
       body: { username, password: `first-password-${run}`, role: 'operator' },
     });
     assert.equal(made.status, 201);
     const signIn = async (password: string) =>
       (
-        await api<{ token: string }>(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
+        await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
           body: { username, password },
           headers: via(),
         })
       ).body.token;
     const old = await signIn(`first-password-${run}`);
-    assert.equal((await api(proxied.baseUrl, 'GET', '/api/admin/me', { token: old })).status, 200);
-    const reset = await api(proxied.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
-      token: proxiedOwner,
+    assert.equal((await api(p.baseUrl, 'GET', '/api/admin/me', { token: old })).status, 200);
+    const reset = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
+      token: pOwner,
       body: { password: `second-password-${run}` },
     });
     assert.equal(reset.status, 200);
     assertError(
-      await api(proxied.baseUrl, 'GET', '/api/admin/me', { token: old }),
+      await api(p.baseUrl, 'GET', '/api/admin/me', { token: old }),
       401,
       'UNAUTHORIZED',
       'The password changed since this token was issued; sign in again',
     );
     const fresh = await signIn(`second-password-${run}`);
-    assert.equal((await api(proxied.baseUrl, 'GET', '/api/admin/me', { token: fresh })).status, 200);
+    assert.equal((await api(p.baseUrl, 'GET', '/api/admin/me', { token: fresh })).status, 200);
     // The owner changing their own password ends their own older sessions too.
-    const me = await api<{ admin: { id: string } }>(proxied.baseUrl, 'GET', '/api/admin/me', {
-      token: proxiedOwner,
+    const me = await api<{ admin: { id: string } }>(p.baseUrl, 'GET', '/api/admin/me', {
+      token: pOwner,
     });
     const second = (
-      await api<{ token: string }>(proxied.baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: proxied.adminUsername, password: proxied.adminPassword },
+      await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
+        body: { username: p.adminUsername, password: p.adminPassword },
         headers: via(),
       })
     ).body.token;
-    const own = await api(proxied.baseUrl, 'PATCH', `/api/admin/admins/${me.body.admin.id}`, {
+    const own = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${me.body.admin.id}`, {
       token: second,
       body: { password: `owner-new-password-${run}` },
     });
     assert.equal(own.status, 200);
-    for (const token of [proxiedOwner, second]) {
-      assert.equal((await api(proxied.baseUrl, 'GET', '/api/admin/me', { token })).status, 401);
+    for (const token of [pOwner, second]) {
+      assert.equal((await api(p.baseUrl, 'GET', '/api/admin/me', { token })).status, 401);
     }
   });
 
@@ -320,10 +298,8 @@ describe('hardening at the edge (embedded platforms)', () => {
       assert.equal(h.get('referrer-policy'), 'no-referrer', path);
       assert.equal(h.get('strict-transport-security'), null, `${path}: no HSTS over plain HTTP`);
     }
-    // A client cannot claim TLS itself; the trusted proxy can.
-    const claimed = await fetch(`${p.baseUrl}/api/time`, { headers: { 'x-forwarded-proto': 'https' } });
-    assert.equal(claimed.headers.get('strict-transport-security'), null);
-    const behindTls = await fetch(`${proxied.baseUrl}/api/time`, {
+    // Behind the trusted proxy that terminated TLS (a client's own claim is checked in the embedded test).
+    const behindTls = await fetch(`${p.baseUrl}/api/time`, {
       headers: { 'x-forwarded-proto': 'https' },
     });
     assert.match(
@@ -380,9 +356,7 @@ describe('hardening at the edge (embedded platforms)', () => {
   });
 
   test('item 12: no fast-jwt cache-key warning at start; item 16: GET / leads to the console', async () => {
-    for (const platform of [p, proxied]) {
-      assert.doesNotMatch(platform.output(), /FAST_JWT_CACHE_KEY_BUILDER_SECURITY_RISK/);
-    }
+    assert.doesNotMatch(p.output(), /FAST_JWT_CACHE_KEY_BUILDER_SECURITY_RISK/);
     const root = await fetch(`${p.baseUrl}/`, { redirect: 'manual' });
     assert.equal(root.status, 302);
     assert.equal(root.headers.get('location'), '/admin/');

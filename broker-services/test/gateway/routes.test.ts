@@ -347,7 +347,8 @@ interface OpenApiDoc {
     Record<
       string,
       {
-        responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+        summary?: string;
+        responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
         requestBody?: unknown;
       }
     >
@@ -402,6 +403,15 @@ describe('gateway routes (embedded platform)', () => {
         const key = `${method.toUpperCase()} ${path}`;
         documented.push(key);
         const responses = op.responses ?? {};
+        // Issue 14 item 16: every operation has a summary, and every response says what it is.
+        assert.ok((op.summary ?? '').length > 0, `${key} has a summary`);
+        for (const [status, r] of Object.entries(responses)) {
+          assert.notEqual(
+            r.description ?? 'Default Response',
+            'Default Response',
+            `${key} ${status} is described`,
+          );
+        }
         const success = Object.keys(responses).filter((s) => /^2\d\d$/.test(s));
         assert.ok(success.length > 0, `${key} documents its success response`);
         if (key !== 'GET /metrics' && !success.includes('204')) {
@@ -417,6 +427,13 @@ describe('gateway routes (embedded platform)', () => {
         }
       }
     }
+    // The dev confirmation's outcome is an enum; the payment parameters' money is an integer like all money.
+    const doc = res.body as unknown as { paths: Record<string, Record<string, unknown>> };
+    const confirm = JSON.stringify(doc.paths['/api/payments/dev/{orderId}/confirm']);
+    assert.match(confirm, /"outcome":\{[^}]*"(enum|anyOf)"/, 'outcome is an enum');
+    for (const v of ['applied', 'duplicate', 'late_refunded']) assert.ok(confirm.includes(`"${v}"`), v);
+    const payment = JSON.stringify(doc.paths['/api/orders/{id}/payment']);
+    assert.match(payment, /"amountFen":\{[^}]*"type":"integer"/, 'dev params.amountFen is an integer');
     assert.deepEqual(
       documented.filter((k) => !ROUTES[k]),
       [],

@@ -46,7 +46,12 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/auth/login',
     {
       config: { rateLimit: { max: 10, timeWindow: 60_000 } },
-      schema: { tags, body: AdminLoginBody, response: { 200: AdminSession, ...errors(400, 401, 429) } },
+      schema: {
+        summary: 'Sign an operator in: an admin token (locked after repeated failures)',
+        tags,
+        body: AdminLoginBody,
+        response: { 200: AdminSession, ...errors(400, 401, 429) },
+      },
     },
     async (req) => {
       const { admin, passwordVersion } = await callAs<{ admin: AdminViewT; passwordVersion: number }>(
@@ -67,7 +72,12 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/me',
     {
       ...read,
-      schema: { tags, security, response: { 200: Type.Object({ admin: AdminView }), ...readErrors } },
+      schema: {
+        summary: 'The signed-in operator',
+        tags,
+        security,
+        response: { 200: Type.Object({ admin: AdminView }), ...readErrors },
+      },
     },
     async (req) => ({
       admin: await callAs<AdminViewT>(broker, req, 'admin.get', { id: req.caller.admin!.id }),
@@ -76,21 +86,43 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
 
   app.get(
     '/api/admin/dashboard',
-    { ...read, schema: { tags, security, response: { 200: DashboardView, ...readErrors } } },
+    {
+      ...read,
+      schema: {
+        summary: "Today's figures: GMV, orders, paid conversion, live and top campaigns",
+        tags,
+        security,
+        response: { 200: DashboardView, ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'admin.dashboard', {}),
   );
 
   // Catalog
   app.get(
     '/api/admin/products',
-    { ...read, schema: { tags, security, response: { 200: list(ProductView), ...readErrors } } },
+    {
+      ...read,
+      schema: {
+        summary: 'List products with their SKUs',
+        tags,
+        security,
+        response: { 200: list(ProductView), ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'catalog.list', {}),
   );
   app.post(
     '/api/admin/products',
     {
       ...write,
-      schema: { tags, security, body: CreateProductBody, response: { 201: ProductView, ...writeErrors } },
+      schema: {
+        summary: 'Create a product with its SKUs',
+        tags,
+        security,
+        body: CreateProductBody,
+        response: { 201: ProductView, ...writeErrors },
+      },
     },
     async (req, reply) => reply.status(201).send(await callAs(broker, req, 'catalog.create', req.body)),
   );
@@ -98,7 +130,13 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/products/:id',
     {
       ...read,
-      schema: { tags, security, params: IdParam(ProductId), response: { 200: ProductView, ...readErrors } },
+      schema: {
+        summary: 'One product with its SKUs',
+        tags,
+        security,
+        params: IdParam(ProductId),
+        response: { 200: ProductView, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'catalog.get', req.params),
   );
@@ -107,6 +145,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Edit a product; SKUs with an id are updated, without one created',
         tags,
         security,
         params: IdParam(ProductId),
@@ -123,6 +162,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'List campaigns with their status and stock',
         tags,
         security,
         querystring: AdminCampaignListQuery,
@@ -136,6 +176,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Create a seckill or group-buy campaign on a SKU',
         tags,
         security,
         body: CreateCampaignBody,
@@ -149,6 +190,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'One campaign as operators see it',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -162,6 +204,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Edit a campaign; once live only its end, title and stock (upwards)',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -176,6 +219,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Stop a campaign for good: no new reservations',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -188,7 +232,13 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/campaigns/:id/live',
     {
       ...read,
-      schema: { tags, security, params: IdParam(CampaignId), response: { 200: CampaignLive, ...readErrors } },
+      schema: {
+        summary: "A campaign's live figures: stock, reservations per second, orders by status",
+        tags,
+        security,
+        params: IdParam(CampaignId),
+        response: { 200: CampaignLive, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'campaigns.live', req.params),
   );
@@ -246,6 +296,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'List orders, newest first, by cursor',
         tags,
         security,
         querystring: AdminOrderListQuery,
@@ -258,7 +309,13 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/orders/:id',
     {
       ...read,
-      schema: { tags, security, params: IdParam(OrderId), response: { 200: AdminOrderView, ...readErrors } },
+      schema: {
+        summary: 'One order with its transition history',
+        tags,
+        security,
+        params: IdParam(OrderId),
+        response: { 200: AdminOrderView, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'orders.adminGet', req.params),
   );
@@ -267,6 +324,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Ship a paid order with its tracking number',
         tags,
         security,
         params: IdParam(OrderId),
@@ -281,6 +339,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Refund a paid or shipped order in full',
         tags,
         security,
         params: IdParam(OrderId),
@@ -294,14 +353,28 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
   // Admins and audit
   app.get(
     '/api/admin/admins',
-    { ...owner, schema: { tags, security, response: { 200: list(AdminView), ...readErrors } } },
+    {
+      ...owner,
+      schema: {
+        summary: 'List operator accounts',
+        tags,
+        security,
+        response: { 200: list(AdminView), ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'admin.list', {}),
   );
   app.post(
     '/api/admin/admins',
     {
       ...owner,
-      schema: { tags, security, body: CreateAdminBody, response: { 201: AdminView, ...writeErrors } },
+      schema: {
+        summary: 'Create an operator account (owners only)',
+        tags,
+        security,
+        body: CreateAdminBody,
+        response: { 201: AdminView, ...writeErrors },
+      },
     },
     async (req, reply) => reply.status(201).send(await callAs(broker, req, 'admin.create', req.body)),
   );
@@ -310,6 +383,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...owner,
       schema: {
+        summary: "Change an operator's role, disable them or reset their password (owners only)",
         tags,
         security,
         params: IdParam(AdminId),
@@ -324,6 +398,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'The audit log of operator writes and failed sign-ins, newest first',
         tags,
         security,
         querystring: Type.Object(

@@ -13,7 +13,11 @@ export async function registerOpsRoutes(
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        summary: 'Liveness: 200 while the process runs',
+        tags: ['ops'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -23,6 +27,7 @@ export async function registerOpsRoutes(
     {
       config: { rateLimit: false },
       schema: {
+        summary: 'Readiness: 200 when the database, hot path and bus answer, else 503 naming which',
         tags: ['ops'],
         response: {
           200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
@@ -64,7 +69,10 @@ export async function registerOpsRoutes(
 
   app.get(
     '/metrics',
-    { config: { rateLimit: false }, schema: { tags: ['ops'], produces: ['text/plain'] } },
+    {
+      config: { rateLimit: false },
+      schema: { summary: 'Prometheus metrics of this process', tags: ['ops'], produces: ['text/plain'] },
+    },
     async (_req, reply) => {
       reply.header('content-type', registry.contentType);
       return registry.metrics();
@@ -75,6 +83,7 @@ export async function registerOpsRoutes(
     '/api/time',
     {
       schema: {
+        summary: "The server's clock, for countdowns",
         tags: ['shopper'],
         response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }) }) },
       },

@@ -7,6 +7,7 @@ import {
   OrderListQuery,
   OrderPage,
   OrderView,
+  PaymentOutcome,
   PaymentStart,
   ReservationView,
 } from '../../modules/orders/schemas.ts';
@@ -60,6 +61,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/campaigns',
     {
       schema: {
+        summary: 'Live and upcoming campaigns for shoppers',
         tags: ['campaigns'],
         querystring: CampaignListQuery,
         response: { 200: Type.Object({ items: Type.Array(CampaignView) }), ...errors(400) },
@@ -72,6 +74,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/campaigns/:id',
     {
       schema: {
+        summary: 'One campaign with its stock left',
         tags: ['campaigns'],
         params: IdParam(CampaignId),
         response: { 200: CampaignView, ...errors(400, 404) },
@@ -85,6 +88,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "One of the caller's reservations, and its order once settled",
         tags: ['seckill'],
         security,
         params: IdParam(ReservationId),
@@ -99,6 +103,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "The caller's orders, newest first",
         tags: ['orders'],
         security,
         querystring: OrderListQuery,
@@ -113,6 +118,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "One of the caller's orders",
         tags: ['orders'],
         security,
         params: IdParam(OrderId),
@@ -127,6 +133,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "Start paying an order: the payment channel's parameters",
         tags: ['orders'],
         security,
         params: IdParam(OrderId),
@@ -141,6 +148,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: 'Cancel an unpaid order; its units go back to stock',
         tags: ['orders'],
         security,
         params: IdParam(OrderId),
@@ -160,7 +168,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         security,
         params: Type.Object({ orderId: OrderId }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ outcome: Type.String(), order: OrderView }),
+          200: Type.Object({ outcome: PaymentOutcome, order: OrderView }),
           ...errors(400, 401, 404, 409),
         },
       },
@@ -202,6 +210,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/groupbuy/groups/:groupId',
     {
       schema: {
+        summary: 'One group with its members and status',
         tags: ['groupbuy'],
         params: Type.Object({ groupId: GroupId }, { additionalProperties: false }),
         response: { 200: GroupView, ...errors(400, 404) },

@@ -111,10 +111,28 @@ export const AdminOrderPage = Type.Object({
   nextCursor: Type.Optional(Type.String()),
 });
 
-export const PaymentStart = Type.Object({
-  provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
-  params: Type.Record(Type.String(), Type.String()),
+/** wx.requestPayment's parameters exactly as WeChat wants them: every one a string. */
+export const WechatPaymentParams = Type.Object({
+  timeStamp: Type.String(),
+  nonceStr: Type.String(),
+  package: Type.String(),
+  signType: Type.Literal('RSA'),
+  paySign: Type.String(),
 });
+export type WechatPaymentParams = Static<typeof WechatPaymentParams>;
+/** The dev provider's: where to confirm, and the amount in integer fen like all money. */
+export const DevPaymentParams = Type.Object({ confirmPath: Type.String(), amountFen: Fen });
+export type DevPaymentParams = Static<typeof DevPaymentParams>;
+export const PaymentStart = Type.Union([
+  Type.Object({ provider: Type.Literal('wechat'), params: WechatPaymentParams }),
+  Type.Object({ provider: Type.Literal('dev'), params: DevPaymentParams }),
+]);
+/** How a payment confirmation was applied: first time, a replay of one already applied, or too late (refunded). */
+export const PaymentOutcome = Type.Union([
+  Type.Literal('applied'),
+  Type.Literal('duplicate'),
+  Type.Literal('late_refunded'),
+]);
 export type PaymentStart = Static<typeof PaymentStart>;
 
 export const ShipBody = Type.Object(

@@ -1,3 +1,5 @@
+import type { DevPaymentParams, WechatPaymentParams } from '../orders/schemas.ts';
+
 /** What the payments area needs from a payment channel; `dev` for the embedded demo, `wechat` for production. */
 export interface StartPaymentInput {
   orderId: string;
@@ -25,7 +27,7 @@ export interface RefundInput {
 export interface PaymentProvider {
   readonly name: 'dev' | 'wechat';
   /** Parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
-  startPayment(input: StartPaymentInput): Promise<Record<string, string>>;
+  startPayment(input: StartPaymentInput): Promise<WechatPaymentParams | DevPaymentParams>;
   /** Verifies and decrypts a notification; only `wechat` receives them. */
   parseNotification(
     headers: Record<string, string | undefined>,
@@ -50,7 +52,7 @@ export function createDevPaymentProvider(): PaymentProvider {
     async startPayment(input) {
       return {
         confirmPath: `/api/payments/dev/${input.orderId}/confirm`,
-        amountFen: String(input.amountFen),
+        amountFen: input.amountFen,
       };
     },
     async parseNotification() {

@@ -1,5 +1,6 @@
 /** Builds the configured payment provider and the WeChat login client from the configuration. */
 import type { Config } from '../../config.ts';
+import { AppError } from '../../errors.ts';
 import { createWechatAuthClient } from '../../integrations/wechat/auth-client.ts';
 import {
   createWechatPayClient,
@@ -43,14 +44,21 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
   return {
     name: 'wechat',
     async startPayment(input) {
-      const prepayId = await client.createJsapiPrepay({
-        outTradeNo: input.orderId,
-        description: input.description,
-        amountFen: input.amountFen,
-        payerOpenid: input.payerOpenid,
-        notifyUrl: wp.notifyUrl,
-        timeExpire: input.expiresAt,
-      });
+      let prepayId: string;
+      try {
+        prepayId = await client.createJsapiPrepay({
+          outTradeNo: input.orderId,
+          description: input.description,
+          amountFen: input.amountFen,
+          payerOpenid: input.payerOpenid,
+          notifyUrl: wp.notifyUrl,
+          timeExpire: input.expiresAt,
+        });
+      } catch (err) {
+        // The channel refused, failed or could not be reached: the documented 502, never an internal error.
+        if (err instanceof WechatPayError) throw new AppError('PAYMENT_PROVIDER_ERROR');
+        throw err;
+      }
       return { ...client.buildRequestPaymentParams(prepayId) };
     },
     async parseNotification(headers, rawBody, nowMs) {
