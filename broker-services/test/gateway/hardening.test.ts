@@ -265,22 +265,28 @@ describe('hardening at the edge (embedded platforms)', () => {
     );
     const fresh = await signIn(`second-password-${run}`);
     assert.equal((await api(p.baseUrl, 'GET', '/api/admin/me', { token: fresh })).status, 200);
-    // The owner changing their own password ends their own older sessions too.
-    const me = await api<{ admin: { id: string } }>(p.baseUrl, 'GET', '/api/admin/me', {
+    // An owner changing their own password ends their own older sessions too (a second owner here, so that
+    // the file's first owner keeps its token for the tests after this one).
+    const owner2 = `owner2-${run}`;
+    const made2 = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/admins', {
       token: pOwner,
+      body: { username: owner2, password: `owner2-password-${run}`, role: 'owner' },
     });
-    const second = (
-      await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: p.adminUsername, password: p.adminPassword },
-        headers: via(),
-      })
-    ).body.token;
-    const own = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${me.body.admin.id}`, {
+    assert.equal(made2.status, 201);
+    const ownerSignIn = async () =>
+      (
+        await api<{ token: string }>(p.baseUrl, 'POST', '/api/admin/auth/login', {
+          body: { username: owner2, password: `owner2-password-${run}` },
+          headers: via(),
+        })
+      ).body.token;
+    const [first, second] = [await ownerSignIn(), await ownerSignIn()];
+    const own = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made2.body.id}`, {
       token: second,
-      body: { password: `owner-new-password-${run}` },
+      body: { password: `owner2-new-password-${run}` },
     });
     assert.equal(own.status, 200);
-    for (const token of [pOwner, second]) {
+    for (const token of [first, second]) {
       assert.equal((await api(p.baseUrl, 'GET', '/api/admin/me', { token })).status, 401);
     }
   });

@@ -376,7 +376,8 @@ describe('gateway routes (embedded platform)', () => {
   }
 
   before(async () => {
-    p = await startPlatform();
+    // A loaded shared machine takes minutes to start a platform.
+    p = await startPlatform({ timeoutMs: 300_000 });
     owner = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
     for (const role of ['operator', 'viewer'] as const) {
       const made = await api(p.baseUrl, 'POST', '/api/admin/admins', {

@@ -69,7 +69,8 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     }),
   );
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // Minutes, not seconds: on a shared 2-core machine under load a start was measured at 60-90 s.
+  const deadline = Date.now() + (opts.timeoutMs ?? 240_000);
   const ready = opts.readyPattern ?? /gateway {2}(http:\/\/\S+)/;
   let exitCode: number | null | undefined;
   void exited.then((c) => {
