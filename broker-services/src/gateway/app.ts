@@ -205,7 +205,9 @@ const RESPONSE_DESCRIPTIONS: Record<string, string> = {
 
 /** Gives every documented response of a route its description, keeping one the route gave itself. */
 function describeResponses<S extends { response?: unknown }>(schema: S): S {
-  if (!schema?.response || typeof schema.response !== 'object') return schema;
+  // A route without response schemas (the metrics text) still says what its answer is.
+  if (!schema?.response || typeof schema.response !== 'object')
+    return schema ? { ...schema, response: { 200: { description: RESPONSE_DESCRIPTIONS[200] } } } : schema;
   const response = Object.fromEntries(
     Object.entries(schema.response as Record<string, { description?: string }>).map(([status, r]) => [
       status,

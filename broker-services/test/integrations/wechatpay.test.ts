@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
+import { AppError, toErrorBody } from '../../src/errors.ts';
 import {
   createWechatPayClient,
   type WechatPayClient,
@@ -506,6 +507,42 @@ describe('WeChat Pay v3 client against the local WeChat Pay', () => {
     await server.settleRefund(input.outRefundNo);
     assert.deepEqual(await provider.refund(input, { requested: true }), { status: 'succeeded' });
     assert.deepEqual(requests(), ['POST create', 'GET query', 'GET query']);
+  });
+
+  test('WeChat Pay failing at payment is the documented 502 PAYMENT_PROVIDER_ERROR, not an internal error (item 7)', async () => {
+    const provider = createWechatPayProvider(
+      loadConfig({
+        PAYMENT_PROVIDER: 'wechat',
+        SERVICES: 'payments',
+        WECHAT_APP_ID: keys.appId,
+        WECHATPAY_API_BASE: server.url,
+        WECHATPAY_MCH_ID: keys.mchId,
+        WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,
+        WECHATPAY_MERCHANT_PRIVATE_KEY: keys.merchantPrivateKeyPem,
+        WECHATPAY_API_V3_KEY: keys.apiV3Key,
+        WECHATPAY_PLATFORM_PUBLIC_KEY: keys.platformPublicKeyPem,
+        WECHATPAY_PLATFORM_PUBLIC_KEY_ID: keys.platformPublicKeyId,
+        WECHATPAY_NOTIFY_URL: receiver.url,
+      }),
+    );
+    server.failNextPayRequest(500, 'SYSTEM_ERROR');
+    const failed = await provider
+      .startPayment({
+        orderId: tradeNo(),
+        amountFen: 100,
+        description: 'x',
+        payerOpenid: 'o_payer',
+        expiresAt: new Date(Date.now() + 600_000),
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    assert.ok(failed instanceof AppError, `got ${String(failed)}`);
+    assert.deepEqual(toErrorBody(failed), {
+      status: 502,
+      body: { error: { code: 'PAYMENT_PROVIDER_ERROR', message: 'The payment provider failed' } },
+    });
   });
 
   test('WeChat Pay’s 5xx, SYSTEM_ERROR and FREQUENCY_LIMITED are retryable; PARAM_ERROR is not', async () => {

@@ -132,25 +132,6 @@ describe('WeChat Pay v3 through the gateway', () => {
     };
   }
 
-  test('WeChat Pay failing or unreachable at payment is 502 PAYMENT_PROVIDER_ERROR, and the order stays payable', async () => {
-    const id = orderIds[2]!;
-    for (const [status, code] of [
-      [500, 'SYSTEM_ERROR'],
-      [503, 'SYSTEM_ERROR'],
-    ] as const) {
-      wechat.failNextPayRequest(status, code);
-      const res = await api(base, 'POST', `/api/orders/${id}/payment`, { token });
-      assert.deepEqual(
-        { status: res.status, body: res.body },
-        {
-          status: 502,
-          body: { error: { code: 'PAYMENT_PROVIDER_ERROR', message: 'The payment provider failed' } },
-        },
-      );
-    }
-    assert.equal((await order(id)).status, 'pending_payment');
-  });
-
   test('a genuine payment: requestPayment params verify, the notification pays the order once', async () => {
     const id = orderIds[0]!;
     const start = await api<{ provider: string; params: Record<string, string> }>(
