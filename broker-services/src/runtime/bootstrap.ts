@@ -17,6 +17,7 @@ import {
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
+import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
 import { generatePassword } from '../admin/passwords.ts';
@@ -27,7 +28,7 @@ import {
   startEmbeddedPostgres,
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
-import { buildGateway } from '../gateway/app.ts';
+import { type App, buildGateway } from '../gateway/app.ts';
 import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
 import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
 import createCampaignsService from '../services/campaigns.service.ts';
@@ -44,10 +45,20 @@ import type { Runtime } from './runtime.ts';
 
 export interface Platform {
   url?: string;
+  /** The gateway, also when it does not listen (tests call it through `inject()`). */
+  gateway?: App;
+  broker: ServiceBroker;
   adminUsername: string;
   adminPassword?: string;
   rt: Runtime;
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The clock of every service and of the gateway; tests move it instead of waiting. */
+  now?: () => number;
+  /** False: build the gateway without a socket (tests use `inject()`). Default true. */
+  listen?: boolean;
 }
 
 class StartupError extends Error {
@@ -77,7 +88,7 @@ function persistedSecret(
   return { value, created: true };
 }
 
-export async function startPlatform(config: Config, opts: { now?: () => number } = {}): Promise<Platform> {
+export async function startPlatform(config: Config, opts: StartOptions = {}): Promise<Platform> {
   const log = pino({ level: config.logLevel, base: { svc: 'tuanmiao' } });
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -213,6 +224,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
 
     // The gateway.
     let url: string | undefined;
+    let gateway: App | undefined;
     if (want.has('gateway')) {
       const adminDist = path.resolve(import.meta.dirname, '../../../admin/dist');
       const app = await buildGateway({
@@ -239,8 +251,13 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             ? false
             : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
       });
-      const address = await app.listen({ port: config.port, host: config.host });
-      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      gateway = app;
+      if (opts.listen ?? true) {
+        const address = await app.listen({ port: config.port, host: config.host });
+        url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      } else {
+        await app.ready();
+      }
       // Drain in-flight requests first, then everything else.
       stops.push(async () => {
         await app.close();
@@ -250,6 +267,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
     return {
       ...(url ? { url } : {}),
+      ...(gateway ? { gateway } : {}),
+      broker,
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),
       rt,

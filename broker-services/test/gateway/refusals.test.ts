@@ -2,9 +2,11 @@
  * Business refusals (409) on campaigns an admin makes with past, future and live windows, idempotent
  * reservations, and order transitions; after each refusal the stored figures are what they were.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { ErrorCode } from '@tuanmiao/contract';
 import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type StartedPlatform, startPlatform } from '../support/platform.ts';
 import { assertError, createCampaign } from './support.ts';
@@ -70,7 +72,7 @@ describe('business refusals (embedded platform)', () => {
   async function refused(
     campaignId: string,
     send: () => Promise<{ status: number; body: unknown; headers: Headers }>,
-    code: string,
+    code: ErrorCode,
     message: string,
   ) {
     const before = await figures(campaignId);

@@ -559,7 +559,7 @@ describe('gateway routes (embedded platform)', () => {
       if (!row.notFound) continue;
       const token = row.access === 'shopper' ? shopper : row.access === 'public' ? undefined : owner;
       const before = isWrite(key) ? await storedState() : undefined;
-      const res = await api<{ error: { code: string; message: string } }>(
+      const res = await api<{ error: { code: string; message: string; retryable: boolean } }>(
         p.baseUrl,
         methodOf(key),
         row.notFound,
@@ -569,7 +569,8 @@ describe('gateway routes (embedded platform)', () => {
         },
       );
       assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
-      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message'], key);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'retryable'], key);
+      assert.equal(res.body.error.retryable, false, key);
       assert.equal(res.body.error.code, 'NOT_FOUND', key);
       if (messages[key]) assert.equal(res.body.error.message, messages[key], key);
       if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
