@@ -4,17 +4,16 @@
  * gateway checks and answers. Type-only: the imports below are erased, and no client loads server code.
  */
 import type { Static } from 'typebox';
-import type { AuditEntryView, DashboardView } from '../../src/schemas/admin.ts';
 import type {
   AdminLoginBody,
   AdminRole as AdminRoleSchema,
   AdminSession,
   AdminView,
+  AuditEntryView,
   CreateAdminBody,
+  DashboardView,
   PatchAdminBody,
-  ShopperSession,
-  UserView,
-} from '../../src/schemas/auth.ts';
+} from '../../src/modules/admin/schemas.ts';
 import type {
   AdminCampaignListQuery,
   AdminCampaignView,
@@ -28,13 +27,18 @@ import type {
   PatchCampaignBody,
   PrewarmView,
   WaitingRoomBody,
-} from '../../src/schemas/campaign.ts';
-import type { CreateProductBody, PatchProductBody, ProductView, SkuView } from '../../src/schemas/catalog.ts';
+} from '../../src/modules/campaigns/schemas.ts';
+import type {
+  CreateProductBody,
+  PatchProductBody,
+  ProductView,
+  SkuView,
+} from '../../src/modules/catalog/schemas.ts';
 import type {
   GroupAndReservation,
   GroupStatus as GroupStatusSchema,
   GroupView,
-} from '../../src/schemas/group.ts';
+} from '../../src/modules/groups/schemas.ts';
 import type {
   AdminOrderListQuery,
   AdminOrderView,
@@ -47,7 +51,8 @@ import type {
   ReservationView,
   ReserveBody,
   WechatPaymentParams as WechatPaymentParamsSchema,
-} from '../../src/schemas/order.ts';
+} from '../../src/modules/orders/schemas.ts';
+import type { ShopperSession, UserView } from '../../src/modules/users/schemas.ts';
 
 /** `{items}` answers. */
 export interface ItemsResponse<T> {

@@ -10,17 +10,16 @@ import { after, before, describe, test } from 'node:test';
 import { ERROR_CODES } from '@tuanmiao/contract';
 import Type, { type TSchema } from 'typebox';
 import { endpoints } from '../../../admin/src/api/client.ts';
-import { AuditPage, DashboardView } from '../../src/schemas/admin.ts';
-import { AdminSession, AdminView, ShopperSession } from '../../src/schemas/auth.ts';
+import { AdminSession, AdminView, AuditPage, DashboardView } from '../../src/modules/admin/schemas.ts';
 import {
   AdminCampaignView,
   AdmissionView,
   CampaignLive,
   CampaignView,
   PrewarmView,
-} from '../../src/schemas/campaign.ts';
-import { ProductView } from '../../src/schemas/catalog.ts';
-import { GroupAndReservation, GroupList, GroupView } from '../../src/schemas/group.ts';
+} from '../../src/modules/campaigns/schemas.ts';
+import { ProductView } from '../../src/modules/catalog/schemas.ts';
+import { GroupAndReservation, GroupList, GroupView } from '../../src/modules/groups/schemas.ts';
 import {
   AdminOrderPage,
   AdminOrderView,
@@ -28,7 +27,8 @@ import {
   OrderView,
   PaymentStart,
   ReservationView,
-} from '../../src/schemas/order.ts';
+} from '../../src/modules/orders/schemas.ts';
+import { ShopperSession } from '../../src/modules/users/schemas.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
 type JsonSchema = Record<string, unknown>;
