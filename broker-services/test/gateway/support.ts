@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ERRORS, type ErrorCode } from '@tuanmiao/contract';
-import { api, type JsonResponse } from '../support/http.ts';
+import { api, type GatewayTarget, type JsonResponse } from '../support/http.ts';
 
 export interface ErrorBodyShape {
   error: { code: string; message: string; retryable: boolean; details?: Record<string, unknown> };
@@ -47,7 +47,11 @@ export const unknownId = (prefix: string): string => `${prefix}_${'0'.repeat(26)
 
 /** An HS256 JWT signed with the platform's secret (its data directory's `jwt-secret`), e.g. already expired. */
 export function signToken(dataDir: string, claims: Record<string, unknown>): string {
-  const secret = readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim();
+  return signTokenWith(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim(), claims);
+}
+
+/** An HS256 JWT signed with `secret`. */
+export function signTokenWith(secret: string, claims: Record<string, unknown>): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
@@ -63,7 +67,11 @@ export interface CampaignInput {
 }
 
 /** Creates a campaign through the admin API on the first SKU of the catalog; returns its id. */
-export async function createCampaign(baseUrl: string, adminToken: string, c: CampaignInput): Promise<string> {
+export async function createCampaign(
+  baseUrl: GatewayTarget,
+  adminToken: string,
+  c: CampaignInput,
+): Promise<string> {
   const products = await api<{ items: { skus: { id: string }[] }[] }>(baseUrl, 'GET', '/api/admin/products', {
     token: adminToken,
   });

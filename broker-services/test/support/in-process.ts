@@ -14,7 +14,7 @@ import { migrateUp, openOrm } from '../../src/db/orm.ts';
 import type { App } from '../../src/gateway/app.ts';
 import { startPlatform } from '../../src/runtime/bootstrap.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
-import type { JsonResponse } from './http.ts';
+import { api, type JsonResponse, type RequestOptions } from './http.ts';
 import { createTestDeployment, type TestDeployment } from './real-services.ts';
 
 /** A clock that moves only when the test moves it; every service and the gateway read it through `rt.now()`. */
@@ -42,12 +42,10 @@ export interface InProcessPlatform {
   deployment: TestDeployment;
   adminUsername: string;
   adminPassword: string;
+  /** The JWT secret of this platform (tests sign expired or forged tokens with it). */
+  jwtSecret: string;
   /** One HTTP request through `inject()`: the same answer shape as `http.ts`'s `api()` over a socket. */
-  api<T = unknown>(
-    method: string,
-    path: string,
-    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<JsonResponse<T>>;
+  api<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<JsonResponse<T>>;
   stop(): Promise<void>;
 }
 
@@ -95,30 +93,8 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
     deployment,
     adminUsername: platform.adminUsername,
     adminPassword: deployment.adminPassword,
-    async api<T>(
-      method: string,
-      url: string,
-      o: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-    ): Promise<JsonResponse<T>> {
-      const res = await gateway.inject({
-        method: method as 'GET',
-        url,
-        headers: {
-          ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          ...o.headers,
-        },
-        ...(o.body !== undefined
-          ? { payload: typeof o.body === 'string' ? o.body : JSON.stringify(o.body) }
-          : {}),
-      });
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value === undefined) continue;
-        for (const v of Array.isArray(value) ? value : [value]) headers.append(name, String(v));
-      }
-      return { status: res.statusCode, headers, body: (res.body ? JSON.parse(res.body) : null) as T };
-    },
+    jwtSecret: config.jwtSecret ?? '',
+    api: <T>(method: string, url: string, o?: RequestOptions) => api<T>(gateway, method, url, o),
     async stop() {
       try {
         await platform.stop();
