@@ -40,6 +40,7 @@ import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
+import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
@@ -98,6 +99,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
+  const dependencies = new DependencyWatch(log);
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -140,6 +142,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       const url = config.redisUrl;
       redis = await reach('Redis', url, async () => {
         const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        watchRedis(r, dependencies);
         await r.connect();
         await r.ping();
         return r;
@@ -182,6 +185,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('admin')) broker.createService(createAdminService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    watchNats(broker, dependencies);
     const unregisterStockGauges = registerStockGauges(broker, store);
     stops.push(async () => unregisterStockGauges());
 
@@ -237,6 +241,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         broker,
         rt,
         jwtSecret,
+        dependencies,
         ...(redis ? { redis } : {}),
         ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
         readiness: {
@@ -248,8 +253,10 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
             else await store.getCampaignCounters('cmp_readyz');
           },
           bus: async () => {
-            if (!broker.transit || broker.transit.connected) return;
-            throw new Error('not connected');
+            if (!broker.transit) return;
+            if (!broker.transit.connected || !dependencies.isUp('bus')) {
+              throw new Error(dependencies.reason('bus') ?? 'not connected');
+            }
           },
         },
         logger:
