@@ -98,7 +98,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     }
     const { status, body } = toErrorBody(err);
     if (status >= 500) req.log.error({ err }, 'request failed');
-    if (status === 429)
+    // A hot state being rebuilt is back within about a second (measured in hot-path's rollback tests).
+    if (status === 429 || body.error.code === 'CAMPAIGN_REBUILDING')
       reply.header('retry-after', String((body.error.details?.retryAfterSeconds as number) ?? 1));
     return reply.status(status).send(body);
   });

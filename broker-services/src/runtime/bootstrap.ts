@@ -13,6 +13,7 @@ import {
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
+  startHotStateGuard,
   startSettlement,
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
@@ -37,7 +38,12 @@ import createOrdersService from '../services/orders.service.ts';
 import createPaymentsService from '../services/payments.service.ts';
 import createUsersService from '../services/users.service.ts';
 import { createBroker } from './broker.ts';
-import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
+import {
+  activeCampaignDefinitions,
+  checkCampaigns,
+  logRebuild,
+  registerStockGauges,
+} from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import type { Runtime } from './runtime.ts';
@@ -136,6 +142,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         keyPrefix: config.redisKeyPrefix,
         observer: hotPathObserver,
         autoPipelining: true,
+        ack: config.hotPathAck,
+        ackTimeoutMs: config.hotPathAckTimeoutMs,
       });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
@@ -186,6 +194,16 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
+      // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
+      // came back): a state behind PostgreSQL is suspended (503 CAMPAIGN_REBUILDING), rebuilt and resumed.
+      const guard = startHotStateGuard({
+        store,
+        sql,
+        listCampaigns: () => activeCampaignDefinitions(broker),
+        onReport: (report) => logRebuild(log, report),
+        onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
+      });
+      stops.push(async () => guard.stop());
       const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
       await reconcile();
       const timer = setInterval(() => {

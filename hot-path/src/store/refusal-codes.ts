@@ -16,6 +16,8 @@ export const RefusalCode = {
   WRONG_CAMPAIGN_TYPE: -11,
   GROUP_NOT_FOUND: -12,
   REBUILD_BUSY: -13,
+  /** The hot state is behind a position already seen, or waiting for its rebuild: retry shortly (503). */
+  REBUILDING: -14,
 } as const;
 
 export type RefusalCodeValue = (typeof RefusalCode)[keyof typeof RefusalCode];
@@ -31,7 +33,9 @@ export type ReservationRefusal =
   | 'SOLD_OUT'
   | 'GROUP_CLOSED'
   | 'GROUP_FULL'
-  | 'ALREADY_MEMBER';
+  | 'ALREADY_MEMBER'
+  | 'CAMPAIGN_REBUILDING'
+  | 'DEPENDENCY_UNAVAILABLE';
 
 /** Maps a refusal code to its API error code. A seckill call on a group-buy campaign (or the reverse), an unknown
  * group and an already-used group id all read as "no such thing here" or "closed" to a shopper. */
@@ -59,6 +63,8 @@ export function toApiErrorCode(code: number): ReservationRefusal {
       return 'GROUP_FULL';
     case RefusalCode.ALREADY_MEMBER:
       return 'ALREADY_MEMBER';
+    case RefusalCode.REBUILDING:
+      return 'CAMPAIGN_REBUILDING';
     default:
       throw new Error(`unknown hot-path refusal code ${code}`);
   }

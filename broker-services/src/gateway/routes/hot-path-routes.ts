@@ -202,7 +202,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         body: ReserveBody,
         response: {
           201: Type.Object({ reservation: ReservationView }),
-          ...errors(400, 401, 403, 404, 409, 429),
+          ...errors(400, 401, 403, 404, 409, 429, 503),
         },
       },
     },
@@ -264,7 +264,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         security,
         params: Type.Object({ campaignId: CampaignId }, { additionalProperties: false }),
         body: GroupRequestBody,
-        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429) },
+        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -299,7 +299,7 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         security,
         params: Type.Object({ groupId: GroupId }, { additionalProperties: false }),
         body: GroupRequestBody,
-        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429) },
+        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {
