@@ -188,8 +188,16 @@ async function afterTheFault(r: Rig, db: PgSchema, def: CampaignDef, acked: Map<
     replayed: earlier.length,
   });
   assert.ok(
-    r.reports.some((x) => x.outcome === 'rebuilt' && x.reason === 'behind'),
-    'the guard saw the hot state behind PostgreSQL and rebuilt it',
+    r.reports.some(
+      (x) =>
+        x.outcome === 'rebuilt' &&
+        x.reason === 'behind' &&
+        x.position !== null &&
+        x.position.generation === 0 &&
+        x.position.seq < x.settled.seq &&
+        x.settled.seq >= 200,
+    ),
+    'the guard saw the hot state behind what PostgreSQL settled and rebuilt it',
   );
   await r.settlement.drain();
   await assertInvariants(r.store, db, def, acked);
@@ -273,12 +281,6 @@ describe('a Redis that comes back behind PostgreSQL', () => {
       assert.ok(cut > 0);
       const again = await startRedisServer({ port: first.port, dir: first.dir, args: aof });
       servers.push(again);
-      const left = Number(await again.admin.get(store.keys(def.id).stock));
-      assert.ok(
-        left > TOTAL - 200,
-        `the restarted Redis is behind: it has ${left} units left, not ${TOTAL - 200}`,
-      );
-
       await afterTheFault(r, db, def, acked, 'a');
     } finally {
       await r.stop();

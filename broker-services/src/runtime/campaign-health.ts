@@ -55,6 +55,8 @@ export async function checkCampaigns(deps: {
   sql: SqlRunner;
   log: Logger;
   nowMs: number;
+  /** The first check of this process: rebuilding the in-process store then is expected, so logged at info. */
+  atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
   for (const def of await activeCampaignDefinitions(broker)) {
@@ -72,7 +74,9 @@ export async function checkCampaigns(deps: {
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
-      if (report.outcome === 'rebuilt') logRebuild(log, report);
+      if (report.outcome === 'rebuilt' && deps.atStart && store.kind === 'memory')
+        log.info({ report }, 'in-process hot path state rebuilt from PostgreSQL at start');
+      else if (report.outcome === 'rebuilt') logRebuild(log, report);
       else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
     } catch (err) {
       reconciliationRunsTotal.inc({ result: 'error' });

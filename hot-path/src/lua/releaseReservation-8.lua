@@ -16,11 +16,11 @@
     ARGV[1] reservationId
     ARGV[2] now, epoch ms
     ARGV[3] floor generation  } as for a reservation: a hot state behind the position the caller knows is refused
-    ARGV[4] floor seq         } -14 (its released set is old: a release applied there could be applied twice)
+    ARGV[4] floor seq         } -15 (its released set is old: a release applied there could be applied twice)
 
   Output:
     {1, gen, seq} released now (the campaign's position after it); 0 already released or unknown reservation;
-    -1 campaign hot state missing, -14 behind (the release is committed in PostgreSQL: the rebuild counts it)
+    -1 campaign hot state missing, -15 behind (the release is committed in PostgreSQL: the rebuild counts it)
 ]]
 local metaKey, stockKey, usersKey, releasedKey, streamKey, recordKey, groupKey, formingKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -30,7 +30,7 @@ local floorGen, floorSeq = tonumber(ARGV[3]), tonumber(ARGV[4])
 if redis.call('EXISTS', stockKey) == 0 then return -1 end
 local pos = redis.call('HMGET', metaKey, 'gen', 'seq')
 local gen, seq = tonumber(pos[1] or '0'), tonumber(pos[2] or '0')
-if gen < floorGen or (gen == floorGen and seq < floorSeq) then return -14 end
+if gen < floorGen or (gen == floorGen and seq < floorSeq) then return -15 end
 -- Only a recorded reservation can give units back: an unknown id must never create stock.
 if redis.call('EXISTS', recordKey) == 0 then return 0 end
 if redis.call('SADD', releasedKey, rsvId) == 0 then return 0 end

@@ -16,11 +16,12 @@
     ARGV[5] now, epoch ms
     ARGV[6] payment TTL ms
     ARGV[7] record retention ms after the campaign ends
-    ARGV[8] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
-    ARGV[9] floor seq         } refused -14 (it came back from an older copy and must be rebuilt first)
+    ARGV[8] request fingerprint (what the request asked for; see requestFingerprint in src/store/types.ts)
+    ARGV[9] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
+    ARGV[10] floor seq        } refused -15 (it came back from an older copy and must be rebuilt first)
 
   Output:
-    negative integer: refusal code (see src/store/refusal-codes.ts)
+    negative integer: refusal code (see src/store/refusal-codes.ts; -14: this request id asked for something else)
     {1, reservationId, record (flat field/value list), {}, gen, seq}  a replay: the earlier reservation's record
     {0, reservationId, unitPriceFen, gen, seq}                         a new reservation: the caller knows every
                                                                        other field (user, request, quantity, now
@@ -32,7 +33,8 @@ local userId, requestId = ARGV[1], ARGV[2]
 local quantity = tonumber(ARGV[3])
 local rsvId = ARGV[4]
 local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local floorGen, floorSeq = tonumber(ARGV[8]), tonumber(ARGV[9])
+local fingerprint = ARGV[8]
+local floorGen, floorSeq = tonumber(ARGV[9]), tonumber(ARGV[10])
 local keyBase = string.sub(metaKey, 1, -5)
 
 --- @include "includes/requestField"
@@ -44,13 +46,14 @@ local keyBase = string.sub(metaKey, 1, -5)
 local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'seckill', floorGen, floorSeq)
 if not meta then return refusal end
 
-local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
+local earlierId, earlier, reused = findReplay(requestsKey, keyBase, userId, requestId, fingerprint)
+if reused then return reused end
 if earlierId then return {1, earlierId, earlier, {}, meta.gen, meta.seq} end
 
 local check = checkLimitAndStock(usersKey, stockKey, userId, quantity, meta.perUserLimit)
 if check ~= 0 then return check end
 
 local k = {meta = metaKey, stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
-local _, seq =
-  recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil)
+local _, seq = recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs,
+  nil, fingerprint)
 return {0, rsvId, meta.priceFen, meta.gen, seq}

@@ -1,7 +1,7 @@
 --[[
   Takes a present hot state offline for a rebuild, because it came back behind PostgreSQL (an AOF cut short, a
   promoted lagging replica) or drifts from it: deletes the stock counter, so from this step on every reservation
-  and release is refused -14 (metadata kept: a shopper hears "retry", never "not found") until the rebuild writes
+  and release is refused -15 (metadata kept: a shopper hears "retry", never "not found") until the rebuild writes
   the counter again. Never while a rebuild holds the lock: its writes must not be cut in half.
 
   Input:

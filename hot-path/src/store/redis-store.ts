@@ -47,7 +47,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { isBehind, ORIGIN, orderIdFor } from './types.ts';
+import { isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
 
 export interface RedisHotPathStoreOptions {
   /** An ioredis client to use (not closed by the store), or options/URL to create one. */
@@ -264,6 +264,7 @@ export class RedisHotPathStore implements HotPathStore {
         expiresAtMs: input.nowMs + input.paymentTtlMs,
         status: 'pending',
         orderId: orderIdFor(rsvId),
+        fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
       },
     });
   }

@@ -16,8 +16,9 @@ export const RefusalCode = {
   WRONG_CAMPAIGN_TYPE: -11,
   GROUP_NOT_FOUND: -12,
   REBUILD_BUSY: -13,
+  IDEMPOTENCY_KEY_REUSED: -14,
   /** The hot state is behind a position already seen, or waiting for its rebuild: retry shortly (503). */
-  REBUILDING: -14,
+  REBUILDING: -15,
 } as const;
 
 export type RefusalCodeValue = (typeof RefusalCode)[keyof typeof RefusalCode];
@@ -34,6 +35,7 @@ export type ReservationRefusal =
   | 'GROUP_CLOSED'
   | 'GROUP_FULL'
   | 'ALREADY_MEMBER'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'CAMPAIGN_REBUILDING'
   | 'DEPENDENCY_UNAVAILABLE';
 
@@ -63,6 +65,8 @@ export function toApiErrorCode(code: number): ReservationRefusal {
       return 'GROUP_FULL';
     case RefusalCode.ALREADY_MEMBER:
       return 'ALREADY_MEMBER';
+    case RefusalCode.IDEMPOTENCY_KEY_REUSED:
+      return 'IDEMPOTENCY_KEY_REUSED';
     case RefusalCode.REBUILDING:
       return 'CAMPAIGN_REBUILDING';
     default:

@@ -12,6 +12,7 @@ import {
   type RebuildState,
   type Reservation,
   type ReserveSeckillInput,
+  requestFingerprint,
 } from './types.ts';
 
 export interface ScriptCall {
@@ -76,6 +77,7 @@ export function reserveSeckillCall(
       i.nowMs,
       i.paymentTtlMs,
       retentionMs,
+      requestFingerprint({ kind: 'seckill', quantity: i.quantity }),
       floor.generation,
       floor.seq,
     ],
@@ -110,6 +112,7 @@ function groupSlotCall(
       i.nowMs,
       i.paymentTtlMs,
       retentionMs,
+      requestFingerprint(script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId }),
       floor.generation,
       floor.seq,
     ],
@@ -246,5 +249,6 @@ export function reservationFields(r: Reservation): string[] {
     r.status,
   ];
   if (r.groupId !== undefined) f.push('groupId', r.groupId, 'slot', String(r.slot ?? 0));
+  if (r.fingerprint !== undefined) f.push('fp', r.fingerprint);
   return f;
 }

@@ -2,9 +2,10 @@
 -- its retention, and the settlement entry appended to the campaign's stream, stamped with the campaign's position
 -- (generation, seq): seq goes up by one with every entry, so PostgreSQL's settled position tells a Redis that came
 -- back behind it. Returns the record (flat) and the new seq.
--- group is nil for seckill, else {id, slot, leaderId, size, createdAt, expiresAt}.
+-- group is nil for seckill, else {id, slot, leaderId, size, createdAt, expiresAt}; fingerprint is what the
+-- request asked for, kept in the record so that a retry asking for something else is refused.
 local function recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs,
-                                 group)
+                                 group, fingerprint)
   local seq = redis.call('HINCRBY', k.meta, 'seq', 1)
   redis.call('DECRBY', k.stock, quantity)
   redis.call('HINCRBY', k.users, userId, quantity)
@@ -13,7 +14,7 @@ local function recordReservation(k, meta, userId, requestId, quantity, rsvId, no
   local rec = {
     'id', rsvId, 'userId', userId, 'requestId', requestId, 'quantity', tostring(quantity),
     'unitPriceFen', meta.priceFen, 'createdAt', tostring(nowMs), 'expiresAt', tostring(expiresAt),
-    'status', 'pending'
+    'status', 'pending', 'fp', fingerprint
   }
   local entry = {
     kind = 'reserve', reservationId = rsvId, userId = userId, requestId = requestId,
