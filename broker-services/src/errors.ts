@@ -44,11 +44,6 @@ export const ERRORS = {
   WECHAT_UNAVAILABLE: { status: 503, retryable: true, message: 'WeChat is unavailable' },
   WECHAT_LOGIN_FAILED: { status: 502, retryable: false, message: 'WeChat refused the login' },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, message: 'A dependency is unavailable' },
-  CAMPAIGN_REBUILDING: {
-    status: 503,
-    retryable: true,
-    message: 'The campaign is being restored after an outage, retry shortly',
-  },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -45,6 +45,7 @@ import {
   registerStockGauges,
 } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
+import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
@@ -94,6 +95,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
+  const dependencies = new DependencyWatch(log);
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -136,6 +138,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       const url = config.redisUrl;
       redis = await reach('Redis', url, async () => {
         const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        watchRedis(r, dependencies);
         await r.connect();
         await r.ping();
         return r;
@@ -180,6 +183,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('admin')) broker.createService(createAdminService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    watchNats(broker, dependencies);
     const unregisterStockGauges = registerStockGauges(broker, store);
     stops.push(async () => unregisterStockGauges());
 
@@ -201,7 +205,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
       // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
-      // came back): a state behind PostgreSQL is suspended (503 CAMPAIGN_REBUILDING), rebuilt and resumed.
+      // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
       const guard = startHotStateGuard({
         store,
         sql,
@@ -244,6 +248,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         broker,
         rt,
         jwtSecret,
+        dependencies,
         ...(redis ? { redis } : {}),
         ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
         readiness: {
@@ -255,8 +260,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             else await store.getCampaignCounters('cmp_readyz');
           },
           bus: async () => {
-            if (!broker.transit || broker.transit.connected) return;
-            throw new Error('not connected');
+            if (!broker.transit) return;
+            if (!broker.transit.connected || !dependencies.isUp('bus')) {
+              throw new Error(dependencies.reason('bus') ?? 'not connected');
+            }
           },
         },
         logger:
