@@ -13,6 +13,7 @@ import {
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
+  startHotStateGuard,
   startSettlement,
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
@@ -38,7 +39,12 @@ import createPaymentsService from '../modules/payments/payments.service.ts';
 import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
 import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
-import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
+import {
+  activeCampaignDefinitions,
+  checkCampaigns,
+  logRebuild,
+  registerStockGauges,
+} from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
@@ -155,6 +161,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         keyPrefix: config.redisKeyPrefix,
         observer: hotPathObserver,
         autoPipelining: true,
+        ack: config.hotPathAck,
+        ackTimeoutMs: config.hotPathAckTimeoutMs,
       });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
@@ -206,6 +214,16 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
+      // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
+      // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
+      const guard = startHotStateGuard({
+        store,
+        sql,
+        listCampaigns: () => activeCampaignDefinitions(broker),
+        onReport: (report) => logRebuild(log, report),
+        onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
+      });
+      stops.push(async () => guard.stop());
       const reconcile = (atStart = false) =>
         checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
       await reconcile(true);
