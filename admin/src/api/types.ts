@@ -282,3 +282,17 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
   at: string;
 }
+
+/** A settlement entry set aside after repeated failures (GET /api/admin/settlement/parked). */
+export interface ParkedSettlementEntry {
+  campaignId: string;
+  streamId: string;
+  reservationId: string;
+  userId: string;
+  kind: 'reserve' | 'release';
+  quantity: number;
+  unitPriceFen: number;
+  attempts: number;
+  error: string;
+  parkedAt: string;
+}
