@@ -1,7 +1,9 @@
 /** Wires the hot path's observer hooks to the prom-client metrics of @tuanmiao/observability. */
 import type { HotPathObserver } from '@tuanmiao/hot-path';
 import {
+  hotPathAckTimeoutsTotal,
   hotpathScriptDuration,
+  hotStateRebuildsTotal,
   recordSettlementBatch,
   settlementBatchSize,
   settlementLagSeconds,
@@ -24,4 +26,6 @@ export const hotPathObserver: HotPathObserver = {
     settlementPoolUtilization.set(e.utilisation);
     settlementPoolQueueSize.set(e.queueSize);
   },
+  hotStateRebuilt: (e) => hotStateRebuildsTotal.inc({ reason: e.reason }),
+  ackTimeout: () => hotPathAckTimeoutsTotal.inc(),
 };
