@@ -15,7 +15,10 @@ import {
   AdminCampaignView,
   CampaignLive,
   CreateCampaignBody,
+  KillSwitchBody,
   PatchCampaignBody,
+  PrewarmView,
+  WaitingRoomBody,
 } from '../../modules/campaigns/schemas.ts';
 import { CreateProductBody, PatchProductBody, ProductView } from '../../modules/catalog/schemas.ts';
 import {
@@ -196,7 +199,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Pause or resume new reservations on every gateway',
         params: IdParam(CampaignId),
-        body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
+        body: KillSwitchBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -211,10 +214,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Turn the waiting room on or off and set the admission rate',
         params: IdParam(CampaignId),
-        body: Type.Object(
-          { enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) },
-          { additionalProperties: false },
-        ),
+        body: WaitingRoomBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -229,7 +229,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Load the campaign into the hot path and verify it',
         params: IdParam(CampaignId),
-        response: { 200: Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() }), ...writeErrors },
+        response: { 200: PrewarmView, ...writeErrors },
       },
     },
     async (req) => callAs(broker, req, 'campaigns.prewarm', req.params),
