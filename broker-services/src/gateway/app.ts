@@ -10,6 +10,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ERRORS, type ErrorCode, errorBody } from '@tuanmiao/contract/errors';
 import { metricsPlugin } from '@tuanmiao/observability';
 import Fastify, {
   type FastifyBaseLogger,
@@ -21,7 +22,7 @@ import Fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
-import { ERRORS, type ErrorCode, toErrorBody } from '../errors.ts';
+import { toErrorBody } from '../errors.ts';
 import type { DependencyWatch } from '../runtime/dependency-watch.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { ErrorBody, findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schemas/common.ts';
@@ -74,7 +75,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       const code: ErrorCode =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL_TOO_LONG' : 'VALIDATION_FAILED';
       const message = code === 'URL_TOO_LONG' ? ERRORS.URL_TOO_LONG.message : 'The URL is malformed';
-      return reply.status(ERRORS[code].status).send({ error: { code, message } });
+      return reply.status(ERRORS[code].status).send(errorBody(code, message).body);
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: jsonBodiesUncoerced() } },
@@ -92,14 +93,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     const err = error as Error;
     const e = err as { validation?: unknown; statusCode?: number; code?: string };
     if (e.validation) {
-      return reply.status(400).send({
-        error: { code: 'VALIDATION_FAILED', message: err.message, details: { problems: e.validation } },
-      });
+      return reply
+        .status(400)
+        .send(errorBody('VALIDATION_FAILED', err.message, { problems: e.validation }).body);
     }
     if (e.statusCode === 429 && !('type' in err)) {
-      return reply
-        .status(429)
-        .send({ error: { code: 'RATE_LIMITED', message: 'Too many requests, slow down' } });
+      return reply.status(429).send(errorBody('RATE_LIMITED').body);
     }
     // Fastify's and its plugins' own errors (no registry code of ours): the registry code of their status, and
     // a message of ours, since theirs may echo the request (a URL, a content type, a file path).
@@ -111,7 +110,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
           : code === 'FORBIDDEN'
             ? 'This path is not served'
             : ERRORS[code].message;
-      return reply.status(ERRORS[code].status).send({ error: { code, message } });
+      return reply.status(ERRORS[code].status).send(errorBody(code, message).body);
     }
     const { status, body }: ReturnType<typeof toErrorBody> = isDependencyFailure(err)
       ? dependencyUnavailable()
@@ -123,7 +122,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((_req, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'Route not found' } }),
+    reply.status(404).send(errorBody('NOT_FOUND', 'Route not found').body),
   );
 
   await app.register(fastifySwagger, {
@@ -157,7 +156,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
-      error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+      ...errorBody('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`).body,
     }),
     addHeadersOnExceeding: {
       'x-ratelimit-limit': false,

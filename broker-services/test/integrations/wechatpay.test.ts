@@ -541,7 +541,9 @@ describe('WeChat Pay v3 client against the local WeChat Pay', () => {
     assert.ok(failed instanceof AppError, `got ${String(failed)}`);
     assert.deepEqual(toErrorBody(failed), {
       status: 502,
-      body: { error: { code: 'PAYMENT_PROVIDER_ERROR', message: 'The payment provider failed' } },
+      body: {
+        error: { code: 'PAYMENT_PROVIDER_ERROR', message: 'The payment provider failed', retryable: true },
+      },
     });
   });
 
