@@ -29,3 +29,12 @@ export const AuditPage = Type.Object({
   items: Type.Array(AuditEntryView),
   nextCursor: Type.Optional(Type.String()),
 });
+
+/** Heap of the gateway process that answered, around a forced full garbage collection. */
+export const HeapAfterGcView = Type.Object({
+  heapUsedBeforeBytes: Type.Integer({ minimum: 0 }),
+  heapUsedAfterBytes: Type.Integer({ minimum: 0 }),
+  heapTotalBytes: Type.Integer({ minimum: 0 }),
+  rssBytes: Type.Integer({ minimum: 0 }),
+  gcMs: Type.Number({ minimum: 0 }),
+});

@@ -1,6 +1,7 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
-import { AuditPage, DashboardView } from '../../schemas/admin.ts';
+import { heapAfterForcedGc } from '../../runtime/heap.ts';
+import { AuditPage, DashboardView, HeapAfterGcView } from '../../schemas/admin.ts';
 import {
   AdminLoginBody,
   AdminSession,
@@ -328,5 +329,22 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs(broker, req, 'admin.auditLog', req.query),
+  );
+
+  app.post(
+    '/api/admin/runtime/gc',
+    {
+      ...owner,
+      schema: {
+        tags,
+        security,
+        summary: 'Force a full garbage collection on the answering gateway process and report its heap',
+        description:
+          'For soak tests: the heap after a forced collection holds only what is still referenced, so growth ' +
+          'across a run is a leak rather than garbage not yet collected. Pauses this process for the collection.',
+        response: { 200: HeapAfterGcView, ...errors(401, 403) },
+      },
+    },
+    async () => heapAfterForcedGc(),
   );
 }
