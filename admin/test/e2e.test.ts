@@ -275,8 +275,26 @@ describe('admin console end to end', () => {
         await page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
         const sider = await page.getByTestId('sider').boundingBox();
         assert.equal(sider?.width, 220, `${language} ${path}: the sidebar keeps its width`);
-        const title = await page.locator('.ant-layout-sider h5').boundingBox();
-        assert.ok((title?.height ?? 99) < 30, `${language} ${path}: the app name is one line`);
+        const titleLines = await page.locator('.ant-layout-sider h5').evaluate((el) => {
+          const style = getComputedStyle(el);
+          const text =
+            el.clientHeight - Number.parseFloat(style.paddingTop) - Number.parseFloat(style.paddingBottom);
+          return Math.round(text / Number.parseFloat(style.lineHeight));
+        });
+        assert.equal(titleLines, 1, `${language} ${path}: the app name is one line`);
+        const wrappedHeads = await page.locator('.ant-table-thead th').evaluateAll((cells) =>
+          cells
+            .filter((el) => {
+              const style = getComputedStyle(el);
+              const text =
+                el.clientHeight -
+                Number.parseFloat(style.paddingTop) -
+                Number.parseFloat(style.paddingBottom);
+              return Math.round(text / Number.parseFloat(style.lineHeight)) > 1;
+            })
+            .map((el) => el.textContent),
+        );
+        assert.deepEqual(wrappedHeads, [], `${language} ${path}: column titles on one line`);
         const header = await page.locator('.ant-layout-header').boundingBox();
         assert.equal(header?.height, 64, `${language} ${path}: the header is one line`);
       }

@@ -57,7 +57,11 @@ export function AuditLogPage() {
             width: 170,
             render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatDateTimeSeconds(at)}</span>,
           },
-          { title: t('audit.admin'), dataIndex: 'adminUsername', width: 120 },
+          {
+            title: t('audit.admin'),
+            dataIndex: 'adminUsername',
+            render: (name: string) => <span style={{ whiteSpace: 'nowrap' }}>{name}</span>,
+          },
           {
             title: t('audit.action'),
             dataIndex: 'action',
