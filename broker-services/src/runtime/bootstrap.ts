@@ -13,13 +13,13 @@ import {
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
+  startHotStateGuard,
   startSettlement,
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { generatePassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
 import {
   EMBEDDED_MAX_CONNECTIONS,
@@ -28,17 +28,24 @@ import {
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
-import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
-import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
-import createCampaignsService from '../services/campaigns.service.ts';
-import createCatalogService from '../services/catalog.service.ts';
-import createGroupsService from '../services/groups.service.ts';
-import createOrdersService from '../services/orders.service.ts';
-import createPaymentsService from '../services/payments.service.ts';
-import createUsersService from '../services/users.service.ts';
+import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
+import { generatePassword } from '../modules/admin/passwords.ts';
+import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createGroupsService from '../modules/groups/groups.service.ts';
+import createOrdersService from '../modules/orders/orders.service.ts';
+import createPaymentsService from '../modules/payments/payments.service.ts';
+import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
-import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
+import {
+  activeCampaignDefinitions,
+  checkCampaigns,
+  logRebuild,
+  registerStockGauges,
+} from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
+import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
@@ -88,6 +95,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
+  const dependencies = new DependencyWatch(log);
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -130,6 +138,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       const url = config.redisUrl;
       redis = await reach('Redis', url, async () => {
         const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        watchRedis(r, dependencies);
         await r.connect();
         await r.ping();
         return r;
@@ -142,6 +151,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         keyPrefix: config.redisKeyPrefix,
         observer: hotPathObserver,
         autoPipelining: true,
+        ack: config.hotPathAck,
+        ackTimeoutMs: config.hotPathAckTimeoutMs,
       });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
@@ -172,6 +183,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('admin')) broker.createService(createAdminService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    watchNats(broker, dependencies);
     const unregisterStockGauges = registerStockGauges(broker, store);
     stops.push(async () => unregisterStockGauges());
 
@@ -192,8 +204,19 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
-      const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
-      await reconcile();
+      // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
+      // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
+      const guard = startHotStateGuard({
+        store,
+        sql,
+        listCampaigns: () => activeCampaignDefinitions(broker),
+        onReport: (report) => logRebuild(log, report),
+        onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
+      });
+      stops.push(async () => guard.stop());
+      const reconcile = (atStart = false) =>
+        checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
+      await reconcile(true);
       const timer = setInterval(() => {
         reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));
       }, config.reconcileIntervalSeconds * 1000);
@@ -225,6 +248,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         broker,
         rt,
         jwtSecret,
+        dependencies,
         ...(redis ? { redis } : {}),
         ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
         readiness: {
@@ -236,8 +260,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             else await store.getCampaignCounters('cmp_readyz');
           },
           bus: async () => {
-            if (!broker.transit || broker.transit.connected) return;
-            throw new Error('not connected');
+            if (!broker.transit) return;
+            if (!broker.transit.connected || !dependencies.isUp('bus')) {
+              throw new Error(dependencies.reason('bus') ?? 'not connected');
+            }
           },
         },
         logger:

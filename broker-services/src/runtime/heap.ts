@@ -2,15 +2,19 @@
 import { performance } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import Type, { type Static } from 'typebox';
+
+/** Heap of the gateway process that answered, around a forced full garbage collection (bytes, ms). */
+export const HeapAfterGcView = Type.Object({
+  heapUsedBeforeBytes: Type.Integer({ minimum: 0 }),
+  heapUsedAfterBytes: Type.Integer({ minimum: 0 }),
+  heapTotalBytes: Type.Integer({ minimum: 0 }),
+  rssBytes: Type.Integer({ minimum: 0 }),
+  gcMs: Type.Number({ minimum: 0 }),
+});
 
 /** Heap figures around one forced full collection, in bytes. */
-export interface HeapAfterGc {
-  heapUsedBeforeBytes: number;
-  heapUsedAfterBytes: number;
-  heapTotalBytes: number;
-  rssBytes: number;
-  gcMs: number;
-}
+export type HeapAfterGc = Static<typeof HeapAfterGcView>;
 
 let collect: (() => void) | undefined;
 

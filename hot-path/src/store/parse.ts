@@ -36,6 +36,8 @@ export function recordToReservation(campaignId: string, m: Map<string, string>):
     r.groupId = groupId;
     r.slot = Number(m.get('slot'));
   }
+  const fingerprint = m.get('fp');
+  if (fingerprint !== undefined) r.fingerprint = fingerprint;
   return r;
 }
 
@@ -104,6 +106,12 @@ export function parseSettlementEntry(campaignId: string, json: string): Settleme
     title: String(o.title ?? ''),
     dryRun: o.dryRun === '1' || o.dryRun === true,
   };
+  const generation = num(o.gen);
+  const seq = num(o.seq);
+  if (generation !== undefined && seq !== undefined) {
+    e.generation = generation;
+    e.seq = seq;
+  }
   const releasedAt = num(o.releasedAt);
   if (releasedAt !== undefined) e.releasedAtMs = releasedAt;
   if (typeof o.groupId === 'string' && o.groupId !== '') {

@@ -3,13 +3,16 @@
  * calls them, and so does the benchmark for its raw EVALSHA baseline.
  */
 import type { CampaignKeys } from './keys.ts';
-import type {
-  CampaignDef,
-  JoinGroupInput,
-  OpenGroupInput,
-  RebuildState,
-  Reservation,
-  ReserveSeckillInput,
+import {
+  type CampaignDef,
+  type HotPosition,
+  type JoinGroupInput,
+  type OpenGroupInput,
+  ORIGIN,
+  type RebuildState,
+  type Reservation,
+  type ReserveSeckillInput,
+  requestFingerprint,
 } from './types.ts';
 
 export interface ScriptCall {
@@ -56,11 +59,28 @@ export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall 
   };
 }
 
-export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, retentionMs: number): ScriptCall {
+/** `floor`: the position the caller knows the campaign reached; a hot state behind it refuses (-14). */
+export function reserveSeckillCall(
+  k: CampaignKeys,
+  i: ReserveSeckillInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
   return {
     script: 'reserveSeckill',
     keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
-    args: [i.userId, i.requestId, i.quantity, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+    args: [
+      i.userId,
+      i.requestId,
+      i.quantity,
+      i.reservationId,
+      i.nowMs,
+      i.paymentTtlMs,
+      retentionMs,
+      requestFingerprint({ kind: 'seckill', quantity: i.quantity }),
+      floor.generation,
+      floor.seq,
+    ],
   };
 }
 
@@ -70,6 +90,7 @@ function groupSlotCall(
   k: CampaignKeys,
   i: OpenGroupInput | JoinGroupInput,
   retentionMs: number,
+  floor: HotPosition,
 ): ScriptCall {
   return {
     script,
@@ -83,16 +104,37 @@ function groupSlotCall(
       k.group(i.groupId),
       k.forming,
     ],
-    args: [i.userId, i.requestId, i.groupId, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+    args: [
+      i.userId,
+      i.requestId,
+      i.groupId,
+      i.reservationId,
+      i.nowMs,
+      i.paymentTtlMs,
+      retentionMs,
+      requestFingerprint(script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId }),
+      floor.generation,
+      floor.seq,
+    ],
   };
 }
 
-export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: number): ScriptCall {
-  return groupSlotCall('openGroup', k, i, retentionMs);
+export function openGroupCall(
+  k: CampaignKeys,
+  i: OpenGroupInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return groupSlotCall('openGroup', k, i, retentionMs, floor);
 }
 
-export function joinGroupCall(k: CampaignKeys, i: JoinGroupInput, retentionMs: number): ScriptCall {
-  return groupSlotCall('joinGroup', k, i, retentionMs);
+export function joinGroupCall(
+  k: CampaignKeys,
+  i: JoinGroupInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return groupSlotCall('joinGroup', k, i, retentionMs, floor);
 }
 
 export function releaseReservationCall(
@@ -100,6 +142,7 @@ export function releaseReservationCall(
   reservationId: string,
   groupId: string | undefined,
   nowMs: number,
+  floor: HotPosition = ORIGIN,
 ): ScriptCall {
   return {
     script: 'releaseReservation',
@@ -113,7 +156,7 @@ export function releaseReservationCall(
       k.group(groupId ?? ''),
       k.forming,
     ],
-    args: [reservationId, nowMs],
+    args: [reservationId, nowMs, floor.generation, floor.seq],
   };
 }
 
@@ -128,7 +171,7 @@ export function ackSettledCall(
 ): ScriptCall {
   return {
     script: 'ackSettled',
-    keys: [k.stream],
+    keys: [k.stream, k.meta],
     args: [groupName, ...entries.flatMap((e) => [e.id, e.reservationId])],
   };
 }
@@ -139,6 +182,10 @@ export function acquireLeaseCall(k: CampaignKeys, holder: string, leaseMs: numbe
 
 export function releaseLeaseCall(k: CampaignKeys, holder: string): ScriptCall {
   return { script: 'releaseLease', keys: [k.lease], args: [holder] };
+}
+
+export function suspendCampaignCall(k: CampaignKeys): ScriptCall {
+  return { script: 'suspendCampaign', keys: [k.stock, k.rebuild], args: [] };
 }
 
 export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number): ScriptCall {
@@ -170,11 +217,14 @@ export function rebuildFinishCall(
   token: string,
   def: CampaignDef,
   stockLeft: number,
+  generation: number | undefined,
 ): ScriptCall {
+  // A new generation starts its seq at 0; without one (a caller that predates positions) both stay as they are.
+  const position = generation === undefined ? [] : ['gen', generation, 'seq', 0];
   return {
     script: 'rebuildFinish',
     keys: [k.meta, k.stock, k.rebuild],
-    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def)],
+    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def), ...position],
   };
 }
 
@@ -199,5 +249,6 @@ export function reservationFields(r: Reservation): string[] {
     r.status,
   ];
   if (r.groupId !== undefined) f.push('groupId', r.groupId, 'slot', String(r.slot ?? 0));
+  if (r.fingerprint !== undefined) f.push('fp', r.fingerprint);
   return f;
 }
