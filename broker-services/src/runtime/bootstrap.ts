@@ -18,6 +18,7 @@ import {
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
+import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
 import { type Config, isEmbedded } from '../config.ts';
@@ -27,7 +28,7 @@ import {
   startEmbeddedPostgres,
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
-import { buildGateway } from '../gateway/app.ts';
+import { type App, buildGateway } from '../gateway/app.ts';
 import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
 import { generatePassword } from '../modules/admin/passwords.ts';
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
@@ -46,12 +47,15 @@ import {
 } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
-import { hotPathObserver } from './hot-path-metrics.ts';
+import { hotPathObserver, loggingHotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
   url?: string;
+  /** The gateway, also when it does not listen (tests call it through `inject()`). */
+  gateway?: App;
+  broker: ServiceBroker;
   /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
   metricsUrl?: string;
   adminUsername: string;
@@ -60,6 +64,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The clock of every service and of the gateway; tests move it instead of waiting. */
+  now?: () => number;
+  /** False: build the gateway without a socket (tests use `inject()`). Default true. */
+  listen?: boolean;
+}
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
 
@@ -90,7 +100,7 @@ function persistedSecret(
   return { value, created: true };
 }
 
-export async function startPlatform(config: Config, opts: { now?: () => number } = {}): Promise<Platform> {
+export async function startPlatform(config: Config, opts: StartOptions = {}): Promise<Platform> {
   const log = pino({ level: config.logLevel, base: { svc: 'tuanmiao' } });
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -199,7 +209,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
         listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
-        observer: hotPathObserver,
+        observer: loggingHotPathObserver(
+          log,
+          () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),
+        ),
       });
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
@@ -242,6 +255,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
 
     // The gateway.
     let url: string | undefined;
+    let gateway: App | undefined;
     if (want.has('gateway')) {
       const adminDist = path.resolve(import.meta.dirname, '../../../admin/dist');
       const app = await buildGateway({
@@ -271,8 +285,13 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             ? false
             : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
       });
-      const address = await app.listen({ port: config.port, host: config.host });
-      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      gateway = app;
+      if (opts.listen ?? true) {
+        const address = await app.listen({ port: config.port, host: config.host });
+        url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      } else {
+        await app.ready();
+      }
       // Drain in-flight requests first, then everything else.
       stops.push(async () => {
         await app.close();
@@ -294,6 +313,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
     return {
       ...(url ? { url } : {}),
+      ...(gateway ? { gateway } : {}),
+      broker,
       ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),

@@ -4,11 +4,13 @@
  * and waiting-room setting come from a one-second local cache; the window, stop, kill switch, limit and stock
  * are checked inside the store's atomic script.
  */
+
+import type { ErrorCode } from '@tuanmiao/contract/errors';
 import type { Reservation, ReserveResult } from '@tuanmiao/hot-path';
 import { reservationsTotal } from '@tuanmiao/observability';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { AppError, type ErrorCode } from '../../errors.ts';
+import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
