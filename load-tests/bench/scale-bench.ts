@@ -68,9 +68,11 @@ export interface CapacityPlan {
 /** Runs the gateway's reservation peak once per worker count; returns each run's figures. */
 export async function runWorkerScaling(o: WorkerScalingOptions): Promise<WorkerScalingRun[]> {
   const runs: WorkerScalingRun[] = [];
+  // The first platform creates the admin; the later ones find it in the same database.
+  const adminUser = `admin${randomBytes(4).toString('hex')}`;
+  const adminPassword = randomBytes(12).toString('base64url');
   for (const workers of o.workers) {
     const tag = randomBytes(4).toString('hex');
-    const adminPassword = randomBytes(12).toString('base64url');
     const platform = await startPlatform({
       env: {
         DATABASE_URL: o.databaseUrl,
@@ -80,7 +82,7 @@ export async function runWorkerScaling(o: WorkerScalingOptions): Promise<WorkerS
         JWT_SECRET: randomBytes(32).toString('base64url'),
         DEV_LOGIN: '1',
         PAYMENT_PROVIDER: 'dev',
-        ADMIN_USERNAME: `admin${tag}`,
+        ADMIN_USERNAME: adminUser,
         ADMIN_PASSWORD: adminPassword,
         BROKER_NAMESPACE: `bench-${tag}`,
         NODE_ID: `bench-${tag}`,
@@ -108,7 +110,7 @@ export async function runWorkerScaling(o: WorkerScalingOptions): Promise<WorkerS
       };
       const adminToken = (
         await call<{ token: string }>('POST', '/api/admin/auth/login', undefined, {
-          username: `admin${tag}`,
+          username: adminUser,
           password: adminPassword,
         })
       ).token;

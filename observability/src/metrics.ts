@@ -51,7 +51,7 @@ export const brokerActionDuration = new Histogram({
 
 export const reservationsTotal = new Counter({
   name: 'tm_reservations_total',
-  help: 'Reservation attempts on the hot path; result is ok or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
+  help: 'Reservation attempts on the hot path; result is ok (a new reservation), replayed (a retry answered with the first one) or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
   labelNames: ['campaign_type', 'result'] as const,
   registers,
 });
@@ -167,7 +167,7 @@ export const reconciliationDriftUnits = new Gauge({
 
 export const reconciliationRunsTotal = new Counter({
   name: 'tm_reconciliation_runs_total',
-  help: 'Reconciliation runs, by result (clean, drift, error).',
+  help: 'Reconciliation runs, by result (present, rebuilt, busy, error).',
   labelNames: ['result'] as const,
   registers,
 });
@@ -192,6 +192,12 @@ export const dependencyUp = new Gauge({
   labelNames: ['dependency'] as const,
   // A group is up on a dependency only when every worker is.
   aggregator: 'min',
+  registers,
+});
+
+export const rateLimitFallbackTotal = new Counter({
+  name: 'tm_rate_limit_fallback_total',
+  help: "Rate-limit decisions taken from this process's own counts because the shared store (Redis) did not answer.",
   registers,
 });
 

@@ -27,6 +27,7 @@ const RESPAWN_DELAY_MS = 1000;
 
 export interface WorkerGroup {
   url: string;
+  metricsUrl?: undefined;
   adminUsername: string;
   adminPassword?: string;
   stop(): Promise<void>;
@@ -37,7 +38,9 @@ export async function startWorkerGroup(config: Config): Promise<WorkerGroup> {
   const here = config.services.filter((s) => s !== 'gateway');
   let platform: Platform | undefined;
   if (here.length > 0) {
-    platform = await startPlatform({ ...config, services: here });
+    // The group's /metrics (on the workers' port) already holds this process's metrics: no listener of its own.
+    const { metricsPort: _own, ...shared } = config;
+    platform = await startPlatform({ ...shared, services: here }, { groupPrimary: true });
   } else if (process.env.MIGRATE_ON_START === '1' && config.databaseUrl) {
     // Migrate once here, not in each worker at the same time.
     const orm = await openOrm({ clientUrl: config.databaseUrl, poolMax: 2 });
@@ -54,6 +57,7 @@ export async function startWorkerGroup(config: Config): Promise<WorkerGroup> {
     WORKERS: String(config.workers),
     MIGRATE_ON_START: '0',
     SEED_DEMO: '0',
+    METRICS_PORT: '',
     ...(config.nodeId ? { NODE_ID: `${config.nodeId}-w${i}` } : {}),
   });
   const fork = (i: number): Promise<string> =>

@@ -91,7 +91,8 @@ describe('a group of two gateway workers', () => {
     dep = await createTestDeployment();
     p = await startPlatform({
       env: { ...dep.env, WORKERS: '2', RATE_LIMIT_PER_USER_PER_SECOND: '4' },
-      timeoutMs: 120_000,
+      // Three processes load the whole platform at once; on a shared 2-core machine that took over two minutes.
+      timeoutMs: 300_000,
     });
     adminToken = await adminLogin(p.baseUrl, 'admin', dep.adminPassword);
   });

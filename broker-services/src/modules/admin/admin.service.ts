@@ -1,0 +1,208 @@
+/** admin: operator accounts and roles, their login, the audit log and the dashboard figures. */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ServiceSchema } from 'moleculer';
+import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { AdminId, Cursor, IdParam, Limit, withParams } from '../../schemas/common.ts';
+import { recordAudit, requireAdmin } from './audit.ts';
+import { Admin, AuditEntry } from './entities.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from './schemas.ts';
+
+function view(a: Admin): AdminView {
+  return {
+    id: a.id,
+    username: a.username,
+    role: a.role,
+    disabled: a.disabled,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+/** Makes sure the first owner exists; returns the password only when it was created now from a generated one. */
+export async function ensureFirstAdmin(
+  em: EntityManager,
+  username: string,
+  password: string,
+): Promise<{ created: boolean }> {
+  const existing = await em.count(Admin, {});
+  if (existing > 0) return { created: false };
+  em.create(Admin, { id: newId('adm'), username, passwordHash: await hashPassword(password), role: 'owner' });
+  await em.flush();
+  return { created: true };
+}
+
+export default function createAdminService(rt: Runtime): ServiceSchema {
+  const em = (): EntityManager => rt.orm.em.fork();
+
+  async function ownerOnly(meta: Parameters<typeof requireAdmin>[0]) {
+    const admin = requireAdmin(meta);
+    if (admin.role !== 'owner') throw new AppError('FORBIDDEN', 'Only an owner manages admins');
+    return admin;
+  }
+
+  return {
+    name: 'admin',
+    actions: {
+      /** Checks a username and password; a disabled admin cannot log in. */
+      login: defineAction(AdminLoginBody, async (ctx) => {
+        const a = await em().findOne(Admin, { username: ctx.params.username });
+        // Verify against a fixed hash when the user is unknown, so timing does not reveal which usernames exist.
+        const ok = await verifyPassword(
+          ctx.params.password,
+          a?.passwordHash ??
+            'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+        );
+        if (!a || !ok || a.disabled) throw new AppError('INVALID_CREDENTIALS');
+        return view(a);
+      }),
+
+      /** The admin behind a token, if still enabled (the gateway checks this on every admin call). */
+      get: defineAction(IdParam(AdminId), async (ctx) => {
+        const a = await em().findOne(Admin, { id: ctx.params.id });
+        if (!a) throw new AppError('NOT_FOUND', 'No such admin');
+        return view(a);
+      }),
+
+      list: defineAction(Type.Object({}), async (ctx) => {
+        requireAdmin(ctx.meta);
+        return { items: (await em().find(Admin, {}, { orderBy: { createdAt: 'asc' } })).map(view) };
+      }),
+
+      create: defineAction(CreateAdminBody, async (ctx) => {
+        await ownerOnly(ctx.meta);
+        const e = em();
+        if (await e.count(Admin, { username: ctx.params.username })) {
+          throw new AppError('CONFLICT', 'That username is taken');
+        }
+        const a = e.create(Admin, {
+          id: newId('adm'),
+          username: ctx.params.username,
+          passwordHash: await hashPassword(ctx.params.password),
+          role: ctx.params.role,
+        });
+        await e.flush();
+        await recordAudit(em(), ctx.meta, {
+          action: 'admin.create',
+          objectType: 'admin',
+          objectId: a.id,
+          detail: { username: a.username, role: a.role },
+        });
+        return view(a);
+      }),
+
+      patch: defineAction(withParams(IdParam(AdminId), PatchAdminBody), async (ctx) => {
+        const me = await ownerOnly(ctx.meta);
+        const e = em();
+        const a = await e.findOne(Admin, { id: ctx.params.id });
+        if (!a) throw new AppError('NOT_FOUND', 'No such admin');
+        if (a.id === me.id && (ctx.params.disabled || (ctx.params.role && ctx.params.role !== 'owner'))) {
+          throw new AppError('CONFLICT', 'An owner cannot demote or disable themselves');
+        }
+        if (ctx.params.role !== undefined) a.role = ctx.params.role;
+        if (ctx.params.disabled !== undefined) a.disabled = ctx.params.disabled;
+        if (ctx.params.password !== undefined) a.passwordHash = await hashPassword(ctx.params.password);
+        await e.flush();
+        await recordAudit(em(), ctx.meta, {
+          action: 'admin.update',
+          objectType: 'admin',
+          objectId: a.id,
+          detail: {
+            ...(ctx.params.role ? { role: ctx.params.role } : {}),
+            ...(ctx.params.disabled !== undefined ? { disabled: ctx.params.disabled } : {}),
+            ...(ctx.params.password ? { passwordChanged: true } : {}),
+          },
+        });
+        return view(a);
+      }),
+
+      /** The audit log, newest first, by id cursor. */
+      auditLog: defineAction(
+        Type.Object(
+          { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+          { additionalProperties: false },
+        ),
+        async (ctx) => {
+          requireAdmin(ctx.meta);
+          const limit = ctx.params.limit ?? 50;
+          const before = ctx.params.cursor ? Number(ctx.params.cursor) : undefined;
+          if (before !== undefined && !Number.isSafeInteger(before)) {
+            throw new AppError('VALIDATION_FAILED', 'cursor must be a number');
+          }
+          const rows = await em().find(AuditEntry, before ? { id: { $lt: before } } : {}, {
+            orderBy: { id: 'desc' },
+            limit: limit + 1,
+          });
+          const items = rows.slice(0, limit).map((r) => ({
+            id: String(r.id),
+            adminId: r.adminId,
+            adminUsername: r.adminUsername,
+            action: r.action,
+            objectType: r.objectType,
+            objectId: r.objectId,
+            detail: r.detail,
+            at: r.at.toISOString(),
+          }));
+          return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
+        },
+      ),
+
+      /** Today's figures (UTC day): GMV, orders, paid conversion, live campaigns, top campaigns, GMV by hour. */
+      dashboard: defineAction(Type.Object({}), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const now = new Date(rt.now());
+        const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+        const e = em();
+        const paidStates = `('paid','shipped','completed')`;
+        const [totals] = await e.execute<{ orders: string; paid: string; gmv: string }[]>(
+          `select count(*) as orders,
+                  count(*) filter (where status in ${paidStates}) as paid,
+                  coalesce(sum(total_fen) filter (where status in ${paidStates}), 0) as gmv
+           from orders where created_at >= ? and not dry_run`,
+          [dayStart],
+        );
+        const top = await e.execute<{ campaign_id: string; title: string; gmv: string; paid: string }[]>(
+          `select o.campaign_id, c.title, sum(o.total_fen) as gmv, count(*) as paid
+           from orders o join campaigns c on c.id = o.campaign_id
+           where o.created_at >= ? and o.status in ${paidStates} and not o.dry_run
+           group by o.campaign_id, c.title order by gmv desc limit 5`,
+          [dayStart],
+        );
+        const hours = await e.execute<{ hour: Date; gmv: string; orders: string }[]>(
+          `select date_trunc('hour', created_at) as hour,
+                  coalesce(sum(total_fen) filter (where status in ${paidStates}), 0) as gmv, count(*) as orders
+           from orders where created_at >= ? and not dry_run group by 1 order by 1`,
+          [dayStart],
+        );
+        const [live] = await e.execute<{ n: string }[]>(
+          'select count(*) as n from campaigns where stopped_at is null and starts_at <= ? and ends_at > ?',
+          [now, now],
+        );
+        const orders = Number(totals?.orders ?? 0);
+        const paid = Number(totals?.paid ?? 0);
+        return {
+          todayGmvFen: Number(totals?.gmv ?? 0),
+          todayOrders: orders,
+          todayPaidOrders: paid,
+          paidConversion: orders ? paid / orders : 0,
+          liveCampaigns: Number(live?.n ?? 0),
+          topCampaigns: top.map((t) => ({
+            campaignId: t.campaign_id,
+            title: t.title,
+            gmvFen: Number(t.gmv),
+            paidOrders: Number(t.paid),
+          })),
+          gmvByHour: hours.map((h) => ({
+            hour: new Date(h.hour).toISOString(),
+            gmvFen: Number(h.gmv),
+            orders: Number(h.orders),
+          })),
+          serverTime: now.toISOString(),
+        };
+      }),
+    },
+  } as ServiceSchema;
+}

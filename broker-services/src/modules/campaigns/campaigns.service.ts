@@ -1,0 +1,406 @@
+/**
+ * campaigns: seckill and group-buy definitions, their schedule and status, and the operator's live controls.
+ * Every write loads the campaign's definition into the hot path (counters are primed once, metadata always
+ * refreshed), so the gateway's reservation route reads nothing from PostgreSQL.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ServiceSchema } from 'moleculer';
+import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { GROUP_TTL_MIN_SECONDS } from '../../config.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { CampaignId, IdParam, withParams } from '../../schemas/common.ts';
+import { recordAudit, requireAdmin } from '../admin/audit.ts';
+import { Product, Sku } from '../catalog/entities.ts';
+import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
+import { Campaign } from './entities.ts';
+import {
+  AdminCampaignListQuery,
+  CampaignListQuery,
+  type CampaignLive,
+  CreateCampaignBody,
+  PatchCampaignBody,
+} from './schemas.ts';
+
+export default function createCampaignsService(rt: Runtime): ServiceSchema {
+  const em = (): EntityManager => rt.orm.em.fork();
+
+  async function find(id: string): Promise<Campaign> {
+    const c = await em().findOne(Campaign, { id });
+    if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+    return c;
+  }
+
+  async function stockLeft(c: Campaign): Promise<number> {
+    const counters = await rt.store.getCampaignCounters(c.id);
+    return counters ? counters.stockLeft : c.stockTotal;
+  }
+
+  /**
+   * Primes (or refreshes) a campaign in the hot path. A campaign that has sold before but whose hot state is
+   * gone (Redis flushed or lost) is left alone: priming would hand out its whole stock again. Reconciliation
+   * rebuilds it from PostgreSQL instead; until then the hot path refuses its reservations.
+   */
+  async function load(c: Campaign, atStart = false): Promise<void> {
+    if (!(await rt.store.getCampaignCounters(c.id))) {
+      const sold = await em().execute<{ one: number }[]>(
+        'select 1 as one from orders where campaign_id = ? limit 1',
+        [c.id],
+      );
+      if (sold[0]) {
+        // The in-process store starts empty: at start its rebuild is the ordinary path, not an incident.
+        const expected = atStart && rt.store.kind === 'memory';
+        rt.log[expected ? 'info' : 'warn'](
+          { campaignId: c.id },
+          expected
+            ? 'hot state of a campaign with orders is rebuilt by reconciliation at start'
+            : 'hot state missing for a campaign with orders; left to reconciliation',
+        );
+        return;
+      }
+    }
+    await rt.store.loadCampaign(toHotPathDefinition(c));
+  }
+
+  /** The schema allows short group TTLs for tests; production keeps at least GROUP_TTL_MIN_SECONDS. */
+  function validateGroupTtl(seconds: number | undefined): void {
+    if (seconds !== undefined && seconds < GROUP_TTL_MIN_SECONDS && !rt.config.allowShortTtl) {
+      throw new AppError('VALIDATION_FAILED', `groupTtlSeconds must be at least ${GROUP_TTL_MIN_SECONDS}`, {
+        field: 'groupTtlSeconds',
+      });
+    }
+  }
+
+  function validateWindow(startsAt: Date, endsAt: Date): void {
+    if (!(endsAt.getTime() > startsAt.getTime())) {
+      throw new AppError('VALIDATION_FAILED', 'endsAt must be after startsAt', { field: 'endsAt' });
+    }
+  }
+
+  async function audited<T>(
+    meta: Parameters<typeof recordAudit>[1],
+    action: string,
+    id: string,
+    detail: Record<string, unknown>,
+    result: T,
+  ): Promise<T> {
+    await recordAudit(em(), meta, { action, objectType: 'campaign', objectId: id, detail });
+    return result;
+  }
+
+  return {
+    name: 'campaigns',
+    actions: {
+      /** Shopper list: live and scheduled campaigns first, then the rest, by start time. */
+      list: defineAction(CampaignListQuery, async (ctx) => {
+        const now = rt.now();
+        const rows = await em().find(
+          Campaign,
+          {
+            ...(ctx.params.type ? { type: ctx.params.type } : {}),
+            endsAt: { $gt: new Date(now - 86400_000) },
+          },
+          { orderBy: { startsAt: 'asc' }, limit: 100 },
+        );
+        const items = await Promise.all(rows.map(async (c) => toCampaignView(c, await stockLeft(c), now)));
+        const rank = { live: 0, scheduled: 1, ended: 2, stopped: 3 } as const;
+        items.sort((a, b) => rank[a.status] - rank[b.status]);
+        return { items };
+      }),
+
+      /** One campaign as shoppers see it. */
+      get: defineAction(IdParam(CampaignId), async (ctx) => {
+        const c = await find(ctx.params.id);
+        return toCampaignView(c, await stockLeft(c), rt.now());
+      }),
+
+      /** Internal: the hot-path definition, for reconciliation and pre-warm. */
+      definition: defineAction(IdParam(CampaignId), async (ctx) =>
+        toHotPathDefinition(await find(ctx.params.id)),
+      ),
+
+      /** Internal: ids of campaigns that are not over yet (loaded at start, reconciled periodically). */
+      activeIds: defineAction(Type.Object({}), async () => {
+        const rows = await em().find(
+          Campaign,
+          { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
+          { fields: ['id'] },
+        );
+        return rows.map((r) => r.id);
+      }),
+
+      /** Admin list, filtered by type and status. */
+      adminList: defineAction(AdminCampaignListQuery, async (ctx) => {
+        requireAdmin(ctx.meta);
+        const now = rt.now();
+        const rows = await em().find(Campaign, ctx.params.type ? { type: ctx.params.type } : {}, {
+          orderBy: { id: 'desc' },
+          limit: 500,
+        });
+        const items = await Promise.all(
+          rows.map(async (c) => toAdminCampaignView(c, await stockLeft(c), now)),
+        );
+        return { items: ctx.params.status ? items.filter((i) => i.status === ctx.params.status) : items };
+      }),
+
+      adminGet: defineAction(IdParam(CampaignId), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const c = await find(ctx.params.id);
+        return toAdminCampaignView(c, await stockLeft(c), rt.now());
+      }),
+
+      /** Creates a seckill or group-buy campaign on a SKU and loads it into the hot path. */
+      create: defineAction(CreateCampaignBody, async (ctx) => {
+        requireAdmin(ctx.meta);
+        const b = ctx.params;
+        const startsAt = new Date(b.startsAt);
+        const endsAt = new Date(b.endsAt);
+        validateWindow(startsAt, endsAt);
+        validateGroupTtl(b.groupTtlSeconds);
+        if (b.type === 'groupbuy' && (!b.groupSize || !b.groupTtlSeconds)) {
+          throw new AppError('VALIDATION_FAILED', 'A group-buy campaign needs groupSize and groupTtlSeconds');
+        }
+        if (b.type === 'seckill' && (b.groupSize || b.groupTtlSeconds)) {
+          throw new AppError(
+            'VALIDATION_FAILED',
+            'groupSize and groupTtlSeconds are for group-buy campaigns',
+          );
+        }
+        const e = em();
+        const sku = await e.findOne(Sku, { id: b.skuId });
+        if (!sku) throw new AppError('NOT_FOUND', 'No such SKU');
+        const product = await e.findOneOrFail(Product, { id: sku.productId });
+        if (product.status !== 'active') throw new AppError('CONFLICT', 'The product is archived');
+        const c = e.create(Campaign, {
+          id: newId('cmp'),
+          type: b.type,
+          title: b.title,
+          productId: product.id,
+          skuId: sku.id,
+          priceFen: b.priceFen,
+          originalPriceFen: sku.priceFen,
+          startsAt,
+          endsAt,
+          stockTotal: b.stockTotal,
+          perUserLimit: b.perUserLimit,
+          groupSize: b.type === 'groupbuy' ? (b.groupSize ?? null) : null,
+          groupTtlSeconds: b.type === 'groupbuy' ? (b.groupTtlSeconds ?? null) : null,
+          dryRun: b.dryRun ?? false,
+          robotFillEnabled: b.robotFill?.enabled ?? false,
+          robotFillMaxMissing: b.robotFill?.maxMissing ?? 0,
+        });
+        await e.persist(c).flush();
+        await load(c);
+        return audited(
+          ctx.meta,
+          'campaign.create',
+          c.id,
+          { ...b },
+          toAdminCampaignView(c, c.stockTotal, rt.now()),
+        );
+      }),
+
+      /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
+      patch: defineAction(withParams(IdParam(CampaignId), PatchCampaignBody), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const { id, robotFill, ...fields } = ctx.params;
+        validateGroupTtl(fields.groupTtlSeconds);
+        const e = em();
+        const c = await e.findOne(Campaign, { id });
+        if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+        const status = campaignStatus(c, rt.now());
+        if (status === 'ended' || status === 'stopped') {
+          throw new AppError('INVALID_TRANSITION', `A ${status} campaign cannot be edited`);
+        }
+        if (status === 'live') {
+          const locked = (['priceFen', 'startsAt', 'perUserLimit', 'groupTtlSeconds'] as const).filter(
+            (k) => fields[k] !== undefined,
+          );
+          if (locked.length)
+            throw new AppError('INVALID_TRANSITION', `Live campaigns cannot change ${locked.join(', ')}`);
+          if (fields.stockTotal !== undefined && fields.stockTotal < c.stockTotal) {
+            throw new AppError('INVALID_TRANSITION', 'A live campaign cannot lower its stock');
+          }
+        }
+        e.assign(c, {
+          ...(fields.title !== undefined ? { title: fields.title } : {}),
+          ...(fields.priceFen !== undefined ? { priceFen: fields.priceFen } : {}),
+          ...(fields.startsAt !== undefined ? { startsAt: new Date(fields.startsAt) } : {}),
+          ...(fields.endsAt !== undefined ? { endsAt: new Date(fields.endsAt) } : {}),
+          ...(fields.stockTotal !== undefined ? { stockTotal: fields.stockTotal } : {}),
+          ...(fields.perUserLimit !== undefined ? { perUserLimit: fields.perUserLimit } : {}),
+          ...(fields.groupTtlSeconds !== undefined && c.type === 'groupbuy'
+            ? { groupTtlSeconds: fields.groupTtlSeconds }
+            : {}),
+          ...(robotFill
+            ? { robotFillEnabled: robotFill.enabled, robotFillMaxMissing: robotFill.maxMissing }
+            : {}),
+        });
+        validateWindow(c.startsAt, c.endsAt);
+        await e.flush();
+        await load(c);
+        return audited(
+          ctx.meta,
+          'campaign.update',
+          id,
+          { ...fields, ...(robotFill ? { robotFill } : {}) },
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
+      }),
+
+      /** Stops a campaign for good: no new reservations; existing orders go on. */
+      stop: defineAction(IdParam(CampaignId), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const e = em();
+        const c = await e.findOne(Campaign, { id: ctx.params.id });
+        if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+        if (!c.stoppedAt) {
+          c.stoppedAt = new Date(rt.now());
+          await e.flush();
+        }
+        await load(c);
+        return audited(
+          ctx.meta,
+          'campaign.stop',
+          c.id,
+          {},
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
+      }),
+
+      /** Kill switch: pauses (or resumes) new reservations at once on every gateway; in-flight ones still settle. */
+      killSwitch: defineAction(Type.Object({ id: CampaignId, active: Type.Boolean() }), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const e = em();
+        const c = await e.findOne(Campaign, { id: ctx.params.id });
+        if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+        c.killSwitch = ctx.params.active;
+        await e.flush();
+        await load(c);
+        return audited(
+          ctx.meta,
+          ctx.params.active ? 'campaign.kill_switch.on' : 'campaign.kill_switch.off',
+          c.id,
+          {},
+          toAdminCampaignView(c, await stockLeft(c), rt.now()),
+        );
+      }),
+
+      /** Waiting room: on or off, and the admission rate (changeable live). */
+      waitingRoom: defineAction(
+        Type.Object({
+          id: CampaignId,
+          enabled: Type.Boolean(),
+          admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }),
+        }),
+        async (ctx) => {
+          requireAdmin(ctx.meta);
+          const e = em();
+          const c = await e.findOne(Campaign, { id: ctx.params.id });
+          if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+          c.waitingRoomEnabled = ctx.params.enabled;
+          c.admissionRatePerSecond = ctx.params.admissionRatePerSecond;
+          await e.flush();
+          await load(c);
+          return audited(
+            ctx.meta,
+            'campaign.waiting_room',
+            c.id,
+            { enabled: c.waitingRoomEnabled, admissionRatePerSecond: c.admissionRatePerSecond },
+            toAdminCampaignView(c, await stockLeft(c), rt.now()),
+          );
+        },
+      ),
+
+      /** Pre-warm: loads the campaign into the hot path before it starts and reads it back to verify. */
+      prewarm: defineAction(IdParam(CampaignId), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const c = await find(ctx.params.id);
+        await load(c);
+        const counters = await rt.store.getCampaignCounters(c.id);
+        const verified = counters !== null && counters.stockTotal === c.stockTotal;
+        return audited(
+          ctx.meta,
+          'campaign.prewarm',
+          c.id,
+          { verified },
+          { loaded: true, verified, counters },
+        );
+      }),
+
+      /** Live figures for the operator: stock, reservations, orders by status, groups. */
+      live: defineAction(IdParam(CampaignId), async (ctx): Promise<CampaignLive> => {
+        requireAdmin(ctx.meta);
+        const c = await find(ctx.params.id);
+        const e = em();
+        const counters = await rt.store.getCampaignCounters(c.id);
+        const byStatus = await e.execute<{ status: string; orders: string; units: string; held: string }[]>(
+          `select status, count(*) as orders, coalesce(sum(quantity), 0) as units,
+                  coalesce(sum(quantity) filter (where stock_released_at is null), 0) as held
+           from orders where campaign_id = ? group by status`,
+          [c.id],
+        );
+        const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.orders ?? 0);
+        const held = (s: string) => Number(byStatus.find((r) => r.status === s)?.held ?? 0);
+        const recent = await e.execute<{ n: string }[]>(
+          `select count(*) as n from orders where campaign_id = ? and created_at > ?`,
+          [c.id, new Date(rt.now() - 10_000)],
+        );
+        const unsettled = counters?.unsettled ?? 0;
+        const pendingUnits = held('pending_payment');
+        // `unsettled` counts stream entries, releases among them and reservations already written as orders
+        // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
+        let unsettledUnits = 0;
+        if (unsettled > 0) {
+          const reserves = (await rt.store.listUnsettled(c.id))
+            .map((s) => s.entry)
+            .filter((en) => en.kind === 'reserve');
+          const settled =
+            reserves.length === 0
+              ? []
+              : await e.execute<{ reservation_id: string }[]>(
+                  'select reservation_id from orders where reservation_id in (?)',
+                  [reserves.map((en) => en.reservationId)],
+                );
+          const known = new Set(settled.map((r) => r.reservation_id));
+          for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
+        }
+        const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
+          (a, s) => a + held(s),
+          0,
+        );
+        const groups =
+          c.type === 'groupbuy'
+            ? await e.execute<{ status: string; n: string }[]>(
+                'select status, count(*) as n from groups where campaign_id = ? group by status',
+                [c.id],
+              )
+            : [];
+        const g = (s: string) => Number(groups.find((r) => r.status === s)?.n ?? 0);
+        return {
+          stockTotal: c.stockTotal,
+          stockLeft: counters?.stockLeft ?? c.stockTotal - pendingUnits - soldUnits,
+          reserved: pendingUnits + unsettledUnits,
+          sold: soldUnits,
+          unsettled,
+          ordersPending: count('pending_payment'),
+          ordersPaid: count('paid') + count('shipped') + count('completed'),
+          ordersCancelled: count('cancelled'),
+          ordersRefunded: count('refunded') + count('refunding'),
+          reservationsPerSecond: Number(recent[0]?.n ?? 0) / 10,
+          ...(c.type === 'groupbuy'
+            ? { groupsForming: g('forming'), groupsSucceeded: g('succeeded'), groupsFailed: g('failed') }
+            : {}),
+          serverTime: new Date(rt.now()).toISOString(),
+        };
+      }),
+    },
+    async started() {
+      // Prime the hot path with every campaign not over yet; reconciliation then checks it against PostgreSQL.
+      const rows = await em().find(Campaign, { endsAt: { $gt: new Date(rt.now() - 3600_000) } });
+      for (const c of rows) await load(c, true);
+    },
+  } as ServiceSchema;
+}

@@ -1,0 +1,128 @@
+/** Campaigns: the shopper view, the admin create/patch bodies and the live figures. */
+import Type, { type Static } from 'typebox';
+import { CampaignId, Fen, IsoTime, SkuId } from '../../schemas/common.ts';
+
+export const CampaignType = Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy')]);
+export type CampaignType = Static<typeof CampaignType>;
+export const CampaignStatus = Type.Union([
+  Type.Literal('scheduled'),
+  Type.Literal('live'),
+  Type.Literal('ended'),
+  Type.Literal('stopped'),
+]);
+export type CampaignStatus = Static<typeof CampaignStatus>;
+
+export const CampaignView = Type.Object({
+  id: CampaignId,
+  type: CampaignType,
+  title: Type.String(),
+  productId: Type.String(),
+  skuId: Type.String(),
+  priceFen: Fen,
+  originalPriceFen: Fen,
+  startsAt: IsoTime,
+  endsAt: IsoTime,
+  stockTotal: Type.Integer(),
+  stockLeft: Type.Integer(),
+  perUserLimit: Type.Integer(),
+  status: CampaignStatus,
+  groupSize: Type.Optional(Type.Integer()),
+  groupTtlSeconds: Type.Optional(Type.Integer()),
+  waitingRoom: Type.Object({ enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer() }),
+});
+export type CampaignView = Static<typeof CampaignView>;
+
+export const AdminCampaignView = Type.Intersect([
+  CampaignView,
+  Type.Object({
+    killSwitch: Type.Boolean(),
+    dryRun: Type.Boolean(),
+    robotFill: Type.Object({ enabled: Type.Boolean(), maxMissing: Type.Integer() }),
+    createdAt: IsoTime,
+    updatedAt: IsoTime,
+  }),
+]);
+export type AdminCampaignView = Static<typeof AdminCampaignView>;
+
+export const CampaignListQuery = Type.Object(
+  { type: Type.Optional(CampaignType) },
+  { additionalProperties: false },
+);
+export const AdminCampaignListQuery = Type.Object(
+  { type: Type.Optional(CampaignType), status: Type.Optional(CampaignStatus) },
+  { additionalProperties: false },
+);
+
+export const CreateCampaignBody = Type.Object(
+  {
+    type: CampaignType,
+    title: Type.String({ minLength: 1, maxLength: 120 }),
+    skuId: SkuId,
+    priceFen: Fen,
+    startsAt: IsoTime,
+    endsAt: IsoTime,
+    stockTotal: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    perUserLimit: Type.Integer({ minimum: 1, maximum: 100 }),
+    groupSize: Type.Optional(Type.Integer({ minimum: 2, maximum: 50 })),
+    groupTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 5,
+        maximum: 604800,
+        description: 'At least 60 unless the server runs with ALLOW_SHORT_TTL=1 (tests), then at least 5',
+      }),
+    ),
+    dryRun: Type.Optional(Type.Boolean()),
+    robotFill: Type.Optional(
+      Type.Object(
+        { enabled: Type.Boolean(), maxMissing: Type.Integer({ minimum: 0, maximum: 49 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateCampaignBody = Static<typeof CreateCampaignBody>;
+
+export const PatchCampaignBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    priceFen: Type.Optional(Fen),
+    startsAt: Type.Optional(IsoTime),
+    endsAt: Type.Optional(IsoTime),
+    stockTotal: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    perUserLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    groupTtlSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 5,
+        maximum: 604800,
+        description: 'At least 60 unless the server runs with ALLOW_SHORT_TTL=1 (tests), then at least 5',
+      }),
+    ),
+    robotFill: Type.Optional(
+      Type.Object(
+        { enabled: Type.Boolean(), maxMissing: Type.Integer({ minimum: 0, maximum: 49 }) },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchCampaignBody = Static<typeof PatchCampaignBody>;
+
+export const CampaignLive = Type.Object({
+  stockTotal: Type.Integer(),
+  stockLeft: Type.Integer(),
+  reserved: Type.Integer({ description: 'Units held by unpaid orders and reservations not yet settled' }),
+  sold: Type.Integer({ description: 'Units of paid, shipped or completed orders' }),
+  unsettled: Type.Integer(),
+  ordersPending: Type.Integer(),
+  ordersPaid: Type.Integer(),
+  ordersCancelled: Type.Integer(),
+  ordersRefunded: Type.Integer(),
+  reservationsPerSecond: Type.Number(),
+  groupsForming: Type.Optional(Type.Integer()),
+  groupsSucceeded: Type.Optional(Type.Integer()),
+  groupsFailed: Type.Optional(Type.Integer()),
+  serverTime: IsoTime,
+});
+export type CampaignLive = Static<typeof CampaignLive>;

@@ -1,0 +1,37 @@
+/** MikroORM entities of the catalog module: products and their SKUs. */
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+
+const createdAt = () => p.datetime().onCreate(() => new Date());
+const updatedAt = () =>
+  p
+    .datetime()
+    .onCreate(() => new Date())
+    .onUpdate(() => new Date());
+
+export const Product = defineEntity({
+  name: 'Product',
+  tableName: 'products',
+  properties: {
+    id: p.string().primary(),
+    title: p.string(),
+    description: p.string().default(''),
+    imageUrl: p.string().nullable(),
+    status: p.string().$type<'active' | 'archived'>().default('active'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type Product = InferEntity<typeof Product>;
+
+export const Sku = defineEntity({
+  name: 'Sku',
+  tableName: 'skus',
+  properties: {
+    id: p.string().primary(),
+    productId: p.string(),
+    name: p.string(),
+    priceFen: p.integer(),
+    createdAt: createdAt(),
+  },
+});
+export type Sku = InferEntity<typeof Sku>;

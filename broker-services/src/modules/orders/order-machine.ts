@@ -1,0 +1,170 @@
+/**
+ * The order state machine of shared/API.md. Every change of an order's status goes through `transitionOrder`:
+ * a guarded UPDATE (only from the allowed states) and its transition row in one short transaction, then a log
+ * line and a counter. Whoever wins the guarded UPDATE owns the side effects (releasing stock, refunding), so
+ * two racing callers (a sweeper and a shopper, two processes) can never both apply them.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { orderTransitionsTotal } from '@tuanmiao/observability';
+import type { Logger } from 'pino';
+import { AppError } from '../../errors.ts';
+
+/** Every status an order can have (shared/API.md). */
+export type OrderStatus =
+  | 'pending_payment'
+  | 'paid'
+  | 'cancelled'
+  | 'refunding'
+  | 'refunded'
+  | 'shipped'
+  | 'completed';
+
+export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
+  pending_payment: ['paid', 'cancelled'],
+  paid: ['refunding', 'shipped'],
+  refunding: ['refunded'],
+  shipped: ['completed', 'refunding'],
+  cancelled: [],
+  refunded: [],
+  completed: [],
+};
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ORDER_TRANSITIONS[from].includes(to);
+}
+
+export interface OrderRow {
+  id: string;
+  reservation_id: string;
+  request_id: string;
+  user_id: string;
+  campaign_id: string;
+  campaign_type: 'seckill' | 'groupbuy';
+  group_id: string | null;
+  sku_id: string;
+  title: string;
+  status: OrderStatus;
+  quantity: number;
+  unit_price_fen: number;
+  total_fen: number;
+  dry_run: boolean;
+  prepay_id: string | null;
+  tracking_no: string | null;
+  cancel_reason: string | null;
+  created_at: Date;
+  expires_at: Date;
+  paid_at: Date | null;
+  cancelled_at: Date | null;
+  stock_released_at: Date | null;
+  shipped_at: Date | null;
+  refunded_at: Date | null;
+}
+
+/** Extra columns a transition may set; only these names, never caller-chosen SQL. */
+export interface TransitionEffects {
+  paidAt?: Date;
+  cancelledAt?: Date;
+  cancelReason?: string;
+  stockReleasedAt?: Date;
+  shippedAt?: Date;
+  trackingNo?: string;
+  refundedAt?: Date;
+}
+
+const EFFECT_COLUMNS: Record<keyof TransitionEffects, string> = {
+  paidAt: 'paid_at',
+  cancelledAt: 'cancelled_at',
+  cancelReason: 'cancel_reason',
+  stockReleasedAt: 'stock_released_at',
+  shippedAt: 'shipped_at',
+  trackingNo: 'tracking_no',
+  refundedAt: 'refunded_at',
+};
+
+export interface TransitionRequest {
+  orderId: string;
+  to: OrderStatus;
+  reason: string;
+  actor: string;
+  /** Extra guard: only orders that also match this user (shopper actions). */
+  userId?: string;
+  /** Extra guard for time-based transitions: only if expires_at is before this instant. */
+  expiredBefore?: Date;
+  effects?: TransitionEffects;
+  /** More writes that must commit with the transition (a refund record); no other I/O inside. */
+  inTransaction?: (tx: EntityManager, row: OrderRow) => Promise<void>;
+}
+
+/**
+ * Moves one order to `to` from any state allowed to reach it. Returns the updated row, or null when the
+ * order was not in an allowed state (someone else moved it first): the caller decides whether that is an error.
+ */
+export async function transitionOrder(
+  em: EntityManager,
+  log: Logger,
+  req: TransitionRequest,
+): Promise<{ row: OrderRow; from: OrderStatus } | null> {
+  const fromStates = (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((s) =>
+    canTransition(s, req.to),
+  );
+  const sets = ['status = ?', 'updated_at = now()'];
+  const setValues: unknown[] = [req.to];
+  for (const [key, value] of Object.entries(req.effects ?? {})) {
+    sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
+    setValues.push(value);
+  }
+  // One placeholder per state: the driver expands an array bound to one `?` into a list, never an array.
+  const guards = ['o.id = ?', `o.status in (${fromStates.map(() => '?').join(', ')})`];
+  const guardValues: unknown[] = [req.orderId, ...fromStates];
+  if (req.userId) {
+    guards.push('o.user_id = ?');
+    guardValues.push(req.userId);
+  }
+  if (req.expiredBefore) {
+    guards.push('o.expires_at <= ?');
+    guardValues.push(req.expiredBefore);
+  }
+  // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
+  const values = [...guardValues, ...setValues];
+  const result = await em.transactional(async (tx) => {
+    const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
+      `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
+       update orders set ${sets.join(', ')} from prev where orders.id = prev.id
+       returning orders.*, prev.status as prev_status`,
+      values,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    await tx.execute(
+      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
+      [row.id, row.prev_status, req.to, req.reason, req.actor],
+    );
+    if (req.to === 'cancelled' || req.to === 'refunded') {
+      // A group member's slot ends with its order, in the same transaction, so that the slot the hot path
+      // frees afterwards can be settled for the next member without colliding with this one.
+      await tx.execute('update group_members set left_at = now() where order_id = ? and left_at is null', [
+        row.id,
+      ]);
+    }
+    await req.inTransaction?.(tx, row);
+    return row;
+  });
+  if (!result) return null;
+  const { prev_status: from, ...row } = result;
+  orderTransitionsTotal.inc({ from, to: req.to, reason: req.reason });
+  log.info({ orderId: row.id, from, to: req.to, reason: req.reason, actor: req.actor }, 'order transition');
+  return { row, from };
+}
+
+/** Like transitionOrder, but a lost race or a wrong state is the client's INVALID_TRANSITION. */
+export async function requireTransition(
+  em: EntityManager,
+  log: Logger,
+  req: TransitionRequest,
+): Promise<{ row: OrderRow; from: OrderStatus }> {
+  const done = await transitionOrder(em, log, req);
+  if (!done) {
+    throw new AppError('INVALID_TRANSITION', `The order cannot become ${req.to} from its current state`);
+  }
+  return done;
+}

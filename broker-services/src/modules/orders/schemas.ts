@@ -1,0 +1,130 @@
+/** Reservations and orders as shoppers and admins see them. */
+import Type, { type Static } from 'typebox';
+import {
+  CampaignId,
+  Cursor,
+  Fen,
+  GroupId,
+  IsoTime,
+  Limit,
+  OrderId,
+  RequestId,
+  ReservationId,
+} from '../../schemas/common.ts';
+
+export const ReservationStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('settled'),
+  Type.Literal('released'),
+]);
+export const ReservationView = Type.Object({
+  id: ReservationId,
+  campaignId: CampaignId,
+  quantity: Type.Integer(),
+  status: ReservationStatus,
+  orderId: Type.Optional(OrderId),
+  groupId: Type.Optional(GroupId),
+  expiresAt: IsoTime,
+});
+export type ReservationView = Static<typeof ReservationView>;
+
+export const ReserveBody = Type.Object(
+  {
+    quantity: Type.Integer({ minimum: 1, maximum: 10 }),
+    requestId: RequestId,
+    admissionToken: Type.Optional(Type.String({ minLength: 16, maxLength: 2048 })),
+  },
+  { additionalProperties: false },
+);
+export type ReserveBody = Static<typeof ReserveBody>;
+
+export const OrderStatus = Type.Union([
+  Type.Literal('pending_payment'),
+  Type.Literal('paid'),
+  Type.Literal('cancelled'),
+  Type.Literal('refunding'),
+  Type.Literal('refunded'),
+  Type.Literal('shipped'),
+  Type.Literal('completed'),
+]);
+export type OrderStatusValue = Static<typeof OrderStatus>;
+
+export const OrderItem = Type.Object({
+  skuId: Type.String(),
+  title: Type.String(),
+  quantity: Type.Integer(),
+  unitPriceFen: Fen,
+});
+export const OrderView = Type.Object({
+  id: OrderId,
+  status: OrderStatus,
+  campaignId: CampaignId,
+  groupId: Type.Optional(GroupId),
+  items: Type.Array(OrderItem),
+  totalFen: Fen,
+  createdAt: IsoTime,
+  expiresAt: IsoTime,
+  paidAt: Type.Optional(IsoTime),
+  cancelledAt: Type.Optional(IsoTime),
+  shippedAt: Type.Optional(IsoTime),
+  refundedAt: Type.Optional(IsoTime),
+  trackingNo: Type.Optional(Type.String()),
+});
+export type OrderView = Static<typeof OrderView>;
+
+export const OrderTransitionView = Type.Object({
+  from: Type.Union([OrderStatus, Type.Null()]),
+  to: OrderStatus,
+  reason: Type.String(),
+  actor: Type.String(),
+  at: IsoTime,
+});
+export const AdminOrderView = Type.Intersect([
+  OrderView,
+  Type.Object({
+    userId: Type.String(),
+    dryRun: Type.Boolean(),
+    transitions: Type.Optional(Type.Array(OrderTransitionView)),
+  }),
+]);
+export type AdminOrderView = Static<typeof AdminOrderView>;
+
+export const OrderListQuery = Type.Object(
+  { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+  { additionalProperties: false },
+);
+export const AdminOrderListQuery = Type.Object(
+  {
+    status: Type.Optional(OrderStatus),
+    campaignId: Type.Optional(CampaignId),
+    cursor: Type.Optional(Cursor),
+    limit: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+);
+export const OrderPage = Type.Object({
+  items: Type.Array(OrderView),
+  nextCursor: Type.Optional(Type.String()),
+});
+export const AdminOrderPage = Type.Object({
+  items: Type.Array(AdminOrderView),
+  nextCursor: Type.Optional(Type.String()),
+});
+
+export const PaymentStart = Type.Object({
+  provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
+  params: Type.Record(Type.String(), Type.String()),
+});
+export type PaymentStart = Static<typeof PaymentStart>;
+
+export const ShipBody = Type.Object(
+  {
+    trackingNo: Type.String({ minLength: 4, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }),
+    carrier: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+export const RefundBody = Type.Object(
+  { reason: Type.String({ minLength: 2, maxLength: 200 }) },
+  { additionalProperties: false },
+);

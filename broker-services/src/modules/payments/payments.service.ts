@@ -1,0 +1,205 @@
+/**
+ * payments: starts a payment at the channel, takes the channel's notifications (verified, decrypted,
+ * idempotent), the development confirmation, and drives refunds to completion. Refund records are the
+ * durable commands: a sweeper retries each pending one until the channel says it succeeded, and the
+ * channel deduplicates by out_refund_no, so a crash or a second process never refunds twice.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
+import type { ServiceSchema } from 'moleculer';
+import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { IdParam, OrderId } from '../../schemas/common.ts';
+import { requireUser } from '../admin/audit.ts';
+import type { OrderRow } from '../orders/order-machine.ts';
+
+interface RefundRow {
+  id: string;
+  order_id: string;
+  out_refund_no: string;
+  amount_fen: number;
+  reason: string;
+  total_fen: number;
+}
+
+export default function createPaymentsService(rt: Runtime): ServiceSchema {
+  const em = (): EntityManager => rt.orm.em.fork();
+  let sweeping = false;
+
+  async function orderOf(id: string, userId?: string): Promise<OrderRow> {
+    const rows = await em().execute<OrderRow[]>(
+      `select * from orders where id = ?${userId ? ' and user_id = ?' : ''}`,
+      userId ? [id, userId] : [id],
+    );
+    if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order');
+    return rows[0];
+  }
+
+  return {
+    name: 'payments',
+    mixins: [
+      sweeperMixin({
+        action: 'payments.processRefunds',
+        intervalMs: rt.config.sweepIntervalMs * 5,
+        log: rt.log,
+      }),
+    ],
+    actions: {
+      /** Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). */
+      start: defineAction(IdParam(OrderId), async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await orderOf(ctx.params.id, user.id);
+        if (order.status !== 'pending_payment') {
+          throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+        }
+        if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
+        const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
+          user.id,
+        ]);
+        const params = await rt.payments.startPayment({
+          orderId: order.id,
+          amountFen: order.total_fen,
+          description: order.title.slice(0, 120),
+          payerOpenid: u!.openid,
+          expiresAt: new Date(order.expires_at),
+        });
+        return { provider: rt.payments.name, params };
+      }),
+
+      /** A WeChat Pay notification: verified over the raw body, decrypted, applied once. */
+      wechatNotify: defineAction(
+        Type.Object({
+          headers: Type.Record(Type.String(), Type.String()),
+          rawBody: Type.String({ maxLength: 65536 }),
+        }),
+        async (ctx) => {
+          if (rt.payments.name !== 'wechat') throw new AppError('NOT_FOUND', 'Route not found');
+          let paid: Awaited<ReturnType<Runtime['payments']['parseNotification']>>;
+          try {
+            paid = await rt.payments.parseNotification(ctx.params.headers, ctx.params.rawBody, rt.now());
+          } catch (err) {
+            const code = (err as { code?: unknown }).code;
+            paymentNotificationsTotal.inc({
+              provider: 'wechat',
+              result: typeof code === 'string' ? code : 'error',
+            });
+            if (code === 'PAYMENT_TIMESTAMP_STALE') throw new AppError('PAYMENT_TIMESTAMP_STALE');
+            if (code === 'PAYMENT_NOTIFICATION_MALFORMED')
+              throw new AppError('PAYMENT_NOTIFICATION_MALFORMED');
+            throw new AppError('PAYMENT_SIGNATURE_INVALID');
+          }
+          if (!paid) {
+            paymentNotificationsTotal.inc({ provider: 'wechat', result: 'ignored' });
+            return { outcome: 'ignored' };
+          }
+          const res = (await ctx.call('orders.applyPayment', {
+            orderId: paid.orderId,
+            provider: 'wechat',
+            providerTxnId: paid.providerTxnId,
+            amountFen: paid.amountFen,
+            paidAt: paid.paidAt.toISOString(),
+          })) as { outcome: string };
+          paymentNotificationsTotal.inc({ provider: 'wechat', result: res.outcome });
+          return res;
+        },
+      ),
+
+      /**
+       * The development provider's confirmation: pays the caller's own order. Idempotent like a WeChat Pay
+       * notification: a retry (the first answer lost on the way) gets the first confirmation's outcome and the
+       * order as it is now, whatever happened to the order since.
+       */
+      devConfirm: defineAction(IdParam(OrderId), async (ctx) => {
+        if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
+        const user = requireUser(ctx.meta);
+        const order = await orderOf(ctx.params.id, user.id);
+        const providerTxnId = `dev_${order.id}`;
+        const recorded = async () =>
+          (
+            await em().execute<{ outcome: string }[]>(
+              `select outcome from payments where provider = 'dev' and provider_txn_id = ?`,
+              [providerTxnId],
+            )
+          )[0]?.outcome;
+        let outcome = await recorded();
+        if (outcome === undefined) {
+          if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
+            throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+          }
+          const res = (await ctx.call('orders.applyPayment', {
+            orderId: order.id,
+            provider: 'dev',
+            providerTxnId,
+            amountFen: order.total_fen,
+            paidAt: new Date(rt.now()).toISOString(),
+          })) as { outcome: string };
+          paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
+          // Two confirmations at once: the one that lost the race answers with the winner's outcome.
+          outcome = res.outcome === 'duplicate' ? ((await recorded()) ?? res.outcome) : res.outcome;
+        } else {
+          paymentNotificationsTotal.inc({ provider: 'dev', result: 'duplicate' });
+        }
+        return { outcome, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
+      }),
+
+      /** Drives every pending refund once; the timer and the refund.requested event call it. */
+      processRefunds: defineAction(Type.Object({}), async (ctx) => {
+        if (sweeping) return { processed: 0 };
+        sweeping = true;
+        let processed = 0;
+        try {
+          const pending = await em().execute<RefundRow[]>(
+            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.total_fen
+             from refunds r join orders o on o.id = r.order_id
+             where r.status = 'pending' order by r.created_at limit 100`,
+          );
+          for (const r of pending) {
+            try {
+              const res = await rt.payments.refund({
+                orderId: r.order_id,
+                outRefundNo: r.out_refund_no,
+                refundFen: r.amount_fen,
+                totalFen: r.total_fen,
+                reason: r.reason,
+              });
+              if (res.status !== 'succeeded') continue;
+              // The order first, the refund record last: a crash in between leaves the refund pending, so the
+              // next sweep asks the channel again (idempotent by out_refund_no) and completes the order (a
+              // no-op by then). The other way round, a crash would leave the order refunding for good.
+              // A late payment's refund leaves its cancelled order as it is; any other completes the order.
+              if (r.reason !== 'late_payment') await ctx.call('orders.completeRefund', { id: r.order_id });
+              const done = await em().execute<{ id: string }[]>(
+                `update refunds set status = 'succeeded', done_at = now(), updated_at = now(), attempts = attempts + 1
+                 where id = ? and status = 'pending' returning id`,
+                [r.id],
+              );
+              if (done.length === 0) continue;
+              refundsTotal.inc({ result: 'succeeded' });
+              processed++;
+            } catch (err) {
+              refundsTotal.inc({ result: 'error' });
+              await em().execute(
+                `update refunds set attempts = attempts + 1, last_error = ?, updated_at = now() where id = ?`,
+                [String((err as Error).message).slice(0, 500), r.id],
+              );
+              rt.log.warn({ err, refundId: r.id }, 'refund attempt failed; will retry');
+            }
+          }
+        } finally {
+          sweeping = false;
+        }
+        return { processed };
+      }),
+    },
+    events: {
+      'refund.requested': {
+        async handler(this: { broker: { call(a: string, p: object): Promise<unknown> } }) {
+          await this.broker.call('payments.processRefunds', {});
+        },
+      },
+    },
+  } as ServiceSchema;
+}

@@ -1,0 +1,64 @@
+/** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
+import type { ServiceSchema } from 'moleculer';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
+
+export interface WechatLogin {
+  code2Session(code: string): Promise<{ openid: string }>;
+}
+
+interface UserRow {
+  id: string;
+  openid: string;
+  nickname: string | null;
+  created_at: Date;
+}
+
+export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
+  async function upsertByOpenid(openid: string): Promise<UserView> {
+    const rows = await rt.orm.em.fork().execute<UserRow[]>(
+      `insert into users (id, openid) values (?, ?)
+         on conflict (openid) do update set openid = excluded.openid returning *`,
+      [newId('usr'), openid],
+    );
+    const row = rows[0]!;
+    return {
+      id: row.id,
+      ...(row.nickname ? { nickname: row.nickname } : {}),
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  return {
+    name: 'users',
+    actions: {
+      /** Exchanges a wx.login code for the shopper, creating the shopper on first login. */
+      loginWechat: defineAction(WechatLoginBody, async (ctx) => {
+        try {
+          const session = await wechat.code2Session(ctx.params.code);
+          return upsertByOpenid(session.openid);
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          if (
+            code === 'WECHAT_CODE_INVALID' ||
+            code === 'WECHAT_RATE_LIMITED' ||
+            code === 'WECHAT_UNAVAILABLE'
+          ) {
+            throw new AppError(code);
+          }
+          if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
+          throw err;
+        }
+      }),
+
+      /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
+      loginDev: defineAction(DevLoginBody, async (ctx) => {
+        if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
+        return upsertByOpenid(`dev_${ctx.params.openid}`);
+      }),
+    },
+  } as ServiceSchema;
+}
