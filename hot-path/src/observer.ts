@@ -17,6 +17,8 @@ export interface HotPathObserver {
   }): void;
   /** A batch that failed and will be retried (left unacknowledged). */
   settlementError?(e: { campaignId: string; size: number; error: unknown }): void;
+  /** An entry that kept failing was set aside in `settlement_parked` and acknowledged. */
+  settlementParked?(e: { campaignId: string; streamId: string; error: unknown }): void;
   /** Sampled after each pass over a campaign: entries delivered but unacknowledged, and the oldest one's age. */
   settlementLag?(e: {
     campaignId: string;
@@ -26,4 +28,9 @@ export interface HotPathObserver {
   }): void;
   /** The piscina pool's utilisation (0..1) and queue size, sampled after each batch. */
   poolUtilisation?(e: { utilisation: number; queueSize: number; threads: number }): void;
+  /** A reservation the replicas did not confirm in time (`ack: 'wait-replica'`): the shopper heard 503. */
+  ackTimeout?(e: { replicas: number; timeoutMs: number }): void;
+  /** A campaign's hot state was rebuilt from PostgreSQL: `missing`, `behind` (it came back from an older copy), or
+   * `drift` (its counters disagreed with PostgreSQL's on consecutive checks). */
+  hotStateRebuilt?(e: { campaignId: string; reason: 'missing' | 'behind' | 'drift' }): void;
 }

@@ -116,6 +116,20 @@ export const settlementOrdersTotal = new Counter({
   registers,
 });
 
+export const settlementErrorsTotal = new Counter({
+  name: 'tm_settlement_errors_total',
+  help: 'Settlement batches (or single entries) that failed and were left to retry, per campaign.',
+  labelNames: ['campaign_id'] as const,
+  registers,
+});
+
+export const settlementParkedTotal = new Counter({
+  name: 'tm_settlement_parked_total',
+  help: 'Poison settlement entries set aside in settlement_parked after repeated failures, per campaign.',
+  labelNames: ['campaign_id'] as const,
+  registers,
+});
+
 export const settlementPoolUtilization = new Gauge({
   name: 'tm_settlement_pool_utilization',
   help: 'Share of time the settlement worker pool was busy (0..1).',

@@ -23,6 +23,7 @@ import type {
   OrderDetail,
   OrderQuery,
   PageResponse,
+  ParkedSettlementEntry,
   PrewarmResponse,
   Product,
   UpdateAdminRequest,
@@ -65,6 +66,7 @@ export const endpoints = {
   createAdmin: { method: 'POST', path: '/api/admin/admins' },
   updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
   auditLog: { method: 'GET', path: '/api/admin/audit-log' },
+  settlementParked: { method: 'GET', path: '/api/admin/settlement/parked' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;
@@ -98,7 +100,7 @@ export interface ApiClientOptions {
 
 interface CallInput {
   params?: Record<string, string>;
-  query?: Record<string, string | undefined>;
+  query?: Record<string, string | number | undefined>;
   body?: unknown;
 }
 
@@ -144,7 +146,7 @@ export class ApiClient {
     if (input.query) {
       const search = new URLSearchParams();
       for (const [key, value] of Object.entries(input.query)) {
-        if (value !== undefined && value !== '') search.set(key, value);
+        if (value !== undefined && value !== '') search.set(key, String(value));
       }
       const qs = search.toString();
       if (qs) url += `?${qs}`;
@@ -276,5 +278,9 @@ export class ApiClient {
 
   auditLog(cursor?: string): Promise<PageResponse<AuditEntry>> {
     return this.#call('auditLog', { query: { cursor } });
+  }
+
+  async settlementParked(): Promise<ParkedSettlementEntry[]> {
+    return (await this.#call<ItemsResponse<ParkedSettlementEntry>>('settlementParked')).items;
   }
 }

@@ -148,7 +148,9 @@ describe('production mode: gateway and services in two processes over NATS', () 
     // Bob cannot see Alice's order.
     const foreign = await api(base, 'GET', `/api/orders/${aliceOrderId}`, { token: bob.token });
     assert.equal(foreign.status, 404);
-    assert.deepEqual(foreign.body, { error: { code: 'NOT_FOUND', message: 'No such order' } });
+    assert.deepEqual(foreign.body, {
+      error: { code: 'NOT_FOUND', message: 'No such order', retryable: false },
+    });
 
     let live = await liveFigures(base, adminToken, campaignId);
     assert.equal(live.stockLeft, 2);

@@ -8,6 +8,8 @@ import {
   AuditPage,
   CreateAdminBody,
   DashboardView,
+  ParkedSettlementPage,
+  ParkedSettlementQuery,
   PatchAdminBody,
 } from '../../modules/admin/schemas.ts';
 import {
@@ -15,7 +17,10 @@ import {
   AdminCampaignView,
   CampaignLive,
   CreateCampaignBody,
+  KillSwitchBody,
   PatchCampaignBody,
+  PrewarmView,
+  WaitingRoomBody,
 } from '../../modules/campaigns/schemas.ts';
 import { CreateProductBody, PatchProductBody, ProductView } from '../../modules/catalog/schemas.ts';
 import {
@@ -196,7 +201,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Pause or resume new reservations on every gateway',
         params: IdParam(CampaignId),
-        body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
+        body: KillSwitchBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -211,10 +216,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Turn the waiting room on or off and set the admission rate',
         params: IdParam(CampaignId),
-        body: Type.Object(
-          { enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) },
-          { additionalProperties: false },
-        ),
+        body: WaitingRoomBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -229,7 +231,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Load the campaign into the hot path and verify it',
         params: IdParam(CampaignId),
-        response: { 200: Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() }), ...writeErrors },
+        response: { 200: PrewarmView, ...writeErrors },
       },
     },
     async (req) => callAs(broker, req, 'campaigns.prewarm', req.params),
@@ -329,5 +331,19 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs(broker, req, 'admin.auditLog', req.query),
+  );
+  app.get(
+    '/api/admin/settlement/parked',
+    {
+      ...read,
+      schema: {
+        tags,
+        summary: 'Settlement entries set aside after repeated failures (poison entries), newest first',
+        security,
+        querystring: ParkedSettlementQuery,
+        response: { 200: ParkedSettlementPage, ...readErrors },
+      },
+    },
+    async (req) => callAs<ParkedSettlementPage>(broker, req, 'admin.settlementParked', req.query),
   );
 }

@@ -1,8 +1,8 @@
 /** Products with their SKUs. */
 import Type, { type Static } from 'typebox';
-import { Fen, IsoTime, ProductId, SkuId } from '../../schemas/common.ts';
+import { IsoTime, PriceFen, ProductId, SkuId } from '../../schemas/common.ts';
 
-export const SkuView = Type.Object({ id: SkuId, name: Type.String(), priceFen: Fen });
+export const SkuView = Type.Object({ id: SkuId, name: Type.String(), priceFen: PriceFen });
 export const ProductView = Type.Object({
   id: ProductId,
   title: Type.String(),
@@ -15,7 +15,7 @@ export const ProductView = Type.Object({
 });
 export type ProductView = Static<typeof ProductView>;
 const SkuInput = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 60 }), priceFen: Fen },
+  { name: Type.String({ minLength: 1, maxLength: 60 }), priceFen: PriceFen },
   { additionalProperties: false },
 );
 export const CreateProductBody = Type.Object(
@@ -37,7 +37,11 @@ export const PatchProductBody = Type.Object(
     skus: Type.Optional(
       Type.Array(
         Type.Object(
-          { id: Type.Optional(SkuId), name: Type.String({ minLength: 1, maxLength: 60 }), priceFen: Fen },
+          {
+            id: Type.Optional(SkuId),
+            name: Type.String({ minLength: 1, maxLength: 60 }),
+            priceFen: PriceFen,
+          },
           { additionalProperties: false },
         ),
         { minItems: 1, maxItems: 50 },
