@@ -10,7 +10,9 @@
  *   (g) settlement lag: a burst of reservations straight into the hot path, then the time until every order is
  *       in PostgreSQL,
  *   (h) the reference: a minimal Fastify route doing one reserve EVALSHA and nothing else (no auth, schema, rate
- *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine.
+ *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine,
+ *   (i) the stronger acknowledgements (`wait-replica`, AOF `always`) against the default one, on Redis servers of
+ *       its own (./ack-bench.ts; `BENCH_ONLY=ack` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -25,6 +27,7 @@ import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
+import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import {
   type CapacityPlan,
@@ -98,6 +101,7 @@ export interface BenchReport {
     reference: HttpFigures;
   };
   hotPath: HotPathBenchResult;
+  ack: AckBenchResult;
   settlement: {
     reservations: number;
     burstSeconds: number;
@@ -115,6 +119,8 @@ export interface BenchReport {
     gatewayJoinToRawJoinEvalsha: Ratio;
     referenceToBareFastify: Ratio;
     gatewayToReference: Ratio;
+    ackWaitReplicaToPrimary: Ratio;
+    ackAofAlwaysToPrimary: Ratio;
   };
 }
 
@@ -288,6 +294,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       concurrencies: [64, 128, 256],
       log: (line) => log(`(b/c) ${line}`),
     });
+    // (i) The acknowledgements, also before the platform runs.
+    const ack = await runAckBench({ operations: o.hotPathOperations, concurrency: 128, rounds: 3, log });
 
     // The platform, as in production.
     const adminPassword = randomBytes(12).toString('base64url');
@@ -578,6 +586,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         reference: referenceFigures,
       },
       hotPath,
+      ack,
       settlement,
       ratios: {
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
@@ -586,6 +595,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
         referenceToBareFastify: ratio(referenceFigures.okPerSec / bareFastify.requestsPerSec, 0),
         gatewayToReference: ratio(gatewayReserve.okPerSec / Math.max(1, referenceFigures.okPerSec), 0),
+        ackWaitReplicaToPrimary: ratio(ack.ratios.waitReplicaToPrimary, 0),
+        ackAofAlwaysToPrimary: ratio(ack.ratios.aofAlwaysToPrimary, 0),
       },
     };
     log(
@@ -682,7 +693,9 @@ export async function runScaleBench(partial: Partial<BenchOptions> = {}): Promis
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
+  await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   // BENCH_SECTIONS=core,scale (both by default): the bench is heavy, run only the section a change needs.
   const sections = new Set((process.env.BENCH_SECTIONS ?? 'core,scale').split(',').map((x) => x.trim()));

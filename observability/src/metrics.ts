@@ -186,6 +186,21 @@ export const reconciliationRunsTotal = new Counter({
   registers,
 });
 
+export const hotStateRebuildsTotal = new Counter({
+  name: 'tm_hot_state_rebuilds_total',
+  help:
+    'Campaign hot states rebuilt from PostgreSQL, by reason: missing, behind (Redis came back from an older copy: ' +
+    'a cut AOF, a lagging replica promoted), drift.',
+  labelNames: ['reason'] as const,
+  registers,
+});
+
+export const hotPathAckTimeoutsTotal = new Counter({
+  name: 'tm_hot_path_ack_timeouts_total',
+  help: 'Reservations answered 503 because no replica confirmed them in time (HOT_PATH_ACK=wait-replica).',
+  registers,
+});
+
 export const oversoldUnits = new Gauge({
   name: 'tm_oversold_units',
   help: 'Units sold beyond stock total, per campaign. Anything above 0 is a correctness incident.',

@@ -1,7 +1,9 @@
 /** Wires the hot path's observer hooks to the prom-client metrics of @tuanmiao/observability. */
 import type { HotPathObserver } from '@tuanmiao/hot-path';
 import {
+  hotPathAckTimeoutsTotal,
   hotpathScriptDuration,
+  hotStateRebuildsTotal,
   recordSettlementBatch,
   settlementBatchSize,
   settlementErrorsTotal,
@@ -27,6 +29,8 @@ export const hotPathObserver: HotPathObserver = {
     settlementPoolUtilization.set(e.utilisation);
     settlementPoolQueueSize.set(e.queueSize);
   },
+  hotStateRebuilt: (e) => hotStateRebuildsTotal.inc({ reason: e.reason }),
+  ackTimeout: () => hotPathAckTimeoutsTotal.inc(),
 };
 
 /**
