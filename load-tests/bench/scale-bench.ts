@@ -202,6 +202,8 @@ export function capacityPlan(run: WorkerScalingRun, targets: number[], utilisati
     postgresql: cpu.postgresql ?? 0,
     nats: cpu.nats ?? 0,
   };
+  // 0 cores for a part means it was not measured: a part's CPU is summed over its processes, and on a shared
+  // machine another user's exiting processes of the same server can make the sum go down between snapshots.
   const cores = (rate: number, msPer: number) => (msPer > 0 ? ceil1((rate * msPer) / 1000 / utilisation) : 0);
   const perRedisCore = ms.redis > 0 ? Math.floor((1000 / ms.redis) * utilisation) : 0;
   return {
@@ -234,8 +236,9 @@ export function formatCapacityPlan(plan: CapacityPlan): string[] {
     const c = t.cores;
     lines.push(
       `  ${t.reservationsPerSec.toLocaleString('en-US')} reservations/s: gateway ${c.gateway} cores, ` +
-        `services+settlement ${c.servicesAndSettlement}, Redis ${c.redis} (shards), PostgreSQL ${c.postgresql}, ` +
-        `NATS ${c.nats}; one campaign alone needs ${t.bucketsForOneCampaign} stock buckets`,
+        `services+settlement ${c.servicesAndSettlement}, Redis ${c.redis} (shards), ` +
+        `PostgreSQL ${c.postgresql || 'not measured'}, NATS ${c.nats}; ` +
+        `one campaign alone needs ${t.bucketsForOneCampaign} stock buckets`,
     );
   }
   return lines;
