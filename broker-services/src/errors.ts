@@ -38,6 +38,12 @@ export const ERRORS = {
   WECHAT_RATE_LIMITED: { status: 503, retryable: true, message: 'WeChat is rate limiting logins' },
   WECHAT_UNAVAILABLE: { status: 503, retryable: true, message: 'WeChat is unavailable' },
   WECHAT_LOGIN_FAILED: { status: 502, retryable: false, message: 'WeChat refused the login' },
+  CATEGORY_TOO_DEEP: { status: 409, retryable: false, message: 'Categories have two levels at most' },
+  ADDRESS_REQUIRED: { status: 409, retryable: false, message: 'Choose a delivery address first' },
+  ADDRESS_LIMIT: { status: 409, retryable: false, message: 'The address book is full' },
+  CART_FULL: { status: 409, retryable: false, message: 'The cart is full' },
+  COUPON_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Coupons cannot be used at checkout yet' },
+  POINTS_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Points cannot be used at checkout yet' },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, message: 'A dependency is unavailable' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;

@@ -10,7 +10,8 @@
  *   (g) settlement lag: a burst of reservations straight into the hot path, then the time until every order is
  *       in PostgreSQL,
  *   (h) the reference: a minimal Fastify route doing one reserve EVALSHA and nothing else (no auth, schema, rate
- *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine.
+ *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine,
+ *   (i) catalogue search at 100,000 products (./search-bench.ts; `npm run bench -- --only=search` alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -26,6 +27,7 @@ import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
+import { runSearchBench, type SearchBenchResult } from './search-bench.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -42,6 +44,8 @@ export interface BenchOptions {
   joins: number;
   /** Reservations of the settlement burst. */
   settlementBurst: number;
+  /** Products of the catalogue search measurement (i). */
+  searchProducts: number;
   /** How long to wait for settlement to drain, at most. */
   settleTimeoutSeconds: number;
   /** PostgreSQL server (a fresh database is created on it and dropped after), Redis (a dedicated DB index), NATS. */
@@ -62,6 +66,7 @@ export const defaultBenchOptions: BenchOptions = {
   hotPathOperations: 20_000,
   joins: 15_000,
   settlementBurst: 100_000,
+  searchProducts: 100_000,
   settleTimeoutSeconds: 180,
   postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9',
@@ -91,6 +96,7 @@ export interface BenchReport {
     reference: HttpFigures;
   };
   hotPath: HotPathBenchResult;
+  search: SearchBenchResult;
   settlement: {
     reservations: number;
     burstSeconds: number;
@@ -544,6 +550,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
     );
 
+    // (i) Catalogue search, in a database of its own.
+    const search = await runSearchBench({ postgresUrl: o.postgresUrl, products: o.searchProducts, log });
+
     const bestStore = Math.max(...hotPath.storeReserve.map((s) => s.opsPerSec));
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -556,6 +565,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         hotPathOperations: o.hotPathOperations,
         joins: o.joins,
         settlementBurst: o.settlementBurst,
+        searchProducts: o.searchProducts,
         settleTimeoutSeconds: o.settleTimeoutSeconds,
         reportDir: o.reportDir,
         ...(o.profileDir ? { profileDir: o.profileDir } : {}),
@@ -569,6 +579,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         reference: referenceFigures,
       },
       hotPath,
+      search,
       settlement,
       ratios: {
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
@@ -607,7 +618,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--only=search')) {
+  await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   await runBench({
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),

@@ -48,6 +48,11 @@ export const Product = defineEntity({
     description: p.string().default(''),
     imageUrl: p.string().nullable(),
     status: p.string().$type<'active' | 'archived'>().default('active'),
+    categoryId: p.string().nullable(),
+    onSale: p.boolean().default(true),
+    images: p.json<string[]>(),
+    minPriceFen: p.integer().default(0),
+    sales: p.integer().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -62,10 +67,24 @@ export const Sku = defineEntity({
     productId: p.string(),
     name: p.string(),
     priceFen: p.integer(),
+    stock: p.integer().default(0),
     createdAt: createdAt(),
   },
 });
 export type Sku = InferEntity<typeof Sku>;
+
+export const Category = defineEntity({
+  name: 'Category',
+  tableName: 'categories',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    parentId: p.string().nullable(),
+    sortOrder: p.integer().default(0),
+    createdAt: createdAt(),
+  },
+});
+export type Category = InferEntity<typeof Category>;
 
 export const Campaign = defineEntity({
   name: 'Campaign',
@@ -192,4 +211,4 @@ export const AuditEntry = defineEntity({
 });
 export type AuditEntry = InferEntity<typeof AuditEntry>;
 
-export const ALL_ENTITIES = [User, Admin, Product, Sku, Campaign, Order, Group, Refund, AuditEntry];
+export const ALL_ENTITIES = [User, Admin, Category, Product, Sku, Campaign, Order, Group, Refund, AuditEntry];

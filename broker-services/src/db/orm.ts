@@ -2,6 +2,7 @@
 
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Migration20261210000000 } from '../modules/catalog/migrations/Migration20261210000000.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261125000000', class: Migration20261125000000 },
   { name: 'Migration20261201000000', class: Migration20261201000000 },
   { name: 'Migration20261205000000', class: Migration20261205000000 },
+  { name: 'Migration20261210000000', class: Migration20261210000000 },
 ];
 
 export interface OrmOptions {

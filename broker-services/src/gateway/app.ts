@@ -24,6 +24,7 @@ import { toErrorBody } from '../errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { ErrorBody } from '../schemas/common.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerCatalogRoutes } from './routes/catalog-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
@@ -151,6 +152,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerShopperRoutes(app, opts);
   await registerHotPathRoutes(app, opts);
   await registerAdminRoutes(app, opts);
+  await registerCatalogRoutes(app, opts);
 
   if (opts.adminDist) {
     const fastifyStatic = (await import('@fastify/static')).default;

@@ -39,6 +39,7 @@ const GRP = unknownId('grp');
 const PRD = unknownId('prd');
 const SKU = unknownId('sku');
 const ADM = unknownId('adm');
+const CAT = unknownId('cat');
 const REQ = 'req-00000001';
 
 const campaignBody = {
@@ -189,6 +190,10 @@ const ROUTES: Record<string, RouteRow> = {
       { title: 'x', skus: [{ name: 'one', priceFen: '100' }] },
       { title: 'x', skus: [{ name: 'one', priceFen: 100 }], status: 'active' },
       { skus: [{ name: 'one', priceFen: 100 }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100, stock: -1 }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], categoryId: 'cat_1' },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], onSale: 'yes' },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], images: ['javascript:alert(1)'] },
     ],
   },
   'GET /api/admin/products/{id}': {
@@ -203,7 +208,53 @@ const ROUTES: Record<string, RouteRow> = {
     body: { title: 'renamed' },
     notFound: `/api/admin/products/${PRD}`,
     badId: '/api/admin/products/prd_',
-    badBodies: [{}, { title: '' }, { status: 'deleted' }, { title: 'x', createdAt: '2020-01-01T00:00:00Z' }],
+    badBodies: [
+      {},
+      { title: '' },
+      { status: 'deleted' },
+      { title: 'x', createdAt: '2020-01-01T00:00:00Z' },
+      { onSale: 1 },
+      { sales: 10 },
+      { skus: [{ name: 'one', priceFen: 100, stock: 1.5 }] },
+    ],
+  },
+  'GET /api/categories': { access: 'public', path: '/api/categories' },
+  'GET /api/products': {
+    access: 'public',
+    path: '/api/products',
+    badQueries: [
+      '?sort=cheapest',
+      '?q=',
+      `?q=${'x'.repeat(41)}`,
+      '?q=a%00b',
+      '?categoryId=cat_1',
+      '?cursor=a%20b',
+      '?cursor=bm90LWEtY3Vyc29y',
+      '?limit=0',
+      '?status=archived',
+    ],
+  },
+  'GET /api/products/{id}': {
+    access: 'public',
+    path: `/api/products/${PRD}`,
+    notFound: `/api/products/${PRD}`,
+    badId: `/api/products/${SKU}`,
+  },
+  'GET /api/admin/categories': { access: 'read', path: '/api/admin/categories' },
+  'POST /api/admin/categories': {
+    access: 'write',
+    path: '/api/admin/categories',
+    body: { name: 'refused', parentId: CAT },
+    notFound: '/api/admin/categories',
+    badBodies: [
+      {},
+      { name: '' },
+      { name: 'x'.repeat(31) },
+      { name: 'a\u0000b' },
+      { name: 'ok', parentId: 'cat_1' },
+      { name: 'ok', sortOrder: -1 },
+      { name: 'ok', id: CAT },
+    ],
   },
   'GET /api/admin/campaigns': {
     access: 'read',

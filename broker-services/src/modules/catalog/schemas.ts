@@ -1,0 +1,90 @@
+/** Schemas of the shop's catalogue: categories and products as shoppers browse them. */
+import Type, { type Static } from 'typebox';
+import { CampaignId, CategoryId, Fen, Limit, ProductId, SkuId } from '../../schemas/common.ts';
+
+/** Text a shopper or operator types: no control characters, no lone surrogates. */
+export const PlainText = (min: number, max: number) =>
+  Type.String({ minLength: min, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$' });
+
+export const CategoryView = Type.Object({
+  id: CategoryId,
+  name: Type.String(),
+  parentId: Type.Optional(CategoryId),
+  sortOrder: Type.Integer(),
+});
+export type CategoryView = Static<typeof CategoryView>;
+export const CategoryList = Type.Object({ items: Type.Array(CategoryView) });
+
+export const CreateCategoryBody = Type.Object(
+  {
+    name: PlainText(1, 30),
+    parentId: Type.Optional(CategoryId),
+    sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateCategoryBody = Static<typeof CreateCategoryBody>;
+
+export const StockStatus = Type.Union([
+  Type.Literal('available'),
+  Type.Literal('few_left'),
+  Type.Literal('sold_out'),
+]);
+export type StockStatus = Static<typeof StockStatus>;
+
+export const ShopSkuView = Type.Object({
+  id: SkuId,
+  title: Type.String(),
+  priceFen: Fen,
+  stockLeft: Type.Integer({ minimum: 0 }),
+  stockStatus: StockStatus,
+  campaign: Type.Optional(
+    Type.Object({
+      id: CampaignId,
+      type: Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy')]),
+      priceFen: Fen,
+    }),
+  ),
+});
+export type ShopSkuView = Static<typeof ShopSkuView>;
+
+export const ShopProductView = Type.Object({
+  id: ProductId,
+  title: Type.String(),
+  categoryId: Type.Optional(CategoryId),
+  images: Type.Array(Type.String()),
+  description: Type.String(),
+  priceFen: Fen,
+  sales: Type.Integer({ minimum: 0 }),
+  skus: Type.Array(ShopSkuView),
+  onSale: Type.Boolean(),
+});
+export type ShopProductView = Static<typeof ShopProductView>;
+
+export const ProductSort = Type.Union([
+  Type.Literal('newest'),
+  Type.Literal('price_asc'),
+  Type.Literal('price_desc'),
+  Type.Literal('sales'),
+]);
+export type ProductSort = Static<typeof ProductSort>;
+
+export const ProductCursor = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const BrowseQuery = Type.Object(
+  {
+    q: Type.Optional(PlainText(1, 40)),
+    categoryId: Type.Optional(CategoryId),
+    sort: Type.Optional(ProductSort),
+    cursor: Type.Optional(ProductCursor),
+    limit: Type.Optional(Limit),
+  },
+  { additionalProperties: false },
+);
+export type BrowseQuery = Static<typeof BrowseQuery>;
+
+export const ProductPage = Type.Object({
+  items: Type.Array(ShopProductView),
+  nextCursor: Type.Optional(Type.String()),
+});
+export type ProductPage = Static<typeof ProductPage>;
