@@ -28,9 +28,12 @@ if (only.length === 0) {
 const files = (
   only.length > 0
     ? only
-    : globSync('{hot-path,broker-services,observability,load-tests,admin,miniprogram}/test/**/*.test.ts', {
-        cwd: root,
-      })
+    : globSync(
+        '{scripts,hot-path,broker-services,observability,load-tests,admin,miniprogram}/test/**/*.test.ts',
+        {
+          cwd: root,
+        },
+      )
 ).sort();
 
 let passed = 0;

@@ -38,6 +38,7 @@ export const GROUP_TTL_MIN_SECONDS = 60;
 
 const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   host: Type.String({ minLength: 1 }),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
@@ -143,6 +144,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     .filter(Boolean);
   const candidate = {
     port: int(env, 'PORT', 3000),
+    metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0),
     host: optional(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),

@@ -29,6 +29,11 @@ export const ERRORS = {
   ORDER_EXPIRED: { status: 409, retryable: false, message: 'The order expired before payment' },
   INVALID_TRANSITION: { status: 409, retryable: false, message: 'Not allowed in the current state' },
   CONFLICT: { status: 409, retryable: false, message: 'Conflicts with an existing record' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    retryable: false,
+    message: 'This requestId was already used for a different request',
+  },
   PAYMENT_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'Notification signature is invalid' },
   PAYMENT_TIMESTAMP_STALE: { status: 401, retryable: false, message: 'Notification timestamp is too old' },
   PAYMENT_NOTIFICATION_MALFORMED: { status: 400, retryable: false, message: 'Notification cannot be read' },

@@ -25,6 +25,7 @@ try {
       `  admin    ${platform.url}/admin/`,
     );
   }
+  if (platform.metricsUrl) lines.push(`  metrics  ${platform.metricsUrl}`);
   if (platform.adminPassword && isEmbedded(config)) {
     lines.push(
       `  admin login: ${platform.adminUsername} / ${platform.adminPassword}  (kept in ${config.dataDir}/admin-password)`,

@@ -240,6 +240,19 @@ for (const kind of storeKinds) {
       assert.ok(retry.ok);
       assert.equal(retry.replayed, true);
       assert.equal(retry.reservation.id, live.id);
+      // The rebuilt request id still knows what it asked for: another quantity is refused.
+      assert.deepEqual(
+        await store.reserveSeckill({
+          campaignId: def.id,
+          userId: live.userId,
+          requestId: live.requestId,
+          quantity: 2,
+          reservationId: rsv(),
+          nowMs: Date.now(),
+          paymentTtlMs: PAY_TTL,
+        }),
+        { ok: false, code: 'IDEMPOTENCY_KEY_REUSED' },
+      );
       // The released reservation stays released; the live one can still be released, once.
       const rel = (r: Reservation) =>
         store.releaseReservation({ campaignId: def.id, reservationId: r.id, userId: r.userId, quantity: 1 });
@@ -327,6 +340,26 @@ for (const kind of storeKinds) {
       });
       assert.ok(replay.ok && replay.replayed);
       assert.equal(replay.reservation.id, join.reservation.id);
+      // After the rebuild the leader's open replays and the member's request id cannot open a group.
+      const reopen = await store.openGroup({
+        ...base,
+        userId: 'usr_gl',
+        requestId: 'req-g-open',
+        groupId: grp(),
+        reservationId: rsv(),
+      });
+      assert.ok(reopen.ok && reopen.replayed);
+      assert.equal(reopen.group.id, groupId);
+      assert.deepEqual(
+        await store.openGroup({
+          ...base,
+          userId: 'usr_gb',
+          requestId: 'req-g-b',
+          groupId: grp(),
+          reservationId: rsv(),
+        }),
+        { ok: false, code: 'IDEMPOTENCY_KEY_REUSED' },
+      );
       assert.deepEqual(
         await store.joinGroup({
           ...base,

@@ -83,6 +83,7 @@ for (const kind of storeKinds) {
         expiresAtMs: now + PAY_TTL,
         status: 'pending',
         orderId: `ord_${reservationId.slice(4)}`,
+        fingerprint: 'seckill:2',
       });
       assert.deepEqual(await store.getReservation(def.id, reservationId), res.reservation);
       assert.deepEqual(await store.getCampaignCounters(def.id), {
@@ -114,6 +115,86 @@ for (const kind of storeKinds) {
       // A new request of the same user is over the limit; another user's is sold out.
       assert.deepEqual(await reserve(def.id, 'usr_a'), { ok: false, code: 'LIMIT_EXCEEDED' });
       assert.deepEqual(await reserve(def.id, 'usr_b'), { ok: false, code: 'SOLD_OUT' });
+    });
+
+    test('the same requestId asking for another quantity is refused with IDEMPOTENCY_KEY_REUSED, changing nothing', async () => {
+      const def = seckillDef({ stockTotal: 10, perUserLimit: 5 });
+      await store.loadCampaign(def);
+      const first = await reserve(def.id, 'usr_a', { requestId: 'req-reuse-1', quantity: 1 });
+      assert.ok(first.ok);
+      const counters = await store.getCampaignCounters(def.id);
+      assert.deepEqual(await reserve(def.id, 'usr_a', { requestId: 'req-reuse-1', quantity: 2 }), {
+        ok: false,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      });
+      assert.deepEqual(await store.getCampaignCounters(def.id), counters);
+      // The same body still replays; another user's same request id is theirs alone.
+      const again = await reserve(def.id, 'usr_a', { requestId: 'req-reuse-1', quantity: 1 });
+      assert.ok(again.ok && again.replayed);
+      assert.equal(again.reservation.id, first.reservation.id);
+      const other = await reserve(def.id, 'usr_b', { requestId: 'req-reuse-1', quantity: 2 });
+      assert.ok(other.ok && !other.replayed);
+    });
+
+    test('group: a requestId reused to join another group, or to open after a join, is IDEMPOTENCY_KEY_REUSED', async () => {
+      const def = groupbuyDef({ stockTotal: 20, perUserLimit: 3, groupSize: 3 });
+      await store.loadCampaign(def);
+      const base = { campaignId: def.id, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+      const [g1, g2] = [grp(), grp()];
+      for (const [userId, groupId] of [
+        ['usr_l1', g1],
+        ['usr_l2', g2],
+      ] as const) {
+        const opened = await store.openGroup({
+          ...base,
+          userId,
+          requestId: `req-${userId}`,
+          groupId,
+          reservationId: rsv(),
+        });
+        assert.ok(opened.ok);
+      }
+      const joined = await store.joinGroup({
+        ...base,
+        groupId: g1,
+        userId: 'usr_j',
+        requestId: 'req-j',
+        reservationId: rsv(),
+      });
+      assert.ok(joined.ok);
+      const counters = await store.getCampaignCounters(def.id);
+      assert.deepEqual(
+        await store.joinGroup({
+          ...base,
+          groupId: g2,
+          userId: 'usr_j',
+          requestId: 'req-j',
+          reservationId: rsv(),
+        }),
+        { ok: false, code: 'IDEMPOTENCY_KEY_REUSED' },
+      );
+      assert.deepEqual(
+        await store.openGroup({
+          ...base,
+          groupId: grp(),
+          userId: 'usr_j',
+          requestId: 'req-j',
+          reservationId: rsv(),
+        }),
+        { ok: false, code: 'IDEMPOTENCY_KEY_REUSED' },
+      );
+      // The leader retrying the open replays it, although each attempt mints a new group id.
+      const reopened = await store.openGroup({
+        ...base,
+        userId: 'usr_l1',
+        requestId: 'req-usr_l1',
+        groupId: grp(),
+        reservationId: rsv(),
+      });
+      assert.ok(reopened.ok && reopened.replayed);
+      assert.equal(reopened.group.id, g1);
+      assert.deepEqual(await store.getCampaignCounters(def.id), counters);
+      assert.equal((await store.getGroup(def.id, g2))?.slotsTaken, 1);
     });
 
     test('the per-user limit counts every reservation of the campaign', async () => {

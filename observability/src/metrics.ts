@@ -51,7 +51,7 @@ export const brokerActionDuration = new Histogram({
 
 export const reservationsTotal = new Counter({
   name: 'tm_reservations_total',
-  help: 'Reservation attempts on the hot path; result is ok or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
+  help: 'Reservation attempts on the hot path; result is ok (a new reservation), replayed (a retry answered with the first one) or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
   labelNames: ['campaign_type', 'result'] as const,
   registers,
 });
@@ -163,7 +163,7 @@ export const reconciliationDriftUnits = new Gauge({
 
 export const reconciliationRunsTotal = new Counter({
   name: 'tm_reconciliation_runs_total',
-  help: 'Reconciliation runs, by result (clean, drift, error).',
+  help: 'Reconciliation runs, by result (present, rebuilt, busy, error).',
   labelNames: ['result'] as const,
   registers,
 });

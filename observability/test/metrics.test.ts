@@ -107,3 +107,19 @@ describe('metrics registry', () => {
     assert.equal(new Set(names).size, names.length);
   });
 });
+
+describe('metric help texts', () => {
+  test('the reconciliation runs help names exactly the results reconciliation emits', async () => {
+    const text = await renderMetrics();
+    const help = text.split('\n').find((l) => l.startsWith('# HELP tm_reconciliation_runs_total '));
+    const listed = /by result \(([^)]*)\)/.exec(help ?? '')?.[1]?.split(', ');
+    // RebuildOutcome of the hot path (present, rebuilt, busy) and the failure of a check (error).
+    assert.deepEqual(listed?.sort(), ['busy', 'error', 'present', 'rebuilt']);
+  });
+
+  test('the reservations help says a replay is not counted as ok', async () => {
+    const text = await renderMetrics();
+    const help = text.split('\n').find((l) => l.startsWith('# HELP tm_reservations_total '));
+    assert.match(help ?? '', /replayed/);
+  });
+});

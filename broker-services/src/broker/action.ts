@@ -1,7 +1,7 @@
 /** Typed action definitions: the params schema gives the handler's parameter type. */
 import type { ActionSchema, Context } from 'moleculer';
 import type { Static, TSchema } from 'typebox';
-import type { AdminRole } from '../schemas/auth.ts';
+import type { AdminRole } from '../modules/admin/schemas.ts';
 
 /** Who is calling, set by the gateway from a verified token; never taken from the request body. */
 export interface CallerMeta {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { ServiceBroker } from 'moleculer';
 import type { CallerMeta } from '../broker/action.ts';
 import { AppError } from '../errors.ts';
-import type { AdminRole, AdminView } from '../schemas/auth.ts';
+import type { AdminRole, AdminView } from '../modules/admin/schemas.ts';
 
 export interface TokenClaims {
   sub: string;

@@ -19,7 +19,6 @@ import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { generatePassword } from '../admin/passwords.ts';
 import { type Config, isEmbedded } from '../config.ts';
 import {
   EMBEDDED_MAX_CONNECTIONS,
@@ -28,27 +27,34 @@ import {
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
-import { createPaymentProvider, createWechatLogin } from '../payments/wiring.ts';
-import createAdminService, { ensureFirstAdmin } from '../services/admin.service.ts';
-import createCampaignsService from '../services/campaigns.service.ts';
-import createCatalogService from '../services/catalog.service.ts';
-import createGroupsService from '../services/groups.service.ts';
-import createOrdersService from '../services/orders.service.ts';
-import createPaymentsService from '../services/payments.service.ts';
-import createUsersService from '../services/users.service.ts';
+import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
+import { generatePassword } from '../modules/admin/passwords.ts';
+import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createGroupsService from '../modules/groups/groups.service.ts';
+import createOrdersService from '../modules/orders/orders.service.ts';
+import createPaymentsService from '../modules/payments/payments.service.ts';
+import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
+import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
   url?: string;
+  /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
+  metricsUrl?: string;
   adminUsername: string;
   adminPassword?: string;
   rt: Runtime;
   stop(): Promise<void>;
 }
+
+/** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
+export const DEFAULT_METRICS_PORT = 9464;
 
 class StartupError extends Error {
   override name = 'StartupError';
@@ -186,8 +192,9 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
-      const reconcile = () => checkCampaigns({ broker, store, sql, log, nowMs: rt.now() });
-      await reconcile();
+      const reconcile = (atStart = false) =>
+        checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
+      await reconcile(true);
       const timer = setInterval(() => {
         reconcile().catch((err) => log.error({ err }, 'reconciliation failed'));
       }, config.reconcileIntervalSeconds * 1000);
@@ -247,9 +254,22 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       });
     }
 
+    // Every process is scraped: the gateway on its own port, any other process on METRICS_PORT (9464, the
+    // usual exporter port, unless set), so the gauges reconciliation sets where it runs reach Prometheus.
+    let metricsUrl: string | undefined;
+    const metricsPort = config.metricsPort ?? (want.has('gateway') ? undefined : DEFAULT_METRICS_PORT);
+    if (metricsPort !== undefined) {
+      const listener = await reach('METRICS_PORT', `http://${config.host}:${metricsPort}`, () =>
+        startMetricsListener(config.host, metricsPort),
+      );
+      metricsUrl = listener.url;
+      stops.push(() => listener.close());
+    }
+
     for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
     return {
       ...(url ? { url } : {}),
+      ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),
       rt,

@@ -34,6 +34,8 @@ export async function checkCampaigns(deps: {
   sql: SqlRunner;
   log: Logger;
   nowMs: number;
+  /** The first check of this process: rebuilding the in-process store then is expected, so logged at info. */
+  atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
   for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
@@ -51,7 +53,9 @@ export async function checkCampaigns(deps: {
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
-      if (report.outcome === 'rebuilt') log.warn({ report }, 'hot path state rebuilt from PostgreSQL');
+      if (report.outcome === 'rebuilt' && deps.atStart && store.kind === 'memory')
+        log.info({ report }, 'in-process hot path state rebuilt from PostgreSQL at start');
+      else if (report.outcome === 'rebuilt') log.warn({ report }, 'hot path state rebuilt from PostgreSQL');
       else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
     } catch (err) {
       reconciliationRunsTotal.inc({ result: 'error' });

@@ -4,7 +4,7 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import type { CallerMeta } from '../broker/action.ts';
-import type { ProductView } from '../schemas/catalog.ts';
+import type { ProductView } from '../modules/catalog/schemas.ts';
 
 const DAY = 86400_000;
 

@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { HotPathStore } from '@tuanmiao/hot-path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { PaymentProvider } from '../payments/provider.ts';
+import type { PaymentProvider } from '../modules/payments/provider.ts';
 
 export interface Runtime {
   config: Config;

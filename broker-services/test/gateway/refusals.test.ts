@@ -149,7 +149,15 @@ describe('business refusals (embedded platform)', () => {
     const a = await shopper('buyer-a');
     const b = await shopper('buyer-b');
 
-    // Idempotency: the same user and requestId twice → one reservation, stock taken once.
+    // Idempotency: the same user and requestId twice → one reservation, stock taken once, counted once as new.
+    const counted = async (result: string) => {
+      const text = await (await fetch(`${p.baseUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`tm_reservations_total{campaign_type="seckill",result="${result}"}`));
+      return Number(line?.split(' ')[1] ?? 0);
+    };
+    const [okBefore, replayedBefore] = [await counted('ok'), await counted('replayed')];
     const requestId = rid();
     const first = await reserve(a.token, id, 1, requestId);
     const again = await reserve(a.token, id, 1, requestId);
@@ -157,6 +165,18 @@ describe('business refusals (embedded platform)', () => {
     assert.equal(again.status, 201);
     assert.equal(again.body.reservation.id, first.body.reservation.id);
     assert.equal((await figures(id)).stockLeft, 2);
+    assert.deepEqual(
+      [(await counted('ok')) - okBefore, (await counted('replayed')) - replayedBefore],
+      [1, 1],
+      'a replay is counted as replayed, not as a new reservation',
+    );
+    // The same requestId asking for another quantity is refused, not answered with the first reservation.
+    await refused(
+      id,
+      () => reserve(a.token, id, 2, requestId),
+      'IDEMPOTENCY_KEY_REUSED',
+      'This requestId was already used for a different request',
+    );
 
     // Another user with the same requestId is another reservation.
     const other = await reserve(b.token, id, 1, requestId);

@@ -119,8 +119,27 @@ describe('production mode: gateway and services in two processes over NATS', () 
     assert.equal(start.status, 200, JSON.stringify(start.body));
     assert.equal(start.body.provider, 'dev');
     assert.equal(start.body.params.confirmPath, `/api/payments/dev/${aliceOrderId}/confirm`);
-    const confirm = await api(base, 'POST', start.body.params.confirmPath!, { token: alice.token });
+    const confirm = await api<{ outcome: string; order: Order }>(
+      base,
+      'POST',
+      start.body.params.confirmPath!,
+      {
+        token: alice.token,
+      },
+    );
     assert.equal(confirm.status, 200, JSON.stringify(confirm.body));
+    assert.equal(confirm.body.outcome, 'applied');
+    // A retried confirmation (its first answer lost) is answered as the first one was, and pays nothing twice.
+    const replay = await api<{ outcome: string; order: Order }>(
+      base,
+      'POST',
+      start.body.params.confirmPath!,
+      {
+        token: alice.token,
+      },
+    );
+    assert.equal(replay.status, 200, JSON.stringify(replay.body));
+    assert.deepEqual(replay.body, confirm.body);
     const paid = await api<Order>(base, 'GET', `/api/orders/${aliceOrderId}`, { token: alice.token });
     assert.equal(paid.body.status, 'paid');
     assert.equal(paid.body.totalFen, 2 * 1990);

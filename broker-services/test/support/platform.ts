@@ -13,6 +13,8 @@ const MAIN = path.join(ROOT, 'broker-services/src/main.ts');
 
 export interface StartedPlatform {
   baseUrl: string;
+  /** The process's own `/metrics` listener, when it has one (processes without a gateway). */
+  metricsUrl: string;
   adminUsername: string;
   adminPassword: string;
   dataDir: string;
@@ -44,6 +46,12 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     LOG_LEVEL: 'warn',
     ...opts.env,
   };
+  // A process without a gateway listens for scrapes on METRICS_PORT (9464 by default): test files run side by
+  // side, so each such process takes a free port unless the test names one.
+  const services = env.SERVICES ?? 'all';
+  if (!opts.env?.METRICS_PORT && services !== 'all' && !services.split(',').includes('gateway')) {
+    env.METRICS_PORT = '0';
+  }
   for (const k of ['DATABASE_URL', 'REDIS_URL', 'NATS_URL']) if (!opts.env?.[k]) delete env[k];
   const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -77,6 +85,7 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     await new Promise((r) => setTimeout(r, 50));
   }
   const baseUrl = /gateway {2}(http:\/\/\S+)/.exec(out)?.[1] ?? '';
+  const metricsUrl = /metrics {2}(http:\/\/\S+)/.exec(out)?.[1] ?? '';
   const login = /admin login: (\S+) \/ (\S+)/.exec(out);
   const stop = async (o: { keepData?: boolean } = {}) => {
     if (exitCode === undefined) {
@@ -89,6 +98,7 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
   };
   return {
     baseUrl,
+    metricsUrl,
     adminUsername: login?.[1] ?? opts.env?.ADMIN_USERNAME ?? 'admin',
     adminPassword: login?.[2] ?? opts.env?.ADMIN_PASSWORD ?? '',
     dataDir,

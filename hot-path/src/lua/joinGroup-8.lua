@@ -18,15 +18,17 @@
     ARGV[5] now, epoch ms
     ARGV[6] payment TTL ms
     ARGV[7] record retention ms after the campaign ends
+    ARGV[8] request fingerprint (what the request asked for; see requestFingerprint in src/store/types.ts)
 
   Output:
-    negative integer: refusal code
+    negative integer: refusal code (-14: this request id asked for something else)
     {replayed 0|1, reservationId, record (flat), group (flat HGETALL)}
 ]]
 local metaKey, stockKey, usersKey, requestsKey, streamKey, recordKey, groupKey, formingKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local userId, requestId, groupId, rsvId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local fingerprint = ARGV[8]
 local keyBase = string.sub(metaKey, 1, -5)
 
 --- @include "includes/requestField"
@@ -40,7 +42,8 @@ local keyBase = string.sub(metaKey, 1, -5)
 local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy')
 if not meta then return refusal end
 
-local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
+local earlierId, earlier, reused = findReplay(requestsKey, keyBase, userId, requestId, fingerprint)
+if reused then return reused end
 if earlierId then return replayGroupAnswer(keyBase, earlierId, earlier) end
 
 local g = redis.call('HMGET', groupKey, 'status', 'expiresAt', 'size', 'taken', 'leaderId', 'createdAt')
@@ -58,5 +61,6 @@ if check ~= 0 then return check end
 local slot = takeGroupSlot(groupKey, formingKey, groupId, userId, size)
 local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
 local group = {id = groupId, slot = slot, leaderId = g[5], size = size, createdAt = g[6], expiresAt = g[2]}
-local rec = recordReservation(k, meta, userId, requestId, 1, rsvId, nowMs, paymentTtlMs, retentionMs, group)
+local rec = recordReservation(k, meta, userId, requestId, 1, rsvId, nowMs, paymentTtlMs, retentionMs, group,
+  fingerprint)
 return {0, rsvId, rec, redis.call('HGETALL', groupKey)}

@@ -16,9 +16,10 @@
     ARGV[5] now, epoch ms
     ARGV[6] payment TTL ms
     ARGV[7] record retention ms after the campaign ends
+    ARGV[8] request fingerprint (what the request asked for; see requestFingerprint in src/store/types.ts)
 
   Output:
-    negative integer: refusal code (see src/store/refusal-codes.ts)
+    negative integer: refusal code (see src/store/refusal-codes.ts; -14: this request id asked for something else)
     {1, reservationId, record (flat field/value list), {}}  a replay: the earlier reservation's record
     {0, reservationId, unitPriceFen}                         a new reservation: the caller knows every other
                                                              field (user, request, quantity, now + TTL), so the
@@ -29,6 +30,7 @@ local userId, requestId = ARGV[1], ARGV[2]
 local quantity = tonumber(ARGV[3])
 local rsvId = ARGV[4]
 local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local fingerprint = ARGV[8]
 local keyBase = string.sub(metaKey, 1, -5)
 
 --- @include "includes/requestField"
@@ -40,12 +42,14 @@ local keyBase = string.sub(metaKey, 1, -5)
 local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'seckill')
 if not meta then return refusal end
 
-local earlierId, earlier = findReplay(requestsKey, keyBase, userId, requestId)
+local earlierId, earlier, reused = findReplay(requestsKey, keyBase, userId, requestId, fingerprint)
+if reused then return reused end
 if earlierId then return {1, earlierId, earlier, {}} end
 
 local check = checkLimitAndStock(usersKey, stockKey, userId, quantity, meta.perUserLimit)
 if check ~= 0 then return check end
 
 local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
-recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil)
+recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs, nil,
+  fingerprint)
 return {0, rsvId, meta.priceFen}

@@ -11,7 +11,7 @@ import type {
   Reservation,
   StreamEntry,
 } from '../store/types.ts';
-import { orderIdFor } from '../store/types.ts';
+import { orderIdFor, requestFingerprint } from '../store/types.ts';
 
 /** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
 export interface SqlRunner {
@@ -73,10 +73,12 @@ export async function reconcileCampaign(args: {
     created_at: Date;
     expires_at: Date;
     stock_released_at: Date | null;
+    group_leader_id: string | null;
   }>(
-    `select reservation_id, request_id, user_id, quantity, unit_price_fen, group_id, status, created_at, expires_at,
-            stock_released_at
-     from orders where campaign_id = $1`,
+    `select o.reservation_id, o.request_id, o.user_id, o.quantity, o.unit_price_fen, o.group_id, o.status,
+            o.created_at, o.expires_at, o.stock_released_at, g.leader_id as group_leader_id
+     from orders o left join groups g on g.id = o.group_id
+     where o.campaign_id = $1`,
     [def.id],
   );
   const members = await sql.query<{
@@ -112,6 +114,8 @@ export async function reconcileCampaign(args: {
       orderId: orderIdFor(o.reservation_id),
     };
     if (o.group_id) r.groupId = o.group_id;
+    const fingerprint = rebuiltFingerprint(def, r, o.group_leader_id ?? undefined);
+    if (fingerprint !== undefined) r.fingerprint = fingerprint;
     known.set(r.id, { reservation: r, live });
   }
 
@@ -156,8 +160,10 @@ export async function reconcileCampaign(args: {
         status: 'pending',
         orderId: orderIdFor(e.reservationId),
       };
+      if (e.groupId !== undefined) r.groupId = e.groupId;
+      const fingerprint = rebuiltFingerprint(def, r, e.groupLeaderId);
+      if (fingerprint !== undefined) r.fingerprint = fingerprint;
       if (e.groupId !== undefined) {
-        r.groupId = e.groupId;
         if (e.slot !== undefined) r.slot = e.slot;
         let g = groups.get(e.groupId);
         if (!g && e.groupLeaderId !== undefined) {
@@ -208,6 +214,20 @@ export async function reconcileCampaign(args: {
     groups: [...groups.values()].filter((g) => g.members.length > 0),
   });
   return report(store, def, outcome, liveUnits, unsettled.length);
+}
+
+/** The fingerprint of the request that made a reservation, as far as PostgreSQL tells it: a group member is
+ * the opener when they lead the group. Unknown (no check on retry) only for a group whose leader is unknown. */
+function rebuiltFingerprint(
+  def: CampaignDef,
+  r: Reservation,
+  groupLeaderId: string | undefined,
+): string | undefined {
+  if (def.type === 'seckill') return requestFingerprint({ kind: 'seckill', quantity: r.quantity });
+  if (r.groupId === undefined || groupLeaderId === undefined) return undefined;
+  return requestFingerprint(
+    groupLeaderId === r.userId ? { kind: 'open' } : { kind: 'join', groupId: r.groupId },
+  );
 }
 
 async function report(

@@ -24,7 +24,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { orderIdFor } from './types.ts';
+import { orderIdFor, requestFingerprint } from './types.ts';
 
 interface MemGroup {
   id: string;
@@ -164,11 +164,19 @@ export class MemoryHotPathStore implements HotPathStore {
     return def;
   }
 
-  #replay(c: MemCampaign, userId: string, requestId: string, nowMs: number): Reservation | null | undefined {
-    const rsvId = c.requests.get(requestField(userId, requestId));
+  /** The earlier reservation of this request id, undefined when there is none, or the refusal of a request id
+   * that asked for something else (a record without a fingerprint replays as before). */
+  #replay(
+    c: MemCampaign,
+    i: { userId: string; requestId: string; nowMs: number },
+    fingerprint: string,
+  ): Reservation | typeof RefusalCode.IDEMPOTENCY_KEY_REUSED | undefined {
+    const rsvId = c.requests.get(requestField(i.userId, i.requestId));
     if (rsvId === undefined) return undefined;
     const rec = c.records.get(rsvId);
-    if (!rec || rec.expireAtMs <= nowMs) throw new Error(`reservation record ${rsvId} expired`);
+    if (!rec || rec.expireAtMs <= i.nowMs) throw new Error(`reservation record ${rsvId} expired`);
+    const earlier = rec.reservation.fingerprint;
+    if (earlier !== undefined && earlier !== fingerprint) return RefusalCode.IDEMPOTENCY_KEY_REUSED;
     return { ...rec.reservation };
   }
 
@@ -199,6 +207,7 @@ export class MemoryHotPathStore implements HotPathStore {
     quantity: number,
     group: MemGroup | undefined,
     slot: number | undefined,
+    fingerprint: string,
   ): Reservation {
     c.stockLeft = (c.stockLeft ?? 0) - quantity;
     c.users.set(i.userId, (c.users.get(i.userId) ?? 0) + quantity);
@@ -214,6 +223,7 @@ export class MemoryHotPathStore implements HotPathStore {
       expiresAtMs: i.nowMs + i.paymentTtlMs,
       status: 'pending',
       orderId: orderIdFor(i.reservationId),
+      fingerprint,
     };
     if (group && slot !== undefined) {
       r.groupId = group.id;
@@ -269,13 +279,15 @@ export class MemoryHotPathStore implements HotPathStore {
       const c = this.#campaigns.get(i.campaignId);
       const def = this.#gate(c, i.nowMs, 'seckill');
       if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
-      const earlier = this.#replay(c, i.userId, i.requestId, i.nowMs);
+      const fingerprint = requestFingerprint({ kind: 'seckill', quantity: i.quantity });
+      const earlier = this.#replay(c, i, fingerprint);
+      if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
       if (earlier) return { ok: true, reservation: earlier, replayed: true };
       const check = this.#limitAndStock(c, def, i.userId, i.quantity);
       if (check !== 0) return { ok: false, code: toApiErrorCode(check) };
       return {
         ok: true,
-        reservation: this.#record(c, def, i, i.quantity, undefined, undefined),
+        reservation: this.#record(c, def, i, i.quantity, undefined, undefined, fingerprint),
         replayed: false,
       };
     });
@@ -292,7 +304,9 @@ export class MemoryHotPathStore implements HotPathStore {
       const c = this.#campaigns.get(i.campaignId);
       const def = this.#gate(c, i.nowMs, 'groupbuy');
       if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
-      const earlier = this.#replay(c, i.userId, i.requestId, i.nowMs);
+      const fingerprint = requestFingerprint({ kind: 'open' });
+      const earlier = this.#replay(c, i, fingerprint);
+      if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
       if (earlier) return this.#replayGroup(c, i.campaignId, earlier);
       if (c.groups.has(i.groupId)) return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_NOT_FOUND) };
       const check = this.#limitAndStock(c, def, i.userId, 1);
@@ -309,7 +323,7 @@ export class MemoryHotPathStore implements HotPathStore {
       };
       c.groups.set(g.id, g);
       const slot = this.#takeSlot(g, i.userId);
-      const reservation = this.#record(c, def, i, 1, g, slot);
+      const reservation = this.#record(c, def, i, 1, g, slot, fingerprint);
       return { ok: true, reservation, group: groupState(i.campaignId, g), replayed: false };
     });
   }
@@ -319,7 +333,9 @@ export class MemoryHotPathStore implements HotPathStore {
       const c = this.#campaigns.get(i.campaignId);
       const def = this.#gate(c, i.nowMs, 'groupbuy');
       if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
-      const earlier = this.#replay(c, i.userId, i.requestId, i.nowMs);
+      const fingerprint = requestFingerprint({ kind: 'join', groupId: i.groupId });
+      const earlier = this.#replay(c, i, fingerprint);
+      if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
       if (earlier) return this.#replayGroup(c, i.campaignId, earlier);
       const g = c.groups.get(i.groupId);
       if (!g) return { ok: false, code: toApiErrorCode(RefusalCode.GROUP_NOT_FOUND) };
@@ -330,7 +346,7 @@ export class MemoryHotPathStore implements HotPathStore {
       const check = this.#limitAndStock(c, def, i.userId, 1);
       if (check !== 0) return { ok: false, code: toApiErrorCode(check) };
       const slot = this.#takeSlot(g, i.userId);
-      const reservation = this.#record(c, def, i, 1, g, slot);
+      const reservation = this.#record(c, def, i, 1, g, slot, fingerprint);
       return { ok: true, reservation, group: groupState(i.campaignId, g), replayed: false };
     });
   }

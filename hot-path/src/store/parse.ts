@@ -36,6 +36,8 @@ export function recordToReservation(campaignId: string, m: Map<string, string>):
     r.groupId = groupId;
     r.slot = Number(m.get('slot'));
   }
+  const fingerprint = m.get('fp');
+  if (fingerprint !== undefined) r.fingerprint = fingerprint;
   return r;
 }
 

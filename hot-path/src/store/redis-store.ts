@@ -44,7 +44,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { orderIdFor } from './types.ts';
+import { orderIdFor, requestFingerprint } from './types.ts';
 
 export interface RedisHotPathStoreOptions {
   /** An ioredis client to use (not closed by the store), or options/URL to create one. */
@@ -158,6 +158,7 @@ export class RedisHotPathStore implements HotPathStore {
         expiresAtMs: input.nowMs + input.paymentTtlMs,
         status: 'pending',
         orderId: orderIdFor(rsvId),
+        fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
       },
     };
   }

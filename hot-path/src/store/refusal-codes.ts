@@ -16,6 +16,7 @@ export const RefusalCode = {
   WRONG_CAMPAIGN_TYPE: -11,
   GROUP_NOT_FOUND: -12,
   REBUILD_BUSY: -13,
+  IDEMPOTENCY_KEY_REUSED: -14,
 } as const;
 
 export type RefusalCodeValue = (typeof RefusalCode)[keyof typeof RefusalCode];
@@ -31,7 +32,8 @@ export type ReservationRefusal =
   | 'SOLD_OUT'
   | 'GROUP_CLOSED'
   | 'GROUP_FULL'
-  | 'ALREADY_MEMBER';
+  | 'ALREADY_MEMBER'
+  | 'IDEMPOTENCY_KEY_REUSED';
 
 /** Maps a refusal code to its API error code. A seckill call on a group-buy campaign (or the reverse), an unknown
  * group and an already-used group id all read as "no such thing here" or "closed" to a shopper. */
@@ -59,6 +61,8 @@ export function toApiErrorCode(code: number): ReservationRefusal {
       return 'GROUP_FULL';
     case RefusalCode.ALREADY_MEMBER:
       return 'ALREADY_MEMBER';
+    case RefusalCode.IDEMPOTENCY_KEY_REUSED:
+      return 'IDEMPOTENCY_KEY_REUSED';
     default:
       throw new Error(`unknown hot-path refusal code ${code}`);
   }

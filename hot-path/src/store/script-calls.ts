@@ -11,6 +11,7 @@ import type {
   Reservation,
   ReserveSeckillInput,
 } from './types.ts';
+import { requestFingerprint } from './types.ts';
 
 export interface ScriptCall {
   script: string;
@@ -60,7 +61,16 @@ export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, rete
   return {
     script: 'reserveSeckill',
     keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
-    args: [i.userId, i.requestId, i.quantity, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+    args: [
+      i.userId,
+      i.requestId,
+      i.quantity,
+      i.reservationId,
+      i.nowMs,
+      i.paymentTtlMs,
+      retentionMs,
+      requestFingerprint({ kind: 'seckill', quantity: i.quantity }),
+    ],
   };
 }
 
@@ -83,7 +93,16 @@ function groupSlotCall(
       k.group(i.groupId),
       k.forming,
     ],
-    args: [i.userId, i.requestId, i.groupId, i.reservationId, i.nowMs, i.paymentTtlMs, retentionMs],
+    args: [
+      i.userId,
+      i.requestId,
+      i.groupId,
+      i.reservationId,
+      i.nowMs,
+      i.paymentTtlMs,
+      retentionMs,
+      requestFingerprint(script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId }),
+    ],
   };
 }
 
@@ -199,5 +218,6 @@ export function reservationFields(r: Reservation): string[] {
     r.status,
   ];
   if (r.groupId !== undefined) f.push('groupId', r.groupId, 'slot', String(r.slot ?? 0));
+  if (r.fingerprint !== undefined) f.push('fp', r.fingerprint);
   return f;
 }

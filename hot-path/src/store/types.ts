@@ -41,6 +41,8 @@ export interface Reservation {
   status: ReservationStatus;
   /** Deterministic: `ord_` + the part after `rsv_`. The order exists in PostgreSQL once status is `settled`. */
   orderId: string;
+  /** What the request that made it asked for (see `requestFingerprint`); absent only on a record that predates it. */
+  fingerprint?: string;
 }
 
 export type GroupStatus = 'forming' | 'succeeded' | 'failed';
@@ -216,6 +218,27 @@ export interface HotPathStore {
   acquireSettlementLease(campaignId: string, holder: string, leaseMs: number): Promise<boolean>;
   releaseSettlementLease(campaignId: string, holder: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What a reservation request asked for, beyond the campaign and the caller that key its request id. */
+export type ReservationRequest =
+  | { kind: 'seckill'; quantity: number }
+  | { kind: 'open' }
+  | { kind: 'join'; groupId: string };
+
+/**
+ * The fingerprint kept with a request id: a retry with the same id and the same fingerprint replays the first
+ * answer, one with another fingerprint (another quantity, another group) is refused as IDEMPOTENCY_KEY_REUSED.
+ */
+export function requestFingerprint(r: ReservationRequest): string {
+  switch (r.kind) {
+    case 'seckill':
+      return `seckill:${r.quantity}`;
+    case 'open':
+      return 'open';
+    case 'join':
+      return `join:${r.groupId}`;
+  }
 }
 
 /** Deterministic order id of a reservation: `ord_` + the part after `rsv_`. */

@@ -1,30 +1,31 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
-import { AuditPage, DashboardView } from '../../schemas/admin.ts';
 import {
   AdminLoginBody,
   AdminSession,
   AdminView,
   type AdminView as AdminViewT,
+  AuditPage,
   CreateAdminBody,
+  DashboardView,
   PatchAdminBody,
-} from '../../schemas/auth.ts';
+} from '../../modules/admin/schemas.ts';
 import {
   AdminCampaignListQuery,
   AdminCampaignView,
   CampaignLive,
   CreateCampaignBody,
   PatchCampaignBody,
-} from '../../schemas/campaign.ts';
-import { CreateProductBody, PatchProductBody, ProductView } from '../../schemas/catalog.ts';
-import { AdminId, CampaignId, Cursor, IdParam, Limit, OrderId, ProductId } from '../../schemas/common.ts';
+} from '../../modules/campaigns/schemas.ts';
+import { CreateProductBody, PatchProductBody, ProductView } from '../../modules/catalog/schemas.ts';
 import {
   AdminOrderListQuery,
   AdminOrderPage,
   AdminOrderView,
   RefundBody,
   ShipBody,
-} from '../../schemas/order.ts';
+} from '../../modules/orders/schemas.ts';
+import { AdminId, CampaignId, Cursor, IdParam, Limit, OrderId, ProductId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { OWNER_ONLY, READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
 import { callAs, errors } from '../call.ts';

@@ -8,7 +8,7 @@ import { waitingRoomAdmittedTotal, waitingRoomQueued } from '@tuanmiao/observabi
 import type { Redis } from 'ioredis';
 import Type from 'typebox';
 import { AppError } from '../../errors.ts';
-import type { CampaignView } from '../../schemas/campaign.ts';
+import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import { CampaignId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';

@@ -1,11 +1,17 @@
 /** Shopper routes other than the hot path: login, campaigns, reservations, orders, payments, group reads. */
 import Type from 'typebox';
 import { AppError } from '../../errors.ts';
-import { DevLoginBody, ShopperSession, type UserView, WechatLoginBody } from '../../schemas/auth.ts';
-import { CampaignListQuery, CampaignView } from '../../schemas/campaign.ts';
+import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
+import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
+import {
+  OrderListQuery,
+  OrderPage,
+  OrderView,
+  PaymentStart,
+  ReservationView,
+} from '../../modules/orders/schemas.ts';
+import { DevLoginBody, ShopperSession, type UserView, WechatLoginBody } from '../../modules/users/schemas.ts';
 import { CampaignId, GroupId, IdParam, OrderId, ReservationId } from '../../schemas/common.ts';
-import { GroupList, GroupView } from '../../schemas/group.ts';
-import { OrderListQuery, OrderPage, OrderView, PaymentStart, ReservationView } from '../../schemas/order.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { callAs, errors } from '../call.ts';

@@ -1,8 +1,9 @@
 -- Takes the units and records one reservation: stock down, user count up, request id mapped, record written with
 -- its retention, and the settlement entry appended to the campaign's stream. Returns the record (flat).
--- group is nil for seckill, else {id, slot, leaderId, size, createdAt, expiresAt}.
+-- group is nil for seckill, else {id, slot, leaderId, size, createdAt, expiresAt}; fingerprint is what the
+-- request asked for, kept in the record so that a retry asking for something else is refused.
 local function recordReservation(k, meta, userId, requestId, quantity, rsvId, nowMs, paymentTtlMs, retentionMs,
-                                 group)
+                                 group, fingerprint)
   redis.call('DECRBY', k.stock, quantity)
   redis.call('HINCRBY', k.users, userId, quantity)
   redis.call('HSET', k.requests, requestField(userId, requestId), rsvId)
@@ -10,7 +11,7 @@ local function recordReservation(k, meta, userId, requestId, quantity, rsvId, no
   local rec = {
     'id', rsvId, 'userId', userId, 'requestId', requestId, 'quantity', tostring(quantity),
     'unitPriceFen', meta.priceFen, 'createdAt', tostring(nowMs), 'expiresAt', tostring(expiresAt),
-    'status', 'pending'
+    'status', 'pending', 'fp', fingerprint
   }
   local entry = {
     kind = 'reserve', reservationId = rsvId, userId = userId, requestId = requestId,

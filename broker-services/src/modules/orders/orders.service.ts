@@ -8,17 +8,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import { type OrderRow, requireTransition, transitionOrder } from '../orders/order-machine.ts';
-import { toAdminOrderView, toOrderView } from '../orders/order-view.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { Fen, IdParam, OrderId, ReservationId, withParams } from '../schemas/common.ts';
-import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from '../schemas/order.ts';
-import { sweeperMixin } from './mixins/sweeper.mixin.ts';
+import { type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
+import { toAdminOrderView, toOrderView } from './order-view.ts';
+import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
 
 const PAGE = 20;
 

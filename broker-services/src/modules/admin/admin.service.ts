@@ -2,15 +2,15 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
-import { recordAudit, requireAdmin } from '../admin/audit.ts';
-import { hashPassword, verifyPassword } from '../admin/passwords.ts';
-import { defineAction } from '../broker/action.ts';
-import { Admin, AuditEntry } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from '../schemas/auth.ts';
-import { AdminId, Cursor, IdParam, Limit, withParams } from '../schemas/common.ts';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { AdminId, Cursor, IdParam, Limit, withParams } from '../../schemas/common.ts';
+import { recordAudit, requireAdmin } from './audit.ts';
+import { Admin, AuditEntry } from './entities.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from './schemas.ts';
 
 function view(a: Admin): AdminView {
   return {

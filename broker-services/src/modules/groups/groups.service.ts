@@ -9,13 +9,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupTransitionsTotal, robotFillTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { CampaignId, GroupId, IdParam } from '../../schemas/common.ts';
 import { recordAudit } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { AppError } from '../errors.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { CampaignId, GroupId, IdParam } from '../schemas/common.ts';
-import type { GroupView } from '../schemas/group.ts';
-import { sweeperMixin } from './mixins/sweeper.mixin.ts';
+import { type GroupView, sharePath } from './schemas.ts';
 
 interface GroupRow {
   id: string;
@@ -37,10 +37,6 @@ interface Emitter {
 }
 
 const PAID = new Set(['paid', 'shipped', 'completed']);
-
-export function sharePath(groupId: string): string {
-  return `/pages/group/detail/index?id=${groupId}`;
-}
 
 export default function createGroupsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();

@@ -1,6 +1,6 @@
 /** Campaigns: the shopper view, the admin create/patch bodies and the live figures. */
 import Type, { type Static } from 'typebox';
-import { CampaignId, Fen, IsoTime, SkuId } from './common.ts';
+import { CampaignId, Fen, IsoTime, SkuId } from '../../schemas/common.ts';
 
 export const CampaignType = Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy')]);
 export type CampaignType = Static<typeof CampaignType>;

@@ -5,16 +5,22 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { Category, Product, Sku } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import { browseProducts, productDetail } from '../modules/catalog/browse.ts';
-import { BrowseQuery, type CategoryView, CreateCategoryBody } from '../modules/catalog/schemas.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { CreateProductBody, PatchProductBody, type ProductView } from '../schemas/catalog.ts';
-import { IdParam, ProductId, SkuId, withParams } from '../schemas/common.ts';
+import { browseProducts, productDetail } from './browse.ts';
+import { Category, Product, Sku } from './entities.ts';
+import {
+  BrowseQuery,
+  type CategoryView,
+  CreateCategoryBody,
+  CreateProductBody,
+  PatchProductBody,
+  type ProductView,
+} from './schemas.ts';
 
 const PAGE = 20;
 

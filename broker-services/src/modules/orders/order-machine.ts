@@ -7,8 +7,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
-import type { OrderStatus } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors.ts';
+
+/** Every status an order can have (shared/API.md). */
+export type OrderStatus =
+  | 'pending_payment'
+  | 'paid'
+  | 'cancelled'
+  | 'refunding'
+  | 'refunded'
+  | 'shipped'
+  | 'completed';
 
 export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   pending_payment: ['paid', 'cancelled'],

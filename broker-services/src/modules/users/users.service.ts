@@ -1,10 +1,10 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
-import { defineAction } from '../broker/action.ts';
-import { AppError } from '../errors.ts';
-import { newId } from '../ids.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { DevLoginBody, type UserView, WechatLoginBody } from '../schemas/auth.ts';
+import { defineAction } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
 
 export interface WechatLogin {
   code2Session(code: string): Promise<{ openid: string }>;

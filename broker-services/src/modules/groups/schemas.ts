@@ -1,7 +1,7 @@
 /** Group buy: groups and the open/join answers. */
 import Type, { type Static } from 'typebox';
-import { CampaignId, GroupId, IsoTime, RequestId } from './common.ts';
-import { ReservationView } from './order.ts';
+import { CampaignId, GroupId, IsoTime, RequestId } from '../../schemas/common.ts';
+import { ReservationView } from '../orders/schemas.ts';
 
 export const GroupStatus = Type.Union([
   Type.Literal('forming'),
@@ -27,3 +27,8 @@ export const GroupRequestBody = Type.Object(
 );
 export const GroupAndReservation = Type.Object({ group: GroupView, reservation: ReservationView });
 export const GroupList = Type.Object({ items: Type.Array(GroupView) });
+
+/** The mini-program page that opens a group, as shared in a chat. */
+export function sharePath(groupId: string): string {
+  return `/pages/group/detail/index?id=${groupId}`;
+}

@@ -1,22 +1,34 @@
-/** Shopper and admin authentication bodies and answers. */
+/** Admin-only schemas: operator accounts and login, the dashboard figures and the audit log. */
 import Type, { type Static } from 'typebox';
-import { IsoTime } from './common.ts';
+import { Fen, IsoTime } from '../../schemas/common.ts';
 
-export const UserView = Type.Object({
-  id: Type.String(),
-  nickname: Type.Optional(Type.String()),
-  createdAt: IsoTime,
+export const DashboardView = Type.Object({
+  todayGmvFen: Fen,
+  todayOrders: Type.Integer(),
+  todayPaidOrders: Type.Integer(),
+  paidConversion: Type.Number({ minimum: 0, maximum: 1 }),
+  liveCampaigns: Type.Integer(),
+  topCampaigns: Type.Array(
+    Type.Object({ campaignId: Type.String(), title: Type.String(), gmvFen: Fen, paidOrders: Type.Integer() }),
+  ),
+  gmvByHour: Type.Array(Type.Object({ hour: IsoTime, gmvFen: Fen, orders: Type.Integer() })),
+  serverTime: IsoTime,
 });
-export type UserView = Static<typeof UserView>;
-export const WechatLoginBody = Type.Object(
-  { code: Type.String({ minLength: 1, maxLength: 128 }) },
-  { additionalProperties: false },
-);
-export const DevLoginBody = Type.Object(
-  { openid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) },
-  { additionalProperties: false },
-);
-export const ShopperSession = Type.Object({ token: Type.String(), user: UserView });
+
+export const AuditEntryView = Type.Object({
+  id: Type.String(),
+  adminId: Type.String(),
+  adminUsername: Type.String(),
+  action: Type.String(),
+  objectType: Type.String(),
+  objectId: Type.String(),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+  at: IsoTime,
+});
+export const AuditPage = Type.Object({
+  items: Type.Array(AuditEntryView),
+  nextCursor: Type.Optional(Type.String()),
+});
 
 export const AdminRole = Type.Union([
   Type.Literal('owner'),

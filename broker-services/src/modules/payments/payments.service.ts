@@ -8,13 +8,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
+import { defineAction } from '../../broker/action.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { IdParam, OrderId } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
-import { defineAction } from '../broker/action.ts';
-import { AppError } from '../errors.ts';
 import type { OrderRow } from '../orders/order-machine.ts';
-import type { Runtime } from '../runtime/runtime.ts';
-import { IdParam, OrderId } from '../schemas/common.ts';
-import { sweeperMixin } from './mixins/sweeper.mixin.ts';
 
 interface RefundRow {
   id: string;
@@ -107,23 +107,42 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         },
       ),
 
-      /** The development provider's confirmation: pays the caller's own order. */
+      /**
+       * The development provider's confirmation: pays the caller's own order. Idempotent like a WeChat Pay
+       * notification: a retry (the first answer lost on the way) gets the first confirmation's outcome and the
+       * order as it is now, whatever happened to the order since.
+       */
       devConfirm: defineAction(IdParam(OrderId), async (ctx) => {
         if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx.params.id, user.id);
-        if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
-          throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+        const providerTxnId = `dev_${order.id}`;
+        const recorded = async () =>
+          (
+            await em().execute<{ outcome: string }[]>(
+              `select outcome from payments where provider = 'dev' and provider_txn_id = ?`,
+              [providerTxnId],
+            )
+          )[0]?.outcome;
+        let outcome = await recorded();
+        if (outcome === undefined) {
+          if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
+            throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
+          }
+          const res = (await ctx.call('orders.applyPayment', {
+            orderId: order.id,
+            provider: 'dev',
+            providerTxnId,
+            amountFen: order.total_fen,
+            paidAt: new Date(rt.now()).toISOString(),
+          })) as { outcome: string };
+          paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
+          // Two confirmations at once: the one that lost the race answers with the winner's outcome.
+          outcome = res.outcome === 'duplicate' ? ((await recorded()) ?? res.outcome) : res.outcome;
+        } else {
+          paymentNotificationsTotal.inc({ provider: 'dev', result: 'duplicate' });
         }
-        const res = (await ctx.call('orders.applyPayment', {
-          orderId: order.id,
-          provider: 'dev',
-          providerTxnId: `dev_${order.id}`,
-          amountFen: order.total_fen,
-          paidAt: new Date(rt.now()).toISOString(),
-        })) as { outcome: string };
-        paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
-        return { ...res, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
+        return { outcome, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
       }),
 
       /** Drives every pending refund once; the timer and the refund.requested event call it. */

@@ -1,8 +1,8 @@
 /** The audit trail of admin writes: who did what, when, to which object. Exported for every area's admin actions. */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CallerMeta } from '../broker/action.ts';
-import { AuditEntry } from '../db/entities.ts';
-import { AppError } from '../errors.ts';
+import type { CallerMeta } from '../../broker/action.ts';
+import { AppError } from '../../errors.ts';
+import { AuditEntry } from './entities.ts';
 
 export interface AuditInput {
   action: string;

@@ -1,7 +1,7 @@
 /** Campaign status from the clock, the hot-path definition of a campaign, and its views. */
 import type { CampaignDef } from '@tuanmiao/hot-path';
-import type { Campaign } from '../db/entities.ts';
-import type { AdminCampaignView, CampaignStatus, CampaignView } from '../schemas/campaign.ts';
+import type { Campaign } from './entities.ts';
+import type { AdminCampaignView, CampaignStatus, CampaignView } from './schemas.ts';
 
 export function campaignStatus(c: Campaign, nowMs: number): CampaignStatus {
   if (c.stoppedAt) return 'stopped';

@@ -10,7 +10,7 @@ import {
   OrderId,
   RequestId,
   ReservationId,
-} from './common.ts';
+} from '../../schemas/common.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),

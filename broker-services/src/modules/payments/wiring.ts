@@ -1,8 +1,12 @@
 /** Builds the configured payment provider and the WeChat login client from the configuration. */
-import type { Config } from '../config.ts';
-import { createWechatAuthClient } from '../integrations/wechat/auth-client.ts';
-import { createWechatPayClient, type Transaction, WechatPayError } from '../integrations/wechatpay/index.ts';
-import type { WechatLogin } from '../services/users.service.ts';
+import type { Config } from '../../config.ts';
+import { createWechatAuthClient } from '../../integrations/wechat/auth-client.ts';
+import {
+  createWechatPayClient,
+  type Transaction,
+  WechatPayError,
+} from '../../integrations/wechatpay/index.ts';
+import type { WechatLogin } from '../users/users.service.ts';
 import { type ConfirmedPayment, createDevPaymentProvider, type PaymentProvider } from './provider.ts';
 
 export function createWechatLogin(config: Config): WechatLogin {

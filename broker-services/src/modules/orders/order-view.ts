@@ -1,6 +1,7 @@
 /** Shapes order rows for shoppers and admins. */
-import type { AdminOrderView, OrderView } from '../schemas/order.ts';
+
 import type { OrderRow } from './order-machine.ts';
+import type { AdminOrderView, OrderView } from './schemas.ts';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? new Date(d).toISOString() : undefined);
 

@@ -1,0 +1,39 @@
+/** MikroORM entity of the campaigns module: seckill and group-buy campaigns. */
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+
+const createdAt = () => p.datetime().onCreate(() => new Date());
+const updatedAt = () =>
+  p
+    .datetime()
+    .onCreate(() => new Date())
+    .onUpdate(() => new Date());
+
+export const Campaign = defineEntity({
+  name: 'Campaign',
+  tableName: 'campaigns',
+  properties: {
+    id: p.string().primary(),
+    type: p.string().$type<'seckill' | 'groupbuy'>(),
+    title: p.string(),
+    productId: p.string(),
+    skuId: p.string(),
+    priceFen: p.integer(),
+    originalPriceFen: p.integer(),
+    startsAt: p.datetime(),
+    endsAt: p.datetime(),
+    stockTotal: p.integer(),
+    perUserLimit: p.integer(),
+    groupSize: p.integer().nullable(),
+    groupTtlSeconds: p.integer().nullable(),
+    stoppedAt: p.datetime().nullable(),
+    killSwitch: p.boolean().default(false),
+    waitingRoomEnabled: p.boolean().default(false),
+    admissionRatePerSecond: p.integer().default(100),
+    dryRun: p.boolean().default(false),
+    robotFillEnabled: p.boolean().default(false),
+    robotFillMaxMissing: p.integer().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type Campaign = InferEntity<typeof Campaign>;
