@@ -18,6 +18,8 @@ const ServiceName = Type.Union([
   Type.Literal('groups'),
   Type.Literal('payments'),
   Type.Literal('admin'),
+  Type.Literal('addresses'),
+  Type.Literal('cart'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -29,6 +31,8 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'groups',
   'payments',
   'admin',
+  'addresses',
+  'cart',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
@@ -50,6 +54,11 @@ const ConfigSchema = Type.Object({
   services: Type.Array(ServiceName, { minItems: 1 }),
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+  addressKeys: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44})*$',
+    }),
+  ),
   shopperTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminUsername: Type.String({ minLength: 3, maxLength: 64 }),
@@ -156,6 +165,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     services: services.includes('all') ? [...ALL_SERVICES] : services,
     nodeId: optional(env, 'NODE_ID'),
     jwtSecret: optional(env, 'JWT_SECRET'),
+    addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
     adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',
@@ -205,6 +215,11 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+    );
+  }
+  if (!embedded && !config.addressKeys) {
+    throw new ConfigError(
+      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
     );
   }
   if (config.paymentProvider === 'wechat') {

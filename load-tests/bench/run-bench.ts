@@ -296,6 +296,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       NATS_URL: o.natsUrl,
       MIGRATE_ON_START: '1',
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       DEV_LOGIN: '1',
       PAYMENT_PROVIDER: 'dev',
       ADMIN_USERNAME: 'admin',

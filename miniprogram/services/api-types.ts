@@ -125,3 +125,16 @@ export type WechatPaymentParams = {
 export type PaymentStart =
   | { provider: 'wechat'; params: WechatPaymentParams }
   | { provider: 'dev'; params: Record<string, string> };
+
+/** A delivery address (`GET /api/addresses`); `region` is province, city and district codes. */
+export interface Address {
+  id: string;
+  name: string;
+  phone: string;
+  region: [string, string, string];
+  regionNames?: [string, string, string];
+  detail: string;
+  isDefault: boolean;
+}
+
+export type AddressInput = Omit<Address, 'id' | 'isDefault'> & { isDefault?: boolean };

@@ -2,7 +2,10 @@
 
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Migration20261210000100 } from '../modules/addresses/migrations/Migration20261210000100.ts';
+import { Migration20261210000200 } from '../modules/cart/migrations/Migration20261210000200.ts';
 import { Migration20261210000000 } from '../modules/catalog/migrations/Migration20261210000000.ts';
+import { Migration20261210000300 } from '../modules/orders/migrations/Migration20261210000300.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
@@ -13,6 +16,9 @@ export const MIGRATIONS = [
   { name: 'Migration20261201000000', class: Migration20261201000000 },
   { name: 'Migration20261205000000', class: Migration20261205000000 },
   { name: 'Migration20261210000000', class: Migration20261210000000 },
+  { name: 'Migration20261210000100', class: Migration20261210000100 },
+  { name: 'Migration20261210000200', class: Migration20261210000200 },
+  { name: 'Migration20261210000300', class: Migration20261210000300 },
 ];
 
 export interface OrmOptions {

@@ -23,7 +23,9 @@ import type { ServiceBroker } from 'moleculer';
 import { toErrorBody } from '../errors.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { ErrorBody } from '../schemas/common.ts';
+import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerCartRoutes } from './routes/cart-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
@@ -153,6 +155,8 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerHotPathRoutes(app, opts);
   await registerAdminRoutes(app, opts);
   await registerCatalogRoutes(app, opts);
+  await registerAddressRoutes(app, opts);
+  await registerCartRoutes(app, opts);
 
   if (opts.adminDist) {
     const fastifyStatic = (await import('@fastify/static')).default;

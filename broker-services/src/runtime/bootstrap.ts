@@ -27,9 +27,11 @@ import {
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { buildGateway } from '../gateway/app.ts';
+import createAddressesService from '../modules/addresses/addresses.service.ts';
 import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
 import { generatePassword } from '../modules/admin/passwords.ts';
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
@@ -170,6 +172,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('groups')) broker.createService(createGroupsService(rt));
     if (want.has('payments')) broker.createService(createPaymentsService(rt));
     if (want.has('admin')) broker.createService(createAdminService(rt));
+    if (want.has('addresses')) broker.createService(createAddressesService(rt));
+    if (want.has('cart')) broker.createService(createCartService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     const unregisterStockGauges = registerStockGauges(broker, store);

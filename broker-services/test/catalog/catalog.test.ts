@@ -201,7 +201,7 @@ function catalogueSuite(start: () => Promise<{ platform: StartedPlatform; dispos
   });
 
   test('a product taken off sale is 404 to shoppers and gone from lists; back on sale it returns', async () => {
-    const id = ids['烟台红富士苹果']!;
+    const id = ids.烟台红富士苹果!;
     const off = await api<{ onSale: boolean }>(base, 'PATCH', `/api/admin/products/${id}`, {
       token: admin,
       body: { onSale: false },
@@ -239,7 +239,7 @@ function catalogueSuite(start: () => Promise<{ platform: StartedPlatform; dispos
 
 describe('catalogue on the embedded default', () => {
   catalogueSuite(async () => ({
-    platform: await startPlatform({ env: { SEED_DEMO: '0' } }),
+    platform: await startPlatform({ env: { SEED_DEMO: '0' }, timeoutMs: 180_000 }),
     dispose: async () => {},
   }));
 });
@@ -247,7 +247,7 @@ describe('catalogue on the embedded default', () => {
 describe('catalogue on PostgreSQL', () => {
   catalogueSuite(async () => {
     const dep: TestDeployment = await createTestDeployment();
-    const platform = await startPlatform({ env: dep.env });
+    const platform = await startPlatform({ env: dep.env, timeoutMs: 180_000 });
     return {
       platform: { ...platform, adminUsername: 'admin', adminPassword: dep.adminPassword },
       dispose: () => dep.dispose(),

@@ -40,6 +40,14 @@ const PRD = unknownId('prd');
 const SKU = unknownId('sku');
 const ADM = unknownId('adm');
 const CAT = unknownId('cat');
+const ADR = unknownId('adr');
+const USR = unknownId('usr');
+const addressBody = {
+  name: '张三',
+  phone: '13812348000',
+  region: ['330000', '330100', '330106'],
+  detail: '龙井路 1 号',
+};
 const REQ = 'req-00000001';
 
 const campaignBody = {
@@ -99,6 +107,8 @@ const ROUTES: Record<string, RouteRow> = {
     path: `/api/orders/${ORD}/payment`,
     notFound: `/api/orders/${ORD}/payment`,
     badId: `/api/orders/${RSV}/payment`,
+    badBodies: [{ addressId: 'adr_1' }, { addressId: ADR, provider: 'dev' }],
+    note: 'ADDRESS_REQUIRED in production-nats.test.ts and test/checkout',
   },
   'POST /api/orders/{id}/cancel': {
     access: 'shopper',
@@ -241,6 +251,89 @@ const ROUTES: Record<string, RouteRow> = {
     badId: `/api/products/${SKU}`,
   },
   'GET /api/admin/categories': { access: 'read', path: '/api/admin/categories' },
+  'GET /api/addresses': { access: 'shopper', path: '/api/addresses', note: 'test/addresses' },
+  'POST /api/addresses': {
+    access: 'shopper',
+    path: '/api/addresses',
+    body: addressBody,
+    badBodies: [
+      {},
+      { ...addressBody, phone: '12345' },
+      { ...addressBody, region: ['330000', '330100'] },
+      { ...addressBody, region: ['33000A', '330100', '330106'] },
+      { ...addressBody, name: '' },
+      { ...addressBody, detail: 'x'.repeat(121) },
+      { ...addressBody, detail: 'a\u0000b' },
+      { ...addressBody, userId: USR },
+    ],
+    note: 'ADDRESS_LIMIT and region nesting in test/addresses',
+  },
+  'PATCH /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    body: { name: '李四' },
+    notFound: `/api/addresses/${ADR}`,
+    badId: '/api/addresses/adr_1',
+    badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
+  },
+  'DELETE /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    notFound: `/api/addresses/${ADR}`,
+    badId: `/api/addresses/${USR}`,
+  },
+  'GET /api/cart': { access: 'shopper', path: '/api/cart', note: 'test/checkout' },
+  'PUT /api/cart/items/{skuId}': {
+    access: 'shopper',
+    path: `/api/cart/items/${SKU}`,
+    body: { quantity: 1 },
+    notFound: `/api/cart/items/${SKU}`,
+    badId: `/api/cart/items/${PRD}`,
+    badBodies: [{}, { quantity: -1 }, { quantity: 100 }, { quantity: 1.5 }, { quantity: 1, priceFen: 1 }],
+  },
+  'DELETE /api/cart/items/{skuId}': {
+    access: 'shopper',
+    path: `/api/cart/items/${SKU}`,
+    badId: '/api/cart/items/sku_1',
+  },
+  'POST /api/orders': {
+    access: 'shopper',
+    path: '/api/orders',
+    body: { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ },
+    notFound: '/api/orders',
+    badBodies: [
+      {},
+      { items: [], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 0 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 100 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: 'sku_1', quantity: 1 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR },
+      { items: [{ skuId: SKU, quantity: 1, priceFen: 1 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, pointsToUse: -1 },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, totalFen: 1 },
+    ],
+    note: 'SOLD_OUT, COUPON_NOT_SUPPORTED, POINTS_NOT_SUPPORTED and the race in test/checkout',
+  },
+  'GET /api/admin/orders/{id}/address': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/address`,
+    notFound: `/api/admin/orders/${ORD}/address`,
+    badId: `/api/admin/orders/${ADR}/address`,
+    note: 'a read for the roles that fulfil orders (audited): the viewer is refused like a write; test/checkout',
+  },
+  'GET /api/admin/users/{id}/addresses': {
+    access: 'read',
+    path: `/api/admin/users/${USR}/addresses`,
+    badId: `/api/admin/users/${ADR}/addresses`,
+  },
+  'GET /api/admin/addresses/{id}': {
+    access: 'write',
+    path: `/api/admin/addresses/${ADR}`,
+    notFound: `/api/admin/addresses/${ADR}`,
+    badId: '/api/admin/addresses/adr_x',
+    note: 'a read, for the roles that fulfil orders: the viewer is refused like a write',
+  },
   'POST /api/admin/categories': {
     access: 'write',
     path: '/api/admin/categories',

@@ -69,7 +69,8 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     }),
   );
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // Three minutes: a start-up under a loaded shared machine (seven test runs at once on two cores) took over one.
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
   const ready = opts.readyPattern ?? /gateway {2}(http:\/\/\S+)/;
   let exitCode: number | null | undefined;
   void exited.then((c) => {

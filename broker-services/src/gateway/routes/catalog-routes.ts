@@ -1,4 +1,6 @@
 /** The shop's catalogue: categories and products for shoppers, categories for operators. */
+
+import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
   BrowseQuery,
   CategoryList,
@@ -8,7 +10,6 @@ import {
   ShopProductView as ShopProductSchema,
   type ShopProductView,
 } from '../../modules/catalog/schemas.ts';
-import type { CampaignView } from '../../schemas/campaign.ts';
 import { IdParam, ProductId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';

@@ -21,6 +21,7 @@ import {
   PatchProductBody,
   type ProductView,
 } from './schemas.ts';
+import { skusForSale } from './stock.ts';
 
 const PAGE = 20;
 
@@ -141,6 +142,11 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
       browse: defineAction(BrowseQuery, async (ctx) =>
         browseProducts(em(), { ...ctx.params, limit: ctx.params.limit ?? PAGE }),
       ),
+
+      /** Internal: SKUs with their price, stock and whether their product is on sale (the cart reads these). */
+      skusForSale: defineAction(Type.Object({ ids: Type.Array(SkuId, { maxItems: 100 }) }), async (ctx) => ({
+        items: await skusForSale(em(), ctx.params.ids),
+      })),
 
       /** Shoppers: one product on sale with its SKUs and their stock; off sale is NOT_FOUND. */
       detail: defineAction(IdParam(ProductId), async (ctx) => productDetail(em(), ctx.params.id)),

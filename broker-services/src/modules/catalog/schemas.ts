@@ -68,7 +68,6 @@ export const PatchProductBody = Type.Object(
 );
 export type PatchProductBody = Static<typeof PatchProductBody>;
 
-
 /** Text a shopper or operator types: no control characters, no lone surrogates. */
 export const PlainText = (min: number, max: number) =>
   Type.String({ minLength: min, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$' });

@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
+import { returnRegularStock } from '../catalog/stock.ts';
 
 /** Every status an order can have (shared/API.md). */
 export type OrderStatus =
@@ -35,11 +36,13 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export interface OrderRow {
   id: string;
-  reservation_id: string;
+  /** Null on a regular order. */
+  reservation_id: string | null;
   request_id: string;
   user_id: string;
-  campaign_id: string;
-  campaign_type: 'seckill' | 'groupbuy';
+  /** Null on a regular order. */
+  campaign_id: string | null;
+  campaign_type: 'seckill' | 'groupbuy' | 'regular';
   group_id: string | null;
   sku_id: string;
   title: string;
@@ -47,6 +50,12 @@ export interface OrderRow {
   quantity: number;
   unit_price_fen: number;
   total_fen: number;
+  discount_fen: number;
+  points_used: number;
+  points_fen: number;
+  payable_fen: number;
+  address_pii: string | null;
+  address_key_id: string | null;
   dry_run: boolean;
   prepay_id: string | null;
   tracking_no: string | null;
@@ -145,6 +154,18 @@ export async function transitionOrder(
       await tx.execute('update group_members set left_at = now() where order_id = ? and left_at is null', [
         row.id,
       ]);
+    }
+    if (row.campaign_type === 'regular' && req.effects?.stockReleasedAt) {
+      // A regular order's units go back to its SKUs in the transaction that releases them: the one winner of
+      // the guarded UPDATE above, so exactly once (a campaign order's go back to the hot path after commit).
+      const lines = await tx.execute<{ sku_id: string; quantity: number }[]>(
+        'select sku_id, quantity from order_items where order_id = ?',
+        [row.id],
+      );
+      await returnRegularStock(
+        tx,
+        lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
+      );
     }
     await req.inTransaction?.(tx, row);
     return row;
