@@ -189,6 +189,12 @@ export const dependencyUp = new Gauge({
   registers,
 });
 
+export const rateLimitFallbackTotal = new Counter({
+  name: 'tm_rate_limit_fallback_total',
+  help: "Rate-limit decisions taken from this process's own counts because the shared store (Redis) did not answer.",
+  registers,
+});
+
 export const waitingRoomAdmittedTotal = new Counter({
   name: 'tm_waiting_room_admitted_total',
   help: 'Shoppers admitted from the waiting room, per campaign.',

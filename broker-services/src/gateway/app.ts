@@ -21,8 +21,12 @@ import Fastify, {
 import type { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import { toErrorBody } from '../errors.ts';
+import type { DependencyWatch } from '../runtime/dependency-watch.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { ErrorBody } from '../schemas/common.ts';
+import { dependencyUnavailable, isDependencyFailure } from './dependency-errors.ts';
+import { HotPathRebuilds } from './hot-path-rebuilds.ts';
+import { redisWithLocalFallback } from './rate-limit-store.ts';
 import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCartRoutes } from './routes/cart-routes.ts';
@@ -37,6 +41,8 @@ export interface GatewayOptions {
   jwtSecret: string;
   /** Shared rate-limit store across gateway processes (production); in-memory when absent. */
   redis?: Redis;
+  /** What this process's clients last reported about each dependency (fail fast while one is down). */
+  dependencies?: DependencyWatch;
   /** Checks behind /readyz: each answers or throws. */
   readiness: Record<'database' | 'hotpath' | 'bus', () => Promise<void>>;
   /** Static admin console to serve at /admin, when built. */
@@ -99,9 +105,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
         });
       }
     }
-    const { status, body } = toErrorBody(err);
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    if (status === 429)
+    const { status, body }: ReturnType<typeof toErrorBody> = isDependencyFailure(err)
+      ? dependencyUnavailable()
+      : toErrorBody(err);
+    // A dependency that is down is logged once per change of state (runtime/dependency-watch.ts), not per request.
+    if (status >= 500 && status !== 503) req.log.error({ err }, 'request failed');
+    if (status === 429 || status === 503)
       reply.header('retry-after', String((body.error.details?.retryAfterSeconds as number) ?? 1));
     return reply.status(status).send(body);
   });
@@ -137,7 +146,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     max: opts.rt.config.rateLimitPerIpPerSecond,
     timeWindow: 1000,
     hook: 'onRequest',
-    ...(opts.redis ? { redis: opts.redis, nameSpace: `${opts.rt.config.redisKeyPrefix}tm:rl:ip:` } : {}),
+    ...(opts.redis
+      ? { store: redisWithLocalFallback(opts.redis, `${opts.rt.config.redisKeyPrefix}tm:rl:ip:`) }
+      : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
@@ -150,9 +161,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   });
   await app.register(metricsPlugin, { exposePath: false });
 
-  await registerOpsRoutes(app, opts);
+  const rebuilds = new HotPathRebuilds(opts.rt.store);
+  await registerOpsRoutes(app, opts, rebuilds);
   await registerShopperRoutes(app, opts);
-  await registerHotPathRoutes(app, opts);
+  await registerHotPathRoutes(app, opts, rebuilds);
   await registerAdminRoutes(app, opts);
   await registerCatalogRoutes(app, opts);
   await registerAddressRoutes(app, opts);

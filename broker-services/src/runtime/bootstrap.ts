@@ -41,6 +41,7 @@ import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
+import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
@@ -90,6 +91,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const stops: Array<() => Promise<void>> = [];
+  const dependencies = new DependencyWatch(log);
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -132,6 +134,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       const url = config.redisUrl;
       redis = await reach('Redis', url, async () => {
         const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+        watchRedis(r, dependencies);
         await r.connect();
         await r.ping();
         return r;
@@ -176,6 +179,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('cart')) broker.createService(createCartService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
+    watchNats(broker, dependencies);
     const unregisterStockGauges = registerStockGauges(broker, store);
     stops.push(async () => unregisterStockGauges());
 
@@ -230,6 +234,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         broker,
         rt,
         jwtSecret,
+        dependencies,
         ...(redis ? { redis } : {}),
         ...(existsSync(path.join(adminDist, 'index.html')) ? { adminDist } : {}),
         readiness: {
@@ -241,8 +246,10 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             else await store.getCampaignCounters('cmp_readyz');
           },
           bus: async () => {
-            if (!broker.transit || broker.transit.connected) return;
-            throw new Error('not connected');
+            if (!broker.transit) return;
+            if (!broker.transit.connected || !dependencies.isUp('bus')) {
+              throw new Error(dependencies.reason('bus') ?? 'not connected');
+            }
           },
         },
         logger:

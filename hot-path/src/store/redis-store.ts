@@ -93,7 +93,11 @@ export class RedisHotPathStore implements HotPathStore {
     this.observer = opts.observer;
     this.scripts = defineScripts(this.redis);
     this.#hot = opts.autoPipelining ? this.redis.duplicate({ enableAutoPipelining: true }) : this.redis;
-    if (this.#hot !== this.redis) defineScripts(this.#hot);
+    if (this.#hot !== this.redis) {
+      defineScripts(this.#hot);
+      // The main connection's owner watches and logs Redis's state; without a listener ioredis logs every retry.
+      this.#hot.on('error', () => {});
+    }
   }
 
   keys(campaignId: string): CampaignKeys {
@@ -240,12 +244,15 @@ export class RedisHotPathStore implements HotPathStore {
 
   async getCampaignCounters(campaignId: string): Promise<CampaignCounters | null> {
     const k = this.keys(campaignId);
-    const [[, total], [, left], [, len]] = (await this.redis
+    const [[e1, total], [e2, left], [e3, len]] = (await this.redis
       .pipeline()
       .hget(k.meta, 'stockTotal')
       .get(k.stock)
       .xlen(k.stream)
-      .exec()) as [[unknown, string | null], [unknown, string | null], [unknown, number]];
+      .exec()) as [[Error | null, string | null], [Error | null, string | null], [Error | null, number]];
+    // A pipeline reports each command's failure beside its result: a lost connection must not read as NaN.
+    const failed = e1 ?? e2 ?? e3;
+    if (failed) throw failed;
     if (total === null || left === null) return null;
     return { stockTotal: Number(total), stockLeft: Number(left), unsettled: Number(len) };
   }
@@ -300,7 +307,11 @@ export class RedisHotPathStore implements HotPathStore {
 
   /** Blocking reads get their own connection, so a consumer's wait never delays a reservation. */
   #readerClient(): Redis {
-    this.#reader ??= this.redis.duplicate();
+    if (!this.#reader) {
+      this.#reader = this.redis.duplicate();
+      // The main connection's owner watches and logs Redis's state; without a listener ioredis logs every retry.
+      this.#reader.on('error', () => {});
+    }
     return this.#reader;
   }
 

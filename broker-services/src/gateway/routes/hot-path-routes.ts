@@ -26,6 +26,7 @@ import { CampaignId, GroupId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
+import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
 import { limitPerUser } from '../per-user-limit.ts';
 import {
   memoryArrivalCounter,
@@ -35,8 +36,10 @@ import {
 } from './admission.ts';
 
 const CACHE_MS = 1000;
-/** How long a cached campaign may still be served while its refresh is in flight (or failing). */
+/** How long "no such campaign" is remembered (a campaign once known is served however old; see campaign()). */
 const STALE_MS = 10_000;
+/** What a shopper is told while the hot path is being rebuilt from PostgreSQL: retry, this is not final. */
+const REBUILDING = 'The sale is being restored after a restart of its store; retry in a moment';
 
 export function toReservationView(r: Reservation): ReservationViewT {
   return {
@@ -87,7 +90,11 @@ export async function findReservation(
   throw new AppError('NOT_FOUND', 'No such reservation');
 }
 
-export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Promise<void> {
+export async function registerHotPathRoutes(
+  app: App,
+  opts: GatewayOptions,
+  rebuilds: HotPathRebuilds,
+): Promise<void> {
   const { broker, rt } = opts;
   const cache = new Map<string, { at: number; view: CampaignView | null }>();
   /** One refresh per campaign at a time. */
@@ -146,7 +153,10 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         cache.set(id, { at: now, view });
         return view;
       } catch (err) {
+        const known = cache.get(id);
         if ((err as { type?: string }).type === 'NOT_FOUND') cache.set(id, { at: now, view: null });
+        // The bus is down or slow: keep the last definition and try again in a second, not on every request.
+        else if (known?.view) cache.set(id, { at: now, view: known.view });
         throw err;
       } finally {
         refreshing.delete(id);
@@ -161,19 +171,36 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
    * entry expired, every reservation of that moment used to ask the bus itself: a campaign lookup per request
    * for as long as the first one took, a stall of a tenth of a second once a second at the peak. Only the type
    * and the waiting-room switch come from here; the window, stop, kill switch, limit and stock are checked in
-   * the script.
+   * the script, so a known campaign is served from its last definition for as long as the bus is out: a NATS
+   * outage of more than 10 s used to stop the sale although Redis and PostgreSQL were fine.
    */
   function campaign(id: string): CampaignView | Promise<CampaignView> {
     const hit = cache.get(id);
     if (hit) {
       const age = Date.now() - hit.at;
-      if (age < STALE_MS) {
+      if (hit.view || age < STALE_MS) {
         if (age >= CACHE_MS) fetchCampaign(id).catch(() => {});
         if (!hit.view) throw new AppError('NOT_FOUND', 'No such campaign');
         return hit.view;
       }
     }
     return fetchCampaign(id);
+  }
+
+  /**
+   * A hot path without the state of a campaign PostgreSQL has (Redis restarted empty or behind) refuses with
+   * NOT_FOUND until reconciliation rebuilds it. Clients take a 404 as final, so a campaign within its window
+   * answers 503 with Retry-After instead, and /readyz reports the rebuild until the state is back.
+   */
+  async function refuseMissing(type: 'seckill' | 'groupbuy', c: CampaignView, code: string): Promise<never> {
+    const now = rt.now();
+    const inWindow = Date.parse(c.startsAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
+    if (code === 'NOT_FOUND' && inWindow && !(await rt.store.hasCampaignState(c.id))) {
+      rebuilds.missing(c.id);
+      reservationsTotal.inc({ campaign_type: type, result: 'DEPENDENCY_UNAVAILABLE' });
+      throw new AppError('DEPENDENCY_UNAVAILABLE', REBUILDING);
+    }
+    return refuse(type, code);
   }
 
   /** Called only while the campaign's waiting room is on. */
@@ -224,7 +251,8 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         nowMs: rt.now(),
         paymentTtlMs,
       });
-      if (!res.ok) refuse('seckill', res.code);
+      if (!res.ok) return await refuseMissing('seckill', c, res.code);
+      rebuilds.present(c.id);
       reservationsTotal.inc({ campaign_type: 'seckill', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send({ reservation: toReservationView(res.reservation) });
     },
@@ -285,7 +313,8 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         nowMs: rt.now(),
         paymentTtlMs,
       });
-      if (!res.ok) refuse('groupbuy', res.code);
+      if (!res.ok) return await refuseMissing('groupbuy', c, res.code);
+      rebuilds.present(c.id);
       rememberGroup(res.group.id, c.id);
       reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
@@ -318,7 +347,8 @@ export async function registerHotPathRoutes(app: App, opts: GatewayOptions): Pro
         nowMs: rt.now(),
         paymentTtlMs,
       });
-      if (!res.ok) refuse('groupbuy', res.code);
+      if (!res.ok) return await refuseMissing('groupbuy', c, res.code);
+      rebuilds.present(c.id);
       reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
     },

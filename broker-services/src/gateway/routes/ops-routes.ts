@@ -2,8 +2,13 @@
 import { type Dependency, registry, setDependencyUp } from '@tuanmiao/observability';
 import Type from 'typebox';
 import type { App, GatewayOptions } from '../app.ts';
+import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
 
-export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise<void> {
+export async function registerOpsRoutes(
+  app: App,
+  opts: GatewayOptions,
+  rebuilds: HotPathRebuilds,
+): Promise<void> {
   app.get(
     '/healthz',
     {
@@ -26,8 +31,17 @@ export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise
       },
     },
     async (_req, reply) => {
+      const checks = {
+        ...opts.readiness,
+        // A hot path that answers but lacks a live campaign's state is not ready to sell it.
+        hotpath: async () => {
+          await opts.readiness.hotpath();
+          const missing = await rebuilds.stillMissing();
+          if (missing.length > 0) throw new Error(`rebuilding ${missing.join(',')}`);
+        },
+      };
       const entries = await Promise.all(
-        Object.entries(opts.readiness).map(async ([name, check]) => {
+        Object.entries(checks).map(async ([name, check]) => {
           try {
             await Promise.race([
               check(),
@@ -41,9 +55,10 @@ export async function registerOpsRoutes(app: App, opts: GatewayOptions): Promise
           }
         }),
       );
-      const checks = Object.fromEntries(entries);
       const ready = entries.every(([, v]) => v === 'ok');
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not_ready', checks: Object.fromEntries(entries) });
     },
   );
 
