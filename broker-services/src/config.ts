@@ -20,6 +20,7 @@ const ServiceName = Type.Union([
   Type.Literal('admin'),
   Type.Literal('addresses'),
   Type.Literal('cart'),
+  Type.Literal('fulfilment'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -33,6 +34,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'admin',
   'addresses',
   'cart',
+  'fulfilment',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
@@ -54,6 +56,8 @@ const ConfigSchema = Type.Object({
   services: Type.Array(ServiceName, { minItems: 1 }),
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+  carrierPushSecret: Type.Optional(Type.String({ minLength: 16 })),
+  autoReceiptDays: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
   addressKeys: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44})*$',
@@ -166,6 +170,8 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     nodeId: optional(env, 'NODE_ID'),
     jwtSecret: optional(env, 'JWT_SECRET'),
     addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
+    carrierPushSecret: optional(env, 'CARRIER_PUSH_SECRET'),
+    autoReceiptDays: Number(optional(env, 'AUTO_RECEIPT_DAYS') ?? 10),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
     adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',
@@ -208,6 +214,11 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
   if (!config.allowShortTtl && config.paymentTtlSeconds < PAYMENT_TTL_MIN_SECONDS) {
     throw new ConfigError(
       `PAYMENT_TTL_SECONDS must be at least ${PAYMENT_TTL_MIN_SECONDS} (ALLOW_SHORT_TTL=1 lowers it to ${SHORT_TTL_MIN_SECONDS}, for tests)`,
+    );
+  }
+  if (!config.allowShortTtl && config.autoReceiptDays < 1) {
+    throw new ConfigError(
+      'AUTO_RECEIPT_DAYS must be at least 1 (ALLOW_SHORT_TTL=1 allows fractions, for tests)',
     );
   }
   // Migrations need the database and nothing else: no secrets, no payment channel.

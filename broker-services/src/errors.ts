@@ -48,6 +48,8 @@ export const ERRORS = {
   ADDRESS_LIMIT: { status: 409, retryable: false, message: 'The address book is full' },
   CART_FULL: { status: 409, retryable: false, message: 'The cart is full' },
   COUPON_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Coupons cannot be used at checkout yet' },
+  CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
+  CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },
   POINTS_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Points cannot be used at checkout yet' },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, message: 'A dependency is unavailable' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },

@@ -42,6 +42,8 @@ export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   CART_FULL: '购物车已满，请先结算或移除部分商品',
   COUPON_NOT_SUPPORTED: '暂不支持使用优惠券',
   POINTS_NOT_SUPPORTED: '暂不支持使用积分',
+  CARRIER_SIGNATURE_INVALID: '物流信息校验失败',
+  CARRIER_PUSH_STALE: '物流信息已过期',
   PAYMENT_CANCELLED: '已取消支付',
   PAYMENT_FAILED: '支付失败，请重试',
   RESERVATION_RELEASED: '下单没有成功，名额已释放',

@@ -5,6 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration20261210000100 } from '../modules/addresses/migrations/Migration20261210000100.ts';
 import { Migration20261210000200 } from '../modules/cart/migrations/Migration20261210000200.ts';
 import { Migration20261210000000 } from '../modules/catalog/migrations/Migration20261210000000.ts';
+import { Migration20261210000400 } from '../modules/fulfilment/migrations/Migration20261210000400.ts';
 import { Migration20261210000300 } from '../modules/orders/migrations/Migration20261210000300.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261210000100', class: Migration20261210000100 },
   { name: 'Migration20261210000200', class: Migration20261210000200 },
   { name: 'Migration20261210000300', class: Migration20261210000300 },
+  { name: 'Migration20261210000400', class: Migration20261210000400 },
 ];
 
 export interface OrmOptions {

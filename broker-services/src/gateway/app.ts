@@ -31,6 +31,7 @@ import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCartRoutes } from './routes/cart-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
+import { registerFulfilmentRoutes } from './routes/fulfilment-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
@@ -169,6 +170,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerCatalogRoutes(app, opts);
   await registerAddressRoutes(app, opts);
   await registerCartRoutes(app, opts);
+  await registerFulfilmentRoutes(app, opts);
 
   if (opts.adminDist) {
     const fastifyStatic = (await import('@fastify/static')).default;

@@ -33,6 +33,7 @@ import { generatePassword } from '../modules/admin/passwords.ts';
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
 import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
@@ -177,6 +178,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     if (want.has('admin')) broker.createService(createAdminService(rt));
     if (want.has('addresses')) broker.createService(createAddressesService(rt));
     if (want.has('cart')) broker.createService(createCartService(rt));
+    if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);

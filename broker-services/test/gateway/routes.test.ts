@@ -42,6 +42,7 @@ const ADM = unknownId('adm');
 const CAT = unknownId('cat');
 const ADR = unknownId('adr');
 const USR = unknownId('usr');
+const ARS = unknownId('ars');
 const addressBody = {
   name: '张三',
   phone: '13812348000',
@@ -322,6 +323,60 @@ const ROUTES: Record<string, RouteRow> = {
     badId: `/api/admin/orders/${ADR}/address`,
     note: 'a read for the roles that fulfil orders (audited): the viewer is refused like a write; test/checkout',
   },
+  'GET /api/orders/{id}/tracking': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/tracking`,
+    notFound: `/api/orders/${ORD}/tracking`,
+    badId: `/api/orders/${ARS}/tracking`,
+    note: 'test/fulfilment',
+  },
+  'POST /api/orders/{id}/receipt': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/receipt`,
+    notFound: `/api/orders/${ORD}/receipt`,
+    badId: '/api/orders/ord_x/receipt',
+  },
+  'POST /api/orders/{id}/refund-requests': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/refund-requests`,
+    body: { reason: '不想要了' },
+    notFound: `/api/orders/${ORD}/refund-requests`,
+    badId: `/api/orders/${ADR}/refund-requests`,
+    badBodies: [
+      {},
+      { reason: 'x' },
+      { reason: '不想要了', kind: 'exchange' },
+      { reason: '不想要了', amountFen: 1 },
+    ],
+  },
+  'POST /api/carriers/{carrier}/push': {
+    access: 'public',
+    path: '/api/carriers/SF/push',
+    notFound: '/api/carriers/SF/push',
+    badId: '/api/carriers/S/push',
+    note: 'no CARRIER_PUSH_SECRET here: 404; signed pushes in test/fulfilment',
+  },
+  'GET /api/admin/refund-requests': {
+    access: 'read',
+    path: '/api/admin/refund-requests',
+    badQueries: ['?status=open', '?limit=5'],
+  },
+  'POST /api/admin/refund-requests/{id}/approve': {
+    access: 'write',
+    path: `/api/admin/refund-requests/${ARS}/approve`,
+    body: {},
+    notFound: `/api/admin/refund-requests/${ARS}/approve`,
+    badId: `/api/admin/refund-requests/${ORD}/approve`,
+    badBodies: [{ note: '' }, { note: 'ok', refundFen: 1 }],
+  },
+  'POST /api/admin/refund-requests/{id}/reject': {
+    access: 'write',
+    path: `/api/admin/refund-requests/${ARS}/reject`,
+    body: { note: '不符合退款条件' },
+    notFound: `/api/admin/refund-requests/${ARS}/reject`,
+    badId: '/api/admin/refund-requests/ars_1/reject',
+    badBodies: [{ note: 'x'.repeat(201) }, { status: 'approved' }],
+  },
   'GET /api/admin/users/{id}/addresses': {
     access: 'read',
     path: `/api/admin/users/${USR}/addresses`,
@@ -444,6 +499,9 @@ const ROUTES: Record<string, RouteRow> = {
       { trackingNo: 'SF' },
       { trackingNo: 'SF 123 456' },
       { trackingNo: 'SF1234567', status: 'x' },
+      { trackingNo: 'SF1234567', morePackages: [] },
+      { trackingNo: 'SF1234567', morePackages: [{ carrier: 'YTO' }] },
+      { trackingNo: 'SF1234567', morePackages: [{ carrier: 'Y T O', trackingNo: 'YT1234567' }] },
     ],
   },
   'POST /api/admin/orders/{id}/refund': {

@@ -4,9 +4,10 @@
  * module, which calls these inside its own transaction so that an order and its stock commit together.
  *
  * Each SKU moves in one guarded UPDATE (`stock >= q`), never read-then-write, so no interleaving can take a
- * unit twice or drive stock below zero (the column's check would refuse it anyway). The SKUs of one order are
- * taken in ascending id order: two checkouts sharing SKUs lock them in the same order, so they queue instead
- * of deadlocking.
+ * unit twice or drive stock below zero (the column's check would refuse it anyway). Locks are taken in one
+ * global order: every SKU row in ascending id, then every product row (units sold) in ascending id. Two
+ * checkouts sharing rows then queue instead of deadlocking; bumping a product's count between its SKUs did
+ * deadlock (A: sku1, product, waits sku2; B: sku2, waits product), seen in the checkout race test on PostgreSQL.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.ts';
@@ -29,7 +30,7 @@ export interface TakenLine extends StockLine {
  */
 export async function takeRegularStock(tx: EntityManager, lines: readonly StockLine[]): Promise<TakenLine[]> {
   const taken: TakenLine[] = [];
-  for (const line of [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0))) {
+  for (const line of [...lines].sort(bySku)) {
     const rows = await tx.execute<{ product_id: string; title: string; name: string; price_fen: number }[]>(
       `update skus s set stock = s.stock - ?
        from products p
@@ -50,7 +51,6 @@ export async function takeRegularStock(tx: EntityManager, lines: readonly StockL
         stockLeft: known[0].stock,
       });
     }
-    await tx.execute('update products set sales = sales + ? where id = ?', [line.quantity, row.product_id]);
     taken.push({
       ...line,
       productId: row.product_id,
@@ -59,23 +59,35 @@ export async function takeRegularStock(tx: EntityManager, lines: readonly StockL
       unitPriceFen: row.price_fen,
     });
   }
+  await countSales(
+    tx,
+    taken.map((l) => [l.productId, l.quantity]),
+  );
   return taken;
+}
+
+const bySku = (a: StockLine, b: StockLine) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0);
+
+/** Adds units sold per product (negative to take them back), products in ascending id: after every SKU lock. */
+async function countSales(tx: EntityManager, units: [productId: string, quantity: number][]): Promise<void> {
+  const per = new Map<string, number>();
+  for (const [id, q] of units) per.set(id, (per.get(id) ?? 0) + q);
+  for (const id of [...per.keys()].sort()) {
+    await tx.execute('update products set sales = greatest(sales + ?, 0) where id = ?', [per.get(id), id]);
+  }
 }
 
 /** Gives the units back (an order cancelled or refunded before shipping); same SKU order as taking them. */
 export async function returnRegularStock(tx: EntityManager, lines: readonly StockLine[]): Promise<void> {
-  for (const line of [...lines].sort((a, b) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0))) {
+  const returned: [string, number][] = [];
+  for (const line of [...lines].sort(bySku)) {
     const rows = await tx.execute<{ product_id: string }[]>(
       'update skus set stock = stock + ? where id = ? returning product_id',
       [line.quantity, line.skuId],
     );
-    if (rows[0]) {
-      await tx.execute('update products set sales = greatest(sales - ?, 0) where id = ?', [
-        line.quantity,
-        rows[0].product_id,
-      ]);
-    }
+    if (rows[0]) returned.push([rows[0].product_id, -line.quantity]);
   }
+  await countSales(tx, returned);
 }
 
 export interface SkuForSale {

@@ -19,6 +19,7 @@ import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
@@ -257,6 +258,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     name: 'orders',
     mixins: [
       sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
+      sweeperMixin({ action: 'orders.autoReceive', intervalMs: rt.config.sweepIntervalMs * 5, log: rt.log }),
     ],
     actions: {
       /**
@@ -458,20 +460,63 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
+        const packages = [
+          { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
+          ...(ctx.params.morePackages ?? []),
+        ];
         const done = await requireTransition(em(), rt.log, {
           orderId: ctx.params.id,
           to: 'shipped',
           reason: 'admin_ship',
           actor: admin.id,
           effects: { shippedAt: now, trackingNo: ctx.params.trackingNo },
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'order.ship',
-          objectType: 'order',
-          objectId: ctx.params.id,
-          detail: { trackingNo: ctx.params.trackingNo, carrier: ctx.params.carrier ?? null },
+          // The packages and the audit entry commit with the transition, or none of them does.
+          inTransaction: async (tx) => {
+            await recordShipments(tx, ctx.params.id, packages);
+            await recordAudit(tx, ctx.meta, {
+              action: 'order.ship',
+              objectType: 'order',
+              objectId: ctx.params.id,
+              detail: { packages },
+            });
+          },
         });
         return adminView(done.row);
+      }),
+
+      /** The shopper confirms receipt of a shipped order (shipped → completed). */
+      confirmReceipt: defineAction(IdParam(OrderId), async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await loadOrder(ctx.params.id, user.id);
+        if (order.status === 'completed') return shopperView(order);
+        const done = await requireTransition(em(), rt.log, {
+          orderId: order.id,
+          userId: user.id,
+          to: 'completed',
+          reason: 'shopper_receipt',
+          actor: user.id,
+        });
+        return shopperView(done.row);
+      }),
+
+      /** Completes shipped orders nobody confirmed within AUTO_RECEIPT_DAYS (the sweeper calls it). */
+      autoReceive: defineAction(Type.Object({}), async () => {
+        const before = new Date(rt.now() - rt.config.autoReceiptDays * 86400_000);
+        const due = await em().execute<{ id: string }[]>(
+          `select id from orders where status = 'shipped' and shipped_at <= ? order by shipped_at limit 200`,
+          [before],
+        );
+        let completed = 0;
+        for (const { id } of due) {
+          const done = await transitionOrder(em(), rt.log, {
+            orderId: id,
+            to: 'completed',
+            reason: 'auto_receipt',
+            actor: 'system',
+          });
+          if (done) completed++;
+        }
+        return { completed };
       }),
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */

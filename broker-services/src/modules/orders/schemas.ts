@@ -14,6 +14,7 @@ import {
   SkuId,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
+import { PackageInput } from '../fulfilment/schemas.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),
@@ -162,6 +163,8 @@ export const ShipBody = Type.Object(
   {
     trackingNo: Type.String({ minLength: 4, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }),
     carrier: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    /** More packages of a split shipment, beyond the one named by carrier and trackingNo. */
+    morePackages: Type.Optional(Type.Array(PackageInput, { minItems: 1, maxItems: 9 })),
   },
   { additionalProperties: false },
 );
