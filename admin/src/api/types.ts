@@ -70,6 +70,8 @@ export interface Sku {
   id: string;
   name: string;
   priceFen: number;
+  /** Units for sale at the regular price (apart from campaign stock). */
+  stock: number;
 }
 
 export interface Product {
@@ -77,7 +79,12 @@ export interface Product {
   title: string;
   description: string;
   imageUrl?: string;
+  images: string[];
+  categoryId?: string;
+  /** Off sale: hidden from shoppers (404) and not for sale. */
+  onSale: boolean;
   status: ProductStatus;
+  sales: number;
   skus: Sku[];
   createdAt: string;
   updatedAt: string;
@@ -87,7 +94,10 @@ export interface CreateProductRequest {
   title: string;
   description?: string;
   imageUrl?: string;
-  skus: { name: string; priceFen: number }[];
+  images?: string[];
+  categoryId?: string;
+  onSale?: boolean;
+  skus: { name: string; priceFen: number; stock?: number }[];
 }
 
 export interface UpdateProductRequest {
@@ -95,7 +105,10 @@ export interface UpdateProductRequest {
   description?: string;
   imageUrl?: string;
   status?: ProductStatus;
-  skus?: { id?: string; name: string; priceFen: number }[];
+  images?: string[];
+  categoryId?: string;
+  onSale?: boolean;
+  skus?: { id?: string; name: string; priceFen: number; stock?: number }[];
 }
 
 export type CampaignType = 'seckill' | 'groupbuy';
