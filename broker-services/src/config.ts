@@ -88,6 +88,8 @@ const ConfigSchema = Type.Object({
   settlementNice: Type.Integer({ minimum: 0, maximum: 19 }),
   settlementLingerMs: Type.Integer({ minimum: 0, maximum: 1000 }),
   reconcileIntervalSeconds: Type.Integer({ minimum: 1 }),
+  hotPathAck: Type.Union([Type.Literal('primary'), Type.Literal('wait-replica')]),
+  hotPathAckTimeoutMs: Type.Integer({ minimum: 1, maximum: 10_000 }),
   sweepIntervalMs: Type.Integer({ minimum: 100 }),
   wechat: Type.Object({
     apiBase: Type.String({ minLength: 1 }),
@@ -189,6 +191,8 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     settlementNice: int(env, 'SETTLEMENT_NICE', 10),
     settlementLingerMs: int(env, 'SETTLEMENT_LINGER_MS', 100),
     reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
+    hotPathAck: optional(env, 'HOT_PATH_ACK') ?? 'primary',
+    hotPathAckTimeoutMs: int(env, 'HOT_PATH_ACK_TIMEOUT_MS', 100),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),
     wechat: {
       apiBase: optional(env, 'WECHAT_API_BASE') ?? 'https://api.weixin.qq.com',

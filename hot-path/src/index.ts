@@ -1,7 +1,14 @@
 /** @tuanmiao/hot-path: atomic reservation (Redis Lua or in process), settlement into PostgreSQL, reconciliation. */
 export type { HotPathObserver } from './observer.ts';
 export { finishReleases } from './reconcile/finish-releases.ts';
-export { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile/reconcile.ts';
+export { type HotStateGuard, type HotStateGuardOptions, startHotStateGuard } from './reconcile/guard.ts';
+export {
+  type RebuildReason,
+  type ReconcileReport,
+  readSettledPosition,
+  reconcileCampaign,
+  type SqlRunner,
+} from './reconcile/reconcile.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';

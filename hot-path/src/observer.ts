@@ -26,4 +26,9 @@ export interface HotPathObserver {
   }): void;
   /** The piscina pool's utilisation (0..1) and queue size, sampled after each batch. */
   poolUtilisation?(e: { utilisation: number; queueSize: number; threads: number }): void;
+  /** A reservation the replicas did not confirm in time (`ack: 'wait-replica'`): the shopper heard 503. */
+  ackTimeout?(e: { replicas: number; timeoutMs: number }): void;
+  /** A campaign's hot state was rebuilt from PostgreSQL: `missing`, `behind` (it came back from an older copy), or
+   * `drift` (its counters disagreed with PostgreSQL's on consecutive checks). */
+  hotStateRebuilt?(e: { campaignId: string; reason: 'missing' | 'behind' | 'drift' }): void;
 }

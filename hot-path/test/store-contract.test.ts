@@ -428,5 +428,146 @@ for (const kind of storeKinds) {
       ]);
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
     });
+
+    test('every stream entry takes the next position; replies raise the floor, replays move nothing', async () => {
+      const def = groupbuyDef({ stockTotal: 10, perUserLimit: 2 });
+      await store.loadCampaign(def);
+      assert.deepEqual(await store.getHotPosition(def.id), { generation: 0, seq: 0 });
+      const groupId = grp();
+      const base = { campaignId: def.id, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+      const opened = await store.openGroup({
+        ...base,
+        groupId,
+        userId: 'usr_l',
+        requestId: 'r1',
+        reservationId: rsv(),
+      });
+      assert.ok(opened.ok);
+      const joined = await store.joinGroup({
+        ...base,
+        groupId,
+        userId: 'usr_j',
+        requestId: 'r2',
+        reservationId: rsv(),
+      });
+      assert.ok(joined.ok);
+      assert.equal(
+        await store.releaseReservation({
+          campaignId: def.id,
+          reservationId: joined.reservation.id,
+          userId: 'usr_j',
+          quantity: 1,
+          groupId,
+        }),
+        true,
+      );
+      const again = await store.openGroup({
+        ...base,
+        groupId,
+        userId: 'usr_l',
+        requestId: 'r1',
+        reservationId: rsv(),
+      });
+      assert.ok(again.ok && again.replayed);
+      assert.deepEqual(await store.getHotPosition(def.id), { generation: 0, seq: 3 });
+      assert.deepEqual(store.floorOf(def.id), { generation: 0, seq: 3 });
+      const entries = await store.listUnsettled(def.id);
+      assert.deepEqual(
+        entries.map((e) => [e.entry.kind, e.entry.generation, e.entry.seq]),
+        [
+          ['reserve', 0, 1],
+          ['reserve', 0, 2],
+          ['release', 0, 3],
+        ],
+      );
+      const snap = await store.snapshotUnsettled(def.id);
+      assert.deepEqual(
+        { n: snap.entries.length, counters: snap.counters, position: snap.position },
+        {
+          n: 3,
+          counters: { stockTotal: 10, stockLeft: 9, unsettled: 3 },
+          position: { generation: 0, seq: 3 },
+        },
+      );
+    });
+
+    test('a hot state behind the floor sells nothing (CAMPAIGN_REBUILDING) and is reported suspect', async () => {
+      const def = seckillDef({ stockTotal: 5, perUserLimit: 5 });
+      await store.loadCampaign(def);
+      const first = await reserve(def.id, 'usr_a');
+      assert.ok(first.ok);
+      const suspects: Array<string | undefined> = [];
+      const unsubscribe = store.onSuspect((id) => suspects.push(id));
+      // A position this store has not reached: what an older copy of Redis looks like to a process that knew more.
+      store.raiseFloor(def.id, { generation: 0, seq: 7 });
+      assert.deepEqual(await reserve(def.id, 'usr_b'), { ok: false, code: 'CAMPAIGN_REBUILDING' });
+      assert.deepEqual(
+        await reserve(def.id, 'usr_a', { requestId: first.reservation.requestId }),
+        { ok: false, code: 'CAMPAIGN_REBUILDING' },
+        'not even a replay is answered from a state that may be missing later reservations',
+      );
+      assert.equal(
+        await store.releaseReservation({
+          campaignId: def.id,
+          reservationId: first.reservation.id,
+          userId: 'usr_a',
+          quantity: 1,
+        }),
+        false,
+        'a release waits for the rebuild, which counts it from PostgreSQL',
+      );
+      unsubscribe();
+      assert.deepEqual(suspects, [def.id, def.id, def.id]);
+      assert.deepEqual(await store.getCampaignCounters(def.id), {
+        stockTotal: 5,
+        stockLeft: 4,
+        unsettled: 1,
+      });
+      // A lower position never lowers the floor.
+      store.raiseFloor(def.id, { generation: 0, seq: 2 });
+      assert.deepEqual(store.floorOf(def.id), { generation: 0, seq: 7 });
+    });
+
+    test('suspendCampaign takes a present state offline; a rebuild with a new generation is ahead of any floor', async () => {
+      const def = seckillDef({ stockTotal: 6, perUserLimit: 6 });
+      await store.loadCampaign(def);
+      const kept = await reserve(def.id, 'usr_a', { requestId: 'req-kept' });
+      assert.ok(kept.ok);
+      store.raiseFloor(def.id, { generation: 0, seq: 40 });
+      assert.equal(await store.suspendCampaign(def.id), true);
+      assert.equal(await store.hasCampaignState(def.id), false);
+      assert.deepEqual(await reserve(def.id, 'usr_b'), { ok: false, code: 'CAMPAIGN_REBUILDING' });
+      assert.equal(
+        await store.rebuildCampaign({
+          def,
+          stockLeft: 5,
+          users: [['usr_a', 1]],
+          requests: [['usr_a', 'req-kept', kept.reservation.id]],
+          released: [],
+          reservations: [{ ...kept.reservation, status: 'settled' }],
+          groups: [],
+          generation: 3,
+        }),
+        'rebuilt',
+      );
+      assert.deepEqual(await store.getHotPosition(def.id), { generation: 3, seq: 0 });
+      const replay = await reserve(def.id, 'usr_a', { requestId: 'req-kept' });
+      assert.ok(replay.ok && replay.replayed);
+      assert.equal(replay.reservation.id, kept.reservation.id);
+      const next = await reserve(def.id, 'usr_b');
+      assert.ok(next.ok);
+      assert.deepEqual(await store.getHotPosition(def.id), { generation: 3, seq: 1 });
+      assert.deepEqual(store.floorOf(def.id), { generation: 3, seq: 1 });
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 4);
+    });
+
+    test('a campaign whose position this store has seen and whose state is gone answers CAMPAIGN_REBUILDING', async () => {
+      const def = seckillDef();
+      await store.loadCampaign(def);
+      assert.ok((await reserve(def.id, 'usr_a')).ok);
+      await kind.wipeCampaign(store, def.id);
+      assert.deepEqual(await reserve(def.id, 'usr_b'), { ok: false, code: 'CAMPAIGN_REBUILDING' });
+      assert.deepEqual(await reserve('cmp_never_seen', 'usr_b'), { ok: false, code: 'NOT_FOUND' });
+    });
   });
 }

@@ -23,6 +23,7 @@ export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   WRONG_CAMPAIGN_TYPE: '活动类型不符，请返回重新进入',
   INVALID_TRANSITION: '订单状态已变化，请刷新后再试',
   CONFLICT: '操作冲突，请刷新后再试',
+  IDEMPOTENCY_KEY_REUSED: '请求重复，请刷新后重新下单',
   INVALID_CREDENTIALS: '账号或密码错误',
   ORDER_EXPIRED: '订单已超时关闭',
   ORDER_NOT_PAYABLE: '订单当前无法支付',

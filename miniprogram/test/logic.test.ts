@@ -99,6 +99,7 @@ describe('countdowns run on the server clock', () => {
       stockTotal: 100,
       stockLeft: 40,
       perUserLimit: 1,
+      waitingRoom: { enabled: false, admissionRatePerSecond: 100 },
     };
     const campaigns: Campaign[] = [
       {
@@ -266,7 +267,7 @@ describe('a buy tap keeps its requestId through retries', () => {
       return sendError(res, 404, 'NOT_FOUND');
     });
     setApiBaseUrl(server.baseUrl);
-    api.setSession({ token: 'tok', user: { id: 'usr_me' } });
+    api.setSession({ token: 'tok', user: { id: 'usr_me', createdAt: '2030-01-01T00:00:00.000Z' } });
   });
   after(async () => {
     setApiBaseUrl(null);

@@ -92,7 +92,7 @@ describe('401 → re-login once → the same request again', () => {
 
   test('a stale token is replaced through wx.login and the request succeeds', async () => {
     const client = new RequestClient({ baseUrl: () => server.baseUrl });
-    client.setSession({ token: 'stale', user: { id: 'usr_old' } });
+    client.setSession({ token: 'stale', user: { id: 'usr_old', createdAt: '2030-01-01T00:00:00.000Z' } });
     const loginsBefore = shim.loginCalls;
     const res = await client.request<{ ok: boolean; path: string }>({ path: '/api/orders' });
     assert.deepEqual(res, { ok: true, path: '/api/orders' });
@@ -104,7 +104,10 @@ describe('401 → re-login once → the same request again', () => {
 
   test('many requests refused together share one login', async () => {
     const client = new RequestClient({ baseUrl: () => server.baseUrl });
-    client.setSession({ token: 'stale-again', user: { id: 'usr_old' } });
+    client.setSession({
+      token: 'stale-again',
+      user: { id: 'usr_old', createdAt: '2030-01-01T00:00:00.000Z' },
+    });
     const codesBefore = codesSeen.length;
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) => client.request<{ ok: boolean }>({ path: `/api/orders/${i}` })),

@@ -98,7 +98,7 @@ export interface ApiClientOptions {
 
 interface CallInput {
   params?: Record<string, string>;
-  query?: Record<string, string | undefined>;
+  query?: Record<string, string | number | undefined>;
   body?: unknown;
 }
 
@@ -144,7 +144,7 @@ export class ApiClient {
     if (input.query) {
       const search = new URLSearchParams();
       for (const [key, value] of Object.entries(input.query)) {
-        if (value !== undefined && value !== '') search.set(key, value);
+        if (value !== undefined && value !== '') search.set(key, String(value));
       }
       const qs = search.toString();
       if (qs) url += `?${qs}`;

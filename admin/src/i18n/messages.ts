@@ -3,6 +3,7 @@
  * translation is a type error rather than a blank label. `{name}` marks a value filled in by `t()`.
  */
 
+import type { ErrorCode } from '@tuanmiao/contract';
 import type { CLIENT_ERROR_CODES } from '../api/client.ts';
 
 export type Locale = 'zh-CN' | 'en';
@@ -354,46 +355,11 @@ const en: Record<MessageKey, string> = {
 };
 
 /**
- * Every error code an operator can meet: the gateway's registry (broker-services/src/errors.ts, `ERRORS`; the
- * message test checks this list equals it) and the two the client makes itself when no error body arrived.
+ * Every error code an operator can meet: the gateway's registry (`@tuanmiao/contract`, so a code added there
+ * fails this file's type-check until it has a sentence) and the two the client makes itself when no error body
+ * arrived.
  */
-export const API_ERROR_CODES = [
-  'VALIDATION_FAILED',
-  'UNAUTHORIZED',
-  'INVALID_CREDENTIALS',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'RATE_LIMITED',
-  'QUEUED',
-  'SOLD_OUT',
-  'LIMIT_EXCEEDED',
-  'NOT_STARTED',
-  'ENDED',
-  'CAMPAIGN_STOPPED',
-  'RESERVATIONS_PAUSED',
-  'ADMISSION_REQUIRED',
-  'WRONG_CAMPAIGN_TYPE',
-  'GROUP_FULL',
-  'GROUP_CLOSED',
-  'ALREADY_MEMBER',
-  'ORDER_NOT_PAYABLE',
-  'ORDER_EXPIRED',
-  'INVALID_TRANSITION',
-  'CONFLICT',
-  'PAYMENT_SIGNATURE_INVALID',
-  'PAYMENT_TIMESTAMP_STALE',
-  'PAYMENT_NOTIFICATION_MALFORMED',
-  'PAYMENT_AMOUNT_MISMATCH',
-  'PAYMENT_PROVIDER_ERROR',
-  'WECHAT_CODE_INVALID',
-  'WECHAT_RATE_LIMITED',
-  'WECHAT_UNAVAILABLE',
-  'WECHAT_LOGIN_FAILED',
-  'DEPENDENCY_UNAVAILABLE',
-  'INTERNAL',
-] as const;
-
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+export type ApiErrorCode = ErrorCode;
 type ErrorCodeWithClient = ApiErrorCode | (typeof CLIENT_ERROR_CODES)[number];
 
 const zhErrors: Record<ErrorCodeWithClient, string> = {
@@ -419,6 +385,7 @@ const zhErrors: Record<ErrorCodeWithClient, string> = {
   ORDER_EXPIRED: '订单已过支付期限',
   INVALID_TRANSITION: '当前状态不允许此操作，请刷新后查看',
   CONFLICT: '与已有记录冲突（例如用户名已被占用）',
+  IDEMPOTENCY_KEY_REUSED: '这个请求编号已用于另一个不同的请求',
   PAYMENT_SIGNATURE_INVALID: '支付通知签名无效',
   PAYMENT_TIMESTAMP_STALE: '支付通知时间戳过旧',
   PAYMENT_NOTIFICATION_MALFORMED: '无法解析支付通知',
@@ -429,6 +396,14 @@ const zhErrors: Record<ErrorCodeWithClient, string> = {
   WECHAT_UNAVAILABLE: '微信服务暂时不可用',
   WECHAT_LOGIN_FAILED: '微信拒绝了登录',
   DEPENDENCY_UNAVAILABLE: '依赖的服务暂时不可用，请稍后重试',
+  CATEGORY_TOO_DEEP: '分类最多两级',
+  ADDRESS_REQUIRED: '订单还没有收货地址',
+  ADDRESS_LIMIT: '收货地址已达上限',
+  CART_FULL: '购物车已满',
+  COUPON_NOT_SUPPORTED: '暂不支持优惠券',
+  POINTS_NOT_SUPPORTED: '暂不支持积分抵扣',
+  CARRIER_SIGNATURE_INVALID: '物流推送签名无效',
+  CARRIER_PUSH_STALE: '物流推送已过期',
   INTERNAL: '服务器内部错误，请稍后重试',
   NETWORK_ERROR: '无法连接服务器，请检查网络',
   BAD_RESPONSE: '服务器返回了无法识别的内容',
@@ -457,6 +432,7 @@ const enErrors: Record<ErrorCodeWithClient, string> = {
   ORDER_EXPIRED: 'The order expired before payment',
   INVALID_TRANSITION: 'Not allowed in the current state; refresh to see it',
   CONFLICT: 'Conflicts with an existing record (a taken username, for one)',
+  IDEMPOTENCY_KEY_REUSED: 'This request id was already used for a different request',
   PAYMENT_SIGNATURE_INVALID: 'The payment notification signature is invalid',
   PAYMENT_TIMESTAMP_STALE: 'The payment notification is too old',
   PAYMENT_NOTIFICATION_MALFORMED: 'The payment notification cannot be read',
@@ -467,6 +443,14 @@ const enErrors: Record<ErrorCodeWithClient, string> = {
   WECHAT_UNAVAILABLE: 'WeChat is unavailable',
   WECHAT_LOGIN_FAILED: 'WeChat refused the login',
   DEPENDENCY_UNAVAILABLE: 'A service it depends on is unavailable; try again shortly',
+  CATEGORY_TOO_DEEP: 'Categories have two levels at most',
+  ADDRESS_REQUIRED: 'The order has no delivery address yet',
+  ADDRESS_LIMIT: 'The address book is full',
+  CART_FULL: 'The cart is full',
+  COUPON_NOT_SUPPORTED: 'Coupons cannot be used yet',
+  POINTS_NOT_SUPPORTED: 'Points cannot be used yet',
+  CARRIER_SIGNATURE_INVALID: 'The carrier push signature is invalid',
+  CARRIER_PUSH_STALE: 'The carrier push is too old',
   INTERNAL: 'Server error; try again shortly',
   NETWORK_ERROR: 'Cannot reach the server; check the network',
   BAD_RESPONSE: 'The server sent something unreadable',

@@ -11,11 +11,13 @@ import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
 import { Migration20261205000000 } from './migrations/Migration20261205000000.ts';
+import { Migration20261206120000 } from './migrations/Migration20261206120000.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000', class: Migration20261125000000 },
   { name: 'Migration20261201000000', class: Migration20261201000000 },
   { name: 'Migration20261205000000', class: Migration20261205000000 },
+  { name: 'Migration20261206120000', class: Migration20261206120000 },
   { name: 'Migration20261210000000', class: Migration20261210000000 },
   { name: 'Migration20261210000100', class: Migration20261210000100 },
   { name: 'Migration20261210000200', class: Migration20261210000200 },

@@ -10,6 +10,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { errorBody } from '@tuanmiao/contract/errors';
 import { metricsPlugin } from '@tuanmiao/observability';
 import Fastify, {
   type FastifyBaseLogger,
@@ -84,14 +85,12 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     const err = error as Error;
     const e = err as { validation?: unknown; statusCode?: number; code?: string };
     if (e.validation) {
-      return reply.status(400).send({
-        error: { code: 'VALIDATION_FAILED', message: err.message, details: { problems: e.validation } },
-      });
+      return reply
+        .status(400)
+        .send(errorBody('VALIDATION_FAILED', err.message, { problems: e.validation }).body);
     }
     if (e.statusCode === 429 && !('type' in err)) {
-      return reply
-        .status(429)
-        .send({ error: { code: 'RATE_LIMITED', message: 'Too many requests, slow down' } });
+      return reply.status(429).send(errorBody('RATE_LIMITED').body);
     }
     if (
       e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
@@ -101,9 +100,9 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       e.statusCode === 413
     ) {
       if (!('type' in err)) {
-        return reply.status(e.statusCode === 413 ? 413 : 400).send({
-          error: { code: 'VALIDATION_FAILED', message: err.message },
-        });
+        return reply
+          .status(e.statusCode === 413 ? 413 : 400)
+          .send(errorBody('VALIDATION_FAILED', err.message).body);
       }
     }
     const { status, body }: ReturnType<typeof toErrorBody> = isDependencyFailure(err)
@@ -116,7 +115,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     return reply.status(status).send(body);
   });
   app.setNotFoundHandler((_req, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'Route not found' } }),
+    reply.status(404).send(errorBody('NOT_FOUND', 'Route not found').body),
   );
 
   await app.register(fastifySwagger, {
@@ -152,7 +151,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       : {}),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
-      error: { code: 'RATE_LIMITED', message: `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+      ...errorBody('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`).body,
     }),
     addHeadersOnExceeding: {
       'x-ratelimit-limit': false,

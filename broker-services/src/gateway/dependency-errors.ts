@@ -2,7 +2,7 @@
  * Errors that mean a dependency did not answer (Redis, PostgreSQL, the bus's transport), as opposed to a fault
  * in our code: the client sees 503 DEPENDENCY_UNAVAILABLE with Retry-After, never 500 INTERNAL.
  */
-import { ERRORS } from '../errors.ts';
+import { type ErrorBody, errorBody } from '@tuanmiao/contract/errors';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -28,12 +28,6 @@ export function isDependencyFailure(err: unknown): boolean {
 }
 
 /** The answer to a request whose dependency is down (the error handler adds `Retry-After: 1`). */
-export function dependencyUnavailable(): {
-  status: 503;
-  body: { error: { code: 'DEPENDENCY_UNAVAILABLE'; message: string } };
-} {
-  return {
-    status: 503,
-    body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: ERRORS.DEPENDENCY_UNAVAILABLE.message } },
-  };
+export function dependencyUnavailable(): { status: number; body: ErrorBody } {
+  return errorBody('DEPENDENCY_UNAVAILABLE');
 }

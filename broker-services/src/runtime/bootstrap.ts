@@ -13,10 +13,12 @@ import {
   type HotPathStore,
   MemoryHotPathStore,
   RedisHotPathStore,
+  startHotStateGuard,
   startSettlement,
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
 import { Redis } from 'ioredis';
+import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
 import { type Config, isEmbedded } from '../config.ts';
@@ -26,7 +28,7 @@ import {
   startEmbeddedPostgres,
 } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
-import { buildGateway } from '../gateway/app.ts';
+import { type App, buildGateway } from '../gateway/app.ts';
 import createAddressesService from '../modules/addresses/addresses.service.ts';
 import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
 import { generatePassword } from '../modules/admin/passwords.ts';
@@ -40,7 +42,12 @@ import createPaymentsService from '../modules/payments/payments.service.ts';
 import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
 import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
-import { checkCampaigns, registerStockGauges } from './campaign-health.ts';
+import {
+  activeCampaignDefinitions,
+  checkCampaigns,
+  logRebuild,
+  registerStockGauges,
+} from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver } from './hot-path-metrics.ts';
@@ -49,6 +56,9 @@ import type { Runtime } from './runtime.ts';
 
 export interface Platform {
   url?: string;
+  /** The gateway, also when it does not listen (tests call it through `inject()`). */
+  gateway?: App;
+  broker: ServiceBroker;
   /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
   metricsUrl?: string;
   adminUsername: string;
@@ -57,6 +67,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** The clock of every service and of the gateway; tests move it instead of waiting. */
+  now?: () => number;
+  /** False: build the gateway without a socket (tests use `inject()`). Default true. */
+  listen?: boolean;
+}
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
 
@@ -87,7 +103,7 @@ function persistedSecret(
   return { value, created: true };
 }
 
-export async function startPlatform(config: Config, opts: { now?: () => number } = {}): Promise<Platform> {
+export async function startPlatform(config: Config, opts: StartOptions = {}): Promise<Platform> {
   const log = pino({ level: config.logLevel, base: { svc: 'tuanmiao' } });
   const embedded = isEmbedded(config);
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
@@ -148,6 +164,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
         keyPrefix: config.redisKeyPrefix,
         observer: hotPathObserver,
         autoPipelining: true,
+        ack: config.hotPathAck,
+        ackTimeoutMs: config.hotPathAckTimeoutMs,
       });
     } else {
       store = new MemoryHotPathStore({ observer: hotPathObserver });
@@ -202,6 +220,16 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
       stops.push(() => sql.end());
+      // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
+      // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
+      const guard = startHotStateGuard({
+        store,
+        sql,
+        listCampaigns: () => activeCampaignDefinitions(broker),
+        onReport: (report) => logRebuild(log, report),
+        onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
+      });
+      stops.push(async () => guard.stop());
       const reconcile = (atStart = false) =>
         checkCampaigns({ broker, store, sql, log, nowMs: rt.now(), atStart });
       await reconcile(true);
@@ -230,6 +258,7 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
 
     // The gateway.
     let url: string | undefined;
+    let gateway: App | undefined;
     if (want.has('gateway')) {
       const adminDist = path.resolve(import.meta.dirname, '../../../admin/dist');
       const app = await buildGateway({
@@ -259,8 +288,13 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
             ? false
             : { level: config.logLevel === 'info' ? 'warn' : config.logLevel },
       });
-      const address = await app.listen({ port: config.port, host: config.host });
-      url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      gateway = app;
+      if (opts.listen ?? true) {
+        const address = await app.listen({ port: config.port, host: config.host });
+        url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+      } else {
+        await app.ready();
+      }
       // Drain in-flight requests first, then everything else.
       stops.push(async () => {
         await app.close();
@@ -282,6 +316,8 @@ export async function startPlatform(config: Config, opts: { now?: () => number }
     for (const dep of ['database', 'hotpath', 'bus'] as const) dependencyUp.set({ dependency: dep }, 1);
     return {
       ...(url ? { url } : {}),
+      ...(gateway ? { gateway } : {}),
+      broker,
       ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),

@@ -4,11 +4,12 @@
  * over the limit) as a failure; our cheap action metrics instead of Moleculer's built-in ones, which cost
  * two thirds of local call throughput when measured here.
  */
+
+import { isBusinessRefusal } from '@tuanmiao/contract/errors';
 import { createBrokerMetricsMiddleware } from '@tuanmiao/observability';
 import { type Middleware, ServiceBroker } from 'moleculer';
 import { TypeBoxValidator } from '../broker/validator.ts';
 import type { Config } from '../config.ts';
-import { isBusinessRefusal } from '../errors.ts';
 
 function isInfrastructureError(err: unknown): boolean {
   const e = err as { type?: unknown; code?: unknown; retryable?: unknown; name?: unknown };

@@ -7,6 +7,7 @@ import {
   type CampaignDef,
   finishReleases,
   type HotPathStore,
+  type ReconcileReport,
   reconcileCampaign,
   type SqlRunner,
 } from '@tuanmiao/hot-path';
@@ -28,6 +29,26 @@ const RELEASE_WINDOW_MS = 10 * 60_000;
 /** Units of unpaid orders this long past their expiry count as stuck (the sweeper should have cancelled them). */
 const STUCK_GRACE_MS = 60_000;
 
+/** The definitions of the campaigns not over yet (those the hot path guards). */
+export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<CampaignDef[]> {
+  const ids = (await broker.call('campaigns.activeIds', {})) as string[];
+  return Promise.all(
+    ids.map(async (id) => (await broker.call('campaigns.definition', { id })) as CampaignDef),
+  );
+}
+
+/** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
+export function logRebuild(log: Logger, report: ReconcileReport): void {
+  if (report.outcome !== 'rebuilt') return;
+  const why =
+    report.reason === 'behind'
+      ? 'hot path state came back behind PostgreSQL (older copy of Redis): rebuilt from PostgreSQL'
+      : report.reason === 'drift'
+        ? 'hot path state drifted from PostgreSQL on consecutive checks: rebuilt from PostgreSQL'
+        : 'hot path state rebuilt from PostgreSQL';
+  log.warn({ report }, why);
+}
+
 export async function checkCampaigns(deps: {
   broker: ServiceBroker;
   store: HotPathStore;
@@ -38,8 +59,8 @@ export async function checkCampaigns(deps: {
   atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
-  for (const id of (await broker.call('campaigns.activeIds', {})) as string[]) {
-    const def = (await broker.call('campaigns.definition', { id })) as CampaignDef;
+  for (const def of await activeCampaignDefinitions(broker)) {
+    const id = def.id;
     try {
       const finished = await finishReleases({
         store,
@@ -55,7 +76,7 @@ export async function checkCampaigns(deps: {
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
       if (report.outcome === 'rebuilt' && deps.atStart && store.kind === 'memory')
         log.info({ report }, 'in-process hot path state rebuilt from PostgreSQL at start');
-      else if (report.outcome === 'rebuilt') log.warn({ report }, 'hot path state rebuilt from PostgreSQL');
+      else if (report.outcome === 'rebuilt') logRebuild(log, report);
       else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
     } catch (err) {
       reconciliationRunsTotal.inc({ result: 'error' });

@@ -1,5 +1,6 @@
 /** Schemas shared by many routes and actions: ids, money, times, errors, pagination. */
-import Type, { type Static, type TObject, type TProperties } from 'typebox';
+import { ERROR_CODES } from '@tuanmiao/contract/errors';
+import Type, { type TObject, type TProperties } from 'typebox';
 
 export const Fen = Type.Integer({
   minimum: 0,
@@ -51,17 +52,18 @@ export function withParams<P extends TProperties, B extends TProperties>(
   );
 }
 
+/** Every error answer: a code of the registry (`@tuanmiao/contract`), a message, and whether a retry can help. */
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }),
+      code: Type.Enum(ERROR_CODES),
       message: Type.String(),
+      retryable: Type.Boolean(),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
   },
   { $id: 'ErrorBody' },
 );
-export type ErrorBody = Static<typeof ErrorBody>;
 
 export const Cursor = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' });
 export const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20 });

@@ -203,6 +203,7 @@ function checkoutSuite(
       error: {
         code: 'SOLD_OUT',
         message: 'Not enough stock for one of the items',
+        retryable: false,
         details: { skuId: sku.B1, stockLeft: 1 },
       },
     });
@@ -236,7 +237,7 @@ function checkoutSuite(
     await api(base, 'PATCH', `/api/admin/products/${products.A}`, { token: admin, body: { onSale: false } });
     const off = await checkout(alice.token, body);
     assert.deepEqual(off.body, {
-      error: { code: 'NOT_FOUND', message: 'No such product on sale', details: { skuId: sku.A1 } },
+      error: { code: 'NOT_FOUND', message: 'No such product on sale', retryable: false, details: { skuId: sku.A1 } },
     });
     await api(base, 'PATCH', `/api/admin/products/${products.A}`, { token: admin, body: { onSale: true } });
     assert.deepEqual(await stocks(), before);

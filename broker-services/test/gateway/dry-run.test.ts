@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
-import { type StartedPlatform, startPlatform } from '../support/platform.ts';
+import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
 interface Dashboard {
   todayGmvFen: number;
@@ -16,32 +16,32 @@ interface Dashboard {
 }
 
 describe('dry-run campaigns', () => {
-  let p: StartedPlatform;
+  let p: InProcessPlatform;
   let admin: string;
 
   before(async () => {
-    p = await startPlatform({ env: { SEED_DEMO: '0' } });
-    admin = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
+    p = await startInProcess();
+    admin = await adminLogin(p.gateway, p.adminUsername, p.adminPassword);
   });
   after(async () => {
     await p?.stop();
   });
 
   async function campaign(dryRun: boolean, priceFen: number): Promise<string> {
-    const product = await api<{ skus: { id: string }[] }>(p.baseUrl, 'POST', '/api/admin/products', {
+    const product = await api<{ skus: { id: string }[] }>(p.gateway, 'POST', '/api/admin/products', {
       token: admin,
       body: { title: dryRun ? 'Rehearsal tea' : 'Real tea', skus: [{ name: '100g', priceFen: 5000 }] },
     });
     assert.equal(product.status, 201);
-    const res = await api<{ id: string; dryRun: boolean }>(p.baseUrl, 'POST', '/api/admin/campaigns', {
+    const res = await api<{ id: string; dryRun: boolean }>(p.gateway, 'POST', '/api/admin/campaigns', {
       token: admin,
       body: {
         type: 'seckill',
         title: dryRun ? 'Rehearsal' : 'Real sale',
         skuId: product.body.skus[0]!.id,
         priceFen,
-        startsAt: new Date(Date.now() - 1000).toISOString(),
-        endsAt: new Date(Date.now() + 3600_000).toISOString(),
+        startsAt: new Date(p.clock.now() - 1000).toISOString(),
+        endsAt: new Date(p.clock.now() + 3600_000).toISOString(),
         stockTotal: 5,
         perUserLimit: 1,
         ...(dryRun ? { dryRun: true } : {}),
@@ -54,9 +54,9 @@ describe('dry-run campaigns', () => {
 
   /** Reserve, wait for the order, pay with the dev provider; returns the order id. */
   async function buy(campaignId: string, openid: string): Promise<string> {
-    const shopper = await devLogin(p.baseUrl, openid);
+    const shopper = await devLogin(p.gateway, openid);
     const r = await api<{ reservation: { id: string } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/seckill/${campaignId}/reservations`,
       {
@@ -68,7 +68,7 @@ describe('dry-run campaigns', () => {
     const orderId = await eventually(
       async () => {
         const res = await api<{ orderId?: string }>(
-          p.baseUrl,
+          p.gateway,
           'GET',
           `/api/reservations/${r.body.reservation.id}`,
           {
@@ -81,7 +81,7 @@ describe('dry-run campaigns', () => {
       'the order',
     );
     const paid = await api<{ order: { status: string } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/payments/dev/${orderId}/confirm`,
       {
@@ -93,7 +93,7 @@ describe('dry-run campaigns', () => {
   }
 
   const dashboard = async (): Promise<Dashboard> => {
-    const d = (await api<Dashboard>(p.baseUrl, 'GET', '/api/admin/dashboard', { token: admin })).body;
+    const d = (await api<Dashboard>(p.gateway, 'GET', '/api/admin/dashboard', { token: admin })).body;
     return { todayGmvFen: d.todayGmvFen, todayOrders: d.todayOrders, todayPaidOrders: d.todayPaidOrders };
   };
 
@@ -104,7 +104,7 @@ describe('dry-run campaigns', () => {
 
     const testOrder = await buy(rehearsal, 'dry-run-a');
     const order = await api<{ dryRun: boolean; status: string; totalFen: number }>(
-      p.baseUrl,
+      p.gateway,
       'GET',
       `/api/admin/orders/${testOrder}`,
       { token: admin },
@@ -120,13 +120,13 @@ describe('dry-run campaigns', () => {
     assert.equal(after.todayGmvFen - start.todayGmvFen, 1990);
     assert.equal(after.todayOrders - start.todayOrders, 1);
     assert.equal(after.todayPaidOrders - start.todayPaidOrders, 1);
-    const realView = await api<{ dryRun: boolean }>(p.baseUrl, 'GET', `/api/admin/orders/${realOrder}`, {
+    const realView = await api<{ dryRun: boolean }>(p.gateway, 'GET', `/api/admin/orders/${realOrder}`, {
       token: admin,
     });
     assert.equal(realView.body.dryRun, false);
 
     const live = await api<{ stockTotal: number; stockLeft: number; sold: number; reserved: number }>(
-      p.baseUrl,
+      p.gateway,
       'GET',
       `/api/admin/campaigns/${rehearsal}/live`,
       { token: admin },

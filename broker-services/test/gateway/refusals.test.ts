@@ -2,35 +2,37 @@
  * Business refusals (409) on campaigns an admin makes with past, future and live windows, idempotent
  * reservations, and order transitions; after each refusal the stored figures are what they were.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
-import { type StartedPlatform, startPlatform } from '../support/platform.ts';
+import type { ErrorCode } from '@tuanmiao/contract';
+import { adminLogin, api, devLogin, eventually, request } from '../support/http.ts';
+import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 import { assertError, createCampaign } from './support.ts';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 
-describe('business refusals (embedded platform)', () => {
-  let p: StartedPlatform;
+describe('business refusals (in process)', () => {
+  let p: InProcessPlatform;
   let admin: string;
   const run = randomUUID().slice(0, 8);
-  const shopper = (name: string) => devLogin(p.baseUrl, `${name}-${run}`);
+  const shopper = (name: string) => devLogin(p.gateway, `${name}-${run}`);
   const rid = () => `rq-${randomUUID()}`;
 
   /** The campaign's public figures and the admin's live figures that a refusal must not move. */
   /** The campaign's figures once settlement has caught up, so that two snapshots compare like with like. */
   async function figures(campaignId: string) {
     const pub = await api<{ stockLeft: number; status: string }>(
-      p.baseUrl,
+      p.gateway,
       'GET',
       `/api/campaigns/${campaignId}`,
     );
     const live = await eventually(
       async () => {
         const res = await api<Record<string, unknown>>(
-          p.baseUrl,
+          p.gateway,
           'GET',
           `/api/admin/campaigns/${campaignId}/live`,
           {
@@ -48,7 +50,7 @@ describe('business refusals (embedded platform)', () => {
 
   const reserve = (token: string, campaignId: string, quantity = 1, requestId = rid()) =>
     api<{ reservation: { id: string; orderId?: string } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/seckill/${campaignId}/reservations`,
       {
@@ -59,7 +61,7 @@ describe('business refusals (embedded platform)', () => {
 
   async function settledOrder(token: string, reservationId: string): Promise<string> {
     return eventually(async () => {
-      const r = await api<{ orderId?: string }>(p.baseUrl, 'GET', `/api/reservations/${reservationId}`, {
+      const r = await api<{ orderId?: string }>(p.gateway, 'GET', `/api/reservations/${reservationId}`, {
         token,
       });
       return r.body.orderId;
@@ -70,7 +72,7 @@ describe('business refusals (embedded platform)', () => {
   async function refused(
     campaignId: string,
     send: () => Promise<{ status: number; body: unknown; headers: Headers }>,
-    code: string,
+    code: ErrorCode,
     message: string,
   ) {
     const before = await figures(campaignId);
@@ -79,29 +81,29 @@ describe('business refusals (embedded platform)', () => {
   }
 
   before(async () => {
-    p = await startPlatform();
-    admin = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
+    p = await startInProcess({ env: { SEED_DEMO: '1' } });
+    admin = await adminLogin(p.gateway, p.adminUsername, p.adminPassword);
   });
   after(async () => {
     await p?.stop();
   });
 
   test('NOT_STARTED and ENDED: campaigns with future and past windows', async () => {
-    const future = await createCampaign(p.baseUrl, admin, {
+    const future = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: DAY,
       lastsMs: DAY,
       stockTotal: 5,
       perUserLimit: 1,
     });
-    const past = await createCampaign(p.baseUrl, admin, {
+    const past = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: -2 * DAY,
       lastsMs: DAY,
       stockTotal: 5,
       perUserLimit: 1,
     });
-    const futureGroup = await createCampaign(p.baseUrl, admin, {
+    const futureGroup = await createCampaign(p.gateway, admin, {
       type: 'groupbuy',
       startsInMs: DAY,
       lastsMs: DAY,
@@ -114,7 +116,7 @@ describe('business refusals (embedded platform)', () => {
     await refused(
       futureGroup,
       () =>
-        api(p.baseUrl, 'POST', `/api/groupbuy/${futureGroup}/groups`, { token, body: { requestId: rid() } }),
+        api(p.gateway, 'POST', `/api/groupbuy/${futureGroup}/groups`, { token, body: { requestId: rid() } }),
       'NOT_STARTED',
       'The campaign has not started yet',
     );
@@ -122,14 +124,14 @@ describe('business refusals (embedded platform)', () => {
   });
 
   test('CAMPAIGN_STOPPED after an admin stops a live campaign', async () => {
-    const id = await createCampaign(p.baseUrl, admin, {
+    const id = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: -HOUR,
       lastsMs: DAY,
       stockTotal: 5,
       perUserLimit: 1,
     });
-    const stop = await api<{ status: string }>(p.baseUrl, 'POST', `/api/admin/campaigns/${id}/stop`, {
+    const stop = await api<{ status: string }>(p.gateway, 'POST', `/api/admin/campaigns/${id}/stop`, {
       token: admin,
     });
     assert.equal(stop.status, 200);
@@ -139,7 +141,7 @@ describe('business refusals (embedded platform)', () => {
   });
 
   test('SOLD_OUT and LIMIT_EXCEEDED; the same requestId is one reservation', async () => {
-    const id = await createCampaign(p.baseUrl, admin, {
+    const id = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: -HOUR,
       lastsMs: DAY,
@@ -151,7 +153,7 @@ describe('business refusals (embedded platform)', () => {
 
     // Idempotency: the same user and requestId twice → one reservation, stock taken once, counted once as new.
     const counted = async (result: string) => {
-      const text = await (await fetch(`${p.baseUrl}/metrics`)).text();
+      const text = (await request(p.gateway, 'GET', '/metrics')).text;
       const line = text
         .split('\n')
         .find((l) => l.startsWith(`tm_reservations_total{campaign_type="seckill",result="${result}"}`));
@@ -217,14 +219,14 @@ describe('business refusals (embedded platform)', () => {
   });
 
   test('WRONG_CAMPAIGN_TYPE, GROUP_FULL and ALREADY_MEMBER', async () => {
-    const seckill = await createCampaign(p.baseUrl, admin, {
+    const seckill = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: -HOUR,
       lastsMs: DAY,
       stockTotal: 5,
       perUserLimit: 1,
     });
-    const group = await createCampaign(p.baseUrl, admin, {
+    const group = await createCampaign(p.gateway, admin, {
       type: 'groupbuy',
       startsInMs: -HOUR,
       lastsMs: DAY,
@@ -240,7 +242,7 @@ describe('business refusals (embedded platform)', () => {
     await refused(
       seckill,
       () =>
-        api(p.baseUrl, 'POST', `/api/groupbuy/${seckill}/groups`, {
+        api(p.gateway, 'POST', `/api/groupbuy/${seckill}/groups`, {
           token: a.token,
           body: { requestId: rid() },
         }),
@@ -249,7 +251,7 @@ describe('business refusals (embedded platform)', () => {
     );
 
     const opened = await api<{ group: { id: string; slotsTaken: number } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/groupbuy/${group}/groups`,
       { token: a.token, body: { requestId: rid() } },
@@ -257,11 +259,11 @@ describe('business refusals (embedded platform)', () => {
     assert.equal(opened.status, 201);
     const groupId = opened.body.group.id;
     const join = (token: string) =>
-      api(p.baseUrl, 'POST', `/api/groupbuy/groups/${groupId}/members`, {
+      api(p.gateway, 'POST', `/api/groupbuy/groups/${groupId}/members`, {
         token,
         body: { requestId: rid() },
       });
-    const groupNow = async () => (await api(p.baseUrl, 'GET', `/api/groupbuy/groups/${groupId}`)).body;
+    const groupNow = async () => (await api(p.gateway, 'GET', `/api/groupbuy/groups/${groupId}`)).body;
 
     let before = await groupNow();
     await refused(group, () => join(a.token), 'ALREADY_MEMBER', 'You are already in this group');
@@ -277,7 +279,7 @@ describe('business refusals (embedded platform)', () => {
   });
 
   test('INVALID_TRANSITION: shipping or refunding an unpaid order, cancelling a paid one', async () => {
-    const id = await createCampaign(p.baseUrl, admin, {
+    const id = await createCampaign(p.gateway, admin, {
       type: 'seckill',
       startsInMs: -HOUR,
       lastsMs: DAY,
@@ -288,13 +290,13 @@ describe('business refusals (embedded platform)', () => {
     const r = await reserve(a.token, id);
     const orderId = await settledOrder(a.token, r.body.reservation.id);
     const order = async () =>
-      (await api(p.baseUrl, 'GET', `/api/admin/orders/${orderId}`, { token: admin })).body;
+      (await api(p.gateway, 'GET', `/api/admin/orders/${orderId}`, { token: admin })).body;
 
     let before = await order();
     await refused(
       id,
       () =>
-        api(p.baseUrl, 'POST', `/api/admin/orders/${orderId}/ship`, {
+        api(p.gateway, 'POST', `/api/admin/orders/${orderId}/ship`, {
           token: admin,
           body: { trackingNo: 'SF1000001' },
         }),
@@ -304,7 +306,7 @@ describe('business refusals (embedded platform)', () => {
     await refused(
       id,
       () =>
-        api(p.baseUrl, 'POST', `/api/admin/orders/${orderId}/refund`, {
+        api(p.gateway, 'POST', `/api/admin/orders/${orderId}/refund`, {
           token: admin,
           body: { reason: 'not paid' },
         }),
@@ -314,7 +316,7 @@ describe('business refusals (embedded platform)', () => {
     assert.deepEqual(await order(), before);
 
     const paid = await api<{ order: { status: string } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/payments/dev/${orderId}/confirm`,
       {
@@ -326,14 +328,14 @@ describe('business refusals (embedded platform)', () => {
     before = await order();
     await refused(
       id,
-      () => api(p.baseUrl, 'POST', `/api/orders/${orderId}/cancel`, { token: a.token }),
+      () => api(p.gateway, 'POST', `/api/orders/${orderId}/cancel`, { token: a.token }),
       'INVALID_TRANSITION',
       'An order that is paid cannot be cancelled',
     );
     assert.deepEqual(await order(), before);
 
     const shipped = await api<{ status: string; trackingNo: string }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/admin/orders/${orderId}/ship`,
       { token: admin, body: { trackingNo: 'SF1000001' } },

@@ -1,5 +1,6 @@
 /**
- * Every public route of the gateway, against one embedded platform started as `npm start` does: the route
+ * Every public route of the gateway, on the fast layer (every service in this process on its own PostgreSQL
+ * database and Redis prefix, the gateway through `inject()`): the route
  * table below is checked against `/docs/json` (a route without a row fails), and each row drives the refusals
  * that apply to it: 401 without, with a garbage and with an expired token; 403 for the wrong kind of token
  * or role; 400 for a malformed id, query or body; 404 for a well-formed id nobody has. Refused writes are
@@ -8,9 +9,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
-import { type StartedPlatform, startPlatform } from '../support/platform.ts';
-import { assertError, assertValidation, signToken, unknownId } from './support.ts';
+import { adminLogin, api, devLogin, eventually, request } from '../support/http.ts';
+import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
+import { assertError, assertValidation, signTokenWith, unknownId } from './support.ts';
 
 type Access = 'public' | 'shopper' | 'read' | 'write' | 'owner';
 
@@ -556,8 +557,8 @@ interface OpenApiDoc {
   >;
 }
 
-describe('gateway routes (embedded platform)', () => {
-  let p: StartedPlatform;
+describe('gateway routes (in process)', () => {
+  let p: InProcessPlatform;
   let owner: string;
   let operator: string;
   let viewer: string;
@@ -573,29 +574,29 @@ describe('gateway routes (embedded platform)', () => {
       '/api/admin/admins',
       '/api/admin/audit-log?limit=100',
     ];
-    return Promise.all(paths.map(async (path) => (await api(p.baseUrl, 'GET', path, { token: owner })).body));
+    return Promise.all(paths.map(async (path) => (await api(p.gateway, 'GET', path, { token: owner })).body));
   }
 
   before(async () => {
-    p = await startPlatform();
-    owner = await adminLogin(p.baseUrl, p.adminUsername, p.adminPassword);
+    p = await startInProcess({ env: { SEED_DEMO: '1' } });
+    owner = await adminLogin(p.gateway, p.adminUsername, p.adminPassword);
     for (const role of ['operator', 'viewer'] as const) {
-      const made = await api(p.baseUrl, 'POST', '/api/admin/admins', {
+      const made = await api(p.gateway, 'POST', '/api/admin/admins', {
         token: owner,
         body: { username: `${role}-${run}`, password: `${role}-password-${run}`, role },
       });
       assert.equal(made.status, 201, JSON.stringify(made.body));
     }
-    operator = await adminLogin(p.baseUrl, `operator-${run}`, `operator-password-${run}`);
-    viewer = await adminLogin(p.baseUrl, `viewer-${run}`, `viewer-password-${run}`);
-    shopper = (await devLogin(p.baseUrl, `routes-${run}`)).token;
+    operator = await adminLogin(p.gateway, `operator-${run}`, `operator-password-${run}`);
+    viewer = await adminLogin(p.gateway, `viewer-${run}`, `viewer-password-${run}`);
+    shopper = (await devLogin(p.gateway, `routes-${run}`)).token;
   });
   after(async () => {
     await p?.stop();
   });
 
   test('the table covers every route of the OpenAPI document, and each has its schemas', async () => {
-    const res = await api<OpenApiDoc>(p.baseUrl, 'GET', '/docs/json');
+    const res = await api<OpenApiDoc>(p.gateway, 'GET', '/docs/json');
     assert.equal(res.status, 200);
     assert.match(res.body.openapi, /^3\./);
     const documented: string[] = [];
@@ -633,29 +634,34 @@ describe('gateway routes (embedded platform)', () => {
 
   test('401 UNAUTHORIZED without a token, with a garbage one and with an expired one', async () => {
     const past = Math.floor(Date.now() / 1000) - 3600;
-    const me = await api<{ admin: { id: string } }>(p.baseUrl, 'GET', '/api/admin/me', { token: owner });
-    const expiredAdmin = signToken(p.dataDir, {
+    const me = await api<{ admin: { id: string } }>(p.gateway, 'GET', '/api/admin/me', { token: owner });
+    const expiredAdmin = signTokenWith(p.jwtSecret, {
       sub: me.body.admin.id,
       kind: 'admin',
       iat: past - 60,
       exp: past,
     });
-    const user = await devLogin(p.baseUrl, `expired-${run}`);
-    const expiredShopper = signToken(p.dataDir, {
+    const user = await devLogin(p.gateway, `expired-${run}`);
+    const expiredShopper = signTokenWith(p.jwtSecret, {
       sub: user.userId,
       kind: 'shopper',
       iat: past - 60,
       exp: past,
     });
     // The same claims, still valid, are accepted: the expiry alone is what the gateway refuses.
-    const fresh = signToken(p.dataDir, { sub: user.userId, kind: 'shopper', iat: past, exp: past + 7200 });
-    assert.equal((await api(p.baseUrl, 'GET', '/api/orders', { token: fresh })).status, 200);
+    const fresh = signTokenWith(p.jwtSecret, {
+      sub: user.userId,
+      kind: 'shopper',
+      iat: past,
+      exp: past + 7200,
+    });
+    assert.equal((await api(p.gateway, 'GET', '/api/orders', { token: fresh })).status, 200);
 
     for (const [key, row] of Object.entries(ROUTES)) {
       if (row.access === 'public') continue;
       const before = isWrite(key) ? await storedState() : undefined;
       const call = (token?: string) =>
-        api(p.baseUrl, methodOf(key), row.path, {
+        api(p.gateway, methodOf(key), row.path, {
           ...(token ? { token } : {}),
           ...(row.body !== undefined ? { body: row.body } : {}),
         });
@@ -680,18 +686,18 @@ describe('gateway routes (embedded platform)', () => {
   });
 
   test('a token accepted (and cached) while valid is refused once it expires', async () => {
-    const user = await devLogin(p.baseUrl, `expiring-${run}`);
+    const user = await devLogin(p.gateway, `expiring-${run}`);
     const now = Math.floor(Date.now() / 1000);
-    const token = signToken(p.dataDir, { sub: user.userId, kind: 'shopper', iat: now, exp: now + 2 });
-    assert.equal((await api(p.baseUrl, 'GET', '/api/orders', { token })).status, 200);
+    const token = signTokenWith(p.jwtSecret, { sub: user.userId, kind: 'shopper', iat: now, exp: now + 2 });
+    assert.equal((await api(p.gateway, 'GET', '/api/orders', { token })).status, 200);
     assert.equal(
-      (await api(p.baseUrl, 'GET', '/api/orders', { token })).status,
+      (await api(p.gateway, 'GET', '/api/orders', { token })).status,
       200,
       'served from the cache',
     );
     await new Promise((r) => setTimeout(r, Math.max(0, (now + 2) * 1000 - Date.now()) + 200));
     assertError(
-      await api(p.baseUrl, 'GET', '/api/orders', { token }),
+      await api(p.gateway, 'GET', '/api/orders', { token }),
       401,
       'UNAUTHORIZED',
       'The token is invalid or expired',
@@ -704,7 +710,7 @@ describe('gateway routes (embedded platform)', () => {
       if (row.access === 'public') continue;
       const before = isWrite(key) ? await storedState() : undefined;
       const call = (token: string) =>
-        api(p.baseUrl, methodOf(key), row.path, {
+        api(p.gateway, methodOf(key), row.path, {
           token,
           ...(row.body !== undefined ? { body: row.body } : {}),
         });
@@ -730,7 +736,7 @@ describe('gateway routes (embedded platform)', () => {
       const token = row.access === 'shopper' ? shopper : row.access === 'public' ? undefined : owner;
       const before = isWrite(key) ? await storedState() : undefined;
       const call = (path: string, body?: unknown) =>
-        api(p.baseUrl, methodOf(key), path, {
+        api(p.gateway, methodOf(key), path, {
           ...(token ? { token } : {}),
           ...(body !== undefined ? { body } : row.body !== undefined ? { body: row.body } : {}),
         });
@@ -739,7 +745,7 @@ describe('gateway routes (embedded platform)', () => {
       for (const b of row.badBodies ?? [])
         assertValidation(await call(row.path, b), `${key} ${JSON.stringify(b)}`);
       if (row.body !== undefined) {
-        const notJson = await api(p.baseUrl, methodOf(key), row.path, {
+        const notJson = await api(p.gateway, methodOf(key), row.path, {
           ...(token ? { token } : {}),
           body: '{"requestId":',
         });
@@ -761,8 +767,8 @@ describe('gateway routes (embedded platform)', () => {
       if (!row.notFound) continue;
       const token = row.access === 'shopper' ? shopper : row.access === 'public' ? undefined : owner;
       const before = isWrite(key) ? await storedState() : undefined;
-      const res = await api<{ error: { code: string; message: string } }>(
-        p.baseUrl,
+      const res = await api<{ error: { code: string; message: string; retryable: boolean } }>(
+        p.gateway,
         methodOf(key),
         row.notFound,
         {
@@ -771,14 +777,15 @@ describe('gateway routes (embedded platform)', () => {
         },
       );
       assert.equal(res.status, 404, `${key}: ${JSON.stringify(res.body)}`);
-      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message'], key);
+      assert.deepEqual(Object.keys(res.body.error).sort(), ['code', 'message', 'retryable'], key);
+      assert.equal(res.body.error.retryable, false, key);
       assert.equal(res.body.error.code, 'NOT_FOUND', key);
       if (messages[key]) assert.equal(res.body.error.message, messages[key], key);
       if (before) assert.deepEqual(await storedState(), before, `${key}: nothing stored changed`);
     }
-    assertError(await api(p.baseUrl, 'GET', '/api/nothing-here'), 404, 'NOT_FOUND', 'Route not found');
+    assertError(await api(p.gateway, 'GET', '/api/nothing-here'), 404, 'NOT_FOUND', 'Route not found');
     assertError(
-      await api(p.baseUrl, 'DELETE', `/api/orders/${ORD}`, { token: shopper }),
+      await api(p.gateway, 'DELETE', `/api/orders/${ORD}`, { token: shopper }),
       404,
       'NOT_FOUND',
       'Route not found',
@@ -790,26 +797,26 @@ describe('gateway routes (embedded platform)', () => {
       { username: p.adminUsername, password: 'not-the-password' },
       { username: `nobody-${run}`, password: 'whatever-it-is' },
     ]) {
-      const res = await api(p.baseUrl, 'POST', '/api/admin/auth/login', { body });
+      const res = await api(p.gateway, 'POST', '/api/admin/auth/login', { body });
       assertError(res, 401, 'INVALID_CREDENTIALS', 'Wrong username or password');
     }
   });
 
   test('an operator may write but not manage admins; a disabled admin is refused at once', async () => {
-    const made = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/admins', {
+    const made = await api<{ id: string }>(p.gateway, 'POST', '/api/admin/admins', {
       token: owner,
       body: { username: `temp-${run}`, password: `temp-password-${run}`, role: 'operator' },
     });
     assert.equal(made.status, 201);
-    const temp = await adminLogin(p.baseUrl, `temp-${run}`, `temp-password-${run}`);
-    const product = await api(p.baseUrl, 'POST', '/api/admin/products', {
+    const temp = await adminLogin(p.gateway, `temp-${run}`, `temp-password-${run}`);
+    const product = await api(p.gateway, 'POST', '/api/admin/products', {
       token: temp,
       body: { title: `by operator ${run}`, skus: [{ name: 'one', priceFen: 100 }] },
     });
     assert.equal(product.status, 201);
     const before = await storedState();
     assertError(
-      await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
+      await api(p.gateway, 'PATCH', `/api/admin/admins/${made.body.id}`, {
         token: temp,
         body: { role: 'owner' },
       }),
@@ -818,13 +825,13 @@ describe('gateway routes (embedded platform)', () => {
       'The operator role may not do this',
     );
     assert.deepEqual(await storedState(), before);
-    const disabled = await api(p.baseUrl, 'PATCH', `/api/admin/admins/${made.body.id}`, {
+    const disabled = await api(p.gateway, 'PATCH', `/api/admin/admins/${made.body.id}`, {
       token: owner,
       body: { disabled: true },
     });
     assert.equal(disabled.status, 200);
     assertError(
-      await api(p.baseUrl, 'GET', '/api/admin/products', { token: temp }),
+      await api(p.gateway, 'GET', '/api/admin/products', { token: temp }),
       401,
       'UNAUTHORIZED',
       'This admin is disabled',
@@ -832,34 +839,34 @@ describe('gateway routes (embedded platform)', () => {
   });
 
   test('ops: /healthz, /readyz with its checks, /metrics, /api/time', async () => {
-    const health = await api(p.baseUrl, 'GET', '/healthz');
+    const health = await api(p.gateway, 'GET', '/healthz');
     assert.deepEqual({ status: health.status, body: health.body }, { status: 200, body: { status: 'ok' } });
 
-    const ready = await api(p.baseUrl, 'GET', '/readyz');
+    const ready = await api(p.gateway, 'GET', '/readyz');
     assert.deepEqual(
       { status: ready.status, body: ready.body },
       { status: 200, body: { status: 'ready', checks: { database: 'ok', hotpath: 'ok', bus: 'ok' } } },
     );
 
-    const metrics = await fetch(`${p.baseUrl}/metrics`);
+    const metrics = await request(p.gateway, 'GET', '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
-    const text = await metrics.text();
+    const text = metrics.text;
     assert.match(text, /^# TYPE tm_http_requests_total counter$/m);
     assert.match(text, /^tm_http_requests_total\{[^}]*\} \d+/m);
 
-    const time = await api<{ now: string }>(p.baseUrl, 'GET', '/api/time');
+    const time = await api<{ now: string }>(p.gateway, 'GET', '/api/time');
     assert.equal(time.status, 200);
     assert.deepEqual(Object.keys(time.body), ['now']);
     assert.match(time.body.now, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-    const docs = await fetch(`${p.baseUrl}/docs`, { redirect: 'manual' });
+    const docs = await request(p.gateway, 'GET', '/docs');
     assert.ok(docs.status === 200 || docs.status === 302, `GET /docs answers (${docs.status})`);
   });
 
   test('the audit log records admin writes: who, what, which object', async () => {
     const product = await api<{ id: string; skus: { id: string }[] }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       '/api/admin/products',
       {
@@ -868,12 +875,12 @@ describe('gateway routes (embedded platform)', () => {
       },
     );
     assert.equal(product.status, 201);
-    const renamed = await api(p.baseUrl, 'PATCH', `/api/admin/products/${product.body.id}`, {
+    const renamed = await api(p.gateway, 'PATCH', `/api/admin/products/${product.body.id}`, {
       token: owner,
       body: { title: `audited again ${run}` },
     });
     assert.equal(renamed.status, 200);
-    const campaign = await api<{ id: string }>(p.baseUrl, 'POST', '/api/admin/campaigns', {
+    const campaign = await api<{ id: string }>(p.gateway, 'POST', '/api/admin/campaigns', {
       token: operator,
       body: {
         ...campaignBody,
@@ -882,14 +889,14 @@ describe('gateway routes (embedded platform)', () => {
       },
     });
     assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
-    const stopped = await api(p.baseUrl, 'POST', `/api/admin/campaigns/${campaign.body.id}/stop`, {
+    const stopped = await api(p.gateway, 'POST', `/api/admin/campaigns/${campaign.body.id}/stop`, {
       token: owner,
     });
     assert.equal(stopped.status, 200);
 
     const log = await api<{
       items: { adminUsername: string; action: string; objectType: string; objectId: string; at: string }[];
-    }>(p.baseUrl, 'GET', '/api/admin/audit-log?limit=10', { token: viewer });
+    }>(p.gateway, 'GET', '/api/admin/audit-log?limit=10', { token: viewer });
     assert.equal(log.status, 200);
     const recent = log.body.items.slice(0, 4).map((e) => ({
       who: e.adminUsername,
@@ -906,16 +913,16 @@ describe('gateway routes (embedded platform)', () => {
   });
 
   test('the shopper side never sees another shopper: their order is 404 everywhere', async () => {
-    const a = await devLogin(p.baseUrl, `owner-of-order-${run}`);
-    const b = await devLogin(p.baseUrl, `other-${run}`);
+    const a = await devLogin(p.gateway, `owner-of-order-${run}`);
+    const b = await devLogin(p.gateway, `other-${run}`);
     const campaigns = await api<{ items: { id: string; type: string; status: string }[] }>(
-      p.baseUrl,
+      p.gateway,
       'GET',
       '/api/campaigns?type=seckill',
     );
     const live = campaigns.body.items.find((c) => c.status === 'live')!;
     const reserved = await api<{ reservation: { id: string } }>(
-      p.baseUrl,
+      p.gateway,
       'POST',
       `/api/seckill/${live.id}/reservations`,
       {
@@ -926,18 +933,18 @@ describe('gateway routes (embedded platform)', () => {
     assert.equal(reserved.status, 201);
     const rsv = reserved.body.reservation.id;
     assertError(
-      await api(p.baseUrl, 'GET', `/api/reservations/${rsv}`, { token: b.token }),
+      await api(p.gateway, 'GET', `/api/reservations/${rsv}`, { token: b.token }),
       404,
       'NOT_FOUND',
       'No such reservation',
     );
     const orderId = await eventually(async () => {
-      const r = await api<{ orderId?: string }>(p.baseUrl, 'GET', `/api/reservations/${rsv}`, {
+      const r = await api<{ orderId?: string }>(p.gateway, 'GET', `/api/reservations/${rsv}`, {
         token: a.token,
       });
       return r.body.orderId;
     });
-    const before = await api(p.baseUrl, 'GET', `/api/orders/${orderId}`, { token: a.token });
+    const before = await api(p.gateway, 'GET', `/api/orders/${orderId}`, { token: a.token });
     assert.equal(before.status, 200);
     for (const [method, path] of [
       ['GET', `/api/orders/${orderId}`],
@@ -946,14 +953,14 @@ describe('gateway routes (embedded platform)', () => {
       ['POST', `/api/payments/dev/${orderId}/confirm`],
       ['GET', `/api/reservations/${rsv}`],
     ] as const) {
-      const res = await api<{ error: { code: string } }>(p.baseUrl, method, path, { token: b.token });
+      const res = await api<{ error: { code: string } }>(p.gateway, method, path, { token: b.token });
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(res.body.error.code, 'NOT_FOUND');
     }
-    const mine = await api<{ items: { id: string }[] }>(p.baseUrl, 'GET', '/api/orders', { token: b.token });
+    const mine = await api<{ items: { id: string }[] }>(p.gateway, 'GET', '/api/orders', { token: b.token });
     assert.deepEqual(mine.body.items, []);
     assert.deepEqual(
-      (await api(p.baseUrl, 'GET', `/api/orders/${orderId}`, { token: a.token })).body,
+      (await api(p.gateway, 'GET', `/api/orders/${orderId}`, { token: a.token })).body,
       before.body,
     );
   });

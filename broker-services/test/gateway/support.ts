@@ -3,23 +3,27 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, type JsonResponse } from '../support/http.ts';
+import { ERRORS, type ErrorCode } from '@tuanmiao/contract';
+import { api, type GatewayTarget, type JsonResponse } from '../support/http.ts';
 
 export interface ErrorBodyShape {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: string; message: string; retryable: boolean; details?: Record<string, unknown> };
 }
 
-/** Asserts the status and the exact error body `{"error":{"code","message"}}` (no details). */
+/**
+ * Asserts the status and the exact error body `{"error":{"code","message","retryable"}}` (no details);
+ * `retryable` is the registry's for the code (`@tuanmiao/contract`), which every error body carries.
+ */
 export function assertError(
   res: JsonResponse,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   what = '',
 ): void {
   assert.deepEqual(
     { status: res.status, body: res.body },
-    { status, body: { error: { code, message } } },
+    { status, body: { error: { code, message, retryable: ERRORS[code].retryable } } },
     what,
   );
 }
@@ -32,8 +36,9 @@ export function assertValidation(res: JsonResponse, what = ''): void {
   assert.equal(body.error.code, 'VALIDATION_FAILED', what);
   assert.equal(typeof body.error.message, 'string', what);
   assert.ok(body.error.message.length > 0, what);
+  assert.equal(body.error.retryable, false, what);
   for (const key of Object.keys(body.error)) {
-    assert.ok(['code', 'message', 'details'].includes(key), `${what}: unexpected key ${key}`);
+    assert.ok(['code', 'message', 'retryable', 'details'].includes(key), `${what}: unexpected key ${key}`);
   }
 }
 
@@ -42,7 +47,11 @@ export const unknownId = (prefix: string): string => `${prefix}_${'0'.repeat(26)
 
 /** An HS256 JWT signed with the platform's secret (its data directory's `jwt-secret`), e.g. already expired. */
 export function signToken(dataDir: string, claims: Record<string, unknown>): string {
-  const secret = readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim();
+  return signTokenWith(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8').trim(), claims);
+}
+
+/** An HS256 JWT signed with `secret`. */
+export function signTokenWith(secret: string, claims: Record<string, unknown>): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
@@ -58,7 +67,11 @@ export interface CampaignInput {
 }
 
 /** Creates a campaign through the admin API on the first SKU of the catalog; returns its id. */
-export async function createCampaign(baseUrl: string, adminToken: string, c: CampaignInput): Promise<string> {
+export async function createCampaign(
+  baseUrl: GatewayTarget,
+  adminToken: string,
+  c: CampaignInput,
+): Promise<string> {
   const products = await api<{ items: { skus: { id: string }[] }[] }>(baseUrl, 'GET', '/api/admin/products', {
     token: adminToken,
   });

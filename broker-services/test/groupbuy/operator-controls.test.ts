@@ -19,7 +19,7 @@ import {
 } from './helpers.ts';
 
 interface ErrorBody {
-  error: { code: string; message: string };
+  error: { code: string; message: string; retryable: boolean };
 }
 
 describe('operator controls across two gateways on NATS (real Redis and PostgreSQL)', () => {
@@ -90,7 +90,7 @@ describe('operator controls across two gateways on NATS (real Redis and PostgreS
         const at = Date.now();
         assert.equal(res.status, 409);
         assert.deepEqual(res.body, {
-          error: { code: 'RESERVATIONS_PAUSED', message: res.body.error!.message },
+          error: { code: 'RESERVATIONS_PAUSED', message: res.body.error!.message, retryable: true },
         });
         return { at, accepted };
       }
@@ -190,7 +190,9 @@ describe('operator controls across two gateways on NATS (real Redis and PostgreS
         'waiting room enforced',
       );
       assert.equal(res.status, 409);
-      assert.deepEqual(res.body, { error: { code: 'ADMISSION_REQUIRED', message: res.body.error!.message } });
+      assert.deepEqual(res.body, {
+        error: { code: 'ADMISSION_REQUIRED', message: res.body.error!.message, retryable: false },
+      });
     }
     // Leftovers reserved before enforcement are not counted below; stock is plenty.
 

@@ -233,7 +233,11 @@ export function groupBuySuite(target: SuiteTarget): void {
       });
       assert.equal(full.status, 409);
       assert.deepEqual(full.body, {
-        error: { code: 'GROUP_FULL', message: (full.body as { error: { message: string } }).error.message },
+        error: {
+          code: 'GROUP_FULL',
+          message: (full.body as { error: { message: string } }).error.message,
+          retryable: false,
+        },
       });
       await payDev(url, leader!, members[0]!.orderId);
       await payDev(url, b!, members[2]!.orderId);

@@ -104,7 +104,13 @@ describe('a 30 s NATS outage mid-sale', () => {
         { status: bus.status, body: bus.body },
         {
           status: 503,
-          body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'A dependency is unavailable' } },
+          body: {
+            error: {
+              code: 'DEPENDENCY_UNAVAILABLE',
+              message: 'A dependency is unavailable',
+              retryable: true,
+            },
+          },
         },
       );
       assert.equal(bus.retryAfter, '1');

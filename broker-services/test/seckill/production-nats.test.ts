@@ -112,7 +112,7 @@ describe('production mode: gateway and services in two processes over NATS', () 
     // Goods are shipped: paying needs a delivery address, and asking for it keeps the reservation.
     const noAddress = await api(base, 'POST', `/api/orders/${aliceOrderId}/payment`, { token: alice.token });
     assert.deepEqual(noAddress.body, {
-      error: { code: 'ADDRESS_REQUIRED', message: 'Choose a delivery address first' },
+      error: { code: 'ADDRESS_REQUIRED', message: 'Choose a delivery address first', retryable: false },
     });
     assert.equal(noAddress.status, 409);
     // Alice pays with the dev provider.
@@ -154,7 +154,9 @@ describe('production mode: gateway and services in two processes over NATS', () 
     // Bob cannot see Alice's order.
     const foreign = await api(base, 'GET', `/api/orders/${aliceOrderId}`, { token: bob.token });
     assert.equal(foreign.status, 404);
-    assert.deepEqual(foreign.body, { error: { code: 'NOT_FOUND', message: 'No such order' } });
+    assert.deepEqual(foreign.body, {
+      error: { code: 'NOT_FOUND', message: 'No such order', retryable: false },
+    });
 
     let live = await liveFigures(base, adminToken, campaignId);
     assert.equal(live.stockLeft, 2);

@@ -18,11 +18,14 @@ import {
   type TestDeployment,
 } from '../support/real-services.ts';
 
-const UNAVAILABLE = { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'A dependency is unavailable' } };
+const UNAVAILABLE = {
+  error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'A dependency is unavailable', retryable: true },
+};
 const REBUILDING = {
   error: {
     code: 'DEPENDENCY_UNAVAILABLE',
     message: 'The sale is being restored after a restart of its store; retry in a moment',
+    retryable: true,
   },
 };
 

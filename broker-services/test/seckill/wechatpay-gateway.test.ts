@@ -237,7 +237,7 @@ describe('WeChat Pay v3 through the gateway', () => {
     for (const [what, n, code, message] of cases) {
       const res = await notify(wechat.buildNotification(n));
       assert.equal(res.status, 401, what);
-      assert.deepEqual(res.body, { error: { code, message } }, what);
+      assert.deepEqual(res.body, { error: { code, message, retryable: false } }, what);
       assert.equal((await order(id)).status, 'pending_payment', what);
       assert.deepEqual(await paymentRows(id), [], what);
     }
@@ -249,6 +249,7 @@ describe('WeChat Pay v3 through the gateway', () => {
       error: {
         code: 'PAYMENT_AMOUNT_MISMATCH',
         message: 'Paid amount differs from the order total',
+        retryable: false,
         details: { expectedFen: 2990, paidFen: 2989 },
       },
     });

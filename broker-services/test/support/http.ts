@@ -1,32 +1,83 @@
-/** A small JSON client for tests against a running gateway. */
+/**
+ * A small JSON client for tests: against a running gateway (its base URL, over a socket) or against a gateway
+ * app in the test's own process (`inject()`, no socket; `in-process.ts`). Both answer the same way.
+ */
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+
 export interface JsonResponse<T = unknown> {
   status: number;
   headers: Headers;
   body: T;
 }
 
-export async function api<T = unknown>(
-  baseUrl: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<JsonResponse<T>> {
-  const res = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    },
-    ...(opts.body !== undefined
-      ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }
-      : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+/** A gateway app in this process: anything with Fastify's `inject()`. */
+export interface InjectTarget {
+  inject(opts: InjectOptions): Promise<LightMyRequestResponse>;
 }
 
-export async function devLogin(baseUrl: string, openid: string): Promise<{ token: string; userId: string }> {
+/** Where requests go: a base URL (`http://127.0.0.1:port`) or an in-process gateway. */
+export type GatewayTarget = string | InjectTarget;
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One request; the answer's body as text. */
+export async function request(
+  target: GatewayTarget,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const headers: Record<string, string> = {
+    ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...opts.headers,
+  };
+  const payload =
+    opts.body === undefined
+      ? undefined
+      : typeof opts.body === 'string'
+        ? opts.body
+        : JSON.stringify(opts.body);
+  if (typeof target !== 'string') {
+    const res = await target.inject({
+      method: method as InjectOptions['method'] & string,
+      url: path,
+      headers,
+      ...(payload !== undefined ? { payload } : {}),
+    });
+    const answerHeaders = new Headers();
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) answerHeaders.append(name, String(v));
+    }
+    return { status: res.statusCode, headers: answerHeaders, text: res.body };
+  }
+  const res = await fetch(`${target}${path}`, {
+    method,
+    headers,
+    ...(payload !== undefined ? { body: payload } : {}),
+  });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+export async function api<T = unknown>(
+  target: GatewayTarget,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
+): Promise<JsonResponse<T>> {
+  const res = await request(target, method, path, opts);
+  return { status: res.status, headers: res.headers, body: (res.text ? JSON.parse(res.text) : null) as T };
+}
+
+export async function devLogin(
+  baseUrl: GatewayTarget,
+  openid: string,
+): Promise<{ token: string; userId: string }> {
   const res = await api<{ token: string; user: { id: string } }>(baseUrl, 'POST', '/api/auth/dev', {
     body: { openid },
   });
@@ -34,7 +85,11 @@ export async function devLogin(baseUrl: string, openid: string): Promise<{ token
   return { token: res.body.token, userId: res.body.user.id };
 }
 
-export async function adminLogin(baseUrl: string, username: string, password: string): Promise<string> {
+export async function adminLogin(
+  baseUrl: GatewayTarget,
+  username: string,
+  password: string,
+): Promise<string> {
   const res = await api<{ token: string }>(baseUrl, 'POST', '/api/admin/auth/login', {
     body: { username, password },
   });

@@ -19,16 +19,20 @@
     ARGV[6] payment TTL ms
     ARGV[7] record retention ms after the campaign ends
     ARGV[8] request fingerprint (what the request asked for; see requestFingerprint in src/store/types.ts)
+    ARGV[9] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
+    ARGV[10] floor seq        } refused -15 (it came back from an older copy and must be rebuilt first)
 
   Output:
     negative integer: refusal code (-14: this request id asked for something else)
-    {replayed 0|1, reservationId, record (flat), group (flat HGETALL)}
+    {replayed 0|1, reservationId, record (flat), group (flat HGETALL), gen, seq}
+    gen, seq: the campaign's position after the call
 ]]
 local metaKey, stockKey, usersKey, requestsKey, streamKey, recordKey, groupKey, formingKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local userId, requestId, groupId, rsvId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local fingerprint = ARGV[8]
+local floorGen, floorSeq = tonumber(ARGV[9]), tonumber(ARGV[10])
 local keyBase = string.sub(metaKey, 1, -5)
 
 --- @include "includes/requestField"
@@ -39,12 +43,16 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/recordReservation"
 --- @include "includes/takeGroupSlot"
 
-local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy')
+local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy', floorGen, floorSeq)
 if not meta then return refusal end
 
 local earlierId, earlier, reused = findReplay(requestsKey, keyBase, userId, requestId, fingerprint)
 if reused then return reused end
-if earlierId then return replayGroupAnswer(keyBase, earlierId, earlier) end
+if earlierId then
+  local answer = replayGroupAnswer(keyBase, earlierId, earlier)
+  answer[5], answer[6] = meta.gen, meta.seq
+  return answer
+end
 
 -- A group id is minted by the caller; meeting an existing one is a caller bug, never a second group.
 if redis.call('EXISTS', groupKey) == 1 then return -12 end
@@ -58,9 +66,9 @@ redis.call('HSET', groupKey, 'id', groupId, 'leaderId', userId, 'size', meta.gro
 redis.call('PEXPIREAT', groupKey, math.max(meta.endsAt, expiresAt) + retentionMs)
 local slot = takeGroupSlot(groupKey, formingKey, groupId, userId, meta.groupSize)
 
-local k = {stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
+local k = {meta = metaKey, stock = stockKey, users = usersKey, requests = requestsKey, stream = streamKey, record = recordKey}
 local group = {id = groupId, slot = slot, leaderId = userId, size = meta.groupSize, createdAt = tostring(nowMs),
   expiresAt = tostring(expiresAt)}
-local rec = recordReservation(k, meta, userId, requestId, 1, rsvId, nowMs, paymentTtlMs, retentionMs, group,
+local rec, seq = recordReservation(k, meta, userId, requestId, 1, rsvId, nowMs, paymentTtlMs, retentionMs, group,
   fingerprint)
-return {0, rsvId, rec, redis.call('HGETALL', groupKey)}
+return {0, rsvId, rec, redis.call('HGETALL', groupKey), meta.gen, seq}

@@ -1,17 +1,25 @@
 /**
  * Reconciliation: PostgreSQL is the truth, the hot path a rebuildable cache of it. Compares a campaign's hot
- * counters with its orders, and when the hot state is missing (Redis flushed, keys lost, embedded restart) rebuilds
- * it from the orders plus whatever unsettled stream entries survived, so nothing is oversold and retries replay.
+ * position and counters with PostgreSQL's, and rebuilds the hot state from the orders plus whatever unsettled
+ * stream entries survived when it is missing (Redis flushed, keys lost, embedded restart), behind (Redis came back
+ * from an older copy: an AOF cut short, a promoted lagging replica) or drifting, so nothing is oversold and
+ * retries replay.
  */
 import type {
   CampaignDef,
   GroupState,
   HotPathStore,
+  HotPosition,
   RebuildOutcome,
   Reservation,
   StreamEntry,
 } from '../store/types.ts';
-import { orderIdFor, requestFingerprint } from '../store/types.ts';
+import { isBehind, orderIdFor, requestFingerprint } from '../store/types.ts';
+
+/** Consecutive checks that must all see drift before it alone triggers a rebuild (one could race a settlement). */
+const DRIFT_CHECKS = 3;
+
+export type RebuildReason = 'missing' | 'behind' | 'drift';
 
 /** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
 export interface SqlRunner {
@@ -34,6 +42,34 @@ export interface ReconcileReport {
   drift: number;
   liveUnits: number;
   unsettledEntries: number;
+  /** Why it was rebuilt (or was to be, when `busy`). */
+  reason?: RebuildReason;
+  /** The latest position PostgreSQL has settled, and the hot state's (null when missing) when checked. */
+  settled: HotPosition;
+  position: HotPosition | null;
+}
+
+/** The latest position settled into PostgreSQL for a campaign (0, 0 before any). */
+export async function readSettledPosition(sql: SqlRunner, campaignId: string): Promise<HotPosition> {
+  const res = await sql.query<{ settled_generation: string | number; settled_seq: string | number }>(
+    'select settled_generation, settled_seq from hot_path_positions where campaign_id = $1',
+    [campaignId],
+  );
+  const row = res.rows[0];
+  return { generation: Number(row?.settled_generation ?? 0), seq: Number(row?.settled_seq ?? 0) };
+}
+
+/** Issues the generation a rebuild starts: above every generation issued or settled before (PostgreSQL's counter). */
+async function issueGeneration(sql: SqlRunner, campaignId: string): Promise<number> {
+  const res = await sql.query<{ generation: string | number }>(
+    `insert into hot_path_positions (campaign_id, generation) values ($1, 1)
+     on conflict (campaign_id) do update
+       set generation = greatest(hot_path_positions.generation, hot_path_positions.settled_generation) + 1,
+           updated_at = now()
+     returning generation`,
+    [campaignId],
+  );
+  return Number(res.rows[0]?.generation);
 }
 
 interface Known {
@@ -45,23 +81,48 @@ function ms(v: unknown): number {
   return v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
 }
 
-/** Reconciles one campaign (run at start and periodically); rebuilds its hot state when it is missing. */
+/**
+ * Reconciles one campaign (run at start, periodically, and whenever the store suspects its hot state): rebuilds it
+ * when it is missing, behind the position PostgreSQL settled, or drifting on consecutive checks.
+ */
 export async function reconcileCampaign(args: {
   store: HotPathStore;
   sql: SqlRunner;
   def: CampaignDef;
 }): Promise<ReconcileReport> {
   const { store, sql, def } = args;
-  // The stream first, then PostgreSQL: an entry settled in between shows in both (deduplicated by reservation
-  // id), never in neither, because settlement commits before it acknowledges.
-  const unsettled = await store.listUnsettled(def.id);
-  if (await store.hasCampaignState(def.id)) {
+  const settled = await readSettledPosition(sql, def.id);
+  // From here on this process refuses to sell on a hot state behind what PostgreSQL settled.
+  store.raiseFloor(def.id, settled);
+  let reason: RebuildReason = 'missing';
+  let position: HotPosition | null = null;
+  for (let check = 1; ; check++) {
+    // Entries, counter and position in one instant; then PostgreSQL: an entry settled in between shows in both
+    // (deduplicated by reservation id), never in neither, because settlement commits before it acknowledges.
+    const snap = await store.snapshotUnsettled(def.id);
+    position = snap.position;
+    if (!snap.counters || !snap.position) break;
+    if (isBehind(snap.position, settled)) {
+      reason = 'behind';
+      break;
+    }
     // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
     // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
-    const liveUnits = await countLiveUnits(sql, def.id, unsettled);
-    await store.loadCampaign(def);
-    return report(store, def, 'present', liveUnits, unsettled.length);
+    const liveUnits = await countLiveUnits(sql, def.id, snap.entries);
+    const left = snap.counters.stockLeft;
+    if (left === Math.max(0, snap.counters.stockTotal - liveUnits)) {
+      await store.loadCampaign(def);
+      return report(store, def, 'present', liveUnits, snap.entries.length, { settled, position });
+    }
+    if (check >= DRIFT_CHECKS) {
+      reason = 'drift';
+      break;
+    }
   }
+  if (reason !== 'missing' && !(await store.suspendCampaign(def.id)))
+    return report(store, def, 'busy', 0, 0, { settled, position, reason });
+  // Suspended (or missing): nothing is sold from here until the rebuild, so this read of the stream is final.
+  const unsettled = await store.listUnsettled(def.id);
   const orders = await sql.query<{
     reservation_id: string;
     request_id: string;
@@ -203,7 +264,9 @@ export async function reconcileCampaign(args: {
   for (const g of groups.values()) g.slotsTaken = g.members.length;
   const expectedStockLeft = def.stockTotal - liveUnits;
 
+  const generation = await issueGeneration(sql, def.id);
   const outcome = await store.rebuildCampaign({
+    generation,
     def,
     // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
     stockLeft: Math.max(0, expectedStockLeft),
@@ -213,7 +276,8 @@ export async function reconcileCampaign(args: {
     reservations: [...known.values()].map((k) => k.reservation),
     groups: [...groups.values()].filter((g) => g.members.length > 0),
   });
-  return report(store, def, outcome, liveUnits, unsettled.length);
+  if (outcome === 'rebuilt') store.observer?.hotStateRebuilt?.({ campaignId: def.id, reason });
+  return report(store, def, outcome, liveUnits, unsettled.length, { settled, position, reason });
 }
 
 /** The fingerprint of the request that made a reservation, as far as PostgreSQL tells it: a group member is
@@ -236,6 +300,7 @@ async function report(
   outcome: RebuildOutcome,
   liveUnits: number,
   unsettledEntries: number,
+  where: { settled: HotPosition; position: HotPosition | null; reason?: RebuildReason },
 ): Promise<ReconcileReport> {
   const expectedStockLeft = def.stockTotal - liveUnits;
   const counters = await store.getCampaignCounters(def.id);
@@ -248,6 +313,7 @@ async function report(
     drift: actualStockLeft - expectedStockLeft,
     liveUnits,
     unsettledEntries,
+    ...where,
   };
 }
 

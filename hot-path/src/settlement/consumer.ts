@@ -121,9 +121,12 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
       died = true;
       return false;
     }
+    // The batch's latest position is in PostgreSQL now: the ack raises the floor to it and tells whether this
+    // Redis is behind what it just settled (it came back from an older copy).
     await store.ackSettlement(
       campaignId,
       entries.map((e, i) => ({ id: e.id, reservationId: result.reservationIds[i] ?? '' })),
+      result.settledUpTo,
     );
     observer?.settlementBatch?.({
       campaignId,

@@ -5,8 +5,8 @@
  * reservations and runs of releases, so a freed group slot is vacated before a later joiner takes it.
  */
 import type { PoolClient } from 'pg';
-import type { SettlementEntry } from '../store/types.ts';
-import { orderIdFor } from '../store/types.ts';
+import type { HotPosition, SettlementEntry } from '../store/types.ts';
+import { isBehind, orderIdFor } from '../store/types.ts';
 
 export interface SettleBatchResult {
   /** Orders inserted by this batch (reservations that were not yet orders). */
@@ -15,6 +15,8 @@ export interface SettleBatchResult {
   duplicates: number;
   /** Orders moved to cancelled (or written cancelled) by release entries. */
   released: number;
+  /** The latest position among the batch's entries (absent when none carries one): now settled in PostgreSQL. */
+  settledUpTo?: HotPosition;
 }
 
 export interface SettleOptions {
@@ -206,6 +208,37 @@ async function checkReferences(client: PoolClient, entries: SettlementEntry[]): 
   }
 }
 
+/**
+ * Records the latest position settled per campaign, in the batch's transaction: a Redis found behind it came
+ * back from an older copy (see reconcile). Only ever moves forward (a retried or reclaimed batch moves nothing).
+ */
+async function recordSettledPosition(
+  client: PoolClient,
+  entries: SettlementEntry[],
+): Promise<HotPosition | undefined> {
+  const latest = new Map<string, HotPosition>();
+  for (const e of entries) {
+    if (e.generation === undefined || e.seq === undefined) continue;
+    const p = { generation: e.generation, seq: e.seq };
+    const known = latest.get(e.campaignId);
+    if (!known || isBehind(known, p)) latest.set(e.campaignId, p);
+  }
+  if (latest.size === 0) return undefined;
+  const rows = [...latest];
+  await client.query(
+    `insert into hot_path_positions (campaign_id, settled_generation, settled_seq)
+     select * from unnest($1::text[], $2::bigint[], $3::bigint[])
+     on conflict (campaign_id) do update
+       set settled_generation = excluded.settled_generation, settled_seq = excluded.settled_seq, updated_at = now()
+       where (hot_path_positions.settled_generation, hot_path_positions.settled_seq)
+           < (excluded.settled_generation, excluded.settled_seq)`,
+    [rows.map(([id]) => id), rows.map(([, p]) => p.generation), rows.map(([, p]) => p.seq)],
+  );
+  let up: HotPosition | undefined;
+  for (const [, p] of rows) if (!up || isBehind(up, p)) up = p;
+  return up;
+}
+
 /** Settles one batch (entries in stream order) in one transaction; nothing is committed unless all of it is. */
 export async function settleBatch(
   client: PoolClient,
@@ -233,6 +266,8 @@ export async function settleBatch(
         result.released += await applyReleases(client, run.entries);
       }
     }
+    const settledUpTo = await recordSettledPosition(client, entries);
+    if (settledUpTo) result.settledUpTo = settledUpTo;
     await client.query('commit');
   } catch (err) {
     await client.query('rollback').catch(() => {});

@@ -11,6 +11,8 @@ import type {
   GroupResult,
   GroupState,
   HotPathStore,
+  HotPosition,
+  HotSnapshot,
   JoinGroupInput,
   LoadCampaignResult,
   OpenGroupInput,
@@ -24,7 +26,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { orderIdFor, requestFingerprint } from './types.ts';
+import { isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
 
 interface MemGroup {
   id: string;
@@ -56,6 +58,7 @@ interface MemCampaign {
   stream: MemStream;
   lease: { holder: string; untilMs: number } | undefined;
   rebuilding: boolean;
+  position: HotPosition;
 }
 
 export interface MemoryHotPathStoreOptions {
@@ -89,6 +92,8 @@ export class MemoryHotPathStore implements HotPathStore {
   readonly retentionMs: number;
   #campaigns = new Map<string, MemCampaign>();
   #waiters = new Map<string, Set<() => void>>();
+  #floors = new Map<string, HotPosition>();
+  #suspectListeners = new Set<(campaignId?: string) => void>();
 
   constructor(opts: MemoryHotPathStoreOptions = {}) {
     this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
@@ -109,6 +114,7 @@ export class MemoryHotPathStore implements HotPathStore {
         stream: { entries: new Map(), undelivered: [], pending: new Map(), lastMs: 0, seq: 0 },
         lease: undefined,
         rebuilding: false,
+        position: { ...ORIGIN },
       };
       this.#campaigns.set(id, c);
     }
@@ -129,6 +135,24 @@ export class MemoryHotPathStore implements HotPathStore {
     } finally {
       this.observer?.scriptDuration?.({ script, store: 'memory', ms: performance.now() - started, outcome });
     }
+  }
+
+  onSuspect(listener: (campaignId?: string) => void): () => void {
+    this.#suspectListeners.add(listener);
+    return () => this.#suspectListeners.delete(listener);
+  }
+
+  #suspect(campaignId: string): void {
+    for (const listener of this.#suspectListeners) listener(campaignId);
+  }
+
+  raiseFloor(campaignId: string, position: HotPosition): void {
+    const floor = this.#floors.get(campaignId);
+    if (!floor || isBehind(floor, position)) this.#floors.set(campaignId, { ...position });
+  }
+
+  floorOf(campaignId: string): HotPosition {
+    return this.#floors.get(campaignId) ?? ORIGIN;
   }
 
   /** Forgets a campaign's hot state entirely, as a Redis restart without persistence would (tests, demos). */
@@ -153,15 +177,36 @@ export class MemoryHotPathStore implements HotPathStore {
     });
   }
 
-  #gate(c: MemCampaign | undefined, nowMs: number, type: CampaignDef['type']): CampaignDef | Refusal {
+  #gate(
+    campaignId: string,
+    c: MemCampaign | undefined,
+    nowMs: number,
+    type: CampaignDef['type'],
+  ): CampaignDef | Refusal {
     const def = c?.def;
-    if (!c || !def || c.stockLeft === undefined) return RefusalCode.NOT_FOUND;
+    const refusal = this.#current(c, campaignId);
+    if (refusal !== 0) return refusal;
+    if (!c || !def) return RefusalCode.NOT_FOUND;
     if (def.type !== type) return RefusalCode.WRONG_CAMPAIGN_TYPE;
     if (def.stopped) return RefusalCode.CAMPAIGN_STOPPED;
     if (def.killSwitch) return RefusalCode.RESERVATIONS_PAUSED;
     if (nowMs < def.startsAtMs) return RefusalCode.NOT_STARTED;
     if (nowMs >= def.endsAtMs) return RefusalCode.ENDED;
     return def;
+  }
+
+  /** The scripts' "loaded and current" step: missing (-1, or -15 when a floor says it existed), half, or behind. */
+  #current(c: MemCampaign | undefined, campaignId: string): Refusal | 0 {
+    const floor = this.floorOf(campaignId);
+    if (!c?.def) return isBehind(ORIGIN, floor) ? RefusalCode.REBUILDING : RefusalCode.NOT_FOUND;
+    if (c.stockLeft === undefined || isBehind(c.position, floor)) return RefusalCode.REBUILDING;
+    return 0;
+  }
+
+  /** Refusal answer of a reservation call; a -15 reports the campaign as suspect. */
+  #refused(campaignId: string, code: number): { ok: false; code: ReturnType<typeof toApiErrorCode> } {
+    if (code === RefusalCode.REBUILDING) this.#suspect(campaignId);
+    return { ok: false, code: toApiErrorCode(code) };
   }
 
   /** The earlier reservation of this request id, undefined when there is none, or the refusal of a request id
@@ -187,6 +232,10 @@ export class MemoryHotPathStore implements HotPathStore {
   }
 
   #append(c: MemCampaign, entry: SettlementEntry): void {
+    c.position = { generation: c.position.generation, seq: c.position.seq + 1 };
+    entry.generation = c.position.generation;
+    entry.seq = c.position.seq;
+    this.raiseFloor(entry.campaignId, c.position);
     const s = c.stream;
     const now = Date.now();
     if (now > s.lastMs) {
@@ -277,8 +326,8 @@ export class MemoryHotPathStore implements HotPathStore {
   async reserveSeckill(i: ReserveSeckillInput): Promise<ReserveResult> {
     return this.#timed('reserveSeckill', (): ReserveResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(c, i.nowMs, 'seckill');
-      if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'seckill');
+      if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'seckill', quantity: i.quantity });
       const earlier = this.#replay(c, i, fingerprint);
       if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
@@ -302,8 +351,8 @@ export class MemoryHotPathStore implements HotPathStore {
   async openGroup(i: OpenGroupInput): Promise<GroupResult> {
     return this.#timed('openGroup', (): GroupResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(c, i.nowMs, 'groupbuy');
-      if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy');
+      if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'open' });
       const earlier = this.#replay(c, i, fingerprint);
       if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
@@ -331,8 +380,8 @@ export class MemoryHotPathStore implements HotPathStore {
   async joinGroup(i: JoinGroupInput): Promise<GroupResult> {
     return this.#timed('joinGroup', (): GroupResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(c, i.nowMs, 'groupbuy');
-      if (typeof def === 'number' || !c) return { ok: false, code: toApiErrorCode(def as number) };
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy');
+      if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'join', groupId: i.groupId });
       const earlier = this.#replay(c, i, fingerprint);
       if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
@@ -355,6 +404,10 @@ export class MemoryHotPathStore implements HotPathStore {
     return this.#timed('releaseReservation', () => {
       const c = this.#campaigns.get(i.campaignId);
       if (!c?.def || c.stockLeft === undefined) return false;
+      if (isBehind(c.position, this.floorOf(i.campaignId))) {
+        this.#suspect(i.campaignId);
+        return false;
+      }
       const rec = c.records.get(i.reservationId);
       // Only a recorded reservation can give units back: an unknown id must never create stock.
       if (!rec || c.released.has(i.reservationId)) return false;
@@ -415,6 +468,26 @@ export class MemoryHotPathStore implements HotPathStore {
     return c?.def !== undefined && c.stockLeft !== undefined;
   }
 
+  async getHotPosition(campaignId: string): Promise<HotPosition | null> {
+    const c = this.#campaigns.get(campaignId);
+    return c?.def ? { ...c.position } : null;
+  }
+
+  async snapshotUnsettled(campaignId: string): Promise<HotSnapshot> {
+    return {
+      entries: await this.listUnsettled(campaignId),
+      counters: await this.getCampaignCounters(campaignId),
+      position: await this.getHotPosition(campaignId),
+    };
+  }
+
+  async suspendCampaign(campaignId: string): Promise<boolean> {
+    const c = this.#campaigns.get(campaignId);
+    if (c?.rebuilding) return false;
+    if (c) c.stockLeft = undefined;
+    return true;
+  }
+
   async rebuildCampaign(state: RebuildState): Promise<RebuildOutcome> {
     const c = this.#campaign(state.def.id);
     if (c.def !== undefined && c.stockLeft !== undefined) return 'present';
@@ -444,6 +517,10 @@ export class MemoryHotPathStore implements HotPathStore {
         });
       }
       c.def = { ...state.def };
+      if (state.generation !== undefined) {
+        c.position = { generation: state.generation, seq: 0 };
+        this.raiseFloor(state.def.id, c.position);
+      }
       c.stockLeft = state.stockLeft;
       return 'rebuilt';
     } finally {
@@ -515,8 +592,13 @@ export class MemoryHotPathStore implements HotPathStore {
   async ackSettlement(
     campaignId: string,
     entries: Array<{ id: string; reservationId: string }>,
+    settledUpTo?: HotPosition,
   ): Promise<number> {
     const c = this.#campaign(campaignId);
+    if (settledUpTo) {
+      this.raiseFloor(campaignId, settledUpTo);
+      if (isBehind(c.position, settledUpTo)) this.#suspect(campaignId);
+    }
     let acked = 0;
     for (const e of entries) {
       if (c.stream.pending.delete(e.id)) acked++;

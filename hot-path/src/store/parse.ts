@@ -106,6 +106,12 @@ export function parseSettlementEntry(campaignId: string, json: string): Settleme
     title: String(o.title ?? ''),
     dryRun: o.dryRun === '1' || o.dryRun === true,
   };
+  const generation = num(o.gen);
+  const seq = num(o.seq);
+  if (generation !== undefined && seq !== undefined) {
+    e.generation = generation;
+    e.seq = seq;
+  }
   const releasedAt = num(o.releasedAt);
   if (releasedAt !== undefined) e.releasedAtMs = releasedAt;
   if (typeof o.groupId === 'string' && o.groupId !== '') {

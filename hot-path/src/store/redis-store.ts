@@ -23,6 +23,7 @@ import {
   reservationFields,
   reserveSeckillCall,
   type ScriptCall,
+  suspendCampaignCall,
 } from './script-calls.ts';
 import { defineScripts, type LoadedScript } from './script-loader.ts';
 import type {
@@ -31,6 +32,8 @@ import type {
   GroupResult,
   GroupState,
   HotPathStore,
+  HotPosition,
+  HotSnapshot,
   JoinGroupInput,
   LoadCampaignResult,
   OpenGroupInput,
@@ -44,7 +47,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { orderIdFor, requestFingerprint } from './types.ts';
+import { isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
 
 export interface RedisHotPathStoreOptions {
   /** An ioredis client to use (not closed by the store), or options/URL to create one. */
@@ -62,6 +65,16 @@ export interface RedisHotPathStoreOptions {
    * one syscall per turn instead of one per reservation, on both sides; at low load it costs a setImmediate.
    */
   autoPipelining?: boolean;
+  /**
+   * When a reservation is acknowledged. `primary` (default): once its script ran on the primary; a crash of the
+   * primary before its AOF fsync (everysec: up to about a second) or a failover to a replica that had not received
+   * it yet loses it. `wait-replica`: also once `ackReplicas` replicas have it (`WAIT`, one per batch of replies);
+   * if they do not within `ackTimeoutMs` the shopper hears 503 `DEPENDENCY_UNAVAILABLE` and a retry with the same
+   * requestId replays the reservation (and waits again).
+   */
+  ack?: 'primary' | 'wait-replica';
+  ackReplicas?: number;
+  ackTimeoutMs?: number;
 }
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
@@ -80,6 +93,14 @@ export class RedisHotPathStore implements HotPathStore {
   /** The connection of the reservation scripts: auto-pipelined, or the main one. */
   #hot: Redis;
   #groupsReady = new Set<string>();
+  #floors = new Map<string, HotPosition>();
+  #suspectListeners = new Set<(campaignId?: string) => void>();
+  #ack: 'primary' | 'wait-replica';
+  #ackReplicas: number;
+  #ackTimeoutMs: number;
+  /** Replies waiting for the next WAIT: one WAIT covers every write this connection sent before it. */
+  #ackQueue: Array<(replicated: boolean) => void> = [];
+  #ackWaiting = false;
 
   constructor(opts: RedisHotPathStoreOptions = {}) {
     this.#ownsClient = opts.redis === undefined;
@@ -98,6 +119,81 @@ export class RedisHotPathStore implements HotPathStore {
       // The main connection's owner watches and logs Redis's state; without a listener ioredis logs every retry.
       this.#hot.on('error', () => {});
     }
+    this.#ack = opts.ack ?? 'primary';
+    this.#ackReplicas = opts.ackReplicas ?? 1;
+    this.#ackTimeoutMs = opts.ackTimeoutMs ?? 100;
+    // A connection that comes back may have come back to a server restarted from an older copy or to a promoted
+    // replica: every campaign is suspect until checked against PostgreSQL. Until then the floors (the positions
+    // this process has seen) keep the calls it sends from selling on a state behind them.
+    const suspectAll = () => this.#suspect(undefined);
+    this.redis.on('ready', suspectAll);
+    if (this.#hot !== this.redis) this.#hot.on('ready', suspectAll);
+  }
+
+  #suspect(campaignId: string | undefined): void {
+    for (const listener of this.#suspectListeners) listener(campaignId);
+  }
+
+  onSuspect(listener: (campaignId?: string) => void): () => void {
+    this.#suspectListeners.add(listener);
+    return () => this.#suspectListeners.delete(listener);
+  }
+
+  raiseFloor(campaignId: string, position: HotPosition): void {
+    const floor = this.#floors.get(campaignId);
+    if (!floor || isBehind(floor, position)) this.#floors.set(campaignId, position);
+  }
+
+  floorOf(campaignId: string): HotPosition {
+    return this.#floors.get(campaignId) ?? ORIGIN;
+  }
+
+  /** Raises the floor from a reply's position, or reports the campaign when the reply was a -14. */
+  #observePosition(campaignId: string, res: unknown, genAt: number): void {
+    if (res === RefusalCode.REBUILDING) {
+      this.#suspect(campaignId);
+      return;
+    }
+    if (!Array.isArray(res)) return;
+    const generation = Number(res[genAt]);
+    const seq = Number(res[genAt + 1]);
+    if (Number.isFinite(generation) && Number.isFinite(seq)) this.raiseFloor(campaignId, { generation, seq });
+  }
+
+  /** Resolves once the writes sent on the hot connection so far are on `ackReplicas` replicas (or false in time). */
+  #replicated(): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.#ackQueue.push(resolve);
+      if (!this.#ackWaiting) void this.#flushAcks();
+    });
+  }
+
+  async #flushAcks(): Promise<void> {
+    this.#ackWaiting = true;
+    try {
+      while (this.#ackQueue.length > 0) {
+        const batch = this.#ackQueue.splice(0);
+        let ok = false;
+        try {
+          ok = Number(await this.#hot.wait(this.#ackReplicas, this.#ackTimeoutMs)) >= this.#ackReplicas;
+        } catch {
+          ok = false;
+        }
+        for (const resolve of batch) resolve(ok);
+      }
+    } finally {
+      this.#ackWaiting = false;
+    }
+  }
+
+  /** Applies the acknowledgement mode to a successful answer. */
+  async #acknowledged<T extends { ok: boolean }>(
+    res: T,
+  ): Promise<T | { ok: false; code: 'DEPENDENCY_UNAVAILABLE' }> {
+    if (this.#ack === 'primary' || !res.ok) return res;
+    if (await this.#replicated()) return res;
+    this.observer?.ackTimeout?.({ replicas: this.#ackReplicas, timeoutMs: this.#ackTimeoutMs });
+    return { ok: false, code: 'DEPENDENCY_UNAVAILABLE' };
   }
 
   keys(campaignId: string): CampaignKeys {
@@ -140,15 +236,25 @@ export class RedisHotPathStore implements HotPathStore {
 
   async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
     const res = await this.#call(
-      reserveSeckillCall(this.keys(input.campaignId), input, this.retentionMs),
+      reserveSeckillCall(
+        this.keys(input.campaignId),
+        input,
+        this.retentionMs,
+        this.floorOf(input.campaignId),
+      ),
       this.#hot,
     );
+    this.#observePosition(input.campaignId, res, 3);
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
     const [replayed, rsvId, rec] = res as [number, string, unknown];
     if (replayed === 1)
-      return { ok: true, replayed: true, reservation: this.#reservation(input.campaignId, rsvId, rec) };
+      return this.#acknowledged({
+        ok: true,
+        replayed: true,
+        reservation: this.#reservation(input.campaignId, rsvId, rec),
+      });
     // A new reservation: the script answers only the price; the rest is what it was given (see the script).
-    return {
+    return this.#acknowledged({
       ok: true,
       replayed: false,
       reservation: {
@@ -164,23 +270,25 @@ export class RedisHotPathStore implements HotPathStore {
         orderId: orderIdFor(rsvId),
         fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
       },
-    };
+    });
   }
 
   async openGroup(input: OpenGroupInput): Promise<GroupResult> {
     const res = await this.#call(
-      openGroupCall(this.keys(input.campaignId), input, this.retentionMs),
+      openGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
       this.#hot,
     );
-    return this.#groupResult(input.campaignId, res);
+    this.#observePosition(input.campaignId, res, 4);
+    return this.#acknowledged(this.#groupResult(input.campaignId, res));
   }
 
   async joinGroup(input: JoinGroupInput): Promise<GroupResult> {
     const res = await this.#call(
-      joinGroupCall(this.keys(input.campaignId), input, this.retentionMs),
+      joinGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
       this.#hot,
     );
-    return this.#groupResult(input.campaignId, res);
+    this.#observePosition(input.campaignId, res, 4);
+    return this.#acknowledged(this.#groupResult(input.campaignId, res));
   }
 
   #reservation(campaignId: string, rsvId: string, rec: unknown): Reservation {
@@ -205,9 +313,16 @@ export class RedisHotPathStore implements HotPathStore {
 
   async releaseReservation(input: ReleaseInput): Promise<boolean> {
     const res = await this.#call(
-      releaseReservationCall(this.keys(input.campaignId), input.reservationId, input.groupId, Date.now()),
+      releaseReservationCall(
+        this.keys(input.campaignId),
+        input.reservationId,
+        input.groupId,
+        Date.now(),
+        this.floorOf(input.campaignId),
+      ),
     );
-    return res === 1;
+    this.#observePosition(input.campaignId, res, 1);
+    return Array.isArray(res) && res[0] === 1;
   }
 
   async closeGroup(campaignId: string, groupId: string, status: 'succeeded' | 'failed'): Promise<boolean> {
@@ -262,6 +377,39 @@ export class RedisHotPathStore implements HotPathStore {
     return (await this.redis.exists(k.meta, k.stock)) === 2;
   }
 
+  async getHotPosition(campaignId: string): Promise<HotPosition | null> {
+    const [type, gen, seq] = await this.redis.hmget(this.keys(campaignId).meta, 'type', 'gen', 'seq');
+    if (type === null) return null;
+    return { generation: Number(gen ?? 0), seq: Number(seq ?? 0) };
+  }
+
+  async snapshotUnsettled(campaignId: string): Promise<HotSnapshot> {
+    const k = this.keys(campaignId);
+    // MULTI: the entries, the counter and the position are one instant of the campaign (no script runs between).
+    const res = (await this.redis
+      .multi()
+      .xrange(k.stream, '-', '+')
+      .hmget(k.meta, 'stockTotal', 'gen', 'seq', 'type')
+      .get(k.stock)
+      .exec()) as [[unknown, unknown], [unknown, Array<string | null>], [unknown, string | null]];
+    const [[, raw], [, meta], [, left]] = res;
+    const [total, gen, seq, type] = meta;
+    const entries = this.#entries(campaignId, raw, false);
+    return {
+      entries,
+      counters:
+        total === null || total === undefined || left === null
+          ? null
+          : { stockTotal: Number(total), stockLeft: Number(left), unsettled: entries.length },
+      position:
+        type === null || type === undefined ? null : { generation: Number(gen ?? 0), seq: Number(seq ?? 0) },
+    };
+  }
+
+  async suspendCampaign(campaignId: string): Promise<boolean> {
+    return (await this.#call(suspendCampaignCall(this.keys(campaignId)))) === 1;
+  }
+
   async rebuildCampaign(state: RebuildState): Promise<RebuildOutcome> {
     const k = this.keys(state.def.id);
     const token = `rebuild:${process.pid}:${Math.random().toString(36).slice(2)}`;
@@ -300,9 +448,12 @@ export class RedisHotPathStore implements HotPathStore {
     for (const chunk of chunks) {
       if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
     }
-    return (await this.#call(rebuildFinishCall(k, token, state.def, state.stockLeft))) === 1
-      ? 'rebuilt'
-      : 'busy';
+    if ((await this.#call(rebuildFinishCall(k, token, state.def, state.stockLeft, state.generation))) !== 1)
+      return 'busy';
+    // The rebuilt state starts a generation above anything this process saw: the floor follows it.
+    if (state.generation !== undefined)
+      this.raiseFloor(state.def.id, { generation: state.generation, seq: 0 });
+    return 'rebuilt';
   }
 
   /** Blocking reads get their own connection, so a consumer's wait never delays a reservation. */
@@ -418,9 +569,21 @@ export class RedisHotPathStore implements HotPathStore {
   async ackSettlement(
     campaignId: string,
     entries: Array<{ id: string; reservationId: string }>,
+    settledUpTo?: HotPosition,
   ): Promise<number> {
     if (entries.length === 0) return 0;
-    return Number(await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries)));
+    const res = (await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries))) as [
+      number,
+      number,
+      number,
+    ];
+    if (settledUpTo) {
+      this.raiseFloor(campaignId, settledUpTo);
+      // This Redis wrote those entries: its position can only be behind them if it came back from an older copy.
+      if (isBehind({ generation: Number(res[1]), seq: Number(res[2]) }, settledUpTo))
+        this.#suspect(campaignId);
+    }
+    return Number(res[0]);
   }
 
   async pendingSettlement(campaignId: string): Promise<PendingSummary> {

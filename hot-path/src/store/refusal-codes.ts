@@ -17,6 +17,8 @@ export const RefusalCode = {
   GROUP_NOT_FOUND: -12,
   REBUILD_BUSY: -13,
   IDEMPOTENCY_KEY_REUSED: -14,
+  /** The hot state is behind a position already seen, or waiting for its rebuild: retry shortly (503). */
+  REBUILDING: -15,
 } as const;
 
 export type RefusalCodeValue = (typeof RefusalCode)[keyof typeof RefusalCode];
@@ -33,7 +35,9 @@ export type ReservationRefusal =
   | 'GROUP_CLOSED'
   | 'GROUP_FULL'
   | 'ALREADY_MEMBER'
-  | 'IDEMPOTENCY_KEY_REUSED';
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'CAMPAIGN_REBUILDING'
+  | 'DEPENDENCY_UNAVAILABLE';
 
 /** Maps a refusal code to its API error code. A seckill call on a group-buy campaign (or the reverse), an unknown
  * group and an already-used group id all read as "no such thing here" or "closed" to a shopper. */
@@ -63,6 +67,8 @@ export function toApiErrorCode(code: number): ReservationRefusal {
       return 'ALREADY_MEMBER';
     case RefusalCode.IDEMPOTENCY_KEY_REUSED:
       return 'IDEMPOTENCY_KEY_REUSED';
+    case RefusalCode.REBUILDING:
+      return 'CAMPAIGN_REBUILDING';
     default:
       throw new Error(`unknown hot-path refusal code ${code}`);
   }

@@ -3,15 +3,17 @@
  * calls them, and so does the benchmark for its raw EVALSHA baseline.
  */
 import type { CampaignKeys } from './keys.ts';
-import type {
-  CampaignDef,
-  JoinGroupInput,
-  OpenGroupInput,
-  RebuildState,
-  Reservation,
-  ReserveSeckillInput,
+import {
+  type CampaignDef,
+  type HotPosition,
+  type JoinGroupInput,
+  type OpenGroupInput,
+  ORIGIN,
+  type RebuildState,
+  type Reservation,
+  type ReserveSeckillInput,
+  requestFingerprint,
 } from './types.ts';
-import { requestFingerprint } from './types.ts';
 
 export interface ScriptCall {
   script: string;
@@ -57,7 +59,13 @@ export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall 
   };
 }
 
-export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, retentionMs: number): ScriptCall {
+/** `floor`: the position the caller knows the campaign reached; a hot state behind it refuses (-14). */
+export function reserveSeckillCall(
+  k: CampaignKeys,
+  i: ReserveSeckillInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
   return {
     script: 'reserveSeckill',
     keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
@@ -70,6 +78,8 @@ export function reserveSeckillCall(k: CampaignKeys, i: ReserveSeckillInput, rete
       i.paymentTtlMs,
       retentionMs,
       requestFingerprint({ kind: 'seckill', quantity: i.quantity }),
+      floor.generation,
+      floor.seq,
     ],
   };
 }
@@ -80,6 +90,7 @@ function groupSlotCall(
   k: CampaignKeys,
   i: OpenGroupInput | JoinGroupInput,
   retentionMs: number,
+  floor: HotPosition,
 ): ScriptCall {
   return {
     script,
@@ -102,16 +113,28 @@ function groupSlotCall(
       i.paymentTtlMs,
       retentionMs,
       requestFingerprint(script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId }),
+      floor.generation,
+      floor.seq,
     ],
   };
 }
 
-export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, retentionMs: number): ScriptCall {
-  return groupSlotCall('openGroup', k, i, retentionMs);
+export function openGroupCall(
+  k: CampaignKeys,
+  i: OpenGroupInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return groupSlotCall('openGroup', k, i, retentionMs, floor);
 }
 
-export function joinGroupCall(k: CampaignKeys, i: JoinGroupInput, retentionMs: number): ScriptCall {
-  return groupSlotCall('joinGroup', k, i, retentionMs);
+export function joinGroupCall(
+  k: CampaignKeys,
+  i: JoinGroupInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return groupSlotCall('joinGroup', k, i, retentionMs, floor);
 }
 
 export function releaseReservationCall(
@@ -119,6 +142,7 @@ export function releaseReservationCall(
   reservationId: string,
   groupId: string | undefined,
   nowMs: number,
+  floor: HotPosition = ORIGIN,
 ): ScriptCall {
   return {
     script: 'releaseReservation',
@@ -132,7 +156,7 @@ export function releaseReservationCall(
       k.group(groupId ?? ''),
       k.forming,
     ],
-    args: [reservationId, nowMs],
+    args: [reservationId, nowMs, floor.generation, floor.seq],
   };
 }
 
@@ -147,7 +171,7 @@ export function ackSettledCall(
 ): ScriptCall {
   return {
     script: 'ackSettled',
-    keys: [k.stream],
+    keys: [k.stream, k.meta],
     args: [groupName, ...entries.flatMap((e) => [e.id, e.reservationId])],
   };
 }
@@ -158,6 +182,10 @@ export function acquireLeaseCall(k: CampaignKeys, holder: string, leaseMs: numbe
 
 export function releaseLeaseCall(k: CampaignKeys, holder: string): ScriptCall {
   return { script: 'releaseLease', keys: [k.lease], args: [holder] };
+}
+
+export function suspendCampaignCall(k: CampaignKeys): ScriptCall {
+  return { script: 'suspendCampaign', keys: [k.stock, k.rebuild], args: [] };
 }
 
 export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number): ScriptCall {
@@ -189,11 +217,14 @@ export function rebuildFinishCall(
   token: string,
   def: CampaignDef,
   stockLeft: number,
+  generation: number | undefined,
 ): ScriptCall {
+  // A new generation starts its seq at 0; without one (a caller that predates positions) both stay as they are.
+  const position = generation === undefined ? [] : ['gen', generation, 'seq', 0];
   return {
     script: 'rebuildFinish',
     keys: [k.meta, k.stock, k.rebuild],
-    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def)],
+    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def), ...position],
   };
 }
 

@@ -64,6 +64,36 @@ export interface GroupState {
   expiresAtMs: number;
 }
 
+/**
+ * Where a campaign's hot state is: `seq` goes up by one with every stream entry (reservation or release) and
+ * `generation` by one with every rebuild (issued by PostgreSQL), so positions only ever grow, compared generation
+ * first. A hot state whose position is below one already seen (settled into PostgreSQL, or answered to a shopper)
+ * came back from an older copy of Redis and must not sell until rebuilt.
+ */
+export interface HotPosition {
+  generation: number;
+  seq: number;
+}
+
+/** True when `a` is strictly behind `b`. */
+export function isBehind(a: HotPosition, b: HotPosition): boolean {
+  return a.generation < b.generation || (a.generation === b.generation && a.seq < b.seq);
+}
+
+/** The later of two positions. */
+export function laterPosition(a: HotPosition, b: HotPosition): HotPosition {
+  return isBehind(a, b) ? b : a;
+}
+
+export const ORIGIN: HotPosition = Object.freeze({ generation: 0, seq: 0 });
+
+/** What reconciliation reads in one atomic step: the unsettled entries with the counters and position beside them. */
+export interface HotSnapshot {
+  entries: StreamEntry[];
+  counters: CampaignCounters | null;
+  position: HotPosition | null;
+}
+
 export interface CampaignCounters {
   stockTotal: number;
   stockLeft: number;
@@ -139,6 +169,9 @@ export interface SettlementEntry {
   groupSize?: number;
   groupCreatedAtMs?: number;
   groupExpiresAtMs?: number;
+  /** The campaign's position this entry took (absent on entries written before positions existed). */
+  generation?: number;
+  seq?: number;
 }
 
 export interface StreamEntry {
@@ -171,6 +204,8 @@ export interface RebuildState {
   reservations: Reservation[];
   /** Forming groups with their active members. */
   groups: GroupState[];
+  /** The generation the rebuilt state starts (its seq starts at 0); issued by PostgreSQL, above every earlier one. */
+  generation?: number;
 }
 
 export type RebuildOutcome = 'rebuilt' | 'present' | 'busy';
@@ -193,6 +228,27 @@ export interface HotPathStore {
   hasCampaignState(campaignId: string): Promise<boolean>;
   /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */
   rebuildCampaign(state: RebuildState): Promise<RebuildOutcome>;
+  /**
+   * Takes a present hot state offline for a rebuild (it is behind PostgreSQL, or drifts): from then on every
+   * reservation is refused `CAMPAIGN_REBUILDING` until `rebuildCampaign` writes it. False while a rebuild runs.
+   */
+  suspendCampaign(campaignId: string): Promise<boolean>;
+  /** The campaign's hot position, or null when its metadata is missing. */
+  getHotPosition(campaignId: string): Promise<HotPosition | null>;
+  /** The unsettled entries, counters and position read in one atomic step (reconciliation compares them). */
+  snapshotUnsettled(campaignId: string): Promise<HotSnapshot>;
+  /**
+   * Raises the position this store knows the campaign reached: a hot state found behind it refuses to sell
+   * (`CAMPAIGN_REBUILDING`) and is reported to `onSuspect` listeners. Replies raise it too.
+   */
+  raiseFloor(campaignId: string, position: HotPosition): void;
+  /** The position this store knows the campaign reached (ORIGIN when none). */
+  floorOf(campaignId: string): HotPosition;
+  /**
+   * Registers a listener told when a campaign's hot state may be behind (a call found it so: its id) or when any
+   * may be (the connection came back, possibly to another or restarted server: no id). Returns the unsubscribe.
+   */
+  onSuspect(listener: (campaignId?: string) => void): () => void;
 
   // Settlement stream primitives (one stream per campaign, one consumer group).
   /** Reads up to `count` new entries for `consumer`, waiting up to `blockMs` when none is there. */
@@ -209,8 +265,15 @@ export interface HotPathStore {
     minIdleMs: number,
     count: number,
   ): Promise<StreamEntry[]>;
-  /** Acknowledges committed entries, trims them from the stream and marks their reservations settled. */
-  ackSettlement(campaignId: string, entries: Array<{ id: string; reservationId: string }>): Promise<number>;
+  /**
+   * Acknowledges committed entries, trims them from the stream and marks their reservations settled. `settledUpTo`
+   * (the batch's latest position) raises the floor; a hot state found behind it is reported as suspect.
+   */
+  ackSettlement(
+    campaignId: string,
+    entries: Array<{ id: string; reservationId: string }>,
+    settledUpTo?: HotPosition,
+  ): Promise<number>;
   pendingSettlement(campaignId: string): Promise<PendingSummary>;
   /** Every unsettled entry (delivered or not), oldest first: for reconciliation. */
   listUnsettled(campaignId: string): Promise<StreamEntry[]>;

@@ -16,7 +16,10 @@ import {
   AdminCampaignView,
   CampaignLive,
   CreateCampaignBody,
+  KillSwitchBody,
   PatchCampaignBody,
+  PrewarmView,
+  WaitingRoomBody,
 } from '../../modules/campaigns/schemas.ts';
 import { CreateProductBody, PatchProductBody, ProductView } from '../../modules/catalog/schemas.ts';
 import {
@@ -197,7 +200,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Pause or resume new reservations on every gateway',
         params: IdParam(CampaignId),
-        body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
+        body: KillSwitchBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -212,10 +215,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Turn the waiting room on or off and set the admission rate',
         params: IdParam(CampaignId),
-        body: Type.Object(
-          { enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) },
-          { additionalProperties: false },
-        ),
+        body: WaitingRoomBody,
         response: { 200: AdminCampaignView, ...writeErrors },
       },
     },
@@ -230,7 +230,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         security,
         summary: 'Load the campaign into the hot path and verify it',
         params: IdParam(CampaignId),
-        response: { 200: Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() }), ...writeErrors },
+        response: { 200: PrewarmView, ...writeErrors },
       },
     },
     async (req) => callAs(broker, req, 'campaigns.prewarm', req.params),

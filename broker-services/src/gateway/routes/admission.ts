@@ -8,7 +8,7 @@ import { waitingRoomAdmittedTotal, waitingRoomQueued } from '@tuanmiao/observabi
 import type { Redis } from 'ioredis';
 import Type from 'typebox';
 import { AppError } from '../../errors.ts';
-import type { CampaignView } from '../../modules/campaigns/schemas.ts';
+import { AdmissionView, type CampaignView } from '../../modules/campaigns/schemas.ts';
 import { CampaignId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
@@ -78,7 +78,7 @@ export async function registerAdmissionRoute(
         security: [{ bearer: [] }],
         params: Type.Object({ id: CampaignId }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }) }),
+          200: AdmissionView,
           ...errors(400, 401, 404, 409, 429),
         },
       },

@@ -4,11 +4,13 @@
  * and waiting-room setting come from a one-second local cache; the window, stop, kill switch, limit and stock
  * are checked inside the store's atomic script.
  */
+
+import type { ErrorCode } from '@tuanmiao/contract/errors';
 import type { Reservation, ReserveResult } from '@tuanmiao/hot-path';
 import { reservationsTotal } from '@tuanmiao/observability';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { AppError, type ErrorCode } from '../../errors.ts';
+import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
@@ -188,14 +190,18 @@ export async function registerHotPathRoutes(
   }
 
   /**
-   * A hot path without the state of a campaign PostgreSQL has (Redis restarted empty or behind) refuses with
-   * NOT_FOUND until reconciliation rebuilds it. Clients take a 404 as final, so a campaign within its window
+   * A hot path without the state of a campaign PostgreSQL has (Redis restarted empty) refuses with NOT_FOUND
+   * until reconciliation rebuilds it; one whose state came back behind PostgreSQL, or is being rebuilt, refuses
+   * with CAMPAIGN_REBUILDING (the store's floors). Clients take a 404 as final, so a campaign within its window
    * answers 503 with Retry-After instead, and /readyz reports the rebuild until the state is back.
    */
   async function refuseMissing(type: 'seckill' | 'groupbuy', c: CampaignView, code: string): Promise<never> {
     const now = rt.now();
     const inWindow = Date.parse(c.startsAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
-    if (code === 'NOT_FOUND' && inWindow && !(await rt.store.hasCampaignState(c.id))) {
+    if (
+      code === 'CAMPAIGN_REBUILDING' ||
+      (code === 'NOT_FOUND' && inWindow && !(await rt.store.hasCampaignState(c.id)))
+    ) {
       rebuilds.missing(c.id);
       reservationsTotal.inc({ campaign_type: type, result: 'DEPENDENCY_UNAVAILABLE' });
       throw new AppError('DEPENDENCY_UNAVAILABLE', REBUILDING);
@@ -233,7 +239,7 @@ export async function registerHotPathRoutes(
         body: ReserveBody,
         response: {
           201: Type.Object({ reservation: ReservationView }),
-          ...errors(400, 401, 403, 404, 409, 429),
+          ...errors(400, 401, 403, 404, 409, 429, 503),
         },
       },
     },
@@ -296,7 +302,7 @@ export async function registerHotPathRoutes(
         security,
         params: Type.Object({ campaignId: CampaignId }, { additionalProperties: false }),
         body: GroupRequestBody,
-        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429) },
+        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -332,7 +338,7 @@ export async function registerHotPathRoutes(
         security,
         params: Type.Object({ groupId: GroupId }, { additionalProperties: false }),
         body: GroupRequestBody,
-        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429) },
+        response: { 201: GroupAndReservation, ...errors(400, 401, 403, 404, 409, 429, 503) },
       },
     },
     async (req, reply) => {

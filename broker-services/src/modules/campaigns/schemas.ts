@@ -126,3 +126,13 @@ export const CampaignLive = Type.Object({
   serverTime: IsoTime,
 });
 export type CampaignLive = Static<typeof CampaignLive>;
+
+export const KillSwitchBody = Type.Object({ active: Type.Boolean() }, { additionalProperties: false });
+export type KillSwitchBody = Static<typeof KillSwitchBody>;
+export const WaitingRoomBody = Type.Object(
+  { enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }) },
+  { additionalProperties: false },
+);
+export type WaitingRoomBody = Static<typeof WaitingRoomBody>;
+export const PrewarmView = Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() });
+export const AdmissionView = Type.Object({ token: Type.String(), expiresAt: IsoTime });

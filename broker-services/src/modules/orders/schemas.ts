@@ -127,10 +127,18 @@ export const AdminOrderPage = Type.Object({
   nextCursor: Type.Optional(Type.String()),
 });
 
-export const PaymentStart = Type.Object({
-  provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
-  params: Type.Record(Type.String(), Type.String()),
+/** The `wx.requestPayment` parameters of a WeChat Pay JSAPI order. */
+export const WechatPaymentParams = Type.Object({
+  timeStamp: Type.String(),
+  nonceStr: Type.String(),
+  package: Type.String(),
+  signType: Type.Union([Type.Literal('MD5'), Type.Literal('HMAC-SHA256'), Type.Literal('RSA')]),
+  paySign: Type.String(),
 });
+export const PaymentStart = Type.Union([
+  Type.Object({ provider: Type.Literal('wechat'), params: WechatPaymentParams }),
+  Type.Object({ provider: Type.Literal('dev'), params: Type.Record(Type.String(), Type.String()) }),
+]);
 export type PaymentStart = Static<typeof PaymentStart>;
 
 export const CheckoutBody = Type.Object(

@@ -1,0 +1,133 @@
+/**
+ * Request and response types of the gateway's HTTP API, derived from the TypeBox schemas that validate the
+ * routes and build the OpenAPI document (`/docs/json`): one source, so a client type cannot drift from what the
+ * gateway checks and answers. Type-only: the imports below are erased, and no client loads server code.
+ */
+import type { Static } from 'typebox';
+import type { AddressView, CreateAddressBody } from '../../src/modules/addresses/schemas.ts';
+import type {
+  AdminLoginBody,
+  AdminRole as AdminRoleSchema,
+  AdminSession,
+  AdminView,
+  AuditEntryView,
+  CreateAdminBody,
+  DashboardView,
+  PatchAdminBody,
+} from '../../src/modules/admin/schemas.ts';
+import type {
+  AdminCampaignListQuery,
+  AdminCampaignView,
+  AdmissionView,
+  CampaignLive as CampaignLiveSchema,
+  CampaignStatus as CampaignStatusSchema,
+  CampaignType as CampaignTypeSchema,
+  CampaignView,
+  CreateCampaignBody,
+  KillSwitchBody,
+  PatchCampaignBody,
+  PrewarmView,
+  WaitingRoomBody,
+} from '../../src/modules/campaigns/schemas.ts';
+import type {
+  CreateProductBody,
+  PatchProductBody,
+  ProductView,
+  SkuView,
+} from '../../src/modules/catalog/schemas.ts';
+import type {
+  GroupAndReservation,
+  GroupStatus as GroupStatusSchema,
+  GroupView,
+} from '../../src/modules/groups/schemas.ts';
+import type {
+  AdminOrderListQuery,
+  AdminOrderView,
+  OrderItem as OrderItemSchema,
+  OrderStatus as OrderStatusSchema,
+  OrderTransitionView,
+  OrderView,
+  PaymentStart as PaymentStartSchema,
+  ReservationStatus as ReservationStatusSchema,
+  ReservationView,
+  ReserveBody,
+  WechatPaymentParams as WechatPaymentParamsSchema,
+} from '../../src/modules/orders/schemas.ts';
+import type { ShopperSession, UserView } from '../../src/modules/users/schemas.ts';
+
+/** `{items}` answers. */
+export interface ItemsResponse<T> {
+  items: T[];
+}
+/** Cursor-paginated answers: `nextCursor` is absent on the last page. */
+export interface PageResponse<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+// Shopper and admin sign-in.
+export type ShopperUser = Static<typeof UserView>;
+export type Session = Static<typeof ShopperSession>;
+export type AdminRole = Static<typeof AdminRoleSchema>;
+export type Admin = Static<typeof AdminView>;
+export type LoginRequest = Static<typeof AdminLoginBody>;
+export type LoginResponse = Static<typeof AdminSession>;
+export interface MeResponse {
+  admin: Admin;
+}
+export type CreateAdminRequest = Static<typeof CreateAdminBody>;
+export type UpdateAdminRequest = Static<typeof PatchAdminBody>;
+
+// Catalogue.
+export type Sku = Static<typeof SkuView>;
+/** A delivery address (`GET /api/addresses`); `region` is province, city and district codes. */
+export type Address = Static<typeof AddressView>;
+export type AddressInput = Static<typeof CreateAddressBody>;
+export type Product = Static<typeof ProductView>;
+export type ProductStatus = Product['status'];
+export type CreateProductRequest = Static<typeof CreateProductBody>;
+export type UpdateProductRequest = Static<typeof PatchProductBody>;
+
+// Campaigns.
+export type CampaignType = Static<typeof CampaignTypeSchema>;
+export type CampaignStatus = Static<typeof CampaignStatusSchema>;
+/** A campaign as shoppers see it. */
+export type Campaign = Static<typeof CampaignView>;
+/** A campaign as the admin routes return it: the shopper view plus the operator controls. */
+export type AdminCampaign = Static<typeof AdminCampaignView>;
+export type WaitingRoom = Static<typeof WaitingRoomBody>;
+export type RobotFill = AdminCampaign['robotFill'];
+export type AdminCampaignQuery = Static<typeof AdminCampaignListQuery>;
+export type CreateCampaignRequest = Static<typeof CreateCampaignBody>;
+export type UpdateCampaignRequest = Static<typeof PatchCampaignBody>;
+export type CampaignLive = Static<typeof CampaignLiveSchema>;
+export type KillSwitchRequest = Static<typeof KillSwitchBody>;
+export type PrewarmResponse = Static<typeof PrewarmView>;
+export type Admission = Static<typeof AdmissionView>;
+
+// Reservations, orders, payment.
+export type ReservationStatus = Static<typeof ReservationStatusSchema>;
+export type Reservation = Static<typeof ReservationView>;
+export type ReserveRequest = Static<typeof ReserveBody>;
+export type OrderStatus = Static<typeof OrderStatusSchema>;
+export type OrderItem = Static<typeof OrderItemSchema>;
+/** An order as its shopper sees it. */
+export type Order = Static<typeof OrderView>;
+export type OrderPage = PageResponse<Order>;
+/** An order as the admin routes return it; only the detail route carries `transitions`. */
+export type AdminOrder = Static<typeof AdminOrderView>;
+export type OrderTransition = Static<typeof OrderTransitionView>;
+export type AdminOrderQuery = Static<typeof AdminOrderListQuery>;
+export type WechatPaymentParams = Static<typeof WechatPaymentParamsSchema>;
+export type PaymentStart = Static<typeof PaymentStartSchema>;
+
+// Group buy.
+export type GroupStatus = Static<typeof GroupStatusSchema>;
+export type Group = Static<typeof GroupView>;
+export type GroupEntry = Static<typeof GroupAndReservation>;
+
+// Admin views.
+export type Dashboard = Static<typeof DashboardView>;
+export type TopCampaign = Dashboard['topCampaigns'][number];
+export type HourlyGmv = Dashboard['gmvByHour'][number];
+export type AuditEntry = Static<typeof AuditEntryView>;
