@@ -17,6 +17,8 @@ export interface HotPathObserver {
   }): void;
   /** A batch that failed and will be retried (left unacknowledged). */
   settlementError?(e: { campaignId: string; size: number; error: unknown }): void;
+  /** An entry that kept failing was set aside in `settlement_parked` and acknowledged. */
+  settlementParked?(e: { campaignId: string; streamId: string; error: unknown }): void;
   /** Sampled after each pass over a campaign: entries delivered but unacknowledged, and the oldest one's age. */
   settlementLag?(e: {
     campaignId: string;

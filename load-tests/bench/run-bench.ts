@@ -11,7 +11,9 @@
  *       in PostgreSQL,
  *   (h) the reference: a minimal Fastify route doing one reserve EVALSHA and nothing else (no auth, schema, rate
  *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine,
- *   (i) catalogue search at 100,000 products (./search-bench.ts; `npm run bench -- --only=search` alone).
+ *   (i) the stronger acknowledgements (`wait-replica`, AOF `always`) against the default one, on Redis servers of
+ *       its own (./ack-bench.ts; `BENCH_ONLY=ack` runs that section alone).
+ *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -26,6 +28,7 @@ import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
+import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { runSearchBench, type SearchBenchResult } from './search-bench.ts';
 
@@ -44,7 +47,7 @@ export interface BenchOptions {
   joins: number;
   /** Reservations of the settlement burst. */
   settlementBurst: number;
-  /** Products of the catalogue search measurement (i). */
+  /** Products of the catalogue search measurement (j). */
   searchProducts: number;
   /** How long to wait for settlement to drain, at most. */
   settleTimeoutSeconds: number;
@@ -96,6 +99,7 @@ export interface BenchReport {
     reference: HttpFigures;
   };
   hotPath: HotPathBenchResult;
+  ack: AckBenchResult;
   search: SearchBenchResult;
   settlement: {
     reservations: number;
@@ -114,6 +118,8 @@ export interface BenchReport {
     gatewayJoinToRawJoinEvalsha: Ratio;
     referenceToBareFastify: Ratio;
     gatewayToReference: Ratio;
+    ackWaitReplicaToPrimary: Ratio;
+    ackAofAlwaysToPrimary: Ratio;
   };
 }
 
@@ -287,6 +293,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       concurrencies: [64, 128, 256],
       log: (line) => log(`(b/c) ${line}`),
     });
+    // (i) The acknowledgements, also before the platform runs.
+    const ack = await runAckBench({ operations: o.hotPathOperations, concurrency: 128, rounds: 3, log });
 
     // The platform, as in production.
     const adminPassword = randomBytes(12).toString('base64url');
@@ -551,7 +559,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
     );
 
-    // (i) Catalogue search, in a database of its own.
+    // (j) Catalogue search, in a database of its own.
     const search = await runSearchBench({ postgresUrl: o.postgresUrl, products: o.searchProducts, log });
 
     const bestStore = Math.max(...hotPath.storeReserve.map((s) => s.opsPerSec));
@@ -580,6 +588,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         reference: referenceFigures,
       },
       hotPath,
+      ack,
       search,
       settlement,
       ratios: {
@@ -589,6 +598,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
         referenceToBareFastify: ratio(referenceFigures.okPerSec / bareFastify.requestsPerSec, 0),
         gatewayToReference: ratio(gatewayReserve.okPerSec / Math.max(1, referenceFigures.okPerSec), 0),
+        ackWaitReplicaToPrimary: ratio(ack.ratios.waitReplicaToPrimary, 0),
+        ackAofAlwaysToPrimary: ratio(ack.ratios.aofAlwaysToPrimary, 0),
       },
     };
     log(
@@ -619,8 +630,10 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes('--only=search')) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'search') {
   await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
+  await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;
   await runBench({

@@ -1,9 +1,9 @@
 /**
- * (i) Catalogue search at scale: 100,000 products with Chinese titles in a fresh PostgreSQL database migrated
+ * (j) Catalogue search at scale: 100,000 products with Chinese titles in a fresh PostgreSQL database migrated
  * as the platform's, then the shopper's search (`browseProducts`, the code behind `GET /api/products?q=`)
  * timed per query for two-, three- and four-character words, rare and common, against the baseline of the
  * same substring filter without the bigram index (`strpos` over every row). Prints p50/p99 of each and the
- * ratio of the baselines' p99 to the index's p99. `npm run bench -- --only=search` runs this section alone.
+ * ratio of the baselines' p99 to the index's p99. `BENCH_ONLY=search npm run bench` runs this section alone.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -101,7 +101,7 @@ export async function runSearchBench(opts: {
     await db.query('vacuum analyze products');
     await db.query('vacuum analyze skus');
     opts.log(
-      `(i) search: ${products} products loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `(j) search: ${products} products loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
 
     const em = orm.em.fork();
@@ -141,7 +141,7 @@ export async function runSearchBench(opts: {
     };
     result.speedup = +(result.baselineScan.p99Ms / Math.max(0.01, result.indexed.p99Ms)).toFixed(1);
     opts.log(
-      `(i) search at ${products} products, ${result.queries} queries: bigram index p50 ${result.indexed.p50Ms} ms, ` +
+      `(j) search at ${products} products, ${result.queries} queries: bigram index p50 ${result.indexed.p50Ms} ms, ` +
         `p99 ${result.indexed.p99Ms} ms (with each page's SKUs); full scan p50 ${result.baselineScan.p50Ms} ms, ` +
         `p99 ${result.baselineScan.p99Ms} ms; ratio scan/index p99 ${result.speedup}`,
     );

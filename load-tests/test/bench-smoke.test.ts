@@ -61,6 +61,10 @@ test('npm run bench with tiny counts writes a complete report', async () => {
     [64, 128, 256],
   );
   assert.equal(typeof written.hotPath.rawJoinEvalshaOpsPerSec, 'number');
+  // (i) the acknowledgements: each measured in the same run, with its ratio to the default.
+  for (const k of ['primary', 'waitReplica', 'aofAlways'] as const)
+    assert.ok(written.ack[k].opsPerSec > 0, k);
+  assert.equal(typeof written.ratios.ackWaitReplicaToPrimary.value, 'number');
 
   assert.equal(written.settlement.reservations, 300);
   assert.equal(written.settlement.ordersPresent, 300, 'every burst reservation became an order');

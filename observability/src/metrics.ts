@@ -112,6 +112,20 @@ export const settlementOrdersTotal = new Counter({
   registers,
 });
 
+export const settlementErrorsTotal = new Counter({
+  name: 'tm_settlement_errors_total',
+  help: 'Settlement batches (or single entries) that failed and were left to retry, per campaign.',
+  labelNames: ['campaign_id'] as const,
+  registers,
+});
+
+export const settlementParkedTotal = new Counter({
+  name: 'tm_settlement_parked_total',
+  help: 'Poison settlement entries set aside in settlement_parked after repeated failures, per campaign.',
+  labelNames: ['campaign_id'] as const,
+  registers,
+});
+
 export const settlementPoolUtilization = new Gauge({
   name: 'tm_settlement_pool_utilization',
   help: 'Share of time the settlement worker pool was busy (0..1).',
@@ -165,6 +179,21 @@ export const reconciliationRunsTotal = new Counter({
   name: 'tm_reconciliation_runs_total',
   help: 'Reconciliation runs, by result (present, rebuilt, busy, error).',
   labelNames: ['result'] as const,
+  registers,
+});
+
+export const hotStateRebuildsTotal = new Counter({
+  name: 'tm_hot_state_rebuilds_total',
+  help:
+    'Campaign hot states rebuilt from PostgreSQL, by reason: missing, behind (Redis came back from an older copy: ' +
+    'a cut AOF, a lagging replica promoted), drift.',
+  labelNames: ['reason'] as const,
+  registers,
+});
+
+export const hotPathAckTimeoutsTotal = new Counter({
+  name: 'tm_hot_path_ack_timeouts_total',
+  help: 'Reservations answered 503 because no replica confirmed them in time (HOT_PATH_ACK=wait-replica).',
   registers,
 });
 

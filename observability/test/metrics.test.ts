@@ -48,6 +48,8 @@ describe('metrics registry', () => {
       'tm_refunds_total',
       'tm_reconciliation_drift_units',
       'tm_reconciliation_runs_total',
+      'tm_hot_state_rebuilds_total',
+      'tm_hot_path_ack_timeouts_total',
       'tm_oversold_units',
       'tm_reservations_stuck',
       'tm_dependency_up',

@@ -23,6 +23,7 @@ import type {
   OrderDetail,
   OrderQuery,
   PageResponse,
+  ParkedSettlementEntry,
   PrewarmResponse,
   Product,
   UpdateAdminRequest,
@@ -65,6 +66,7 @@ export const endpoints = {
   createAdmin: { method: 'POST', path: '/api/admin/admins' },
   updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
   auditLog: { method: 'GET', path: '/api/admin/audit-log' },
+  settlementParked: { method: 'GET', path: '/api/admin/settlement/parked' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;
@@ -276,5 +278,9 @@ export class ApiClient {
 
   auditLog(cursor?: string): Promise<PageResponse<AuditEntry>> {
     return this.#call('auditLog', { query: { cursor } });
+  }
+
+  async settlementParked(): Promise<ParkedSettlementEntry[]> {
+    return (await this.#call<ItemsResponse<ParkedSettlementEntry>>('settlementParked')).items;
   }
 }

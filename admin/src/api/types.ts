@@ -32,6 +32,7 @@ export type {
   OrderStatus,
   OrderTransition,
   PageResponse,
+  ParkedSettlementEntry,
   PrewarmResponse,
   Product,
   ProductStatus,

@@ -1,7 +1,7 @@
 import { Card, Col, Row, Statistic, Table } from 'antd';
 import dayjs from 'dayjs';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { Dashboard, TopCampaign } from '../api/types.ts';
+import type { Dashboard, ParkedSettlementEntry, TopCampaign } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { useI18n } from '../i18n/context.tsx';
 import { fenToYuanString, formatFen } from '../money.ts';
@@ -33,6 +33,7 @@ export function DashboardPage() {
   const { t } = useI18n();
   const { api } = useSession();
   const { data, error, loading } = useLoad(() => api.dashboard(), [api]);
+  const parked = useLoad(() => api.settlementParked(), [api]);
   const hourly = data ? hoursOfToday(data) : [];
   return (
     <div data-testid="dashboard-page">
@@ -108,6 +109,31 @@ export function DashboardPage() {
                 { title: t('campaigns.title'), dataIndex: 'title' },
                 { title: t('dashboard.gmv'), dataIndex: 'gmvFen', render: (fen: number) => formatFen(fen) },
                 { title: t('dashboard.paidOrders'), dataIndex: 'paidOrders' },
+              ]}
+            />
+          </Card>
+        </Col>
+        <Col xs={24}>
+          <Card title={t('dashboard.parked')} data-testid="parked-settlement">
+            <ErrorAlert error={parked.error} />
+            <p>{t('dashboard.parkedHint')}</p>
+            <Table<ParkedSettlementEntry>
+              rowKey={(e) => `${e.campaignId}:${e.streamId}`}
+              size="small"
+              loading={parked.loading}
+              pagination={false}
+              locale={{ emptyText: t('dashboard.parkedNone') }}
+              dataSource={parked.data ?? []}
+              columns={[
+                {
+                  title: t('dashboard.parkedAt'),
+                  dataIndex: 'parkedAt',
+                  render: (at: string) => dayjs(at).format('YYYY-MM-DD HH:mm:ss'),
+                },
+                { title: t('orders.campaign'), dataIndex: 'campaignId' },
+                { title: t('dashboard.parkedReservation'), dataIndex: 'reservationId' },
+                { title: t('dashboard.parkedAttempts'), dataIndex: 'attempts' },
+                { title: t('dashboard.parkedError'), dataIndex: 'error', ellipsis: true },
               ]}
             />
           </Card>

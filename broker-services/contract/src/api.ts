@@ -13,6 +13,7 @@ import type {
   AuditEntryView,
   CreateAdminBody,
   DashboardView,
+  ParkedSettlementEntryView,
   PatchAdminBody,
 } from '../../src/modules/admin/schemas.ts';
 import type {
@@ -131,3 +132,5 @@ export type Dashboard = Static<typeof DashboardView>;
 export type TopCampaign = Dashboard['topCampaigns'][number];
 export type HourlyGmv = Dashboard['gmvByHour'][number];
 export type AuditEntry = Static<typeof AuditEntryView>;
+/** A settlement entry set aside after repeated failures (GET /api/admin/settlement/parked). */
+export type ParkedSettlementEntry = Static<typeof ParkedSettlementEntryView>;

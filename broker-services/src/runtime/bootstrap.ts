@@ -50,7 +50,7 @@ import {
 } from './campaign-health.ts';
 import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
-import { hotPathObserver } from './hot-path-metrics.ts';
+import { hotPathObserver, loggingHotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -215,7 +215,10 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
         listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
-        observer: hotPathObserver,
+        observer: loggingHotPathObserver(
+          log,
+          () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),
+        ),
       });
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });

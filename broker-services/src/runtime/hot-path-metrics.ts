@@ -1,14 +1,19 @@
 /** Wires the hot path's observer hooks to the prom-client metrics of @tuanmiao/observability. */
 import type { HotPathObserver } from '@tuanmiao/hot-path';
 import {
+  hotPathAckTimeoutsTotal,
   hotpathScriptDuration,
+  hotStateRebuildsTotal,
   recordSettlementBatch,
   settlementBatchSize,
+  settlementErrorsTotal,
   settlementLagSeconds,
+  settlementParkedTotal,
   settlementPoolQueueSize,
   settlementPoolUtilization,
   settlementStreamPending,
 } from '@tuanmiao/observability';
+import type { Logger } from 'pino';
 
 export const hotPathObserver: HotPathObserver = {
   scriptDuration: (e) => hotpathScriptDuration.observe({ script: e.script }, e.ms / 1000),
@@ -24,4 +29,29 @@ export const hotPathObserver: HotPathObserver = {
     settlementPoolUtilization.set(e.utilisation);
     settlementPoolQueueSize.set(e.queueSize);
   },
+  hotStateRebuilt: (e) => hotStateRebuildsTotal.inc({ reason: e.reason }),
+  ackTimeout: () => hotPathAckTimeoutsTotal.inc(),
 };
+
+/**
+ * The observer plus a log line for every settlement error and parked entry: `settlementError` had no listener,
+ * so a batch failing for ever left no trace. While a dependency is down its watch has said so once; the
+ * settlement loop's retries are then counted, not logged again.
+ */
+export function loggingHotPathObserver(log: Logger, dependencyDown: () => boolean): HotPathObserver {
+  return {
+    ...hotPathObserver,
+    settlementError: (e) => {
+      settlementErrorsTotal.inc({ campaign_id: e.campaignId || 'none' });
+      if (dependencyDown()) return;
+      log.error({ err: e.error, campaignId: e.campaignId, size: e.size }, 'settlement failed; will retry');
+    },
+    settlementParked: (e) => {
+      settlementParkedTotal.inc({ campaign_id: e.campaignId });
+      log.error(
+        { err: e.error, campaignId: e.campaignId, streamId: e.streamId },
+        'settlement entry parked after repeated failures (see GET /api/admin/settlement/parked)',
+      );
+    },
+  };
+}

@@ -2,11 +2,30 @@
 import { ERROR_CODES } from '@tuanmiao/contract/errors';
 import Type, { type TObject, type TProperties } from 'typebox';
 
+/** The largest amount a money column holds (PostgreSQL `integer`, 32-bit): every stored amount fits in it. */
+export const MAX_STORED_FEN = 2_147_483_647;
+/** The largest quantity one reservation may take (ReserveBody.quantity). */
+export const MAX_RESERVATION_QUANTITY = 10;
+/**
+ * The largest unit price: a reservation of the most units at this price must still fit a money column. The
+ * schemas allowed 10¹⁰ fen into 32-bit columns, and a campaign priced 2,147,483,647 fen took reservations
+ * that could never become orders (their batch failed for ever and stalled settlement for everyone).
+ */
+export const MAX_PRICE_FEN = 200_000_000;
+
 export const Fen = Type.Integer({
   minimum: 0,
-  maximum: 100_000_000_00,
+  maximum: MAX_STORED_FEN,
   description: 'Money in integer fen (分)',
 });
+/** A unit price (SKU, campaign): at most MAX_PRICE_FEN, so that a whole reservation's total fits its column. */
+export const PriceFen = Type.Integer({
+  minimum: 0,
+  maximum: MAX_PRICE_FEN,
+  description: 'Unit price in integer fen (分), at most 200,000,000 (¥2,000,000)',
+});
+/** A sum of many amounts (GMV): reported, never stored in a money column. */
+export const FenSum = Type.Integer({ minimum: 0, description: 'A sum of money in integer fen (分)' });
 export const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 UTC' });
 export const RequestId = Type.String({
   minLength: 8,

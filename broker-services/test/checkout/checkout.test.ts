@@ -237,7 +237,12 @@ function checkoutSuite(
     await api(base, 'PATCH', `/api/admin/products/${products.A}`, { token: admin, body: { onSale: false } });
     const off = await checkout(alice.token, body);
     assert.deepEqual(off.body, {
-      error: { code: 'NOT_FOUND', message: 'No such product on sale', retryable: false, details: { skuId: sku.A1 } },
+      error: {
+        code: 'NOT_FOUND',
+        message: 'No such product on sale',
+        retryable: false,
+        details: { skuId: sku.A1 },
+      },
     });
     await api(base, 'PATCH', `/api/admin/products/${products.A}`, { token: admin, body: { onSale: true } });
     assert.deepEqual(await stocks(), before);

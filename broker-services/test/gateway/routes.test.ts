@@ -200,6 +200,8 @@ const ROUTES: Record<string, RouteRow> = {
       { title: 'x', skus: [] },
       { title: 'x', skus: [{ name: 'one', priceFen: -1 }] },
       { title: 'x', skus: [{ name: 'one', priceFen: '100' }] },
+      // Above the largest unit price (MAX_PRICE_FEN): ten units of it would not fit a money column.
+      { title: 'x', skus: [{ name: 'one', priceFen: 200_000_001 }] },
       { title: 'x', skus: [{ name: 'one', priceFen: 100 }], status: 'active' },
       { skus: [{ name: 'one', priceFen: 100 }] },
       { title: 'x', skus: [{ name: 'one', priceFen: 100, stock: -1 }] },
@@ -419,6 +421,8 @@ const ROUTES: Record<string, RouteRow> = {
       { ...campaignBody, stockTotal: 0 },
       { ...campaignBody, perUserLimit: 101 },
       { ...campaignBody, priceFen: 9.9 },
+      { ...campaignBody, priceFen: 2_147_483_647 },
+      { ...campaignBody, priceFen: 200_000_001 },
       { ...campaignBody, type: 'auction' },
       { ...campaignBody, startsAt: 'tomorrow' },
       { ...campaignBody, stockLeft: 5 },
@@ -438,7 +442,13 @@ const ROUTES: Record<string, RouteRow> = {
     body: { title: 'renamed' },
     notFound: `/api/admin/campaigns/${CMP}`,
     badId: `/api/admin/campaigns/${ORD}`,
-    badBodies: [{}, { stockTotal: -1 }, { status: 'live' }, { title: 'x', type: 'groupbuy' }],
+    badBodies: [
+      {},
+      { stockTotal: -1 },
+      { status: 'live' },
+      { title: 'x', type: 'groupbuy' },
+      { priceFen: 2_147_483_647 },
+    ],
   },
   'POST /api/admin/campaigns/{id}/stop': {
     access: 'write',
@@ -537,6 +547,11 @@ const ROUTES: Record<string, RouteRow> = {
     access: 'read',
     path: '/api/admin/audit-log',
     badQueries: ['?limit=1000', '?cursor=', '?since=yesterday'],
+  },
+  'GET /api/admin/settlement/parked': {
+    access: 'read',
+    path: '/api/admin/settlement/parked',
+    badQueries: ['?limit=0', '?limit=1000', '?campaign=x'],
   },
 };
 

@@ -25,6 +25,8 @@ export interface SettleTask {
   /** … the entries' JSON as read from the stream, parsed here rather than on the main thread. */
   raw?: { campaignId: string; json: string[] };
   injectFault?: boolean;
+  /** Instead of settling: set aside one entry that kept failing (a poison entry), with its error. */
+  park?: { campaignId: string; streamId: string; entry: SettlementEntry; attempts: number; error: string };
 }
 
 export interface SettleTaskResult extends SettleBatchResult {
@@ -53,6 +55,7 @@ function poolFor(task: SettleTask): pg.Pool {
 
 /** Settles one batch; the main thread acknowledges the entries only after this resolves. */
 export default async function settleTask(task: SettleTask): Promise<SettleTaskResult> {
+  if (task.park) return parkEntry(task, task.park);
   const raw = task.raw;
   const entries = raw
     ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
@@ -71,4 +74,26 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
     ...result,
     reservationIds: entries.map((e) => (e.kind === 'reserve' ? e.reservationId : '')),
   };
+}
+
+/** Records a poison entry once (by its stream id); the main thread then acknowledges it. */
+async function parkEntry(task: SettleTask, park: NonNullable<SettleTask['park']>): Promise<SettleTaskResult> {
+  const e = park.entry;
+  await poolFor(task).query(
+    `insert into settlement_parked
+       (campaign_id, stream_id, reservation_id, user_id, kind, entry, attempts, error)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)
+     on conflict (campaign_id, stream_id) do nothing`,
+    [
+      park.campaignId,
+      park.streamId,
+      e.reservationId,
+      e.userId,
+      e.kind,
+      JSON.stringify(e),
+      park.attempts,
+      park.error,
+    ],
+  );
+  return { inserted: 0, duplicates: 0, released: 0, reservationIds: [''] };
 }

@@ -9,6 +9,8 @@ import {
   AuditPage,
   CreateAdminBody,
   DashboardView,
+  ParkedSettlementPage,
+  ParkedSettlementQuery,
   PatchAdminBody,
 } from '../../modules/admin/schemas.ts';
 import {
@@ -345,5 +347,19 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs(broker, req, 'admin.auditLog', req.query),
+  );
+  app.get(
+    '/api/admin/settlement/parked',
+    {
+      ...read,
+      schema: {
+        tags,
+        summary: 'Settlement entries set aside after repeated failures (poison entries), newest first',
+        security,
+        querystring: ParkedSettlementQuery,
+        response: { 200: ParkedSettlementPage, ...readErrors },
+      },
+    },
+    async (req) => callAs<ParkedSettlementPage>(broker, req, 'admin.settlementParked', req.query),
   );
 }

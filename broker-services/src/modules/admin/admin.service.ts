@@ -10,7 +10,14 @@ import { AdminId, Cursor, IdParam, Limit, withParams } from '../../schemas/commo
 import { recordAudit, requireAdmin } from './audit.ts';
 import { Admin, AuditEntry } from './entities.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { AdminLoginBody, type AdminView, CreateAdminBody, PatchAdminBody } from './schemas.ts';
+import {
+  AdminLoginBody,
+  type AdminView,
+  CreateAdminBody,
+  type ParkedSettlementPage,
+  ParkedSettlementQuery,
+  PatchAdminBody,
+} from './schemas.ts';
 
 function view(a: Admin): AdminView {
   return {
@@ -149,6 +156,43 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
           return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
         },
       ),
+
+      /** Settlement entries parked after repeated failures, newest first (the table is settlement's). */
+      settlementParked: defineAction(ParkedSettlementQuery, async (ctx): Promise<ParkedSettlementPage> => {
+        requireAdmin(ctx.meta);
+        const rows = await em().execute<
+          {
+            campaign_id: string;
+            stream_id: string;
+            reservation_id: string;
+            user_id: string;
+            kind: 'reserve' | 'release';
+            entry: { quantity?: number; unitPriceFen?: number } | string;
+            attempts: number;
+            error: string;
+            parked_at: Date | string;
+          }[]
+        >('select * from settlement_parked order by parked_at desc, stream_id desc limit ?', [
+          ctx.params.limit ?? 50,
+        ]);
+        return {
+          items: rows.map((r) => {
+            const entry = typeof r.entry === 'string' ? JSON.parse(r.entry) : r.entry;
+            return {
+              campaignId: r.campaign_id,
+              streamId: r.stream_id,
+              reservationId: r.reservation_id,
+              userId: r.user_id,
+              kind: r.kind,
+              quantity: Number(entry.quantity ?? 0),
+              unitPriceFen: Number(entry.unitPriceFen ?? 0),
+              attempts: r.attempts,
+              error: r.error,
+              parkedAt: new Date(r.parked_at).toISOString(),
+            };
+          }),
+        };
+      }),
 
       /** Today's figures (UTC day): GMV, orders, paid conversion, live campaigns, top campaigns, GMV by hour. */
       dashboard: defineAction(Type.Object({}), async (ctx) => {

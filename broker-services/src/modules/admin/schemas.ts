@@ -1,17 +1,22 @@
 /** Admin-only schemas: operator accounts and login, the dashboard figures and the audit log. */
 import Type, { type Static } from 'typebox';
-import { Fen, IsoTime } from '../../schemas/common.ts';
+import { FenSum, IsoTime } from '../../schemas/common.ts';
 
 export const DashboardView = Type.Object({
-  todayGmvFen: Fen,
+  todayGmvFen: FenSum,
   todayOrders: Type.Integer(),
   todayPaidOrders: Type.Integer(),
   paidConversion: Type.Number({ minimum: 0, maximum: 1 }),
   liveCampaigns: Type.Integer(),
   topCampaigns: Type.Array(
-    Type.Object({ campaignId: Type.String(), title: Type.String(), gmvFen: Fen, paidOrders: Type.Integer() }),
+    Type.Object({
+      campaignId: Type.String(),
+      title: Type.String(),
+      gmvFen: FenSum,
+      paidOrders: Type.Integer(),
+    }),
   ),
-  gmvByHour: Type.Array(Type.Object({ hour: IsoTime, gmvFen: Fen, orders: Type.Integer() })),
+  gmvByHour: Type.Array(Type.Object({ hour: IsoTime, gmvFen: FenSum, orders: Type.Integer() })),
   serverTime: IsoTime,
 });
 
@@ -67,4 +72,24 @@ export const PatchAdminBody = Type.Object(
     password: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
   },
   { additionalProperties: false, minProperties: 1 },
+);
+
+/** One settlement entry set aside after repeated failures (see hot-path/src/settlement/consumer.ts). */
+export const ParkedSettlementEntryView = Type.Object({
+  campaignId: Type.String(),
+  streamId: Type.String(),
+  reservationId: Type.String(),
+  userId: Type.String(),
+  kind: Type.Union([Type.Literal('reserve'), Type.Literal('release')]),
+  quantity: Type.Integer(),
+  unitPriceFen: Type.Integer(),
+  attempts: Type.Integer(),
+  error: Type.String(),
+  parkedAt: IsoTime,
+});
+export const ParkedSettlementPage = Type.Object({ items: Type.Array(ParkedSettlementEntryView) });
+export type ParkedSettlementPage = Static<typeof ParkedSettlementPage>;
+export const ParkedSettlementQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+  { additionalProperties: false },
 );

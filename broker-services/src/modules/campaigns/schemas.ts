@@ -1,6 +1,6 @@
 /** Campaigns: the shopper view, the admin create/patch bodies and the live figures. */
 import Type, { type Static } from 'typebox';
-import { CampaignId, Fen, IsoTime, SkuId } from '../../schemas/common.ts';
+import { CampaignId, IsoTime, PriceFen, SkuId } from '../../schemas/common.ts';
 
 export const CampaignType = Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy')]);
 export type CampaignType = Static<typeof CampaignType>;
@@ -18,8 +18,8 @@ export const CampaignView = Type.Object({
   title: Type.String(),
   productId: Type.String(),
   skuId: Type.String(),
-  priceFen: Fen,
-  originalPriceFen: Fen,
+  priceFen: PriceFen,
+  originalPriceFen: PriceFen,
   startsAt: IsoTime,
   endsAt: IsoTime,
   stockTotal: Type.Integer(),
@@ -58,7 +58,7 @@ export const CreateCampaignBody = Type.Object(
     type: CampaignType,
     title: Type.String({ minLength: 1, maxLength: 120 }),
     skuId: SkuId,
-    priceFen: Fen,
+    priceFen: PriceFen,
     startsAt: IsoTime,
     endsAt: IsoTime,
     stockTotal: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
@@ -86,7 +86,7 @@ export type CreateCampaignBody = Static<typeof CreateCampaignBody>;
 export const PatchCampaignBody = Type.Object(
   {
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
-    priceFen: Type.Optional(Fen),
+    priceFen: Type.Optional(PriceFen),
     startsAt: Type.Optional(IsoTime),
     endsAt: Type.Optional(IsoTime),
     stockTotal: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),

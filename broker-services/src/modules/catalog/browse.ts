@@ -1,6 +1,6 @@
 /**
  * The shopper's side of the catalogue: listing with category filter, sorts, cursors and substring search over
- * titles (through the bigram index of Migration20261210000000), and product detail. Only products on sale and
+ * titles (through the bigram index of Migration20261212000000), and product detail. Only products on sale and
  * not archived are ever returned; any other is NOT_FOUND to shoppers.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';

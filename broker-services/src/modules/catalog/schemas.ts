@@ -1,13 +1,22 @@
 /** Schemas of the catalogue: products with their SKUs as operators edit them; categories and products as shoppers browse them. */
 import Type, { type Static } from 'typebox';
-import { CampaignId, CategoryId, Fen, IsoTime, Limit, ProductId, SkuId } from '../../schemas/common.ts';
+import {
+  CampaignId,
+  CategoryId,
+  Fen,
+  IsoTime,
+  Limit,
+  PriceFen,
+  ProductId,
+  SkuId,
+} from '../../schemas/common.ts';
 
 /** Regular stock of a SKU: units for sale at the regular price, apart from any campaign's stock. */
 export const Stock = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 const ImageUrl = Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' });
 const Images = Type.Array(ImageUrl, { maxItems: 9 });
 
-export const SkuView = Type.Object({ id: SkuId, name: Type.String(), priceFen: Fen, stock: Stock });
+export const SkuView = Type.Object({ id: SkuId, name: Type.String(), priceFen: PriceFen, stock: Stock });
 export const ProductView = Type.Object({
   id: ProductId,
   title: Type.String(),
@@ -24,7 +33,7 @@ export const ProductView = Type.Object({
 });
 export type ProductView = Static<typeof ProductView>;
 const SkuInput = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 60 }), priceFen: Fen, stock: Type.Optional(Stock) },
+  { name: Type.String({ minLength: 1, maxLength: 60 }), priceFen: PriceFen, stock: Type.Optional(Stock) },
   { additionalProperties: false },
 );
 export const CreateProductBody = Type.Object(
@@ -55,7 +64,7 @@ export const PatchProductBody = Type.Object(
           {
             id: Type.Optional(SkuId),
             name: Type.String({ minLength: 1, maxLength: 60 }),
-            priceFen: Fen,
+            priceFen: PriceFen,
             stock: Type.Optional(Stock),
           },
           { additionalProperties: false },

@@ -10,6 +10,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
@@ -84,6 +85,9 @@ export async function placeRegularOrder(
     if (!claimed[0]) return null;
     const taken = await takeRegularStock(tx, input.lines);
     const totalFen = taken.reduce((sum, l) => sum + l.unitPriceFen * l.quantity, 0);
+    if (totalFen > MAX_STORED_FEN) {
+      throw new AppError('VALIDATION_FAILED', 'The order total is larger than one order may hold');
+    }
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;

@@ -8,6 +8,7 @@ import {
   GroupId,
   IsoTime,
   Limit,
+  MAX_RESERVATION_QUANTITY,
   OrderId,
   RequestId,
   ReservationId,
@@ -34,7 +35,7 @@ export type ReservationView = Static<typeof ReservationView>;
 
 export const ReserveBody = Type.Object(
   {
-    quantity: Type.Integer({ minimum: 1, maximum: 10 }),
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_RESERVATION_QUANTITY }),
     requestId: RequestId,
     admissionToken: Type.Optional(Type.String({ minLength: 16, maxLength: 2048 })),
   },

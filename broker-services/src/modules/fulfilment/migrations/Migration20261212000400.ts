@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * number), each package's tracking timeline as the carrier pushes it (deduplicated by the carrier's event id),
  * and shoppers' refund requests with the operator's decision.
  */
-export class Migration20261210000400 extends Migration {
+export class Migration20261212000400 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table shipments (

@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * stored only sealed (AES-256-GCM, `pii`), with the id of the key that sealed them (`key_id`) so that keys can be
  * rotated; region codes stay in clear (they name a district, not a person). One default per shopper.
  */
-export class Migration20261210000100 extends Migration {
+export class Migration20261212000100 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table addresses (

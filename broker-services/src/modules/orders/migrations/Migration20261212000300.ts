@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * worth `points_fen`, and `payable_fen`, what the payment channel charges) and a sealed copy of its delivery
  * address (`address_pii`, sealed like addresses are, under `address_key_id`).
  */
-export class Migration20261210000300 extends Migration {
+export class Migration20261212000300 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 alter table orders alter column campaign_id drop not null;

@@ -10,7 +10,7 @@ import { Migration } from '@mikro-orm/migrations';
  * GIN index); a query of two or more characters asks for all its bigrams (`@>`), then checks the substring on
  * the few rows the index returns. Built-in types and operators only, so it runs unchanged on PGlite.
  */
-export class Migration20261210000000 extends Migration {
+export class Migration20261212000000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create function shop_search_tokens(title text) returns text[]

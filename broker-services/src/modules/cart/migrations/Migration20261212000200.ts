@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /** Shoppers' carts, kept on the server: one row per shopper and SKU. */
-export class Migration20261210000200 extends Migration {
+export class Migration20261212000200 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table cart_items (
