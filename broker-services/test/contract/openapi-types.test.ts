@@ -10,7 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import { ERROR_CODES } from '@tuanmiao/contract';
 import Type, { type TSchema } from 'typebox';
 import { endpoints } from '../../../admin/src/api/client.ts';
-import { AdminSession, AdminView, AuditPage, DashboardView } from '../../src/modules/admin/schemas.ts';
+import {
+  AdminSession,
+  AdminView,
+  AuditPage,
+  DashboardView,
+  ParkedSettlementPage,
+} from '../../src/modules/admin/schemas.ts';
 import {
   AdminCampaignView,
   AdmissionView,
@@ -74,6 +80,7 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema]> = [
   ['POST /api/admin/admins', 201, AdminView],
   ['PATCH /api/admin/admins/{id}', 200, AdminView],
   ['GET /api/admin/audit-log', 200, AuditPage],
+  ['GET /api/admin/settlement/parked', 200, ParkedSettlementPage],
   // The mini-program (miniprogram/services/**).
   ['POST /api/auth/wechat', 200, ShopperSession],
   ['POST /api/auth/dev', 200, ShopperSession],

@@ -1,12 +1,13 @@
 /**
  * The gateway as production runs it: WeChat login against the local WeChat server (code2session), no dev
- * login, WeChat Pay instead of the dev provider, and a per-user rate limit of 2 a second on the hot path.
+ * login, WeChat Pay instead of the dev provider, and a per-user rate limit of 2 a second on the hot path. On the
+ * fast layer: every service in this process, the gateway through `inject()`.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { api } from '../support/http.ts';
-import { type StartedPlatform, startPlatform } from '../support/platform.ts';
+import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 import { generateWechatPayTestKeys, startWechatServer, type WechatServer } from '../support/wechat-server.ts';
 import { assertError, unknownId } from './support.ts';
 
@@ -15,18 +16,19 @@ const appSecret = 'test-app-secret';
 
 describe('WeChat login, no dev routes, per-user rate limit (production switches)', () => {
   let wechat: WechatServer;
-  let p: StartedPlatform;
+  let p: InProcessPlatform;
   let wechatUp = true;
   const run = randomUUID().slice(0, 8);
 
   const login = (code: string) =>
-    api<{ token: string; user: { id: string } }>(p.baseUrl, 'POST', '/api/auth/wechat', { body: { code } });
+    api<{ token: string; user: { id: string } }>(p.gateway, 'POST', '/api/auth/wechat', { body: { code } });
 
   before(async () => {
     const keys = generateWechatPayTestKeys();
     wechat = await startWechatServer({ appId, appSecret, pay: keys });
-    p = await startPlatform({
+    p = await startInProcess({
       env: {
+        SEED_DEMO: '1',
         WECHAT_API_BASE: wechat.url,
         WECHAT_APP_ID: appId,
         WECHAT_APP_SECRET: appSecret,
@@ -53,7 +55,7 @@ describe('WeChat login, no dev routes, per-user rate limit (production switches)
     const first = await login(wechat.issueCode(`o_alice_${run}`));
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.match(first.body.user.id, /^usr_/);
-    const orders = await api(p.baseUrl, 'GET', '/api/orders', { token: first.body.token });
+    const orders = await api(p.gateway, 'GET', '/api/orders', { token: first.body.token });
     assert.deepEqual({ status: orders.status, body: orders.body }, { status: 200, body: { items: [] } });
 
     const second = await login(wechat.issueCode(`o_alice_${run}`));
@@ -87,14 +89,14 @@ describe('WeChat login, no dev routes, per-user rate limit (production switches)
 
   test('/api/auth/dev and /api/payments/dev/... are 404 here', async () => {
     assertError(
-      await api(p.baseUrl, 'POST', '/api/auth/dev', { body: { openid: 'someone' } }),
+      await api(p.gateway, 'POST', '/api/auth/dev', { body: { openid: 'someone' } }),
       404,
       'NOT_FOUND',
       'Route not found',
     );
     const shopper = await login(wechat.issueCode(`o_erin_${run}`));
     assertError(
-      await api(p.baseUrl, 'POST', `/api/payments/dev/${unknownId('ord')}/confirm`, {
+      await api(p.gateway, 'POST', `/api/payments/dev/${unknownId('ord')}/confirm`, {
         token: shopper.body.token,
       }),
       404,
@@ -106,7 +108,7 @@ describe('WeChat login, no dev routes, per-user rate limit (production switches)
   test('429 RATE_LIMITED with Retry-After past 2 hot-path requests a second per user', async () => {
     const shopper = await login(wechat.issueCode(`o_frank_${run}`));
     const campaigns = await api<{ items: { id: string; type: string; status: string; stockLeft: number }[] }>(
-      p.baseUrl,
+      p.gateway,
       'GET',
       '/api/campaigns?type=seckill',
     );
@@ -118,7 +120,7 @@ describe('WeChat login, no dev routes, per-user rate limit (production switches)
     const startSecond = Math.floor(Date.now() / 1000);
     const answers = await Promise.all(
       Array.from({ length: burst }, () =>
-        api<{ reservation?: { id: string } }>(p.baseUrl, 'POST', `/api/seckill/${live.id}/reservations`, {
+        api<{ reservation?: { id: string } }>(p.gateway, 'POST', `/api/seckill/${live.id}/reservations`, {
           token: shopper.body.token,
           body: { quantity: 1, requestId },
         }),
@@ -139,7 +141,7 @@ describe('WeChat login, no dev routes, per-user rate limit (production switches)
       assert.ok(Number(res.headers.get('retry-after')) >= 1);
     }
     assert.equal(new Set(passed.map((a) => a.body.reservation!.id)).size, 1);
-    const after = await api<{ stockLeft: number }>(p.baseUrl, 'GET', `/api/campaigns/${live.id}`);
+    const after = await api<{ stockLeft: number }>(p.gateway, 'GET', `/api/campaigns/${live.id}`);
     assert.equal(after.body.stockLeft, live.stockLeft - 1);
   });
 

@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { api, devLogin, eventually } from '../support/http.ts';
+import { api, devLogin, eventually, type GatewayTarget, request } from '../support/http.ts';
 import { createTestDeployment } from '../support/real-services.ts';
 
 export interface RealServices {
   env: Record<string, string>;
-  databaseUrl: string;
+  databaseUrl: GatewayTarget;
   /** Reads stored rows (assertions only). */
   sql: pg.Pool;
   drop(): Promise<void>;
@@ -27,7 +27,7 @@ export interface Shopper {
   userId: string;
 }
 
-export async function shoppers(baseUrl: string, prefix: string, n: number): Promise<Shopper[]> {
+export async function shoppers(baseUrl: GatewayTarget, prefix: string, n: number): Promise<Shopper[]> {
   return pool(
     Array.from({ length: n }, (_, i) => i),
     20,
@@ -67,7 +67,7 @@ export interface CampaignOptions {
 
 /** A campaign on a new product, live (started a second ago) unless `startsAt` says otherwise, ending in two hours. */
 export async function createCampaign(
-  baseUrl: string,
+  baseUrl: GatewayTarget,
   adminToken: string,
   o: CampaignOptions,
 ): Promise<string> {
@@ -77,6 +77,8 @@ export async function createCampaign(
   });
   if (product.status !== 201) throw new Error(`product: ${product.status} ${JSON.stringify(product.body)}`);
   const type = o.type ?? 'groupbuy';
+  // The window is set on the server's clock, which a test may have moved.
+  const now = Date.parse((await api<{ now: string }>(baseUrl, 'GET', '/api/time')).body.now);
   const res = await api<{ id: string }>(baseUrl, 'POST', '/api/admin/campaigns', {
     token: adminToken,
     body: {
@@ -84,8 +86,8 @@ export async function createCampaign(
       title: `Test ${type} ${requestId()}`,
       skuId: product.body.skus[0]!.id,
       priceFen: 4900,
-      startsAt: o.startsAt ?? new Date(Date.now() - 1000).toISOString(),
-      endsAt: new Date(Date.now() + 7200_000).toISOString(),
+      startsAt: o.startsAt ?? new Date(now - 1000).toISOString(),
+      endsAt: new Date(now + 7200_000).toISOString(),
       stockTotal: o.stockTotal,
       perUserLimit: o.perUserLimit ?? 1,
       ...(type === 'groupbuy'
@@ -113,7 +115,11 @@ export interface GroupAnswer {
   reservation: { id: string; status: string; orderId?: string };
 }
 
-export async function openGroup(baseUrl: string, s: Shopper, campaignId: string): Promise<GroupAnswer> {
+export async function openGroup(
+  baseUrl: GatewayTarget,
+  s: Shopper,
+  campaignId: string,
+): Promise<GroupAnswer> {
   const res = await api<GroupAnswer>(baseUrl, 'POST', `/api/groupbuy/${campaignId}/groups`, {
     token: s.token,
     body: { requestId: requestId() },
@@ -122,7 +128,7 @@ export async function openGroup(baseUrl: string, s: Shopper, campaignId: string)
   return res.body;
 }
 
-export async function joinGroup(baseUrl: string, s: Shopper, groupId: string): Promise<GroupAnswer> {
+export async function joinGroup(baseUrl: GatewayTarget, s: Shopper, groupId: string): Promise<GroupAnswer> {
   const res = await api<GroupAnswer>(baseUrl, 'POST', `/api/groupbuy/groups/${groupId}/members`, {
     token: s.token,
     body: { requestId: requestId() },
@@ -131,14 +137,14 @@ export async function joinGroup(baseUrl: string, s: Shopper, groupId: string): P
   return res.body;
 }
 
-export async function getGroup(baseUrl: string, s: Shopper, groupId: string): Promise<GroupView> {
+export async function getGroup(baseUrl: GatewayTarget, s: Shopper, groupId: string): Promise<GroupView> {
   const res = await api<GroupView>(baseUrl, 'GET', `/api/groupbuy/groups/${groupId}`, { token: s.token });
   if (res.status !== 200) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
 /** The order a reservation settled into, once settlement has written it. */
-export async function orderOf(baseUrl: string, s: Shopper, reservationId: string): Promise<string> {
+export async function orderOf(baseUrl: GatewayTarget, s: Shopper, reservationId: string): Promise<string> {
   return eventually(
     async () => {
       const r = await api<{ orderId?: string }>(baseUrl, 'GET', `/api/reservations/${reservationId}`, {
@@ -151,7 +157,7 @@ export async function orderOf(baseUrl: string, s: Shopper, reservationId: string
   );
 }
 
-export async function payDev(baseUrl: string, s: Shopper, orderId: string): Promise<void> {
+export async function payDev(baseUrl: GatewayTarget, s: Shopper, orderId: string): Promise<void> {
   const res = await api(baseUrl, 'POST', `/api/payments/dev/${orderId}/confirm`, {
     token: s.token,
     body: {},
@@ -166,7 +172,11 @@ export interface AdminOrder {
   transitions?: { from: string | null; to: string; reason: string; actor: string }[];
 }
 
-export async function adminOrder(baseUrl: string, adminToken: string, id: string): Promise<AdminOrder> {
+export async function adminOrder(
+  baseUrl: GatewayTarget,
+  adminToken: string,
+  id: string,
+): Promise<AdminOrder> {
   const res = await api<AdminOrder>(baseUrl, 'GET', `/api/admin/orders/${id}`, { token: adminToken });
   if (res.status !== 200) throw new Error(`admin order: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -187,7 +197,11 @@ export interface CampaignLive {
   groupsFailed?: number;
 }
 
-export async function live(baseUrl: string, adminToken: string, campaignId: string): Promise<CampaignLive> {
+export async function live(
+  baseUrl: GatewayTarget,
+  adminToken: string,
+  campaignId: string,
+): Promise<CampaignLive> {
   const res = await api<CampaignLive>(baseUrl, 'GET', `/api/admin/campaigns/${campaignId}/live`, {
     token: adminToken,
   });
@@ -203,7 +217,7 @@ export interface AuditItem {
   detail: Record<string, unknown>;
 }
 
-export async function auditLog(baseUrl: string, adminToken: string): Promise<AuditItem[]> {
+export async function auditLog(baseUrl: GatewayTarget, adminToken: string): Promise<AuditItem[]> {
   const res = await api<{ items: AuditItem[] }>(baseUrl, 'GET', '/api/admin/audit-log?limit=100', {
     token: adminToken,
   });
@@ -213,12 +227,11 @@ export async function auditLog(baseUrl: string, adminToken: string): Promise<Aud
 
 /** Sum of a Prometheus counter's samples whose labels include every pair of `labels`. */
 export async function metric(
-  baseUrl: string,
+  baseUrl: GatewayTarget,
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const res = await fetch(`${baseUrl}/metrics`);
-  const text = await res.text();
+  const { text } = await request(baseUrl, 'GET', '/metrics');
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;

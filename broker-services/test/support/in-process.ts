@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ServiceBroker } from 'moleculer';
-import { loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
 import { migrateUp, openOrm } from '../../src/db/orm.ts';
 import type { App } from '../../src/gateway/app.ts';
 import { startPlatform } from '../../src/runtime/bootstrap.ts';
@@ -46,6 +46,11 @@ export interface InProcessPlatform {
   jwtSecret: string;
   /** One HTTP request through `inject()`: the same answer shape as `http.ts`'s `api()` over a socket. */
   api<T = unknown>(method: string, path: string, opts?: RequestOptions): Promise<JsonResponse<T>>;
+  /**
+   * Stops every service gracefully and starts them again on the same database, clock and (Redis) key prefix,
+   * as a restarted process would; the in-process hot-path store starts empty and is rebuilt from PostgreSQL.
+   */
+  restart(): Promise<InProcessPlatform>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +58,8 @@ export interface InProcessOptions {
   /** Environment on top of the test deployment's (for example `PAYMENT_TTL_SECONDS`). */
   env?: Record<string, string>;
   clock?: TestClock;
+  /** `memory`: the in-process hot-path store instead of Redis (what the embedded default runs). */
+  store?: 'redis' | 'memory';
 }
 
 /** Starts every service in this process on a fresh database; the gateway does not listen. */
@@ -61,6 +68,7 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tuanmiao-inproc-'));
   const clock = opts.clock ?? new TestClock();
   const { NATS_URL: _bus, MIGRATE_ON_START: _migrate, ...env } = deployment.env;
+  if (opts.store === 'memory') delete env.REDIS_URL;
   const config = loadConfig({
     ...env,
     PORT: '0',
@@ -71,36 +79,50 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
     SETTLEMENT_POOL_SIZE: '1',
     ...opts.env,
   });
-  // The fresh database is migrated here, as `npm run migrate` would, so start-up finds nothing pending.
-  const orm = await openOrm({ clientUrl: deployment.databaseUrl, poolMax: 2 });
-  await migrateUp(orm);
-  await orm.close();
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
-  try {
-    platform = await startPlatform(config, { now: clock.now, listen: false });
-  } catch (err) {
+  const dispose = async () => {
     await deployment.dispose();
     rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // The fresh database is migrated here, as `npm run migrate` would, so start-up finds nothing pending.
+    const orm = await openOrm({ clientUrl: deployment.databaseUrl, poolMax: 2 });
+    await migrateUp(orm);
+    await orm.close();
+    return await boot({ config, clock, deployment, dispose });
+  } catch (err) {
+    await dispose();
     throw err;
   }
+}
+
+async function boot(b: {
+  config: Config;
+  clock: TestClock;
+  deployment: TestDeployment;
+  dispose: () => Promise<void>;
+}): Promise<InProcessPlatform> {
+  const platform = await startPlatform(b.config, { now: b.clock.now, listen: false });
   const gateway = platform.gateway;
   if (!gateway) throw new Error('the gateway did not start');
   return {
     gateway,
     broker: platform.broker,
     rt: platform.rt,
-    clock,
-    deployment,
+    clock: b.clock,
+    deployment: b.deployment,
     adminUsername: platform.adminUsername,
-    adminPassword: deployment.adminPassword,
-    jwtSecret: config.jwtSecret ?? '',
+    adminPassword: b.deployment.adminPassword,
+    jwtSecret: b.config.jwtSecret ?? '',
     api: <T>(method: string, url: string, o?: RequestOptions) => api<T>(gateway, method, url, o),
+    async restart() {
+      await platform.stop();
+      return boot(b);
+    },
     async stop() {
       try {
         await platform.stop();
       } finally {
-        await deployment.dispose();
-        rmSync(dataDir, { recursive: true, force: true });
+        await b.dispose();
       }
     },
   };

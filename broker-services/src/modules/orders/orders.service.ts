@@ -22,11 +22,31 @@ import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
-import { type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
+import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
 import { AdminOrderListQuery, CheckoutBody, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
 
 const PAGE = 20;
+/** Orders one expiry statement cancels; a sweep runs up to EXPIRY_BATCHES_PER_SWEEP of them back to back. */
+const EXPIRY_BATCH = 500;
+const EXPIRY_BATCHES_PER_SWEEP = 20;
+/** Expiring orders closed at the payment channel at once (WeChat Pay's close-order is one HTTP call each). */
+const CHANNEL_CONCURRENCY = 16;
+/** Stock returns to the hot path in flight at once. */
+const RELEASE_CONCURRENCY = 32;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
 
 const PaymentInput = Type.Object({
   orderId: OrderId,
@@ -194,19 +214,31 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
   /**
    * Cancels every unpaid order past its expiry, after closing it at the channel; an order the channel says was
-   * paid is paid instead. Returns how many this call cancelled.
+   * paid is paid instead. Works in batches: the channel calls of a batch run side by side (a few at a time),
+   * its cancellations are one statement (cancelExpiredOrders), its stock returns side by side; full batches
+   * follow each other within one call, so a backlog after a restart drains at once rather than one batch per
+   * sweep interval. Returns how many this call cancelled.
    */
-  async function expireDue(emit: Emit, limit = 200): Promise<number> {
-    const now = new Date(rt.now());
-    const due = await em().execute<{ id: string }[]>(
-      `select id from orders where status = 'pending_payment' and expires_at <= ? order by expires_at limit ?`,
-      [now, limit],
-    );
+  async function expireDue(
+    emit: Emit,
+    batchSize = EXPIRY_BATCH,
+    maxBatches = EXPIRY_BATCHES_PER_SWEEP,
+  ): Promise<number> {
     let cancelled = 0;
-    for (const { id } of due) {
-      try {
-        const paid = await closeAtChannel(id);
-        if (paid) {
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const now = new Date(rt.now());
+      const due = await em().execute<{ id: string }[]>(
+        `select id from orders where status = 'pending_payment' and expires_at <= ? order by expires_at limit ?`,
+        [now, batchSize],
+      );
+      const unpaid: string[] = [];
+      await eachLimited(due, CHANNEL_CONCURRENCY, async ({ id }) => {
+        try {
+          const paid = await closeAtChannel(id);
+          if (!paid) {
+            unpaid.push(id);
+            return;
+          }
           rt.log.warn({ orderId: id }, 'payment found at the channel at expiry (notification missing)');
           await applyPayment(
             {
@@ -218,24 +250,25 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             },
             emit,
           );
-          continue;
+        } catch (err) {
+          // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
+          rt.log.error({ err, orderId: id }, 'order expiry failed; will retry');
         }
-        const done = await transitionOrder(em(), rt.log, {
-          orderId: id,
-          to: 'cancelled',
-          reason: 'payment_timeout',
-          actor: 'system',
-          expiredBefore: now,
-          effects: { cancelledAt: now, cancelReason: 'payment_timeout', stockReleasedAt: now },
-        });
-        if (done) {
-          cancelled++;
-          await releaseStock(done.row);
+      });
+      const rows = await cancelExpiredOrders(em(), rt.log, unpaid, now);
+      cancelled += rows.length;
+      // Committed as released: a stock return lost here is re-sent by reconciliation (finishReleases).
+      await eachLimited(rows, RELEASE_CONCURRENCY, async (row) => {
+        try {
+          await releaseStock(row);
+        } catch (err) {
+          rt.log.error(
+            { err, orderId: row.id },
+            'stock return after expiry failed; reconciliation re-sends it',
+          );
         }
-      } catch (err) {
-        // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
-        rt.log.error({ err, orderId: id }, 'order expiry failed; will retry');
-      }
+      });
+      if (due.length < batchSize) break;
     }
     return cancelled;
   }
