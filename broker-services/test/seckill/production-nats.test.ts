@@ -15,7 +15,7 @@ import {
   type TestDeployment,
 } from '../support/real-services.ts';
 
-const SERVICES = 'users,catalog,campaigns,orders,groups,payments,admin';
+const SERVICES = 'users,catalog,campaigns,orders,groups,payments,admin,addresses,cart,fulfilment';
 
 interface Reservation {
   id: string;
