@@ -5,6 +5,7 @@
  * Moleculer transport, dev login, the dev payment provider and demo data.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -55,6 +56,7 @@ const ConfigSchema = Type.Object({
   embeddedPgPort: Type.Integer({ minimum: 0, maximum: 65535 }),
   services: Type.Array(ServiceName, { minItems: 1 }),
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
+  workers: Type.Integer({ minimum: 1, maximum: 256 }),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
   carrierPushSecret: Type.Optional(Type.String({ minLength: 16 })),
   autoReceiptDays: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 0),
     services: services.includes('all') ? [...ALL_SERVICES] : services,
     nodeId: optional(env, 'NODE_ID'),
+    workers: int(env, 'WORKERS', 0),
     jwtSecret: optional(env, 'JWT_SECRET'),
     addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
     carrierPushSecret: optional(env, 'CARRIER_PUSH_SECRET'),
@@ -210,6 +213,15 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       notifyUrl: env.WECHATPAY_NOTIFY_URL ?? '',
     },
   };
+  // Gateway workers share the hot path, the rate limits and the bus only through Redis, NATS and PostgreSQL.
+  const canShare = Boolean(candidate.redisUrl && candidate.natsUrl && candidate.databaseUrl);
+  const serveGateway = candidate.services.includes('gateway');
+  if (candidate.workers === 0) candidate.workers = canShare && serveGateway ? availableParallelism() : 1;
+  if (candidate.workers > 1 && !(canShare && serveGateway)) {
+    throw new ConfigError(
+      'WORKERS above 1 needs the gateway in SERVICES and DATABASE_URL, REDIS_URL and NATS_URL set (workers share nothing else)',
+    );
+  }
   if (!checkConfig.Check(candidate)) {
     const problems = [...checkConfig.Errors(candidate)].map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);

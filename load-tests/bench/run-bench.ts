@@ -30,6 +30,13 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
+import {
+  type CapacityPlan,
+  capacityPlan,
+  formatCapacityPlan,
+  runWorkerScaling,
+  type WorkerScalingRun,
+} from './scale-bench.ts';
 import { runSearchBench, type SearchBenchResult } from './search-bench.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -311,6 +318,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       ADMIN_PASSWORD: adminPassword,
       BROKER_NAMESPACE: `bench-${tag}`,
       NODE_ID: `bench-${tag}`,
+      // One process, as every earlier run of these sections; the scaling section measures worker groups.
+      WORKERS: '1',
       RATE_LIMIT_PER_IP_PER_SECOND: '100000000',
       RATE_LIMIT_PER_USER_PER_SECOND: '100000000',
       LOG_LEVEL: 'warn',
@@ -630,14 +639,85 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   }
 }
 
+export interface ScaleReport {
+  date: string;
+  machine: { cpus: number; node: string };
+  /** The reservation peak with each worker count, in one run. */
+  workers: WorkerScalingRun[];
+  /** Reservations/s of the largest group against one worker, in the same run. */
+  workersSpeedup: number;
+  capacity: CapacityPlan;
+}
+
+/**
+ * The scaling section (`BENCH_SECTIONS=scale`): the reservation peak with WORKERS=1 and WORKERS=2, and the
+ * capacity model for 100k and 1M reservations/s from the worker group's CPU per reservation.
+ */
+export async function runScaleBench(partial: Partial<BenchOptions> = {}): Promise<ScaleReport> {
+  const o: BenchOptions = { ...defaultBenchOptions, ...partial };
+  const tag = randomBytes(4).toString('hex');
+  const dbName = `tm_bench_${tag}`;
+  const admin = new pg.Client({ connectionString: o.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const store = new RedisHotPathStore({ redisUrl: o.redisUrl });
+  const campaignIds: string[] = [];
+  try {
+    o.log(`bench ${tag} (scale): ${cpus().length} CPUs, Node ${process.version}`);
+    const runs = await runWorkerScaling({
+      databaseUrl: dbUrl(o.postgresUrl, dbName),
+      redisUrl: o.redisUrl,
+      natsUrl: o.natsUrl,
+      durationSeconds: o.durationSeconds,
+      connections: o.connections,
+      users: o.users,
+      workers: [1, 2],
+      store,
+      campaignIds,
+      settled: (s, ids) => settled(s, ids, o.settleTimeoutSeconds * 1000),
+      log: o.log,
+    });
+    const one = runs[0]!;
+    const group = runs[runs.length - 1]!;
+    const report: ScaleReport = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      workers: runs,
+      workersSpeedup: +(group.figures.okPerSec / Math.max(1, one.figures.okPerSec)).toFixed(3),
+      capacity: capacityPlan(group, [100_000, 1_000_000]),
+    };
+    o.log(
+      `ratio workers ${group.workers}/1: ${report.workersSpeedup} (${group.figures.okPerSec} against ${one.figures.okPerSec} reservations/s)`,
+    );
+    for (const line of formatCapacityPlan(report.capacity)) o.log(line);
+    if (o.reportDir) {
+      mkdirSync(o.reportDir, { recursive: true });
+      const file = path.join(o.reportDir, `scale-${report.date.replace(/[:.]/g, '-')}.json`);
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      o.log(`report: ${file}`);
+    }
+    return report;
+  } finally {
+    await deleteKeys(store, [...campaignIds.map((id) => `*{c:${id}}*`), 'tm:rl:*']);
+    await store.close();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'search') {
   await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  await runBench({
+  // BENCH_SECTIONS=core,scale (both by default): the bench is heavy, run only the section a change needs.
+  const sections = new Set((process.env.BENCH_SECTIONS ?? 'core,scale').split(',').map((x) => x.trim()));
+  const opts = {
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
     ...(profileDir ? { profileDir } : {}),
-  });
+  };
+  if (sections.has('core')) await runBench(opts);
+  if (sections.has('scale')) await runScaleBench(opts);
 }

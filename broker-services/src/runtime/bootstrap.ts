@@ -72,6 +72,8 @@ export interface StartOptions {
   now?: () => number;
   /** False: build the gateway without a socket (tests use `inject()`). Default true. */
   listen?: boolean;
+  /** The primary of a gateway worker group: its metrics are in the group's `/metrics`, no listener of its own. */
+  groupPrimary?: boolean;
 }
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -307,7 +309,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     // Every process is scraped: the gateway on its own port, any other process on METRICS_PORT (9464, the
     // usual exporter port, unless set), so the gauges reconciliation sets where it runs reach Prometheus.
     let metricsUrl: string | undefined;
-    const metricsPort = config.metricsPort ?? (want.has('gateway') ? undefined : DEFAULT_METRICS_PORT);
+    const metricsPort =
+      config.metricsPort ?? (want.has('gateway') || opts.groupPrimary ? undefined : DEFAULT_METRICS_PORT);
     if (metricsPort !== undefined) {
       const listener = await reach('METRICS_PORT', `http://${config.host}:${metricsPort}`, () =>
         startMetricsListener(config.host, metricsPort),

@@ -543,6 +543,11 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/admin/admins/admin',
     badBodies: [{}, { role: 'root' }, { disabled: 'no' }, { username: 'renamed' }],
   },
+  'POST /api/admin/runtime/gc': {
+    access: 'owner',
+    path: '/api/admin/runtime/gc',
+    note: 'the heap figures below',
+  },
   'GET /api/admin/audit-log': {
     access: 'read',
     path: '/api/admin/audit-log',
@@ -877,6 +882,29 @@ describe('gateway routes (in process)', () => {
 
     const docs = await request(p.gateway, 'GET', '/docs');
     assert.ok(docs.status === 200 || docs.status === 302, `GET /docs answers (${docs.status})`);
+  });
+
+  test('runtime gc: the owner gets the heap of the answering process around a forced full collection', async () => {
+    const res = await api<Record<string, number>>(p.gateway, 'POST', '/api/admin/runtime/gc', {
+      token: owner,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      'gcMs',
+      'heapTotalBytes',
+      'heapUsedAfterBytes',
+      'heapUsedBeforeBytes',
+      'rssBytes',
+    ]);
+    const { heapUsedBeforeBytes, heapUsedAfterBytes, heapTotalBytes, rssBytes } = res.body;
+    assert.ok(
+      heapUsedAfterBytes! > 0 && heapUsedAfterBytes! <= heapUsedBeforeBytes!,
+      JSON.stringify(res.body),
+    );
+    assert.ok(
+      heapUsedAfterBytes! <= heapTotalBytes! && heapTotalBytes! < rssBytes!,
+      JSON.stringify(res.body),
+    );
   });
 
   test('the audit log records admin writes: who, what, which object', async () => {

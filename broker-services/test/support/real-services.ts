@@ -77,6 +77,8 @@ export async function createTestDeployment(): Promise<TestDeployment> {
     PAYMENT_PROVIDER: 'dev',
     MIGRATE_ON_START: '1',
     LOG_LEVEL: 'warn',
+    // One gateway process unless a test asks for a worker group: eight suites share two cores.
+    WORKERS: '1',
   };
   return {
     tag,

@@ -31,6 +31,7 @@ import {
   RefundBody,
   ShipBody,
 } from '../../modules/orders/schemas.ts';
+import { HeapAfterGcView, heapAfterForcedGc } from '../../runtime/heap.ts';
 import { AdminId, CampaignId, Cursor, IdParam, Limit, OrderId, ProductId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { OWNER_ONLY, READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
@@ -361,5 +362,22 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs<ParkedSettlementPage>(broker, req, 'admin.settlementParked', req.query),
+  );
+
+  app.post(
+    '/api/admin/runtime/gc',
+    {
+      ...owner,
+      schema: {
+        tags,
+        security,
+        summary: 'Force a full garbage collection on the answering gateway process and report its heap',
+        description:
+          'For soak tests: the heap after a forced collection holds only what is still referenced, so growth ' +
+          'across a run is a leak rather than garbage not yet collected. Pauses this process for the collection.',
+        response: { 200: HeapAfterGcView, ...errors(401, 403) },
+      },
+    },
+    async () => heapAfterForcedGc(),
   );
 }

@@ -1,5 +1,11 @@
 /** Health, readiness, metrics and server time. */
-import { type Dependency, registry, setDependencyUp } from '@tuanmiao/observability';
+import {
+  type Dependency,
+  inWorkerGroup,
+  registry,
+  requestGroupMetrics,
+  setDependencyUp,
+} from '@tuanmiao/observability';
 import Type from 'typebox';
 import type { App, GatewayOptions } from '../app.ts';
 import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
@@ -67,7 +73,8 @@ export async function registerOpsRoutes(
     { config: { rateLimit: false }, schema: { tags: ['ops'], produces: ['text/plain'] } },
     async (_req, reply) => {
       reply.header('content-type', registry.contentType);
-      return registry.metrics();
+      // A worker of a group (WORKERS > 1) answers for the whole group: the primary aggregates every worker's.
+      return inWorkerGroup() ? requestGroupMetrics() : registry.metrics();
     },
   );
 

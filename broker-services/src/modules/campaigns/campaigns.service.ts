@@ -93,13 +93,17 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
   return {
     name: 'campaigns',
     actions: {
-      /** Shopper list: live and scheduled campaigns first, then the rest, by start time. */
+      /**
+       * Shopper list: live and scheduled campaigns first, then the rest, by start time. Dry runs (rehearsals,
+       * load tests) are left out; they stay reachable by id.
+       */
       list: defineAction(CampaignListQuery, async (ctx) => {
         const now = rt.now();
         const rows = await em().find(
           Campaign,
           {
             ...(ctx.params.type ? { type: ctx.params.type } : {}),
+            dryRun: false,
             endsAt: { $gt: new Date(now - 86400_000) },
           },
           { orderBy: { startsAt: 'asc' }, limit: 100 },
