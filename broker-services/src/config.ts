@@ -19,6 +19,9 @@ const ServiceName = Type.Union([
   Type.Literal('groups'),
   Type.Literal('payments'),
   Type.Literal('admin'),
+  Type.Literal('addresses'),
+  Type.Literal('cart'),
+  Type.Literal('fulfilment'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -30,6 +33,9 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'groups',
   'payments',
   'admin',
+  'addresses',
+  'cart',
+  'fulfilment',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
@@ -54,6 +60,13 @@ const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
   workers: Type.Integer({ minimum: 1, maximum: 256 }),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+  carrierPushSecret: Type.Optional(Type.String({ minLength: 16 })),
+  autoReceiptDays: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+  addressKeys: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44})*$',
+    }),
+  ),
   shopperTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminUsername: Type.String({ minLength: 3, maxLength: 64 }),
@@ -174,6 +187,9 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     nodeId: optional(env, 'NODE_ID'),
     workers: int(env, 'WORKERS', 0),
     jwtSecret: optional(env, 'JWT_SECRET'),
+    addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
+    carrierPushSecret: optional(env, 'CARRIER_PUSH_SECRET'),
+    autoReceiptDays: Number(optional(env, 'AUTO_RECEIPT_DAYS') ?? 10),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
     adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',
@@ -229,11 +245,21 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       `PAYMENT_TTL_SECONDS must be at least ${PAYMENT_TTL_MIN_SECONDS} (ALLOW_SHORT_TTL=1 lowers it to ${SHORT_TTL_MIN_SECONDS}, for tests)`,
     );
   }
+  if (!config.allowShortTtl && config.autoReceiptDays < 1) {
+    throw new ConfigError(
+      'AUTO_RECEIPT_DAYS must be at least 1 (ALLOW_SHORT_TTL=1 allows fractions, for tests)',
+    );
+  }
   // Migrations need the database and nothing else: no secrets, no payment channel.
   if (opts.purpose === 'migrate') return config;
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+    );
+  }
+  if (!embedded && !config.addressKeys) {
+    throw new ConfigError(
+      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
     );
   }
   if (config.paymentProvider === 'wechat') {

@@ -13,6 +13,7 @@
  *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine,
  *   (i) the stronger acknowledgements (`wait-replica`, AOF `always`) against the default one, on Redis servers of
  *       its own (./ack-bench.ts; `BENCH_ONLY=ack` runs that section alone).
+ *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -36,6 +37,7 @@ import {
   runWorkerScaling,
   type WorkerScalingRun,
 } from './scale-bench.ts';
+import { runSearchBench, type SearchBenchResult } from './search-bench.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -52,6 +54,8 @@ export interface BenchOptions {
   joins: number;
   /** Reservations of the settlement burst. */
   settlementBurst: number;
+  /** Products of the catalogue search measurement (j). */
+  searchProducts: number;
   /** How long to wait for settlement to drain, at most. */
   settleTimeoutSeconds: number;
   /** PostgreSQL server (a fresh database is created on it and dropped after), Redis (a dedicated DB index), NATS. */
@@ -72,6 +76,7 @@ export const defaultBenchOptions: BenchOptions = {
   hotPathOperations: 20_000,
   joins: 15_000,
   settlementBurst: 100_000,
+  searchProducts: 100_000,
   settleTimeoutSeconds: 180,
   postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9',
@@ -102,6 +107,7 @@ export interface BenchReport {
   };
   hotPath: HotPathBenchResult;
   ack: AckBenchResult;
+  search: SearchBenchResult;
   settlement: {
     reservations: number;
     burstSeconds: number;
@@ -305,6 +311,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       NATS_URL: o.natsUrl,
       MIGRATE_ON_START: '1',
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       DEV_LOGIN: '1',
       PAYMENT_PROVIDER: 'dev',
       ADMIN_USERNAME: 'admin',
@@ -561,6 +568,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
     );
 
+    // (j) Catalogue search, in a database of its own.
+    const search = await runSearchBench({ postgresUrl: o.postgresUrl, products: o.searchProducts, log });
+
     const bestStore = Math.max(...hotPath.storeReserve.map((s) => s.opsPerSec));
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -573,6 +583,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         hotPathOperations: o.hotPathOperations,
         joins: o.joins,
         settlementBurst: o.settlementBurst,
+        searchProducts: o.searchProducts,
         settleTimeoutSeconds: o.settleTimeoutSeconds,
         reportDir: o.reportDir,
         ...(o.profileDir ? { profileDir: o.profileDir } : {}),
@@ -587,6 +598,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       },
       hotPath,
       ack,
+      search,
       settlement,
       ratios: {
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
@@ -693,7 +705,9 @@ export async function runScaleBench(partial: Partial<BenchOptions> = {}): Promis
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'search') {
+  await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;

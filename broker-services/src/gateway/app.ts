@@ -29,7 +29,11 @@ import { ErrorBody, findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schema
 import { dependencyUnavailable, isDependencyFailure } from './dependency-errors.ts';
 import { HotPathRebuilds } from './hot-path-rebuilds.ts';
 import { redisWithLocalFallback } from './rate-limit-store.ts';
+import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerCartRoutes } from './routes/cart-routes.ts';
+import { registerCatalogRoutes } from './routes/catalog-routes.ts';
+import { registerFulfilmentRoutes } from './routes/fulfilment-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
@@ -171,6 +175,10 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerShopperRoutes(app, opts);
   await registerHotPathRoutes(app, opts, rebuilds);
   await registerAdminRoutes(app, opts);
+  await registerCatalogRoutes(app, opts);
+  await registerAddressRoutes(app, opts);
+  await registerCartRoutes(app, opts);
+  await registerFulfilmentRoutes(app, opts);
 
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply.redirect(opts.adminDist ? '/admin/' : '/docs'),

@@ -51,6 +51,9 @@ export const ReservationId = prefixedId('rsv');
 export const GroupId = prefixedId('grp');
 export const ProductId = prefixedId('prd');
 export const SkuId = prefixedId('sku');
+export const CategoryId = prefixedId('cat');
+export const AddressId = prefixedId('adr');
+export const UserId = prefixedId('usr');
 export const AdminId = prefixedId('adm');
 
 export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>

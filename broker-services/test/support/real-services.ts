@@ -71,6 +71,7 @@ export async function createTestDeployment(): Promise<TestDeployment> {
     NATS_URL: TEST_NATS_URL,
     BROKER_NAMESPACE: tag,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     ADMIN_PASSWORD: adminPassword,
     DEV_LOGIN: '1',
     PAYMENT_PROVIDER: 'dev',

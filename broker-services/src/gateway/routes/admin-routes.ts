@@ -1,5 +1,6 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
+import { AddressSnapshot } from '../../modules/addresses/schemas.ts';
 import {
   AdminLoginBody,
   AdminSession,
@@ -321,6 +322,21 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs(broker, req, 'orders.adminGet', req.params),
+  );
+  app.get(
+    '/api/admin/orders/:id/address',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary:
+          "The order's delivery address in full, for the roles that fulfil orders; every read is audited",
+        security,
+        params: IdParam(OrderId),
+        response: { 200: AddressSnapshot, ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.adminRevealAddress', req.params),
   );
   app.post(
     '/api/admin/orders/:id/ship',

@@ -4,9 +4,12 @@ import { AppError } from '../../errors.ts';
 import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
 import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
 import {
+  CheckoutBody,
+  CheckoutResult,
   OrderListQuery,
   OrderPage,
   OrderView,
+  PaymentBody,
   PaymentOutcome,
   PaymentStart,
   ReservationView,
@@ -132,15 +135,38 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/orders/:id/payment',
     {
       ...shopper,
+      // The body is optional (campaign orders paid before addresses existed send none).
+      preValidation: (req, _reply, done) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+        done();
+      },
       schema: {
-        summary: "Start paying an order: the payment channel's parameters",
         tags: ['orders'],
+        summary:
+          'Start paying one of my orders; addressId sets its delivery address (409 ADDRESS_REQUIRED without one)',
         security,
         params: IdParam(OrderId),
+        body: PaymentBody,
         response: { 200: PaymentStart, ...errors(400, 401, 404, 409, 502) },
       },
     },
-    async (req) => callAs(broker, req, 'payments.start', req.params),
+    async (req) => callAs(broker, req, 'payments.start', { ...req.body, ...req.params }),
+  );
+
+  app.post(
+    '/api/orders',
+    {
+      ...shopper,
+      schema: {
+        tags: ['orders'],
+        summary:
+          'Checkout at the regular price: several SKUs, stock taken for all or none (409 SOLD_OUT names the SKU), idempotent by requestId',
+        security,
+        body: CheckoutBody,
+        response: { 201: CheckoutResult, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'orders.checkout', req.body)),
   );
 
   app.post(

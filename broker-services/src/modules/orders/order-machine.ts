@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
+import { returnRegularStock } from '../catalog/stock.ts';
 
 /** Every status an order can have (shared/API.md). */
 export type OrderStatus =
@@ -35,11 +36,13 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 
 export interface OrderRow {
   id: string;
-  reservation_id: string;
+  /** Null on a regular order. */
+  reservation_id: string | null;
   request_id: string;
   user_id: string;
-  campaign_id: string;
-  campaign_type: 'seckill' | 'groupbuy';
+  /** Null on a regular order. */
+  campaign_id: string | null;
+  campaign_type: 'seckill' | 'groupbuy' | 'regular';
   group_id: string | null;
   sku_id: string;
   title: string;
@@ -47,6 +50,12 @@ export interface OrderRow {
   quantity: number;
   unit_price_fen: number;
   total_fen: number;
+  discount_fen: number;
+  points_used: number;
+  points_fen: number;
+  payable_fen: number;
+  address_pii: string | null;
+  address_key_id: string | null;
   dry_run: boolean;
   prepay_id: string | null;
   tracking_no: string | null;
@@ -146,6 +155,18 @@ export async function transitionOrder(
         row.id,
       ]);
     }
+    if (row.campaign_type === 'regular' && req.effects?.stockReleasedAt) {
+      // A regular order's units go back to its SKUs in the transaction that releases them: the one winner of
+      // the guarded UPDATE above, so exactly once (a campaign order's go back to the hot path after commit).
+      const lines = await tx.execute<{ sku_id: string; quantity: number }[]>(
+        'select sku_id, quantity from order_items where order_id = ?',
+        [row.id],
+      );
+      await returnRegularStock(
+        tx,
+        lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
+      );
+    }
     await req.inTransaction?.(tx, row);
     return row;
   });
@@ -185,8 +206,8 @@ export async function cancelExpiredOrders(
   if (ids.length === 0) return [];
   if (!canTransition('pending_payment', 'cancelled'))
     throw new Error('pending_payment → cancelled not allowed');
-  const rows = await em.transactional((tx) =>
-    tx.execute<OrderRow[]>(
+  const rows = await em.transactional(async (tx) => {
+    const cancelled = await tx.execute<OrderRow[]>(
       `with due as (
          select id from orders
          where id in (${ids.map(() => '?').join(', ')}) and status = 'pending_payment' and expires_at <= ?
@@ -206,8 +227,21 @@ export async function cancelExpiredOrders(
        select * from cancelled`,
       // One placeholder per id: the driver expands an array bound to one `?` into a list, never an array.
       [...ids, expiredBefore, expiredBefore, expiredBefore],
-    ),
-  );
+    );
+    // Regular orders' units go back to their SKUs in the same transaction, once (only this statement cancelled them).
+    const regular = cancelled.filter((r) => r.campaign_type === 'regular').map((r) => r.id);
+    if (regular.length > 0) {
+      const lines = await tx.execute<{ sku_id: string; quantity: number }[]>(
+        `select sku_id, quantity from order_items where order_id in (${regular.map(() => '?').join(', ')})`,
+        regular,
+      );
+      await returnRegularStock(
+        tx,
+        lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
+      );
+    }
+    return cancelled;
+  });
   if (rows.length > 0) {
     orderTransitionsTotal.inc(
       { from: 'pending_payment', to: 'cancelled', reason: 'payment_timeout' },

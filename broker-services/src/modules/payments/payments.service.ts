@@ -12,9 +12,10 @@ import { defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, OrderId } from '../../schemas/common.ts';
+import { IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
 import type { OrderRow } from '../orders/order-machine.ts';
+import { PaymentBody } from '../orders/schemas.ts';
 
 interface RefundRow {
   id: string;
@@ -50,20 +51,30 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
       }),
     ],
     actions: {
-      /** Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). */
-      start: defineAction(IdParam(OrderId), async (ctx) => {
+      /**
+       * Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). Goods
+       * are shipped, so an order needs a delivery address first: `addressId` sets it (a campaign order gets it
+       * here, between its reservation and its payment), and without one the answer is ADDRESS_REQUIRED.
+       */
+      start: defineAction(withParams(IdParam(OrderId), PaymentBody), async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx.params.id, user.id);
         if (order.status !== 'pending_payment') {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
         if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
+        const { hasAddress } = await ctx.call<{ hasAddress: boolean }, object>('orders.ensureAddress', {
+          id: order.id,
+          userId: user.id,
+          ...(ctx.params.addressId ? { addressId: ctx.params.addressId } : {}),
+        });
+        if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
         const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
           user.id,
         ]);
         const params = await rt.payments.startPayment({
           orderId: order.id,
-          amountFen: order.total_fen,
+          amountFen: order.payable_fen,
           description: order.title.slice(0, 120),
           payerOpenid: u!.openid,
           expiresAt: new Date(order.expires_at),
@@ -135,7 +146,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             orderId: order.id,
             provider: 'dev',
             providerTxnId,
-            amountFen: order.total_fen,
+            amountFen: order.payable_fen,
             paidAt: new Date(rt.now()).toISOString(),
           })) as { outcome: string };
           paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
@@ -154,7 +165,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         let processed = 0;
         try {
           const pending = await em().execute<RefundRow[]>(
-            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.total_fen, r.requested_at
+            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.payable_fen as total_fen, r.requested_at
              from refunds r join orders o on o.id = r.order_id
              where r.status = 'pending' order by r.created_at limit 100`,
           );
