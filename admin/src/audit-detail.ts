@@ -12,6 +12,8 @@ type Translate = (key: MessageKey) => string;
 export const AUDIT_ACTIONS = [
   'admin.create',
   'admin.update',
+  'admin.login_failed',
+  'address.reveal',
   'campaign.create',
   'campaign.update',
   'campaign.stop',
@@ -19,11 +21,15 @@ export const AUDIT_ACTIONS = [
   'campaign.kill_switch.off',
   'campaign.prewarm',
   'campaign.waiting_room',
+  'category.create',
   'group.robot_fill',
   'order.ship',
   'order.refund',
+  'order.address.reveal',
   'product.create',
   'product.update',
+  'refund_request.approve',
+  'refund_request.reject',
 ] as const;
 
 /** Detail fields with a label in the texts; others are labelled with their key. */
