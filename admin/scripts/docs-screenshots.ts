@@ -1,5 +1,5 @@
 /**
- * Regenerates admin/docs/dashboard.png and admin/docs/campaign-live.png: starts the embedded platform, has
+ * Regenerates admin/docs/dashboard.png, admin/docs/campaign-live.png and admin/docs/audit-log.png: starts the embedded platform, has
  * shoppers reserve and pay on the demo campaigns (seckill, and groups opened on the group buy) for about half a minute through the public API, and takes
  * 1280×800 screenshots of the dashboard and of the seckill campaign's live view while it runs.
  *
@@ -111,6 +111,10 @@ try {
   await page.getByTestId('dashboard-page').waitFor();
   await page.waitForFunction(() => document.querySelectorAll('.recharts-bar-rectangle').length > 0);
   await page.screenshot({ path: `${docsDir}dashboard.png`, animations: 'disabled' });
+
+  await page.goto(`${baseUrl}/admin/audit-log`);
+  await page.getByTestId('audit-action').first().waitFor();
+  await page.screenshot({ path: `${docsDir}audit-log.png`, animations: 'disabled' });
   console.log(`${n} shoppers; screenshots in ${docsDir}`);
 } finally {
   await browser.close();

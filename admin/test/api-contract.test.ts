@@ -93,7 +93,7 @@ describe('admin API client against the gateway OpenAPI document', () => {
       skus: [{ id: sku.id, name: '500ml', priceFen: 9990 }],
     });
     assert.equal(edited.title, `杯 ${run} 改`);
-    assert.deepEqual(edited.skus, [{ id: sku.id, name: '500ml', priceFen: 9990 }]);
+    assert.deepEqual(edited.skus, [{ id: sku.id, name: '500ml', priceFen: 9990, stock: 0 }]);
 
     // A scheduled campaign: create, edit, live controls.
     const startsAt = new Date(Date.now() + 3_600_000).toISOString();

@@ -193,6 +193,11 @@ describe('admin console end to end', () => {
     const status = page.getByTestId('order-detail-status');
     await status.waitFor();
     assert.equal(await status.textContent(), '已支付');
+    // The line names the product and its SKU, not the campaign.
+    assert.match(
+      (await page.getByTestId('order-item').first().textContent()) ?? '',
+      new RegExp(`^${productTitle} · 500ml × 1`),
+    );
     await shot(page, 'order-detail');
     await page.getByTestId('refund-order').click();
     await page.locator('.ant-modal-confirm textarea').fill('E2E: 顾客申请退款');
@@ -219,6 +224,21 @@ describe('admin console end to end', () => {
     // The audit log shows what this owner did.
     await page.goto(`${baseUrl}/admin/audit-log`);
     await page.locator('.ant-table-row', { hasText: platform.adminUsername }).first().waitFor();
+    // Readable action names and details; the time on one line.
+    const actions = await page.getByTestId('audit-action').allTextContents();
+    for (const name of ['创建商品', '创建活动', '订单退款', '创建管理员'])
+      assert.ok(actions.includes(name), `${name} in ${actions}`);
+    assert.ok(!actions.some((a) => /^[a-z_]+\.[a-z_.]+$/.test(a)), `no raw action code: ${actions}`);
+    const details = await page.getByTestId('audit-detail').allTextContents();
+    assert.ok(
+      details.some((d) => d.includes('原因: E2E: 顾客申请退款')),
+      details.join(' | '),
+    );
+    assert.ok(!details.some((d) => d.includes('{"')), 'no raw JSON');
+    const timeCell = page.locator('.ant-table-row').first().locator('td').first();
+    assert.match((await timeCell.textContent()) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const lineHeight = await timeCell.locator('span').evaluate((el) => el.getBoundingClientRect().height);
+    assert.ok(lineHeight < 30, `the time is one line (${lineHeight}px high)`);
     await shot(page, 'audit-log');
 
     // The viewer signs in and sees no create buttons, no operator controls and no admins page.
@@ -236,6 +256,65 @@ describe('admin console end to end', () => {
     await page.getByTestId('live-stock-left').waitFor();
     assert.equal(await page.getByTestId('live-controls').count(), 0);
 
+    await context.close();
+    assert.deepEqual(errors, []);
+  });
+
+  test('one date format and a steady frame in both languages', async () => {
+    const { baseUrl } = platform;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await signInConsole(page, baseUrl, platform.adminUsername, platform.adminPassword);
+    const dateTime = /^\d{4}-\d\d-\d\d \d\d:\d\d$/;
+    for (const language of ['zh-CN', 'en']) {
+      if (language === 'en') await page.getByRole('button', { name: 'English' }).click();
+      for (const path of ['dashboard', 'products', 'campaigns', 'orders', 'admins', 'audit-log']) {
+        await page.goto(`${baseUrl}/admin/${path}`);
+        await page.locator('.ant-card').first().waitFor();
+        await page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
+        const sider = await page.getByTestId('sider').boundingBox();
+        assert.equal(sider?.width, 220, `${language} ${path}: the sidebar keeps its width`);
+        const titleLines = await page.locator('.ant-layout-sider h5').evaluate((el) => {
+          const style = getComputedStyle(el);
+          const text =
+            el.clientHeight - Number.parseFloat(style.paddingTop) - Number.parseFloat(style.paddingBottom);
+          return Math.round(text / Number.parseFloat(style.lineHeight));
+        });
+        assert.equal(titleLines, 1, `${language} ${path}: the app name is one line`);
+        const wrappedHeads = await page.locator('.ant-table-thead th').evaluateAll((cells) =>
+          cells
+            .filter((el) => {
+              const style = getComputedStyle(el);
+              const text =
+                el.clientHeight -
+                Number.parseFloat(style.paddingTop) -
+                Number.parseFloat(style.paddingBottom);
+              return Math.round(text / Number.parseFloat(style.lineHeight)) > 1;
+            })
+            .map((el) => el.textContent),
+        );
+        assert.deepEqual(wrappedHeads, [], `${language} ${path}: column titles on one line`);
+        const header = await page.locator('.ant-layout-header').boundingBox();
+        assert.equal(header?.height, 64, `${language} ${path}: the header is one line`);
+      }
+      await page.goto(`${baseUrl}/admin/products`);
+      await page.locator('.ant-table-row').first().waitFor();
+      const created = await page.locator('.ant-table-row').first().locator('td').nth(3).textContent();
+      assert.match(created ?? '', dateTime, `${language}: product created time`);
+      await page.goto(`${baseUrl}/admin/campaigns`);
+      await page.locator('.ant-table-row').first().waitFor();
+      const span = await page
+        .locator('.ant-table-row')
+        .first()
+        .locator('td', { hasText: '–' })
+        .first()
+        .textContent();
+      const [starts, ends] = (span ?? '').split('–').map((part) => part.trim());
+      assert.match(starts ?? '', dateTime, `${language}: campaign start with its year`);
+      assert.match(ends ?? '', dateTime, `${language}: campaign end with its year`);
+      await shot(page, `campaigns-${language}`);
+    }
     await context.close();
     assert.deepEqual(errors, []);
   });

@@ -5,6 +5,7 @@
  * Moleculer transport, dev login, the dev payment provider and demo data.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -18,6 +19,9 @@ const ServiceName = Type.Union([
   Type.Literal('groups'),
   Type.Literal('payments'),
   Type.Literal('admin'),
+  Type.Literal('addresses'),
+  Type.Literal('cart'),
+  Type.Literal('fulfilment'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -29,6 +33,9 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'groups',
   'payments',
   'admin',
+  'addresses',
+  'cart',
+  'fulfilment',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
@@ -40,6 +47,8 @@ const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
   metricsPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   host: Type.String({ minLength: 1 }),
+  /** Addresses or CIDR ranges of the proxies whose X-Forwarded-* headers are believed; none by default. */
+  trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f:./]+$' })),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
@@ -49,7 +58,15 @@ const ConfigSchema = Type.Object({
   embeddedPgPort: Type.Integer({ minimum: 0, maximum: 65535 }),
   services: Type.Array(ServiceName, { minItems: 1 }),
   nodeId: Type.Optional(Type.String({ minLength: 1 })),
+  workers: Type.Integer({ minimum: 1, maximum: 256 }),
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
+  carrierPushSecret: Type.Optional(Type.String({ minLength: 16 })),
+  autoReceiptDays: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+  addressKeys: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44})*$',
+    }),
+  ),
   shopperTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminTokenTtlSeconds: Type.Integer({ minimum: 60 }),
   adminUsername: Type.String({ minLength: 3, maxLength: 64 }),
@@ -147,7 +164,18 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
   const candidate = {
     port: int(env, 'PORT', 3000),
     metricsPort: optional(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0),
-    host: optional(env, 'HOST') ?? '0.0.0.0',
+    // A process with dev login or dev payment on lets anyone sign in as anyone, or pay without paying: it listens
+    // on loopback unless HOST says otherwise.
+    host:
+      optional(env, 'HOST') ??
+      (bool(env, 'DEV_LOGIN', embedded) ||
+      (optional(env, 'PAYMENT_PROVIDER') ?? (embedded ? 'dev' : 'wechat')) === 'dev'
+        ? '127.0.0.1'
+        : '0.0.0.0'),
+    trustProxy: (optional(env, 'TRUST_PROXY') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),
     natsUrl: optional(env, 'NATS_URL'),
@@ -157,7 +185,11 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 0),
     services: services.includes('all') ? [...ALL_SERVICES] : services,
     nodeId: optional(env, 'NODE_ID'),
+    workers: int(env, 'WORKERS', 0),
     jwtSecret: optional(env, 'JWT_SECRET'),
+    addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
+    carrierPushSecret: optional(env, 'CARRIER_PUSH_SECRET'),
+    autoReceiptDays: Number(optional(env, 'AUTO_RECEIPT_DAYS') ?? 10),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
     adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',
@@ -194,6 +226,15 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       notifyUrl: env.WECHATPAY_NOTIFY_URL ?? '',
     },
   };
+  // Gateway workers share the hot path, the rate limits and the bus only through Redis, NATS and PostgreSQL.
+  const canShare = Boolean(candidate.redisUrl && candidate.natsUrl && candidate.databaseUrl);
+  const serveGateway = candidate.services.includes('gateway');
+  if (candidate.workers === 0) candidate.workers = canShare && serveGateway ? availableParallelism() : 1;
+  if (candidate.workers > 1 && !(canShare && serveGateway)) {
+    throw new ConfigError(
+      'WORKERS above 1 needs the gateway in SERVICES and DATABASE_URL, REDIS_URL and NATS_URL set (workers share nothing else)',
+    );
+  }
   if (!checkConfig.Check(candidate)) {
     const problems = [...checkConfig.Errors(candidate)].map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -204,11 +245,21 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       `PAYMENT_TTL_SECONDS must be at least ${PAYMENT_TTL_MIN_SECONDS} (ALLOW_SHORT_TTL=1 lowers it to ${SHORT_TTL_MIN_SECONDS}, for tests)`,
     );
   }
+  if (!config.allowShortTtl && config.autoReceiptDays < 1) {
+    throw new ConfigError(
+      'AUTO_RECEIPT_DAYS must be at least 1 (ALLOW_SHORT_TTL=1 allows fractions, for tests)',
+    );
+  }
   // Migrations need the database and nothing else: no secrets, no payment channel.
   if (opts.purpose === 'migrate') return config;
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+    );
+  }
+  if (!embedded && !config.addressKeys) {
+    throw new ConfigError(
+      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
     );
   }
   if (config.paymentProvider === 'wechat') {

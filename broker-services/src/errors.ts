@@ -27,7 +27,15 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
     return errorBody(e.type, typeof e.message === 'string' ? e.message : undefined, details);
   }
   if (e && e.name === 'ValidationError') {
-    return errorBody('VALIDATION_FAILED', undefined, { problems: e.data });
+    // Moleculer adds the node id and the action name to each problem: internals a client never sees.
+    const problems = Array.isArray(e.data)
+      ? e.data.map((p: { type?: unknown; field?: unknown; message?: unknown }) => ({
+          type: p.type,
+          field: p.field,
+          message: p.message,
+        }))
+      : [];
+    return errorBody('VALIDATION_FAILED', undefined, { problems });
   }
   // The bus could not reach a service (none running, none discovered yet, or it did not answer in time).
   if (

@@ -18,7 +18,21 @@ function pooledRandom(): number {
 
 const next = monotonicFactory(pooledRandom);
 
-export type IdPrefix = 'usr' | 'adm' | 'prd' | 'sku' | 'cmp' | 'rsv' | 'ord' | 'grp' | 'pay' | 'rfd';
+export type IdPrefix =
+  | 'usr'
+  | 'adm'
+  | 'prd'
+  | 'sku'
+  | 'cmp'
+  | 'rsv'
+  | 'ord'
+  | 'grp'
+  | 'pay'
+  | 'rfd'
+  | 'cat'
+  | 'adr'
+  | 'shp'
+  | 'ars';
 
 /** A new identifier with the given kind prefix. */
 export function newId(prefix: IdPrefix): string {

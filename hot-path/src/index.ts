@@ -14,6 +14,6 @@ export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts'
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';
 export { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './store/keys.ts';
 export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';
-export { RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';
+export { type RedisClient, RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';
 export { RefusalCode, type ReservationRefusal, toApiErrorCode } from './store/refusal-codes.ts';
 export * from './store/types.ts';

@@ -3,12 +3,13 @@
  * per test file with the migrations applied, and the users/products/campaigns rows settlement checks for.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import pg from 'pg';
 // Test-only: the schema is owned by broker-services; the hot path itself never imports it.
 import { MIGRATIONS } from '../../broker-services/src/db/orm.ts';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import { MemoryHotPathStore, RedisHotPathStore } from '../src/index.ts';
+import { MemoryHotPathStore, type RedisClient, RedisHotPathStore } from '../src/index.ts';
+import { deleteClusterKeys, type LocalRedisCluster } from './redis-cluster.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG = {
@@ -24,13 +25,14 @@ export function uid(prefix: string): string {
 }
 
 export interface StoreKind {
-  name: 'redis' | 'memory';
+  name: 'redis' | 'memory' | 'redis-cluster';
   make(): Promise<HotPathStore>;
   /** Deletes every key of a campaign (Redis) or forgets it (memory): a flush without persistence. */
   wipeCampaign(store: HotPathStore, campaignId: string): Promise<void>;
 }
 
-async function deleteByPattern(redis: Redis, pattern: string): Promise<void> {
+async function deleteByPattern(redis: RedisClient, pattern: string): Promise<void> {
+  if (redis instanceof Cluster) return deleteClusterKeys(redis, pattern);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -69,6 +71,24 @@ export const storeKinds: StoreKind[] = [
     },
   },
 ];
+
+/** The Redis store on a local Redis Cluster (./redis-cluster.ts), auto-pipelined as the platform runs it. */
+export function clusterStoreKind(cluster: LocalRedisCluster): StoreKind {
+  return {
+    name: 'redis-cluster',
+    async make() {
+      return new RedisHotPathStore({
+        clusterNodes: cluster.seeds,
+        keyPrefix: `test:${uid('p')}:`,
+        autoPipelining: true,
+      });
+    },
+    async wipeCampaign(store, campaignId) {
+      const s = store as RedisHotPathStore;
+      await deleteByPattern(s.redis, `${s.keyPrefix}tm:{c:${campaignId}}:*`);
+    },
+  };
+}
 
 /** Closes a store; for Redis, deletes every key under its prefix first. */
 export async function disposeStore(store: HotPathStore): Promise<void> {

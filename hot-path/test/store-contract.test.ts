@@ -2,11 +2,34 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HotPathStore, ReserveSeckillInput } from '../src/index.ts';
-import { disposeStore, groupbuyDef, grp, rsv, seckillDef, storeKinds } from './helpers.ts';
+import {
+  clusterStoreKind,
+  disposeStore,
+  groupbuyDef,
+  grp,
+  rsv,
+  type StoreKind,
+  seckillDef,
+  storeKinds,
+} from './helpers.ts';
+import { type LocalRedisCluster, startRedisCluster } from './redis-cluster.ts';
 
 const PAY_TTL = 15 * 60_000;
 
-for (const kind of storeKinds) {
+// The same suite on a real Redis Cluster (three masters with a replica each), started here and stopped after.
+let cluster: LocalRedisCluster | undefined;
+const onCluster: StoreKind = {
+  name: 'redis-cluster',
+  async make() {
+    cluster = await startRedisCluster();
+    return clusterStoreKind(cluster).make();
+  },
+  async wipeCampaign(store, campaignId) {
+    if (cluster) await clusterStoreKind(cluster).wipeCampaign(store, campaignId);
+  },
+};
+
+for (const kind of [...storeKinds, onCluster]) {
   describe(`store contract (${kind.name})`, () => {
     let store: HotPathStore;
     before(async () => {
@@ -14,6 +37,7 @@ for (const kind of storeKinds) {
     });
     after(async () => {
       await disposeStore(store);
+      if (kind === onCluster) await cluster?.stop();
     });
 
     const reserve = (campaignId: string, userId: string, over: Partial<ReserveSeckillInput> = {}) =>

@@ -11,11 +11,36 @@ function statCpuMs(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** CPU time (user + system, ms, all threads) a process has used so far; undefined where there is none. */
+/** The parent pid of a /proc stat line. */
+function statParent(stat: string): string {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '';
+}
+
+/** The pids whose parent is `pid` (a worker group's gateway workers). */
+export function childPids(pid: number | undefined): number[] {
+  if (!pid) return [];
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (statParent(readFileSync(`/proc/${entry}/stat`, 'utf8')) === String(pid)) out.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU time (user + system, ms, all threads) a process and its child processes (a worker group's gateway
+ * workers) have used so far; undefined where there is none.
+ */
 export function processCpuMs(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
-    return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    let ms = statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    for (const child of childPids(pid)) ms += processCpuMs(child) ?? 0;
+    return ms;
   } catch {
     return undefined;
   }
@@ -29,7 +54,10 @@ export interface CpuSnapshot {
   idleMs: number;
 }
 
-/** Sums CPU so far by part: `named` maps pids to a part's name; servers are recognised by process name. */
+/**
+ * Sums CPU so far by part: `named` maps pids to a part's name (the server's child processes, a worker group's
+ * gateway workers, count to the part `serverWorkers`); servers are recognised by process name.
+ */
 export function cpuSnapshot(named: Record<string, number | undefined>): CpuSnapshot | undefined {
   let machine: string;
   try {
@@ -49,8 +77,10 @@ export function cpuSnapshot(named: Record<string, number | undefined>): CpuSnaps
       continue; // exited meanwhile
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const parent = byPid.get(statParent(stat));
     const part =
       byPid.get(entry) ??
+      (parent === 'server' ? 'serverWorkers' : undefined) ??
       (comm.startsWith('postgres')
         ? 'postgresql'
         : comm.startsWith('redis')

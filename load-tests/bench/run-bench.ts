@@ -13,6 +13,7 @@
  *       limit, metrics or settlement), i.e. what one Redis round trip behind HTTP costs on this machine,
  *   (i) the stronger acknowledgements (`wait-replica`, AOF `always`) against the default one, on Redis servers of
  *       its own (./ack-bench.ts; `BENCH_ONLY=ack` runs that section alone).
+ *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -29,6 +30,14 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
+import {
+  type CapacityPlan,
+  capacityPlan,
+  formatCapacityPlan,
+  runWorkerScaling,
+  type WorkerScalingRun,
+} from './scale-bench.ts';
+import { runSearchBench, type SearchBenchResult } from './search-bench.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -45,6 +54,8 @@ export interface BenchOptions {
   joins: number;
   /** Reservations of the settlement burst. */
   settlementBurst: number;
+  /** Products of the catalogue search measurement (j). */
+  searchProducts: number;
   /** How long to wait for settlement to drain, at most. */
   settleTimeoutSeconds: number;
   /** PostgreSQL server (a fresh database is created on it and dropped after), Redis (a dedicated DB index), NATS. */
@@ -65,6 +76,7 @@ export const defaultBenchOptions: BenchOptions = {
   hotPathOperations: 20_000,
   joins: 15_000,
   settlementBurst: 100_000,
+  searchProducts: 100_000,
   settleTimeoutSeconds: 180,
   postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9',
@@ -95,6 +107,7 @@ export interface BenchReport {
   };
   hotPath: HotPathBenchResult;
   ack: AckBenchResult;
+  search: SearchBenchResult;
   settlement: {
     reservations: number;
     burstSeconds: number;
@@ -298,12 +311,15 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       NATS_URL: o.natsUrl,
       MIGRATE_ON_START: '1',
       JWT_SECRET: randomBytes(32).toString('base64url'),
+      ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       DEV_LOGIN: '1',
       PAYMENT_PROVIDER: 'dev',
       ADMIN_USERNAME: 'admin',
       ADMIN_PASSWORD: adminPassword,
       BROKER_NAMESPACE: `bench-${tag}`,
       NODE_ID: `bench-${tag}`,
+      // One process, as every earlier run of these sections; the scaling section measures worker groups.
+      WORKERS: '1',
       RATE_LIMIT_PER_IP_PER_SECOND: '100000000',
       RATE_LIMIT_PER_USER_PER_SECOND: '100000000',
       LOG_LEVEL: 'warn',
@@ -552,6 +568,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
     );
 
+    // (j) Catalogue search, in a database of its own.
+    const search = await runSearchBench({ postgresUrl: o.postgresUrl, products: o.searchProducts, log });
+
     const bestStore = Math.max(...hotPath.storeReserve.map((s) => s.opsPerSec));
     const report: BenchReport = {
       date: new Date().toISOString(),
@@ -564,6 +583,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         hotPathOperations: o.hotPathOperations,
         joins: o.joins,
         settlementBurst: o.settlementBurst,
+        searchProducts: o.searchProducts,
         settleTimeoutSeconds: o.settleTimeoutSeconds,
         reportDir: o.reportDir,
         ...(o.profileDir ? { profileDir: o.profileDir } : {}),
@@ -578,6 +598,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       },
       hotPath,
       ack,
+      search,
       settlement,
       ratios: {
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
@@ -618,12 +639,85 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
+export interface ScaleReport {
+  date: string;
+  machine: { cpus: number; node: string };
+  /** The reservation peak with each worker count, in one run. */
+  workers: WorkerScalingRun[];
+  /** Reservations/s of the largest group against one worker, in the same run. */
+  workersSpeedup: number;
+  capacity: CapacityPlan;
+}
+
+/**
+ * The scaling section (`BENCH_SECTIONS=scale`): the reservation peak with WORKERS=1 and WORKERS=2, and the
+ * capacity model for 100k and 1M reservations/s from the worker group's CPU per reservation.
+ */
+export async function runScaleBench(partial: Partial<BenchOptions> = {}): Promise<ScaleReport> {
+  const o: BenchOptions = { ...defaultBenchOptions, ...partial };
+  const tag = randomBytes(4).toString('hex');
+  const dbName = `tm_bench_${tag}`;
+  const admin = new pg.Client({ connectionString: o.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  const store = new RedisHotPathStore({ redisUrl: o.redisUrl });
+  const campaignIds: string[] = [];
+  try {
+    o.log(`bench ${tag} (scale): ${cpus().length} CPUs, Node ${process.version}`);
+    const runs = await runWorkerScaling({
+      databaseUrl: dbUrl(o.postgresUrl, dbName),
+      redisUrl: o.redisUrl,
+      natsUrl: o.natsUrl,
+      durationSeconds: o.durationSeconds,
+      connections: o.connections,
+      users: o.users,
+      workers: [1, 2],
+      store,
+      campaignIds,
+      settled: (s, ids) => settled(s, ids, o.settleTimeoutSeconds * 1000),
+      log: o.log,
+    });
+    const one = runs[0]!;
+    const group = runs[runs.length - 1]!;
+    const report: ScaleReport = {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      workers: runs,
+      workersSpeedup: +(group.figures.okPerSec / Math.max(1, one.figures.okPerSec)).toFixed(3),
+      capacity: capacityPlan(group, [100_000, 1_000_000]),
+    };
+    o.log(
+      `ratio workers ${group.workers}/1: ${report.workersSpeedup} (${group.figures.okPerSec} against ${one.figures.okPerSec} reservations/s)`,
+    );
+    for (const line of formatCapacityPlan(report.capacity)) o.log(line);
+    if (o.reportDir) {
+      mkdirSync(o.reportDir, { recursive: true });
+      const file = path.join(o.reportDir, `scale-${report.date.replace(/[:.]/g, '-')}.json`);
+      writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+      o.log(`report: ${file}`);
+    }
+    return report;
+  } finally {
+    await deleteKeys(store, [...campaignIds.map((id) => `*{c:${id}}*`), 'tm:rl:*']);
+    await store.close();
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.end();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'search') {
+  await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  await runBench({
+  // BENCH_SECTIONS=core,scale (both by default): the bench is heavy, run only the section a change needs.
+  const sections = new Set((process.env.BENCH_SECTIONS ?? 'core,scale').split(',').map((x) => x.trim()));
+  const opts = {
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
     ...(profileDir ? { profileDir } : {}),
-  });
+  };
+  if (sections.has('core')) await runBench(opts);
+  if (sections.has('scale')) await runScaleBench(opts);
 }

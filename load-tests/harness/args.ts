@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 /** The scenarios the harness and the k6 scripts both know. */
@@ -25,6 +27,11 @@ export interface RunOptions {
   adminPassword: string;
   /** Folder for the JSON report; empty to write none. */
   reportDir: string;
+  /**
+   * The campaign is a dry run (default): its orders are marked as test and left out of the dashboard, and
+   * shoppers' campaign list does not show it. `--live-campaign` makes a real one.
+   */
+  dryRun: boolean;
 }
 
 export interface ParsedCli {
@@ -92,10 +99,33 @@ scenarios: ${scenarioNames.join(', ')}
   --connections N       HTTP connections                   default 64
   --settle-timeout D    wait for settlement at most        default 30s
   --report-dir DIR      JSON report folder ('' for none)   default load-tests/reports
-env: ADMIN_USERNAME, ADMIN_PASSWORD (admin login that creates the campaign), BASE_URL`;
+  --live-campaign       a real campaign instead of a dry run (its orders count on the dashboard)
+env: ADMIN_USERNAME, ADMIN_PASSWORD (admin login that creates the campaign; without it, the password the
+     embedded default wrote to $DATA_DIR/admin-password, DATA_DIR default ./data), BASE_URL`;
+
+/**
+ * The admin password: `ADMIN_PASSWORD`, else the one the embedded default generated into
+ * `<DATA_DIR>/admin-password` (as `npm start` does, relative to the working directory), else empty.
+ */
+export function adminPasswordFrom(
+  env: Record<string, string | undefined>,
+  read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): { password: string; source: string } {
+  if (env.ADMIN_PASSWORD) return { password: env.ADMIN_PASSWORD, source: 'ADMIN_PASSWORD' };
+  const file = resolve(env.DATA_DIR || 'data', 'admin-password');
+  try {
+    return { password: read(file).trim(), source: file };
+  } catch {
+    return { password: '', source: 'none (set ADMIN_PASSWORD)' };
+  }
+}
 
 /** Parses the CLI: `<scenario> [--base-url …] [--duration …] [--rate …] …`. Throws with a message on bad input. */
-export function parseCli(argv: string[], env: Record<string, string | undefined> = process.env): ParsedCli {
+export function parseCli(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  readSecret?: (path: string) => string,
+): ParsedCli {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -110,6 +140,7 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       connections: { type: 'string' },
       'settle-timeout': { type: 'string' },
       'report-dir': { type: 'string' },
+      'live-campaign': { type: 'boolean' },
     },
   });
   const name = positionals[0];
@@ -131,8 +162,9 @@ export function parseCli(argv: string[], env: Record<string, string | undefined>
       connections: values.connections ? positiveInt('connections', values.connections) : 64,
       settleTimeoutMs: values['settle-timeout'] ? parseDuration(values['settle-timeout']) : 30_000,
       adminUsername: env.ADMIN_USERNAME ?? 'admin',
-      adminPassword: env.ADMIN_PASSWORD ?? '',
+      adminPassword: adminPasswordFrom(env, readSecret).password,
       reportDir: values['report-dir'] ?? defaultReportDir,
+      dryRun: values['live-campaign'] !== true,
     },
   };
 }

@@ -1,5 +1,5 @@
 /** `npm run loadtest -- <scenario> [--base-url …] [--duration …] [--rate …]`: exit 0 on PASS, 1 on FAIL. */
-import { parseCli, usage } from './args.ts';
+import { adminPasswordFrom, parseCli, usage } from './args.ts';
 import { formatReport, runScenario } from './index.ts';
 
 let parsed: ReturnType<typeof parseCli>;
@@ -11,6 +11,7 @@ try {
 }
 
 try {
+  process.stderr.write(`admin password from ${adminPasswordFrom(process.env).source}\n`);
   const report = await runScenario(parsed.scenario, parsed.options, (line) =>
     process.stderr.write(`${line}\n`),
   );

@@ -30,6 +30,7 @@ export function completeOptions(name: ScenarioName, partial: Partial<RunOptions>
     adminUsername: partial.adminUsername ?? process.env.ADMIN_USERNAME ?? 'admin',
     adminPassword: partial.adminPassword ?? process.env.ADMIN_PASSWORD ?? '',
     reportDir: partial.reportDir ?? '',
+    dryRun: partial.dryRun ?? true,
   };
 }
 
@@ -72,6 +73,7 @@ async function createCampaign(ctx: Omit<ScenarioContext, 'campaignId'>, name: Sc
         endsAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
         stockTotal: options.stock,
         perUserLimit: spec.perUserLimit,
+        dryRun: options.dryRun,
         ...(spec.groupSize ? { groupSize: spec.groupSize, groupTtlSeconds: spec.groupTtlSeconds } : {}),
       },
     },
@@ -122,6 +124,24 @@ async function readRuntime(client: GatewayClient): Promise<Record<string, number
   return out;
 }
 
+/** Heap of the gateway after a forced full collection (`POST /api/admin/runtime/gc`, owner only), if allowed. */
+async function heapAfterGc(client: GatewayClient, token: string): Promise<number | undefined> {
+  const answer = await client.send({ method: 'POST', path: '/api/admin/runtime/gc', token });
+  if (answer.status !== 200) return undefined;
+  const used = (answer.body as { heapUsedAfterBytes?: unknown }).heapUsedAfterBytes;
+  return typeof used === 'number' ? used : undefined;
+}
+
+/** Stops the run's campaign so that it takes no more reservations once the run is over. */
+async function stopCampaign(client: GatewayClient, token: string, campaignId: string): Promise<boolean> {
+  const answer = await client.send({
+    method: 'POST',
+    path: `/api/admin/campaigns/${campaignId}/stop`,
+    token,
+  });
+  return answer.status === 200;
+}
+
 /**
  * Runs one scenario end to end: admin login, a fresh campaign, dev logins, the open-model load phase, then the
  * thresholds and (for stock-moving scenarios) the correctness check through the admin API after settlement.
@@ -170,6 +190,7 @@ export async function runScenario(
     if (startsIn > 0) await sleep(startsIn);
 
     const before = name === 'soak' ? await readRuntime(client) : {};
+    const heapBefore = name === 'soak' ? await heapAfterGc(client, adminToken) : undefined;
     const stages = rampThenHold(options.durationMs, options.rate);
     log(`${name}: load phase ${options.durationMs / 1000} s, ramp to ${options.rate}/s`);
     const arrivals = await runArrivals({
@@ -209,19 +230,27 @@ export async function runScenario(
       runtime = Object.fromEntries(
         Object.keys(before).map((k) => [k, { before: before[k] ?? 0, after: after[k] ?? 0 }]),
       );
+      // Growth of the heap after a forced collection is what the run left referenced: a leak, not garbage.
+      const heapAfter = await heapAfterGc(client, adminToken);
+      if (heapBefore !== undefined && heapAfter !== undefined) {
+        runtime.heap_used_after_forced_gc_bytes = { before: heapBefore, after: heapAfter };
+      }
     }
+    const campaignStopped = await stopCampaign(client, adminToken, campaignId);
 
     const report: ScenarioReport = {
       scenario: name,
       baseUrl: options.baseUrl,
       startedAt,
       campaignId,
+      campaignStopped,
       settings: {
         durationMs: options.durationMs,
         rate: options.rate,
         users: options.users,
         stock: options.stock,
         maxInFlight: options.maxInFlight,
+        dryRun: options.dryRun,
       },
       load: {
         requests: samples.length,

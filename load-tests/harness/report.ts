@@ -10,7 +10,17 @@ export interface ScenarioReport {
   baseUrl: string;
   startedAt: string;
   campaignId: string;
-  settings: { durationMs: number; rate: number; users: number; stock: number; maxInFlight: number };
+  /** The campaign was stopped after the run (it takes no more reservations). */
+  campaignStopped: boolean;
+  settings: {
+    durationMs: number;
+    rate: number;
+    users: number;
+    stock: number;
+    maxInFlight: number;
+    /** A dry run: test orders, left out of the dashboard and of shoppers' campaign list. */
+    dryRun: boolean;
+  };
   load: {
     requests: number;
     iterations: number;
@@ -34,7 +44,8 @@ const mark = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 /** The report as the terminal shows it. */
 export function formatReport(r: ScenarioReport): string {
   const lines = [
-    `== ${r.scenario} against ${r.baseUrl} (campaign ${r.campaignId})`,
+    `== ${r.scenario} against ${r.baseUrl} (campaign ${r.campaignId}, ${r.settings.dryRun ? 'dry run' : 'live'}, ` +
+      `${r.campaignStopped ? 'stopped after the run' : 'NOT stopped: stop it in the console'})`,
     `requests ${r.load.requests} in ${(r.load.elapsedMs / 1000).toFixed(1)} s = ${r.load.requestsPerSecond} req/s` +
       ` (iterations ${r.load.iterations}, dropped ${r.load.droppedIterations}, abandoned ${r.load.abandonedIterations})`,
     'latency ms        count      p50      p90      p99      max',

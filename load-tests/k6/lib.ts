@@ -94,6 +94,8 @@ export function createCampaign(adminToken: string, spec: CampaignSpec): string {
       `${BASE_URL}/api/admin/campaigns`,
       JSON.stringify({
         ...spec,
+        // A dry run unless LIVE_CAMPAIGN=1: test orders, off the dashboard and shoppers' list.
+        dryRun: __ENV.LIVE_CAMPAIGN !== '1',
         title,
         skuId: skus[0]?.id,
         priceFen: 100,

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { checkLoopbackBaseUrl, parseCli, parseDuration, scenarioDefaults } from '../harness/args.ts';
+import {
+  adminPasswordFrom,
+  checkLoopbackBaseUrl,
+  parseCli,
+  parseDuration,
+  scenarioDefaults,
+} from '../harness/args.ts';
+import { scenarios } from '../harness/scenarios.ts';
 
 describe('harness arguments', () => {
   test('a scenario alone takes its defaults and the admin credentials from env', () => {
@@ -73,6 +83,44 @@ describe('harness arguments', () => {
       'ftp://127.0.0.1',
     ]) {
       assert.throws(() => checkLoopbackBaseUrl(bad), /loopback|http/, bad);
+    }
+  });
+
+  test('the campaign is a dry run unless --live-campaign is given', () => {
+    const env = { ADMIN_PASSWORD: 'x' };
+    assert.equal(parseCli(['seckill-spike'], env).options.dryRun, true);
+    assert.equal(parseCli(['seckill-spike', '--live-campaign'], env).options.dryRun, false);
+  });
+
+  test('without ADMIN_PASSWORD the password comes from DATA_DIR/admin-password, as npm start wrote it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadtest-args-'));
+    try {
+      writeFileSync(join(dir, 'admin-password'), 'generated-secret\n');
+      assert.deepEqual(adminPasswordFrom({ DATA_DIR: dir }), {
+        password: 'generated-secret',
+        source: join(dir, 'admin-password'),
+      });
+      assert.equal(parseCli(['soak'], { DATA_DIR: dir }).options.adminPassword, 'generated-secret');
+      assert.equal(adminPasswordFrom({ DATA_DIR: dir, ADMIN_PASSWORD: 'given' }).password, 'given');
+      const none = adminPasswordFrom({ DATA_DIR: join(dir, 'absent') });
+      assert.deepEqual(none, { password: '', source: 'none (set ADMIN_PASSWORD)' });
+      const read: string[] = [];
+      adminPasswordFrom({}, (path) => {
+        read.push(path);
+        return 'p';
+      });
+      assert.deepEqual(read, [join(process.cwd(), 'data', 'admin-password')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('every scenario asks for a campaign the admin API accepts (perUserLimit 1..100)', () => {
+    for (const scenario of Object.values(scenarios)) {
+      assert.ok(
+        scenario.campaign.perUserLimit >= 1 && scenario.campaign.perUserLimit <= 100,
+        `${scenario.name}: perUserLimit ${scenario.campaign.perUserLimit}`,
+      );
     }
   });
 });

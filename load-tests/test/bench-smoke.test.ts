@@ -30,6 +30,7 @@ test('npm run bench with tiny counts writes a complete report', async () => {
     hotPathOperations: 300,
     joins: 100,
     settlementBurst: 300,
+    searchProducts: 2000,
     settleTimeoutSeconds: 60,
     reportDir,
     log: (line) => lines.push(line),
@@ -43,6 +44,8 @@ test('npm run bench with tiny counts writes a complete report', async () => {
   // Reservations through the gateway and the naive baseline succeed (large stock, high limits).
   assert.ok((written.http.gatewayReserve.statusCounts['201'] ?? 0) > 0);
   assert.ok((written.http.naivePg.statusCounts['201'] ?? 0) > 0);
+  assert.equal(written.search.products, 2000);
+  assert.ok(written.search.indexed.meanHits > 0, 'the search queries find products');
   assert.equal(written.http.gatewayJoin.statusCounts['201'], 100, 'every join took a free slot');
   assert.equal(typeof written.http.gatewayReserveAt80.offeredRate, 'number');
   // The reference route reserved on its own campaign; the gateway's peak says where the machine's CPU went.

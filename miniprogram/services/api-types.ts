@@ -6,6 +6,8 @@
 import type { Order } from '@tuanmiao/contract';
 
 export type {
+  Address,
+  AddressInput,
   Admission,
   Campaign,
   CampaignStatus,

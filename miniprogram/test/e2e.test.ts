@@ -18,6 +18,8 @@ const { fetchCampaigns } = await import('../services/campaign/fetchCampaigns');
 const { fetchOrder } = await import('../services/order/fetchOrder');
 const { fetchOrders } = await import('../services/order/fetchOrders');
 const { dispatchPayment } = await import('../services/order/dispatchPayment');
+const { dispatchAddAddress } = await import('../services/address/dispatchAddAddress');
+const { fetchAddresses } = await import('../services/address/fetchAddresses');
 const { fetchGroup } = await import('../services/group/fetchGroup');
 const { fetchGroups } = await import('../services/group/fetchGroups');
 const { dispatchOpenGroup } = await import('../services/group/dispatchOpenGroup');
@@ -111,7 +113,22 @@ describe('the mini-program against the real gateway', () => {
     assert.equal(pending.campaignId, campaign.id);
     assert.equal(pending.totalFen, campaign.priceFen);
 
-    assert.equal(await dispatchPayment(orderId), 'dev');
+    // Goods are shipped: paying without an address is refused, and the order waits for one.
+    await assert.rejects(
+      dispatchPayment(orderId),
+      (err: unknown) => err instanceof ApiError && err.code === 'ADDRESS_REQUIRED',
+    );
+    const address = await dispatchAddAddress({
+      name: '张三',
+      phone: '13812348000',
+      region: ['330000', '330100', '330106'],
+      detail: '龙井路 1 号',
+    });
+    assert.deepEqual(
+      (await fetchAddresses()).map((a) => [a.id, a.isDefault]),
+      [[address.id, true]],
+    );
+    assert.equal(await dispatchPayment(orderId, address.id), 'dev');
     const paid = await waitForOrder(orderId, (o) => o.status === 'paid');
     assert.equal(paid.status, 'paid');
     assert.ok(paid.paidAt);

@@ -5,6 +5,12 @@ export {
   createBrokerMetricsMiddleware,
 } from './broker-middleware.ts';
 export {
+  answerMetricsCollection,
+  inWorkerGroup,
+  requestGroupMetrics,
+  serveGroupMetrics,
+} from './cluster-metrics.ts';
+export {
   type MetricsPluginOptions,
   metricsHandler,
   metricsPlugin,

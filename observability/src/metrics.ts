@@ -68,6 +68,8 @@ export const campaignStockLeft = new Gauge({
   name: 'tm_campaign_stock_left',
   help: 'Units the hot path can still reserve, per live campaign.',
   labelNames: ['campaign_id'] as const,
+  // Every worker of a group reads the same hot path: the group shows one value, not the sum.
+  aggregator: 'max',
   registers,
   async collect() {
     await refreshCampaignStock();
@@ -78,6 +80,8 @@ export const campaignStockTotal = new Gauge({
   name: 'tm_campaign_stock_total',
   help: 'Units a live campaign was given.',
   labelNames: ['campaign_id'] as const,
+  // Every worker of a group reads the same hot path: the group shows one value, not the sum.
+  aggregator: 'max',
   registers,
   async collect() {
     await refreshCampaignStock();
@@ -215,6 +219,8 @@ export const dependencyUp = new Gauge({
   name: 'tm_dependency_up',
   help: '1 when a dependency (database, hotpath, bus) answered the last readiness probe, else 0.',
   labelNames: ['dependency'] as const,
+  // A group is up on a dependency only when every worker is.
+  aggregator: 'min',
   registers,
 });
 
@@ -235,6 +241,8 @@ export const waitingRoomQueued = new Gauge({
   name: 'tm_waiting_room_queued',
   help: 'Shoppers waiting in the waiting room, per campaign.',
   labelNames: ['campaign_id'] as const,
+  // The queue position comes from the arrival counter the workers share.
+  aggregator: 'max',
   registers,
 });
 

@@ -76,6 +76,8 @@ test('the lockfile agrees with every package.json: same declared ranges, and eac
         const entry =
           lock.packages[`${dir ? `${dir}/` : ''}node_modules/${name}`] ??
           lock.packages[`node_modules/${name}`];
+        // A workspace of this repository is linked, not locked with a version.
+        if (entry?.link) continue;
         if (!entry?.version) {
           if (kind !== 'optionalDependencies' && kind !== 'peerDependencies')
             problems.push(`${name}: not locked`);

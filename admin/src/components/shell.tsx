@@ -13,6 +13,9 @@ import { useI18n } from '../i18n/context.tsx';
 import { canManageAdmins } from '../permissions.ts';
 import { useAdmin, useSession } from '../session.tsx';
 
+/** Wide enough for the longest app name and menu label of either language on one line. */
+const SIDER_WIDTH = 220;
+
 type NavItem = { key: string; icon: ReactNode; label: string } & NonNullable<MenuProps['items']>[number];
 
 /** The signed-in frame: side navigation, who is signed in, language switch, sign out. */
@@ -35,8 +38,8 @@ export function Shell() {
   const selected = items.find((item) => location.pathname.startsWith(item.key))?.key ?? '/dashboard';
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light">
-        <Typography.Title level={5} style={{ padding: '16px 24px', margin: 0 }}>
+      <Layout.Sider breakpoint="lg" collapsedWidth={0} theme="light" width={SIDER_WIDTH} data-testid="sider">
+        <Typography.Title level={5} style={{ padding: '16px 24px', margin: 0, whiteSpace: 'nowrap' }}>
           {t('appName')}
         </Typography.Title>
         <Menu

@@ -1,9 +1,9 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
-import dayjs from 'dayjs';
 import { useState } from 'react';
 import type { AdminAccount, AdminRole, CreateAdminRequest } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { formatDateTime } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { useAdmin, useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
@@ -121,7 +121,7 @@ export function AdminsPage() {
           {
             title: t('common.createdAt'),
             dataIndex: 'createdAt',
-            render: (at: string) => dayjs(at).format('YYYY-MM-DD HH:mm'),
+            render: (at: string) => formatDateTime(at),
           },
           {
             title: t('common.actions'),

@@ -1,8 +1,9 @@
 import { Button, Card, Table, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry } from '../api/types.ts';
+import { auditActionLabel, describeAuditDetail } from '../audit-detail.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { formatDateTimeSeconds } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { useSession } from '../session.tsx';
 
@@ -53,26 +54,55 @@ export function AuditLogPage() {
           {
             title: t('audit.at'),
             dataIndex: 'at',
-            render: (at: string) => dayjs(at).format('YYYY-MM-DD HH:mm:ss'),
+            width: 170,
+            render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatDateTimeSeconds(at)}</span>,
           },
-          { title: t('audit.admin'), dataIndex: 'adminUsername' },
-          { title: t('audit.action'), dataIndex: 'action' },
+          {
+            title: t('audit.admin'),
+            dataIndex: 'adminUsername',
+            render: (name: string) => <span style={{ whiteSpace: 'nowrap' }}>{name}</span>,
+          },
+          {
+            title: t('audit.action'),
+            dataIndex: 'action',
+            width: 160,
+            render: (action: string) => (
+              <span style={{ whiteSpace: 'nowrap' }} title={action} data-testid="audit-action">
+                {auditActionLabel(action, t)}
+              </span>
+            ),
+          },
           {
             title: t('audit.object'),
             key: 'object',
-            render: (_: unknown, e: AuditEntry) => `${e.objectType}${e.objectId ? ` ${e.objectId}` : ''}`,
+            render: (_: unknown, e: AuditEntry) => (
+              <span style={{ whiteSpace: 'nowrap' }}>
+                {e.objectType}
+                {e.objectId ? (
+                  <Typography.Text type="secondary" style={{ marginInlineStart: 6 }}>
+                    {e.objectId}
+                  </Typography.Text>
+                ) : null}
+              </span>
+            ),
           },
           {
             title: t('audit.detail'),
             dataIndex: 'detail',
-            render: (detail: unknown) =>
-              detail === null || detail === undefined ? (
-                '-'
-              ) : (
-                <Typography.Text code style={{ whiteSpace: 'pre-wrap', fontSize: 12 }}>
-                  {JSON.stringify(detail)}
-                </Typography.Text>
-              ),
+            render: (detail: unknown) => {
+              const lines = describeAuditDetail(detail, t);
+              if (lines.length === 0) return '-';
+              return (
+                <div data-testid="audit-detail">
+                  {lines.map((line) => (
+                    <div key={line.label}>
+                      {line.label ? <Typography.Text type="secondary">{line.label}: </Typography.Text> : null}
+                      {line.value}
+                    </div>
+                  ))}
+                </div>
+              );
+            },
           },
         ]}
       />

@@ -12,7 +12,6 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import dayjs from 'dayjs';
 import { useEffect, useRef, useState } from 'react';
 import { useParams } from 'react-router';
 import {
@@ -29,6 +28,7 @@ import {
 } from 'recharts';
 import type { CampaignLive } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { formatClock, formatDateTime } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { formatFen } from '../money.ts';
 import { canWrite } from '../permissions.ts';
@@ -77,7 +77,7 @@ export function CampaignLivePage() {
           [
             ...prev,
             {
-              time: dayjs(next.serverTime).format('HH:mm:ss'),
+              time: formatClock(next.serverTime),
               stockLeft: next.stockLeft,
               reservationsPerSecond: next.reservationsPerSecond,
             },
@@ -181,14 +181,10 @@ export function CampaignLivePage() {
           <Descriptions.Item label={t('campaigns.type')}>{t(`campaigns.type.${c.type}`)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.price')}>{formatFen(c.priceFen)}</Descriptions.Item>
           <Descriptions.Item label={t('campaigns.perUserLimit')}>{c.perUserLimit}</Descriptions.Item>
-          <Descriptions.Item label={t('campaigns.startsAt')}>
-            {dayjs(c.startsAt).format('YYYY-MM-DD HH:mm:ss')}
-          </Descriptions.Item>
-          <Descriptions.Item label={t('campaigns.endsAt')}>
-            {dayjs(c.endsAt).format('YYYY-MM-DD HH:mm:ss')}
-          </Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.startsAt')}>{formatDateTime(c.startsAt)}</Descriptions.Item>
+          <Descriptions.Item label={t('campaigns.endsAt')}>{formatDateTime(c.endsAt)}</Descriptions.Item>
           <Descriptions.Item label={t('live.serverTime')}>
-            {live ? dayjs(live.serverTime).format('HH:mm:ss') : '-'}
+            {live ? formatClock(live.serverTime) : '-'}
           </Descriptions.Item>
         </Descriptions>
       ) : null}

@@ -27,6 +27,7 @@ import type {
 } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { YuanInput, yuanRules } from '../components/yuan-input.tsx';
+import { formatDateTime } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { fenToYuanString, formatFen, parseYuanToFen } from '../money.ts';
 import { canWrite } from '../permissions.ts';
@@ -261,8 +262,12 @@ export function CampaignsPage() {
           {
             title: `${t('campaigns.startsAt')} – ${t('campaigns.endsAt')}`,
             key: 'window',
-            render: (_: unknown, c: Campaign) =>
-              `${dayjs(c.startsAt).format('MM-DD HH:mm')} – ${dayjs(c.endsAt).format('MM-DD HH:mm')}`,
+            render: (_: unknown, c: Campaign) => (
+              <span style={{ whiteSpace: 'nowrap' }}>
+                {formatDateTime(c.startsAt)}
+                <br />– {formatDateTime(c.endsAt)}
+              </span>
+            ),
           },
           {
             title: t('campaigns.flags'),

@@ -1,8 +1,8 @@
 import { Card, Col, Row, Statistic, Table } from 'antd';
-import dayjs from 'dayjs';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Dashboard, ParkedSettlementEntry, TopCampaign } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { formatDateTimeSeconds, formatHour } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { fenToYuanString, formatFen } from '../money.ts';
 import { useSession } from '../session.tsx';
@@ -20,7 +20,7 @@ function hoursOfToday(dashboard: Dashboard): { hour: string; gmvYuan: number; or
   for (let at = first; at <= now.getTime(); at += 3_600_000) {
     const h = byHour.get(at);
     rows.push({
-      hour: dayjs(at).format('HH:00'),
+      hour: formatHour(at),
       gmvYuan: Number(fenToYuanString(h?.gmvFen ?? 0)),
       orders: h?.orders ?? 0,
     });
@@ -128,7 +128,7 @@ export function DashboardPage() {
                 {
                   title: t('dashboard.parkedAt'),
                   dataIndex: 'parkedAt',
-                  render: (at: string) => dayjs(at).format('YYYY-MM-DD HH:mm:ss'),
+                  render: (at: string) => formatDateTimeSeconds(at),
                 },
                 { title: t('orders.campaign'), dataIndex: 'campaignId' },
                 { title: t('dashboard.parkedReservation'), dataIndex: 'reservationId' },

@@ -1,11 +1,12 @@
 import { App, Button, Card, Descriptions, Drawer, Input, Select, Space, Table, Tag, Timeline } from 'antd';
-import dayjs from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ORDER_STATUSES, type Order, type OrderDetail, type OrderStatus } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { formatDateTimeSeconds } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { formatFen } from '../money.ts';
+import { orderItemLabel } from '../order-items.ts';
 import { canWrite } from '../permissions.ts';
 import { useAdmin, useSession } from '../session.tsx';
 import { useLoad } from '../use-load.ts';
@@ -20,7 +21,7 @@ const STATUS_COLORS: Record<OrderStatus, string> = {
   completed: 'cyan',
 };
 
-const fmt = (at: string | null | undefined) => (at ? dayjs(at).format('YYYY-MM-DD HH:mm:ss') : '-');
+const fmt = formatDateTimeSeconds;
 
 /** Orders by status and campaign, newest first, with detail, status history, ship and refund. */
 export function OrdersPage() {
@@ -38,6 +39,7 @@ export function OrdersPage() {
   const [error, setError] = useState<unknown>(null);
   const [openId, setOpenId] = useState<string | null>(null);
   const campaigns = useLoad(() => api.listCampaigns(), [api]);
+  const products = useLoad(() => api.listProducts(), [api]);
 
   const load = useCallback(
     async (from: string | null) => {
@@ -236,8 +238,9 @@ export function OrdersPage() {
               </Descriptions.Item>
               <Descriptions.Item label={t('orders.items')}>
                 {o.items.map((item) => (
-                  <div key={item.skuId}>
-                    {item.title} × {item.quantity} @ {formatFen(item.unitPriceFen)}
+                  <div key={item.skuId} data-testid="order-item">
+                    {orderItemLabel(item.skuId, item.title, products.data)} × {item.quantity} @{' '}
+                    {formatFen(item.unitPriceFen)}
                   </div>
                 ))}
               </Descriptions.Item>

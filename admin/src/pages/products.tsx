@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { Product, Sku } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { YuanInput, yuanRules } from '../components/yuan-input.tsx';
+import { formatDateTime } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { fenToYuanString, formatFen, parseYuanToFen } from '../money.ts';
 import { canWrite } from '../permissions.ts';
@@ -132,7 +133,7 @@ export function ProductsPage() {
           {
             title: t('common.createdAt'),
             dataIndex: 'createdAt',
-            render: (at: string) => new Date(at).toLocaleString(),
+            render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatDateTime(at)}</span>,
           },
           ...(writable
             ? [

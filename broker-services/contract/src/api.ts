@@ -4,6 +4,7 @@
  * gateway checks and answers. Type-only: the imports below are erased, and no client loads server code.
  */
 import type { Static } from 'typebox';
+import type { AddressView, CreateAddressBody } from '../../src/modules/addresses/schemas.ts';
 import type {
   AdminLoginBody,
   AdminRole as AdminRoleSchema,
@@ -80,6 +81,9 @@ export type UpdateAdminRequest = Static<typeof PatchAdminBody>;
 
 // Catalogue.
 export type Sku = Static<typeof SkuView>;
+/** A delivery address (`GET /api/addresses`); `region` is province, city and district codes. */
+export type Address = Static<typeof AddressView>;
+export type AddressInput = Static<typeof CreateAddressBody>;
 export type Product = Static<typeof ProductView>;
 export type ProductStatus = Product['status'];
 export type CreateProductRequest = Static<typeof CreateProductBody>;

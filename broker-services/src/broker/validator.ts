@@ -5,6 +5,7 @@
 import { Errors, Validators } from 'moleculer';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schemas/common.ts';
 
 type Problem = { type: string; field: string; message: string };
 // Moleculer's typings say a checker answers a boolean; at run time its middleware takes `true` or the problems.
@@ -14,7 +15,10 @@ export class TypeBoxValidator extends Validators.Base {
   override compile(schema: Record<string, unknown>): Checker {
     const compiled = Compile(schema as TSchema);
     const check = (params: unknown): true | Problem[] => {
-      if (compiled.Check(params)) return true;
+      if (compiled.Check(params)) {
+        const bad = findIllFormedText(params);
+        return bad === undefined ? true : [{ type: 'text', field: bad, message: ILL_FORMED_TEXT_MESSAGE }];
+      }
       return [...compiled.Errors(params)].slice(0, 10).map((e) => ({
         type: e.keyword,
         field: e.instancePath || '/',

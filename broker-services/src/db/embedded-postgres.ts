@@ -1,20 +1,54 @@
 /**
  * The embedded default's PostgreSQL: PGlite (PostgreSQL compiled to WebAssembly) persisted under
- * `DATA_DIR/pg`, served on 127.0.0.1 by pglite-socket so that the same `pg` driver, MikroORM and migrations
- * run unchanged. Durability: PGlite runs with fsync off, so a power loss can lose the last commits; a clean
- * stop flushes everything. It is one PostgreSQL session shared by every connection: connections serialise,
- * so the code never holds a transaction open across other I/O, and the pool never exceeds `maxConnections`.
+ * `DATA_DIR/pg`, served by pglite-socket so that the same `pg` driver, MikroORM and migrations run unchanged.
+ * Durability: PGlite runs with fsync off, so a power loss can lose the last commits; a clean stop flushes
+ * everything. It is one PostgreSQL session shared by every connection: connections serialise, so the code never
+ * holds a transaction open across other I/O, and the pools together never exceed `maxConnections`
+ * (`embeddedPoolBudget`): pglite-socket drops a connection over its limit ("Connection terminated unexpectedly").
+ *
+ * pglite-socket takes any user and password, so by default it listens on a Unix socket in a directory only this
+ * process's OS user may enter (mode 0700 under DATA_DIR): no other local user can reach the data.
+ * EMBEDDED_PG_PORT opts into a loopback TCP port instead, for psql, with that caveat logged.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export const EMBEDDED_MAX_CONNECTIONS = 8;
 
+/** The port number in the socket file's name (`.s.PGSQL.<port>`), as libpq and `pg` build it. */
+const SOCKET_PORT = 5432;
+/** sun_path holds 108 bytes on Linux (104 on macOS); a longer DATA_DIR gets a private directory under tmp. */
+const MAX_SOCKET_PATH = 100;
+
 export interface EmbeddedPostgres {
   url: string;
+  /** Where it listens: a Unix socket path, or a loopback TCP address. */
+  listening: string;
   stop(): Promise<void>;
+}
+
+/** Connections each pool of a process may hold on the embedded database; together within its limit. */
+export interface EmbeddedPoolBudget {
+  orm: number;
+  settlementWorkers: number;
+  reconciliation: number;
+}
+
+/**
+ * Splits the embedded database's connections between the pools of the process: one per settlement worker
+ * thread (each holds one), one for reconciliation, the rest for the ORM, which keeps at least two. Settlement
+ * threads beyond what fits are refused here rather than dropped by the socket under load.
+ */
+export function embeddedPoolBudget(
+  settlementPoolSize: number,
+  maxConnections = EMBEDDED_MAX_CONNECTIONS,
+): EmbeddedPoolBudget {
+  const reconciliation = 1;
+  const settlementWorkers = Math.max(1, Math.min(settlementPoolSize, maxConnections - reconciliation - 2));
+  return { orm: maxConnections - reconciliation - settlementWorkers, settlementWorkers, reconciliation };
 }
 
 export async function startEmbeddedPostgres(opts: {
@@ -24,16 +58,34 @@ export async function startEmbeddedPostgres(opts: {
   const dir = path.join(opts.dataDir, 'pg');
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: opts.embeddedPgPort,
-    maxConnections: EMBEDDED_MAX_CONNECTIONS,
-  });
+  if (opts.embeddedPgPort !== 0) {
+    const server = new PGLiteSocketServer({
+      db,
+      host: '127.0.0.1',
+      port: opts.embeddedPgPort,
+      maxConnections: EMBEDDED_MAX_CONNECTIONS,
+    });
+    await server.start();
+    return {
+      url: `postgresql://postgres@127.0.0.1:${opts.embeddedPgPort}/postgres`,
+      listening: `127.0.0.1:${opts.embeddedPgPort}`,
+      async stop() {
+        await server.stop();
+        await db.close();
+      },
+    };
+  }
+  const socketDir = privateSocketDir(opts.dataDir);
+  const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
+  // A socket file left by a process that was killed; two processes never share one PGlite data directory.
+  rmSync(socketPath, { force: true });
+  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: EMBEDDED_MAX_CONNECTIONS });
   await server.start();
-  const port = await listeningPort(server, opts.embeddedPgPort);
+  chmodSync(socketPath, 0o600);
   return {
-    url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    // A host that is a directory is a Unix socket to `pg` and to MikroORM alike.
+    url: `postgresql://postgres@${encodeURIComponent(socketDir)}:${SOCKET_PORT}/postgres`,
+    listening: socketPath,
     async stop() {
       await server.stop();
       await db.close();
@@ -41,10 +93,14 @@ export async function startEmbeddedPostgres(opts: {
   };
 }
 
-async function listeningPort(server: PGLiteSocketServer, requested: number): Promise<number> {
-  if (requested !== 0) return requested;
-  const internal = server as unknown as { server?: { address(): unknown } };
-  const addr = internal.server?.address();
-  if (addr && typeof addr === 'object' && 'port' in addr && typeof addr.port === 'number') return addr.port;
-  throw new Error('embedded PostgreSQL did not report its port');
+/** A directory for the socket that only this OS user may enter. */
+function privateSocketDir(dataDir: string): string {
+  const preferred = path.join(dataDir, 'pg-socket');
+  const dir =
+    path.join(preferred, `.s.PGSQL.${SOCKET_PORT}`).length <= MAX_SOCKET_PATH
+      ? preferred
+      : mkdtempSync(path.join(tmpdir(), 'tuanmiao-pg-'));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
 }

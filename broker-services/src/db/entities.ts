@@ -6,7 +6,7 @@
  */
 import { Admin, AuditEntry } from '../modules/admin/entities.ts';
 import { Campaign } from '../modules/campaigns/entities.ts';
-import { Product, Sku } from '../modules/catalog/entities.ts';
+import { Category, Product, Sku } from '../modules/catalog/entities.ts';
 import { User } from '../modules/users/entities.ts';
 
-export const ALL_ENTITIES = [User, Admin, Product, Sku, Campaign, AuditEntry];
+export const ALL_ENTITIES = [User, Admin, Category, Product, Sku, Campaign, AuditEntry];

@@ -2,12 +2,18 @@
 
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
+import { Migration20261212000100 } from '../modules/addresses/migrations/Migration20261212000100.ts';
+import { Migration20261212000200 } from '../modules/cart/migrations/Migration20261212000200.ts';
+import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
+import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migration20261212000400.ts';
+import { Migration20261212000300 } from '../modules/orders/migrations/Migration20261212000300.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
 import { Migration20261205000000 } from './migrations/Migration20261205000000.ts';
 import { Migration20261206120000 } from './migrations/Migration20261206120000.ts';
 import { Migration20261210000000 } from './migrations/Migration20261210000000.ts';
+import { Migration20261214090000 } from './migrations/Migration20261214090000.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000', class: Migration20261125000000 },
@@ -15,6 +21,12 @@ export const MIGRATIONS = [
   { name: 'Migration20261205000000', class: Migration20261205000000 },
   { name: 'Migration20261206120000', class: Migration20261206120000 },
   { name: 'Migration20261210000000', class: Migration20261210000000 },
+  { name: 'Migration20261212000000', class: Migration20261212000000 },
+  { name: 'Migration20261212000100', class: Migration20261212000100 },
+  { name: 'Migration20261212000200', class: Migration20261212000200 },
+  { name: 'Migration20261212000300', class: Migration20261212000300 },
+  { name: 'Migration20261212000400', class: Migration20261212000400 },
+  { name: 'Migration20261214090000', class: Migration20261214090000 },
 ];
 
 export interface OrmOptions {

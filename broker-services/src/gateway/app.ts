@@ -10,11 +10,12 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorBody } from '@tuanmiao/contract/errors';
+import { ERRORS, type ErrorCode, errorBody } from '@tuanmiao/contract/errors';
 import { metricsPlugin } from '@tuanmiao/observability';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -24,14 +25,19 @@ import type { ServiceBroker } from 'moleculer';
 import { toErrorBody } from '../errors.ts';
 import type { DependencyWatch } from '../runtime/dependency-watch.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { ErrorBody } from '../schemas/common.ts';
+import { ErrorBody, findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schemas/common.ts';
 import { dependencyUnavailable, isDependencyFailure } from './dependency-errors.ts';
 import { HotPathRebuilds } from './hot-path-rebuilds.ts';
 import { redisWithLocalFallback } from './rate-limit-store.ts';
+import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
+import { registerCartRoutes } from './routes/cart-routes.ts';
+import { registerCatalogRoutes } from './routes/catalog-routes.ts';
+import { registerFulfilmentRoutes } from './routes/fulfilment-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 
 export interface GatewayOptions {
   broker: ServiceBroker;
@@ -64,7 +70,17 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       return typeof given === 'string' && /^[A-Za-z0-9_.:-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Forwarded headers choose the client address (and so the rate-limit key) only when they come from a
+    // configured proxy: trusting every sender let a client pick its own address per request.
+    trustProxy: opts.rt.config.trustProxy.length > 0 ? opts.rt.config.trustProxy : false,
+    // Errors the router raises before any route (a malformed or over-long URL) take the one error shape too;
+    // Fastify's own messages echo the URL, so the message here is ours.
+    frameworkErrors: (error, _req, reply: FastifyReply) => {
+      const code: ErrorCode =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL_TOO_LONG' : 'VALIDATION_FAILED';
+      const message = code === 'URL_TOO_LONG' ? ERRORS.URL_TOO_LONG.message : 'The URL is malformed';
+      return reply.status(ERRORS[code].status).send(errorBody(code, message).body);
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: jsonBodiesUncoerced() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -88,18 +104,17 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     if (e.statusCode === 429 && !('type' in err)) {
       return reply.status(429).send(errorBody('RATE_LIMITED').body);
     }
-    if (
-      e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
-      e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      e.statusCode === 400 ||
-      e.statusCode === 415 ||
-      e.statusCode === 413
-    ) {
-      if (!('type' in err)) {
-        return reply
-          .status(e.statusCode === 413 ? 413 : 400)
-          .send(errorBody('VALIDATION_FAILED', err.message).body);
-      }
+    // Fastify's and its plugins' own errors (no registry code of ours): the registry code of their status, and
+    // a message of ours, since theirs may echo the request (a URL, a content type, a file path).
+    if (!('type' in err) && e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
+      const code = frameworkErrorCode(e.statusCode);
+      const message =
+        code === 'VALIDATION_FAILED' && e.code?.startsWith('FST_ERR_CTP_')
+          ? err.message
+          : code === 'FORBIDDEN'
+            ? 'This path is not served'
+            : ERRORS[code].message;
+      return reply.status(ERRORS[code].status).send(errorBody(code, message).body);
     }
     const { status, body }: ReturnType<typeof toErrorBody> = isDependencyFailure(err)
       ? dependencyUnavailable()
@@ -128,15 +143,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+    transform: ({ schema, url }) => ({ schema: describeResponses(schema), url }),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  // Verified tokens are cached (expiry is still checked on each hit): shoppers send the same token many times a
-  // second during a sale, and HMAC + decode was the route's largest cost. The cache is keyed by the token itself:
-  // fast-jwt's default key, a SHA-256 of the token after decoding its header, was 5% of the gateway's CPU.
-  await app.register(fastifyJwt, {
-    secret: opts.jwtSecret,
-    verify: { cache: 20_000, cacheKeyBuilder: (token: string) => token },
-  });
+  await registerSecurityHeaders(app);
+  // Verified tokens are cached by the gateway itself (see ./auth.ts), keyed by the whole token: fast-jwt's own
+  // cache with a custom key builder is what its collision warning is about.
+  await app.register(fastifyJwt, { secret: opts.jwtSecret });
   await app.register(fastifyRateLimit, {
     global: true,
     max: opts.rt.config.rateLimitPerIpPerSecond,
@@ -162,6 +175,14 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerShopperRoutes(app, opts);
   await registerHotPathRoutes(app, opts, rebuilds);
   await registerAdminRoutes(app, opts);
+  await registerCatalogRoutes(app, opts);
+  await registerAddressRoutes(app, opts);
+  await registerCartRoutes(app, opts);
+  await registerFulfilmentRoutes(app, opts);
+
+  app.get('/', { schema: { hide: true } }, (_req, reply) =>
+    reply.redirect(opts.adminDist ? '/admin/' : '/docs'),
+  );
 
   if (opts.adminDist) {
     const fastifyStatic = (await import('@fastify/static')).default;
@@ -172,6 +193,55 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
     app.get('/admin/*', { schema: { hide: true } }, (_req, reply) => reply.sendFile('index.html', root));
   }
   return app;
+}
+
+/** What each status of our routes means, for the OpenAPI document (a response without one reads "Default Response"). */
+const RESPONSE_DESCRIPTIONS: Record<string, string> = {
+  200: 'OK',
+  201: 'Created',
+  204: 'Done, no body',
+  400: 'VALIDATION_FAILED: the request does not match its schema (details.problems say where)',
+  401: 'UNAUTHORIZED (no, a bad, an expired or a revoked token) or INVALID_CREDENTIALS',
+  403: 'FORBIDDEN: the other kind of token, or a role that may not do this',
+  404: 'NOT_FOUND: no such record visible to the caller',
+  409: 'A business refusal or a conflict with the current state; the error code says which',
+  429: 'RATE_LIMITED, QUEUED or LOGIN_LOCKED; retry after Retry-After seconds',
+  502: 'PAYMENT_PROVIDER_ERROR or WECHAT_LOGIN_FAILED: the third party refused or failed',
+  503: 'DEPENDENCY_UNAVAILABLE: a dependency is down; retry after Retry-After seconds',
+};
+
+/** Gives every documented response of a route its description, keeping one the route gave itself. */
+function describeResponses<S extends { response?: unknown }>(schema: S): S {
+  // A route without response schemas (the metrics text) still says what its answer is.
+  if (!schema?.response || typeof schema.response !== 'object')
+    return schema ? { ...schema, response: { 200: { description: RESPONSE_DESCRIPTIONS[200] } } } : schema;
+  const response = Object.fromEntries(
+    Object.entries(schema.response as Record<string, { description?: string }>).map(([status, r]) => [
+      status,
+      r.description ? r : { ...r, description: RESPONSE_DESCRIPTIONS[status] ?? `HTTP ${status}` },
+    ]),
+  );
+  return { ...schema, response };
+}
+
+/** The registry code of a 4xx status that Fastify or a plugin raised itself. */
+function frameworkErrorCode(status: number): ErrorCode {
+  switch (status) {
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 414:
+      return 'URL_TOO_LONG';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    case 429:
+      return 'RATE_LIMITED';
+    default:
+      return 'VALIDATION_FAILED';
+  }
 }
 
 /**
@@ -188,6 +258,36 @@ function jsonBodiesUncoerced(): ReturnType<typeof AjvCompiler> {
     } as typeof options);
     // Fastify hands the compiler its route definition ({ schema, httpPart, … }), not the bare schema.
     return (route) =>
-      (route as { httpPart?: string }).httpPart === 'body' ? strict(route) : coercing(route);
+      withTextRule((route as { httpPart?: string }).httpPart === 'body' ? strict(route) : coercing(route));
   };
+}
+
+type AnyValidate = ReturnType<ReturnType<ReturnType<typeof AjvCompiler>>>;
+
+/** Adds the text rule of every edge (see findIllFormedText) to a compiled validator, as one more schema error. */
+function withTextRule(validate: AnyValidate): AnyValidate {
+  const state: { errors: AnyValidate['errors'] } = { errors: null };
+  const checked = (data: unknown): boolean => {
+    if (!validate(data)) {
+      state.errors = validate.errors;
+      return false;
+    }
+    const bad = findIllFormedText(data);
+    state.errors =
+      bad === undefined
+        ? null
+        : [
+            {
+              keyword: 'text',
+              instancePath: bad === '/' ? '' : bad,
+              schemaPath: '#',
+              params: {},
+              message: ILL_FORMED_TEXT_MESSAGE,
+            },
+          ];
+    return bad === undefined;
+  };
+  Object.defineProperty(checked, 'errors', { get: () => state.errors });
+  // Fastify reads only the call's answer and `errors`; ajv's other members stay on the inner validator.
+  return checked as unknown as AnyValidate;
 }

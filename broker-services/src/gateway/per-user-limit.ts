@@ -6,10 +6,18 @@
  * the route's CPU, and as many Redis calls as the reservations themselves), for a limit that guards nothing the
  * reserve script does not already guard atomically (`perUserLimit`, idempotent `requestId`). What this limit is
  * for is shedding a shopper's flood before it costs a Redis call at all, which a local counter does best. The
- * price: with N gateway processes a shopper spread across all of them gets up to N × the limit per second.
+ * price: with N gateway machines a shopper spread across all of them gets up to N × the limit per second.
+ *
+ * The workers of one machine (WORKERS) split the limit between them: the kernel hands a shopper's connections
+ * to any worker, so each allows `floor(limit / workers)` and the machine never more than the limit.
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from '../errors.ts';
+
+/** One worker's share of a per-user limit, so that the workers of a machine together stay within it. */
+export function perWorkerLimit(maxPerSecond: number, workers: number): number {
+  return Math.max(1, Math.floor(maxPerSecond / workers));
+}
 
 /**
  * A preHandler (after `requireShopper`) that answers 429 `RATE_LIMITED` with `Retry-After` past `maxPerSecond`

@@ -22,17 +22,17 @@ import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
 import { type Config, isEmbedded } from '../config.ts';
-import {
-  EMBEDDED_MAX_CONNECTIONS,
-  type EmbeddedPostgres,
-  startEmbeddedPostgres,
-} from '../db/embedded-postgres.ts';
+import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { type App, buildGateway } from '../gateway/app.ts';
+import createAddressesService from '../modules/addresses/addresses.service.ts';
 import createAdminService, { ensureFirstAdmin } from '../modules/admin/admin.service.ts';
-import { generatePassword } from '../modules/admin/passwords.ts';
+import { Admin } from '../modules/admin/entities.ts';
+import { generatePassword, verifyPassword } from '../modules/admin/passwords.ts';
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
+import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
+import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
@@ -59,7 +59,14 @@ export interface Platform {
   /** Where this process's own `/metrics` listener answers (processes without a gateway, or METRICS_PORT set). */
   metricsUrl?: string;
   adminUsername: string;
+  /** The first owner's password, when this start knows it: set by ADMIN_PASSWORD, or generated (see adminPasswordSource). */
   adminPassword?: string;
+  /**
+   * Where adminPassword comes from: `generated` now (and written to DATA_DIR/admin-password), `kept` (generated at
+   * an earlier start, read from that file, and still the owner's password), `configured` (ADMIN_PASSWORD), or
+   * `stale` (the file no longer signs the owner in: the password was changed since).
+   */
+  adminPasswordSource?: 'generated' | 'kept' | 'configured' | 'stale';
   rt: Runtime;
   stop(): Promise<void>;
 }
@@ -69,6 +76,8 @@ export interface StartOptions {
   now?: () => number;
   /** False: build the gateway without a socket (tests use `inject()`). Default true. */
   listen?: boolean;
+  /** The primary of a gateway worker group: its metrics are in the group's `/metrics`, no listener of its own. */
+  groupPrimary?: boolean;
 }
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -122,10 +131,17 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (!config.databaseUrl) {
       pg = await startEmbeddedPostgres(config);
       stops.push(() => pg!.stop());
+      if (config.embeddedPgPort !== 0)
+        log.warn(
+          { listening: pg.listening },
+          'embedded PostgreSQL on a TCP port (EMBEDDED_PG_PORT): it accepts any user and password from this host',
+        );
     }
     const clientUrl = config.databaseUrl ?? pg!.url;
+    // The embedded database drops connections over its limit: every pool of the process fits in it together.
+    const budget = pg ? embeddedPoolBudget(config.settlementPoolSize) : undefined;
     const orm: MikroORM = await reach('PostgreSQL', clientUrl, async () => {
-      const o = await openOrm({ clientUrl, poolMax: pg ? EMBEDDED_MAX_CONNECTIONS - 2 : 10 });
+      const o = await openOrm({ clientUrl, poolMax: budget ? budget.orm : 10 });
       await o.em.fork().execute('select 1');
       return o;
     });
@@ -191,6 +207,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('groups')) broker.createService(createGroupsService(rt));
     if (want.has('payments')) broker.createService(createPaymentsService(rt));
     if (want.has('admin')) broker.createService(createAdminService(rt));
+    if (want.has('addresses')) broker.createService(createAddressesService(rt));
+    if (want.has('cart')) broker.createService(createCartService(rt));
+    if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);
@@ -204,7 +223,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         databaseUrl: clientUrl,
         consumerName: nodeId,
         batchSize: config.settlementBatchSize,
-        poolSize: config.settlementPoolSize,
+        poolSize: budget ? budget.settlementWorkers : config.settlementPoolSize,
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
@@ -215,7 +234,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         ),
       });
       stops.push(() => settlement.stop());
-      const sql = new pgDriver.Pool({ connectionString: clientUrl, max: 1 });
+      const sql = new pgDriver.Pool({ connectionString: clientUrl, max: budget ? budget.reconciliation : 1 });
       stops.push(() => sql.end());
       // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
       // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
@@ -239,13 +258,28 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
 
     // The first admin, and on the embedded default the demo.
     let adminPassword: string | undefined;
+    let adminPasswordSource: Platform['adminPasswordSource'];
     if (want.has('admin')) {
-      const password =
-        config.adminPassword ??
-        (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
-      if (password) {
-        await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
-        adminPassword = password;
+      const passwordFile = path.join(config.dataDir, 'admin-password');
+      if ((await orm.em.fork().count(Admin, {})) === 0) {
+        // The file is written only for a password generated here, never for one the operator chose.
+        const password =
+          config.adminPassword ??
+          (embedded ? persistedSecret(config.dataDir, 'admin-password', generatePassword).value : undefined);
+        if (password) {
+          await ensureFirstAdmin(orm.em.fork(), config.adminUsername, password);
+          adminPassword = password;
+          adminPasswordSource = config.adminPassword ? 'configured' : 'generated';
+        }
+      } else if (config.adminPassword) {
+        adminPassword = config.adminPassword;
+        adminPasswordSource = 'configured';
+      } else if (existsSync(passwordFile)) {
+        const kept = readFileSync(passwordFile, 'utf8').trim();
+        const owner = await orm.em.fork().findOne(Admin, { username: config.adminUsername });
+        const current = owner ? await verifyPassword(kept, owner.passwordHash) : false;
+        adminPassword = current ? kept : undefined;
+        adminPasswordSource = current ? 'kept' : 'stale';
       }
     }
     if (config.seedDemo && want.has('catalog') && want.has('campaigns')) {
@@ -301,7 +335,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     // Every process is scraped: the gateway on its own port, any other process on METRICS_PORT (9464, the
     // usual exporter port, unless set), so the gauges reconciliation sets where it runs reach Prometheus.
     let metricsUrl: string | undefined;
-    const metricsPort = config.metricsPort ?? (want.has('gateway') ? undefined : DEFAULT_METRICS_PORT);
+    const metricsPort =
+      config.metricsPort ?? (want.has('gateway') || opts.groupPrimary ? undefined : DEFAULT_METRICS_PORT);
     if (metricsPort !== undefined) {
       const listener = await reach('METRICS_PORT', `http://${config.host}:${metricsPort}`, () =>
         startMetricsListener(config.host, metricsPort),
@@ -318,6 +353,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       ...(metricsUrl ? { metricsUrl } : {}),
       adminUsername: config.adminUsername,
       ...(adminPassword ? { adminPassword } : {}),
+      ...(adminPasswordSource ? { adminPasswordSource } : {}),
       rt,
       stop: stopAll,
     };

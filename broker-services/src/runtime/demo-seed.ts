@@ -12,16 +12,35 @@ export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ 
   const meta: CallerMeta = { admin: { id: 'system', username: 'demo-seed', role: 'owner' } };
   const existing = (await broker.call('catalog.list', {}, { meta })) as { items: unknown[] };
   if (existing.items.length > 0) return { seeded: false };
-  const create = async (title: string, description: string, skus: { name: string; priceFen: number }[]) =>
-    (await broker.call('catalog.create', { title, description, skus }, { meta })) as ProductView;
-  const tea = await create('西湖龙井 明前特级', '杭州西湖产区，明前采摘', [
-    { name: '100g 罐装', priceFen: 29900 },
-    { name: '250g 礼盒', priceFen: 69900 },
+  const category = async (name: string, parentId?: string) =>
+    (
+      await broker.call<{ id: string }, object>(
+        'catalog.createCategory',
+        { name, ...(parentId ? { parentId } : {}) },
+        { meta },
+      )
+    ).id;
+  const food = await category('食品生鲜');
+  const teaCat = await category('茶叶', food);
+  const grain = await category('米面粮油', food);
+  const seafood = await category('水产海鲜', food);
+  const create = async (
+    title: string,
+    description: string,
+    categoryId: string,
+    skus: { name: string; priceFen: number; stock: number }[],
+  ) =>
+    (await broker.call('catalog.create', { title, description, categoryId, skus }, { meta })) as ProductView;
+  const tea = await create('西湖龙井 明前特级', '杭州西湖产区，明前采摘', teaCat, [
+    { name: '100g 罐装', priceFen: 29900, stock: 200 },
+    { name: '250g 礼盒', priceFen: 69900, stock: 8 },
   ]);
-  const rice = await create('五常大米 稻花香', '黑龙江五常核心产区，当季新米', [
-    { name: '5kg', priceFen: 8990 },
+  const rice = await create('五常大米 稻花香', '黑龙江五常核心产区，当季新米', grain, [
+    { name: '5kg', priceFen: 8990, stock: 500 },
   ]);
-  await create('阳澄湖大闸蟹 礼券', '公蟹 4 两 母蟹 3 两，8 只装', [{ name: '8 只装', priceFen: 59800 }]);
+  await create('阳澄湖大闸蟹 礼券', '公蟹 4 两 母蟹 3 两，8 只装', seafood, [
+    { name: '8 只装', priceFen: 59800, stock: 0 },
+  ]);
   const start = new Date(nowMs - 60_000).toISOString();
   await broker.call(
     'campaigns.create',

@@ -26,7 +26,13 @@ export const PriceFen = Type.Integer({
 });
 /** A sum of many amounts (GMV): reported, never stored in a money column. */
 export const FenSum = Type.Integer({ minimum: 0, description: 'A sum of money in integer fen (分)' });
-export const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601 UTC' });
+/** Years 1970–9999 only: earlier ones (year 0 among them) are no time of this shop, and PostgreSQL refused some
+ * of them with a 500. */
+export const IsoTime = Type.String({
+  format: 'date-time',
+  pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-',
+  description: 'ISO 8601 UTC',
+});
 export const RequestId = Type.String({
   minLength: 8,
   maxLength: 64,
@@ -45,6 +51,9 @@ export const ReservationId = prefixedId('rsv');
 export const GroupId = prefixedId('grp');
 export const ProductId = prefixedId('prd');
 export const SkuId = prefixedId('sku');
+export const CategoryId = prefixedId('cat');
+export const AddressId = prefixedId('adr');
+export const UserId = prefixedId('usr');
 export const AdminId = prefixedId('adm');
 
 export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>
@@ -83,3 +92,33 @@ export const ErrorBody = Type.Object(
 
 export const Cursor = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' });
 export const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
+
+/** A lone UTF-16 surrogate or a NUL: text that neither PostgreSQL's text and JSON columns nor a reader can take. */
+const ILL_FORMED_TEXT = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]|\0/;
+
+/**
+ * The text rule of every edge (the gateway's validators and the broker's): the JSON pointer of the first string,
+ * or object key, holding a lone surrogate or a NUL, or undefined when all text is well formed. A validation
+ * rule rather than a keyword on each string schema, so that no free-text field can be left without it.
+ */
+export function findIllFormedText(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return ILL_FORMED_TEXT.test(value) ? path || '/' : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findIllFormedText(value[i], `${path}/${i}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (ILL_FORMED_TEXT.test(key)) return at;
+    const found = findIllFormedText(v, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The message of the text rule, the same at both edges. */
+export const ILL_FORMED_TEXT_MESSAGE = 'must be well-formed text (no lone surrogate, no NUL character)';

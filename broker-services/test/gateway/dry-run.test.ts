@@ -1,7 +1,7 @@
 /**
  * Dry run (issue "beyond the usual"): a rehearsal campaign exercises the whole path — reservation, settlement,
  * order, payment — and its orders are marked as test (`dryRun`) and left out of the dashboard's GMV and order
- * counts, while a real campaign's purchase counts.
+ * counts, while a real campaign's purchase counts. Shoppers' campaign list leaves rehearsals out.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -124,6 +124,13 @@ describe('dry-run campaigns', () => {
       token: admin,
     });
     assert.equal(realView.body.dryRun, false);
+
+    const list = await api<{ items: { id: string }[] }>(p.gateway, 'GET', '/api/campaigns');
+    const listed = list.body.items.map((c) => c.id);
+    assert.ok(listed.includes(real), 'the real campaign is listed');
+    assert.ok(!listed.includes(rehearsal), 'shoppers do not see the rehearsal in the list');
+    const byId = await api<{ id: string }>(p.gateway, 'GET', `/api/campaigns/${rehearsal}`);
+    assert.equal(byId.status, 200, 'the rehearsal stays reachable by id');
 
     const live = await api<{ stockTotal: number; stockLeft: number; sold: number; reserved: number }>(
       p.gateway,

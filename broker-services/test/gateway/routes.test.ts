@@ -40,6 +40,16 @@ const GRP = unknownId('grp');
 const PRD = unknownId('prd');
 const SKU = unknownId('sku');
 const ADM = unknownId('adm');
+const CAT = unknownId('cat');
+const ADR = unknownId('adr');
+const USR = unknownId('usr');
+const ARS = unknownId('ars');
+const addressBody = {
+  name: '张三',
+  phone: '13812348000',
+  region: ['330000', '330100', '330106'],
+  detail: '龙井路 1 号',
+};
 const REQ = 'req-00000001';
 
 const campaignBody = {
@@ -99,6 +109,8 @@ const ROUTES: Record<string, RouteRow> = {
     path: `/api/orders/${ORD}/payment`,
     notFound: `/api/orders/${ORD}/payment`,
     badId: `/api/orders/${RSV}/payment`,
+    badBodies: [{ addressId: 'adr_1' }, { addressId: ADR, provider: 'dev' }],
+    note: 'ADDRESS_REQUIRED in production-nats.test.ts and test/checkout',
   },
   'POST /api/orders/{id}/cancel': {
     access: 'shopper',
@@ -192,6 +204,10 @@ const ROUTES: Record<string, RouteRow> = {
       { title: 'x', skus: [{ name: 'one', priceFen: 200_000_001 }] },
       { title: 'x', skus: [{ name: 'one', priceFen: 100 }], status: 'active' },
       { skus: [{ name: 'one', priceFen: 100 }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100, stock: -1 }] },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], categoryId: 'cat_1' },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], onSale: 'yes' },
+      { title: 'x', skus: [{ name: 'one', priceFen: 100 }], images: ['javascript:alert(1)'] },
     ],
   },
   'GET /api/admin/products/{id}': {
@@ -206,7 +222,190 @@ const ROUTES: Record<string, RouteRow> = {
     body: { title: 'renamed' },
     notFound: `/api/admin/products/${PRD}`,
     badId: '/api/admin/products/prd_',
-    badBodies: [{}, { title: '' }, { status: 'deleted' }, { title: 'x', createdAt: '2020-01-01T00:00:00Z' }],
+    badBodies: [
+      {},
+      { title: '' },
+      { status: 'deleted' },
+      { title: 'x', createdAt: '2020-01-01T00:00:00Z' },
+      { onSale: 1 },
+      { sales: 10 },
+      { skus: [{ name: 'one', priceFen: 100, stock: 1.5 }] },
+    ],
+  },
+  'GET /api/categories': { access: 'public', path: '/api/categories' },
+  'GET /api/products': {
+    access: 'public',
+    path: '/api/products',
+    badQueries: [
+      '?sort=cheapest',
+      '?q=',
+      `?q=${'x'.repeat(41)}`,
+      '?q=a%00b',
+      '?categoryId=cat_1',
+      '?cursor=a%20b',
+      '?cursor=bm90LWEtY3Vyc29y',
+      '?limit=0',
+      '?status=archived',
+    ],
+  },
+  'GET /api/products/{id}': {
+    access: 'public',
+    path: `/api/products/${PRD}`,
+    notFound: `/api/products/${PRD}`,
+    badId: `/api/products/${SKU}`,
+  },
+  'GET /api/admin/categories': { access: 'read', path: '/api/admin/categories' },
+  'GET /api/addresses': { access: 'shopper', path: '/api/addresses', note: 'test/addresses' },
+  'POST /api/addresses': {
+    access: 'shopper',
+    path: '/api/addresses',
+    body: addressBody,
+    badBodies: [
+      {},
+      { ...addressBody, phone: '12345' },
+      { ...addressBody, region: ['330000', '330100'] },
+      { ...addressBody, region: ['33000A', '330100', '330106'] },
+      { ...addressBody, name: '' },
+      { ...addressBody, detail: 'x'.repeat(121) },
+      { ...addressBody, detail: 'a\u0000b' },
+      { ...addressBody, userId: USR },
+    ],
+    note: 'ADDRESS_LIMIT and region nesting in test/addresses',
+  },
+  'PATCH /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    body: { name: '李四' },
+    notFound: `/api/addresses/${ADR}`,
+    badId: '/api/addresses/adr_1',
+    badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
+  },
+  'DELETE /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    notFound: `/api/addresses/${ADR}`,
+    badId: `/api/addresses/${USR}`,
+  },
+  'GET /api/cart': { access: 'shopper', path: '/api/cart', note: 'test/checkout' },
+  'PUT /api/cart/items/{skuId}': {
+    access: 'shopper',
+    path: `/api/cart/items/${SKU}`,
+    body: { quantity: 1 },
+    notFound: `/api/cart/items/${SKU}`,
+    badId: `/api/cart/items/${PRD}`,
+    badBodies: [{}, { quantity: -1 }, { quantity: 100 }, { quantity: 1.5 }, { quantity: 1, priceFen: 1 }],
+  },
+  'DELETE /api/cart/items/{skuId}': {
+    access: 'shopper',
+    path: `/api/cart/items/${SKU}`,
+    badId: '/api/cart/items/sku_1',
+  },
+  'POST /api/orders': {
+    access: 'shopper',
+    path: '/api/orders',
+    body: { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ },
+    notFound: '/api/orders',
+    badBodies: [
+      {},
+      { items: [], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 0 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 100 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: 'sku_1', quantity: 1 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR },
+      { items: [{ skuId: SKU, quantity: 1, priceFen: 1 }], addressId: ADR, requestId: REQ },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, pointsToUse: -1 },
+      { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, totalFen: 1 },
+    ],
+    note: 'SOLD_OUT, COUPON_NOT_SUPPORTED, POINTS_NOT_SUPPORTED and the race in test/checkout',
+  },
+  'GET /api/admin/orders/{id}/address': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/address`,
+    notFound: `/api/admin/orders/${ORD}/address`,
+    badId: `/api/admin/orders/${ADR}/address`,
+    note: 'a read for the roles that fulfil orders (audited): the viewer is refused like a write; test/checkout',
+  },
+  'GET /api/orders/{id}/tracking': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/tracking`,
+    notFound: `/api/orders/${ORD}/tracking`,
+    badId: `/api/orders/${ARS}/tracking`,
+    note: 'test/fulfilment',
+  },
+  'POST /api/orders/{id}/receipt': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/receipt`,
+    notFound: `/api/orders/${ORD}/receipt`,
+    badId: '/api/orders/ord_x/receipt',
+  },
+  'POST /api/orders/{id}/refund-requests': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/refund-requests`,
+    body: { reason: '不想要了' },
+    notFound: `/api/orders/${ORD}/refund-requests`,
+    badId: `/api/orders/${ADR}/refund-requests`,
+    badBodies: [
+      {},
+      { reason: 'x' },
+      { reason: '不想要了', kind: 'exchange' },
+      { reason: '不想要了', amountFen: 1 },
+    ],
+  },
+  'POST /api/carriers/{carrier}/push': {
+    access: 'public',
+    path: '/api/carriers/SF/push',
+    notFound: '/api/carriers/SF/push',
+    badId: '/api/carriers/S/push',
+    note: 'no CARRIER_PUSH_SECRET here: 404; signed pushes in test/fulfilment',
+  },
+  'GET /api/admin/refund-requests': {
+    access: 'read',
+    path: '/api/admin/refund-requests',
+    badQueries: ['?status=open', '?limit=5'],
+  },
+  'POST /api/admin/refund-requests/{id}/approve': {
+    access: 'write',
+    path: `/api/admin/refund-requests/${ARS}/approve`,
+    body: {},
+    notFound: `/api/admin/refund-requests/${ARS}/approve`,
+    badId: `/api/admin/refund-requests/${ORD}/approve`,
+    badBodies: [{ note: '' }, { note: 'ok', refundFen: 1 }],
+  },
+  'POST /api/admin/refund-requests/{id}/reject': {
+    access: 'write',
+    path: `/api/admin/refund-requests/${ARS}/reject`,
+    body: { note: '不符合退款条件' },
+    notFound: `/api/admin/refund-requests/${ARS}/reject`,
+    badId: '/api/admin/refund-requests/ars_1/reject',
+    badBodies: [{ note: 'x'.repeat(201) }, { status: 'approved' }],
+  },
+  'GET /api/admin/users/{id}/addresses': {
+    access: 'read',
+    path: `/api/admin/users/${USR}/addresses`,
+    badId: `/api/admin/users/${ADR}/addresses`,
+  },
+  'GET /api/admin/addresses/{id}': {
+    access: 'write',
+    path: `/api/admin/addresses/${ADR}`,
+    notFound: `/api/admin/addresses/${ADR}`,
+    badId: '/api/admin/addresses/adr_x',
+    note: 'a read, for the roles that fulfil orders: the viewer is refused like a write',
+  },
+  'POST /api/admin/categories': {
+    access: 'write',
+    path: '/api/admin/categories',
+    body: { name: 'refused', parentId: CAT },
+    notFound: '/api/admin/categories',
+    badBodies: [
+      {},
+      { name: '' },
+      { name: 'x'.repeat(31) },
+      { name: 'a\u0000b' },
+      { name: 'ok', parentId: 'cat_1' },
+      { name: 'ok', sortOrder: -1 },
+      { name: 'ok', id: CAT },
+    ],
   },
   'GET /api/admin/campaigns': {
     access: 'read',
@@ -311,6 +510,9 @@ const ROUTES: Record<string, RouteRow> = {
       { trackingNo: 'SF' },
       { trackingNo: 'SF 123 456' },
       { trackingNo: 'SF1234567', status: 'x' },
+      { trackingNo: 'SF1234567', morePackages: [] },
+      { trackingNo: 'SF1234567', morePackages: [{ carrier: 'YTO' }] },
+      { trackingNo: 'SF1234567', morePackages: [{ carrier: 'Y T O', trackingNo: 'YT1234567' }] },
     ],
   },
   'POST /api/admin/orders/{id}/refund': {
@@ -340,6 +542,11 @@ const ROUTES: Record<string, RouteRow> = {
     notFound: `/api/admin/admins/${ADM}`,
     badId: '/api/admin/admins/admin',
     badBodies: [{}, { role: 'root' }, { disabled: 'no' }, { username: 'renamed' }],
+  },
+  'POST /api/admin/runtime/gc': {
+    access: 'owner',
+    path: '/api/admin/runtime/gc',
+    note: 'the heap figures below',
   },
   'GET /api/admin/audit-log': {
     access: 'read',
@@ -675,6 +882,29 @@ describe('gateway routes (in process)', () => {
 
     const docs = await request(p.gateway, 'GET', '/docs');
     assert.ok(docs.status === 200 || docs.status === 302, `GET /docs answers (${docs.status})`);
+  });
+
+  test('runtime gc: the owner gets the heap of the answering process around a forced full collection', async () => {
+    const res = await api<Record<string, number>>(p.gateway, 'POST', '/api/admin/runtime/gc', {
+      token: owner,
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      'gcMs',
+      'heapTotalBytes',
+      'heapUsedAfterBytes',
+      'heapUsedBeforeBytes',
+      'rssBytes',
+    ]);
+    const { heapUsedBeforeBytes, heapUsedAfterBytes, heapTotalBytes, rssBytes } = res.body;
+    assert.ok(
+      heapUsedAfterBytes! > 0 && heapUsedAfterBytes! <= heapUsedBeforeBytes!,
+      JSON.stringify(res.body),
+    );
+    assert.ok(
+      heapUsedAfterBytes! <= heapTotalBytes! && heapTotalBytes! < rssBytes!,
+      JSON.stringify(res.body),
+    );
   });
 
   test('the audit log records admin writes: who, what, which object', async () => {

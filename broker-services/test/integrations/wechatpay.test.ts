@@ -3,6 +3,8 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { AppError, toErrorBody } from '../../src/errors.ts';
 import {
   createWechatPayClient,
   type WechatPayClient,
@@ -10,6 +12,7 @@ import {
   WechatPayError,
   type WechatPayNotification,
 } from '../../src/integrations/wechatpay/index.ts';
+import { createWechatPayProvider } from '../../src/modules/payments/wiring.ts';
 import {
   generateWechatPayTestKeys,
   startWechatServer,
@@ -434,6 +437,114 @@ describe('WeChat Pay v3 client against the local WeChat Pay', () => {
     assert.equal(notification.refund.amount.refund, 30);
 
     assert.equal((await rejection(client.queryRefund('rfd_unknown'))).code, 'RESOURCE_NOT_EXISTS');
+  });
+
+  test('a genuine notification for another merchant or another app is refused (item 10)', async () => {
+    const outTradeNo = tradeNo();
+    await prepay(outTradeNo, 100);
+    await server.pay(outTradeNo, { notify: false });
+    const genuine = server.transactionResource(outTradeNo);
+    for (const resource of [
+      { ...genuine, mchid: '1900000999' },
+      { ...genuine, appid: 'wx_another_app' },
+    ]) {
+      const n = server.buildNotification({
+        eventType: 'TRANSACTION.SUCCESS',
+        originalType: 'transaction',
+        resource,
+      });
+      const err = thrown(() =>
+        client.verifyAndDecryptNotification({ headers: n.headers, rawBody: n.body, nowMs: Date.now() }),
+      );
+      assert.equal(err.code, 'PAYMENT_NOTIFICATION_MALFORMED');
+    }
+    // The same notification with our own ids is accepted.
+    const ours = server.buildNotification({
+      eventType: 'TRANSACTION.SUCCESS',
+      originalType: 'transaction',
+      resource: genuine,
+    });
+    const ok = client.verifyAndDecryptNotification({
+      headers: ours.headers,
+      rawBody: ours.body,
+      nowMs: Date.now(),
+    });
+    assert.equal(ok.kind, 'transaction');
+  });
+
+  test('a refund still processing is queried on the next sweep, never requested again (item 10)', async () => {
+    const provider = createWechatPayProvider(
+      loadConfig({
+        PAYMENT_PROVIDER: 'wechat',
+        SERVICES: 'payments',
+        WECHAT_APP_ID: keys.appId,
+        WECHATPAY_API_BASE: server.url,
+        WECHATPAY_MCH_ID: keys.mchId,
+        WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,
+        WECHATPAY_MERCHANT_PRIVATE_KEY: keys.merchantPrivateKeyPem,
+        WECHATPAY_API_V3_KEY: keys.apiV3Key,
+        WECHATPAY_PLATFORM_PUBLIC_KEY: keys.platformPublicKeyPem,
+        WECHATPAY_PLATFORM_PUBLIC_KEY_ID: keys.platformPublicKeyId,
+        WECHATPAY_NOTIFY_URL: receiver.url,
+      }),
+    );
+    const outTradeNo = tradeNo();
+    await prepay(outTradeNo, 100);
+    await server.pay(outTradeNo);
+    const input = {
+      orderId: outTradeNo,
+      outRefundNo: `rfd_${outTradeNo}`,
+      refundFen: 100,
+      totalFen: 100,
+      reason: 'r',
+    };
+    const requests = () =>
+      server.payRequests
+        .filter((r) => r.url.includes(input.outRefundNo) || r.body.includes(input.outRefundNo))
+        .map((r) => `${r.method} ${r.url.includes(input.outRefundNo) ? 'query' : 'create'}`);
+    assert.deepEqual(await provider.refund(input), { status: 'processing' });
+    assert.deepEqual(await provider.refund(input, { requested: true }), { status: 'processing' });
+    await server.settleRefund(input.outRefundNo);
+    assert.deepEqual(await provider.refund(input, { requested: true }), { status: 'succeeded' });
+    assert.deepEqual(requests(), ['POST create', 'GET query', 'GET query']);
+  });
+
+  test('WeChat Pay failing at payment is the documented 502 PAYMENT_PROVIDER_ERROR, not an internal error (item 7)', async () => {
+    const provider = createWechatPayProvider(
+      loadConfig({
+        PAYMENT_PROVIDER: 'wechat',
+        SERVICES: 'payments',
+        WECHAT_APP_ID: keys.appId,
+        WECHATPAY_API_BASE: server.url,
+        WECHATPAY_MCH_ID: keys.mchId,
+        WECHATPAY_MERCHANT_SERIAL_NO: keys.merchantSerialNo,
+        WECHATPAY_MERCHANT_PRIVATE_KEY: keys.merchantPrivateKeyPem,
+        WECHATPAY_API_V3_KEY: keys.apiV3Key,
+        WECHATPAY_PLATFORM_PUBLIC_KEY: keys.platformPublicKeyPem,
+        WECHATPAY_PLATFORM_PUBLIC_KEY_ID: keys.platformPublicKeyId,
+        WECHATPAY_NOTIFY_URL: receiver.url,
+      }),
+    );
+    server.failNextPayRequest(500, 'SYSTEM_ERROR');
+    const failed = await provider
+      .startPayment({
+        orderId: tradeNo(),
+        amountFen: 100,
+        description: 'x',
+        payerOpenid: 'o_payer',
+        expiresAt: new Date(Date.now() + 600_000),
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    assert.ok(failed instanceof AppError, `got ${String(failed)}`);
+    assert.deepEqual(toErrorBody(failed), {
+      status: 502,
+      body: {
+        error: { code: 'PAYMENT_PROVIDER_ERROR', message: 'The payment provider failed', retryable: true },
+      },
+    });
   });
 
   test('WeChat Pay’s 5xx, SYSTEM_ERROR and FREQUENCY_LIMITED are retryable; PARAM_ERROR is not', async () => {

@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminLogin, api, eventually } from '../support/http.ts';
+import { addAddress, adminLogin, api, eventually } from '../support/http.ts';
 import { type StartedPlatform, startPlatform } from '../support/platform.ts';
 import {
   createLiveSeckill,
@@ -88,7 +88,10 @@ describe('late payments', () => {
   }
 
   async function startPaying(token: string, orderId: string): Promise<void> {
-    const res = await api(base, 'POST', `/api/orders/${orderId}/payment`, { token });
+    const res = await api(base, 'POST', `/api/orders/${orderId}/payment`, {
+      token,
+      body: { addressId: await addAddress(base, token) },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
   }
 

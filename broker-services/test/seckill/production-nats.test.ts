@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
+import { addAddress, adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type StartedPlatform, startPlatform } from '../support/platform.ts';
 import {
   createLiveSeckill,
@@ -15,7 +15,7 @@ import {
   type TestDeployment,
 } from '../support/real-services.ts';
 
-const SERVICES = 'users,catalog,campaigns,orders,groups,payments,admin';
+const SERVICES = 'users,catalog,campaigns,orders,groups,payments,admin,addresses,cart,fulfilment';
 
 interface Reservation {
   id: string;
@@ -109,12 +109,18 @@ describe('production mode: gateway and services in two processes over NATS', () 
     const aliceOrderId = await settled(alice.token, a.body.reservation.id);
     const bobOrderId = await settled(bob.token, b.body.reservation.id);
 
+    // Goods are shipped: paying needs a delivery address, and asking for it keeps the reservation.
+    const noAddress = await api(base, 'POST', `/api/orders/${aliceOrderId}/payment`, { token: alice.token });
+    assert.deepEqual(noAddress.body, {
+      error: { code: 'ADDRESS_REQUIRED', message: 'Choose a delivery address first', retryable: false },
+    });
+    assert.equal(noAddress.status, 409);
     // Alice pays with the dev provider.
     const start = await api<{ provider: string; params: Record<string, string> }>(
       base,
       'POST',
       `/api/orders/${aliceOrderId}/payment`,
-      { token: alice.token },
+      { token: alice.token, body: { addressId: await addAddress(base, alice.token) } },
     );
     assert.equal(start.status, 200, JSON.stringify(start.body));
     assert.equal(start.body.provider, 'dev');

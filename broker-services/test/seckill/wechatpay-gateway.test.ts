@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { adminLogin, api, eventually } from '../support/http.ts';
+import { addAddress, adminLogin, api, eventually } from '../support/http.ts';
 import { type StartedPlatform, startPlatform } from '../support/platform.ts';
 import {
   createLiveSeckill,
@@ -138,7 +138,7 @@ describe('WeChat Pay v3 through the gateway', () => {
       base,
       'POST',
       `/api/orders/${id}/payment`,
-      { token },
+      { token, body: { addressId: await addAddress(base, token) } },
     );
     assert.equal(start.status, 200, JSON.stringify(start.body));
     assert.equal(start.body.provider, 'wechat');
@@ -189,7 +189,10 @@ describe('WeChat Pay v3 through the gateway', () => {
 
   test('forged, stale, probing and foreign-key notifications are refused and store nothing', async () => {
     const id = orderIds[1]!;
-    const start = await api(base, 'POST', `/api/orders/${id}/payment`, { token });
+    const start = await api(base, 'POST', `/api/orders/${id}/payment`, {
+      token,
+      body: { addressId: await addAddress(base, token) },
+    });
     assert.equal(start.status, 200);
     const resource = successResource(id, 2990);
     const genuine = { eventType: 'TRANSACTION.SUCCESS', originalType: 'transaction' as const, resource };

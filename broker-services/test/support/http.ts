@@ -111,3 +111,18 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Adds a delivery address to the shopper's address book; returns its id (orders need one before payment). */
+export async function addAddress(baseUrl: string, token: string): Promise<string> {
+  const res = await api<{ id: string }>(baseUrl, 'POST', '/api/addresses', {
+    token,
+    body: {
+      name: '张三',
+      phone: '13812348000',
+      region: ['330000', '330100', '330106'],
+      detail: '龙井路 1 号',
+    },
+  });
+  if (res.status !== 201) throw new Error(`address failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}

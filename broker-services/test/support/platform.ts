@@ -69,7 +69,8 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<St
     }),
   );
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // Measured: the embedded default took about 2 minutes to be ready on the 2-core machine at load 20.
+  const deadline = Date.now() + (opts.timeoutMs ?? 180_000);
   const ready = opts.readyPattern ?? /gateway {2}(http:\/\/\S+)/;
   let exitCode: number | null | undefined;
   void exited.then((c) => {

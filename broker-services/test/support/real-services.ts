@@ -71,11 +71,14 @@ export async function createTestDeployment(): Promise<TestDeployment> {
     NATS_URL: TEST_NATS_URL,
     BROKER_NAMESPACE: tag,
     JWT_SECRET: randomBytes(32).toString('hex'),
+    ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     ADMIN_PASSWORD: adminPassword,
     DEV_LOGIN: '1',
     PAYMENT_PROVIDER: 'dev',
     MIGRATE_ON_START: '1',
     LOG_LEVEL: 'warn',
+    // One gateway process unless a test asks for a worker group: eight suites share two cores.
+    WORKERS: '1',
   };
   return {
     tag,

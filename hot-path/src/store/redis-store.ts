@@ -2,7 +2,7 @@
  * The hot path on Redis: every reservation is one script call (one round trip) on the campaign's hash slot, which
  * makes that script the single writer of the campaign's stock, limits and group slots.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { HotPathObserver } from '../observer.ts';
 import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
 import { flatToMap, groupFields, hashToGroup, parseSettlementEntry, recordToReservation } from './parse.ts';
@@ -49,11 +49,21 @@ import type {
 } from './types.ts';
 import { isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
 
+/**
+ * A single Redis or a Redis Cluster. On a cluster every campaign's keys share its hash tag, so each script,
+ * pipeline and stream read stays on the one slot (and master) of its campaign, and campaigns spread over the
+ * masters by their ids.
+ */
+export type RedisClient = Redis | Cluster;
+
 export interface RedisHotPathStoreOptions {
   /** An ioredis client to use (not closed by the store), or options/URL to create one. */
-  redis?: Redis;
+  redis?: RedisClient;
   redisUrl?: string;
   redisOptions?: RedisOptions;
+  /** Seed nodes (`host:port`) of a Redis Cluster: the store then runs on ioredis' cluster client. */
+  clusterNodes?: string[];
+  clusterOptions?: ClusterOptions;
   /** Prefixes every key (tests use a unique one). */
   keyPrefix?: string;
   /** How long reservation records and group hashes outlive the campaign's end (default 7 days). */
@@ -84,14 +94,14 @@ const REBUILD_CHUNK = 500;
 export class RedisHotPathStore implements HotPathStore {
   readonly kind = 'redis' as const;
   readonly observer: HotPathObserver | undefined;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   readonly retentionMs: number;
   readonly scripts: Map<string, LoadedScript>;
   #ownsClient: boolean;
-  #reader: Redis | undefined;
+  #reader: RedisClient | undefined;
   /** The connection of the reservation scripts: auto-pipelined, or the main one. */
-  #hot: Redis;
+  #hot: RedisClient;
   #groupsReady = new Set<string>();
   #floors = new Map<string, HotPosition>();
   #suspectListeners = new Set<(campaignId?: string) => void>();
@@ -106,14 +116,16 @@ export class RedisHotPathStore implements HotPathStore {
     this.#ownsClient = opts.redis === undefined;
     this.redis =
       opts.redis ??
-      (opts.redisUrl
-        ? new Redis(opts.redisUrl, opts.redisOptions ?? {})
-        : new Redis(opts.redisOptions ?? {}));
+      (opts.clusterNodes
+        ? new Cluster(opts.clusterNodes, opts.clusterOptions ?? {})
+        : opts.redisUrl
+          ? new Redis(opts.redisUrl, opts.redisOptions ?? {})
+          : new Redis(opts.redisOptions ?? {}));
     this.keyPrefix = opts.keyPrefix ?? '';
     this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
     this.observer = opts.observer;
     this.scripts = defineScripts(this.redis);
-    this.#hot = opts.autoPipelining ? this.redis.duplicate({ enableAutoPipelining: true }) : this.redis;
+    this.#hot = opts.autoPipelining ? duplicateClient(this.redis, true) : this.redis;
     if (this.#hot !== this.redis) {
       defineScripts(this.#hot);
       // The main connection's owner watches and logs Redis's state; without a listener ioredis logs every retry.
@@ -207,7 +219,7 @@ export class RedisHotPathStore implements HotPathStore {
     return s;
   }
 
-  async #call(call: ScriptCall, client: Redis = this.redis): Promise<unknown> {
+  async #call(call: ScriptCall, client: RedisClient = this.redis): Promise<unknown> {
     const fn = (client as unknown as Record<string, ScriptFn>)[this.script(call.script).command];
     if (!fn) throw new Error(`script ${call.script} not defined on this client`);
     const started = performance.now();
@@ -457,9 +469,9 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   /** Blocking reads get their own connection, so a consumer's wait never delays a reservation. */
-  #readerClient(): Redis {
+  #readerClient(): RedisClient {
     if (!this.#reader) {
-      this.#reader = this.redis.duplicate();
+      this.#reader = duplicateClient(this.redis, false);
       // The main connection's owner watches and logs Redis's state; without a listener ioredis logs every retry.
       this.#reader.on('error', () => {});
     }
@@ -639,4 +651,11 @@ class RawStreamEntry implements StreamEntry {
     this.#entry ??= parseSettlementEntry(this.#campaignId, this.raw);
     return this.#entry;
   }
+}
+
+/** A second connection (or cluster client) to the same Redis, auto-pipelined or not. */
+function duplicateClient(client: RedisClient, autoPipelining: boolean): RedisClient {
+  return client instanceof Cluster
+    ? client.duplicate([], { enableAutoPipelining: autoPipelining })
+    : client.duplicate({ enableAutoPipelining: autoPipelining });
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 const luaDir = new URL('../lua/', import.meta.url);
 const includePattern = /^--- @include "([\w/]+)"\s*$/gm;
@@ -48,7 +48,7 @@ export function loadScripts(): Map<string, LoadedScript> {
 }
 
 /** Registers every script on a client (idempotent per client). */
-export function defineScripts(redis: Redis): Map<string, LoadedScript> {
+export function defineScripts(redis: Redis | Cluster): Map<string, LoadedScript> {
   const scripts = loadScripts();
   for (const s of scripts.values()) {
     redis.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });

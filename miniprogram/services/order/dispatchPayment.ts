@@ -1,11 +1,15 @@
 import type { PaymentStart } from '../api-types';
 import { ApiError, api } from '../request';
 
-/** `POST /api/orders/:id/payment` → which provider pays, and its parameters. */
-export function dispatchPaymentStart(orderId: string): Promise<PaymentStart> {
+/**
+ * `POST /api/orders/:id/payment` → which provider pays, and its parameters. `addressId` gives the order its
+ * delivery address (an order without one is refused with ADDRESS_REQUIRED; its reservation stays).
+ */
+export function dispatchPaymentStart(orderId: string, addressId?: string): Promise<PaymentStart> {
   return api.request<PaymentStart>({
     method: 'POST',
     path: `/api/orders/${encodeURIComponent(orderId)}/payment`,
+    ...(addressId ? { data: { addressId } } : {}),
   });
 }
 
@@ -21,8 +25,11 @@ export async function dispatchDevPaymentConfirm(orderId: string): Promise<void> 
  * Pays an order: WeChat Pay through `wx.requestPayment`, or the dev provider's confirm route. Resolves once
  * the shopper has paid on their side; the order turns `paid` when the gateway hears from the provider.
  */
-export async function dispatchPayment(orderId: string): Promise<PaymentStart['provider']> {
-  const start = await dispatchPaymentStart(orderId);
+export async function dispatchPayment(
+  orderId: string,
+  addressId?: string,
+): Promise<PaymentStart['provider']> {
+  const start = await dispatchPaymentStart(orderId, addressId);
   if (start.provider === 'dev') {
     await dispatchDevPaymentConfirm(orderId);
     return 'dev';

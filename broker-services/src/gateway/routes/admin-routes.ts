@@ -1,5 +1,6 @@
 /** Operator routes: login, catalog, campaigns and their live controls, orders, admins, audit log, dashboard. */
 import Type, { type TSchema } from 'typebox';
+import { AddressSnapshot } from '../../modules/addresses/schemas.ts';
 import {
   AdminLoginBody,
   AdminSession,
@@ -30,6 +31,7 @@ import {
   RefundBody,
   ShipBody,
 } from '../../modules/orders/schemas.ts';
+import { HeapAfterGcView, heapAfterForcedGc } from '../../runtime/heap.ts';
 import { AdminId, CampaignId, Cursor, IdParam, Limit, OrderId, ProductId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { OWNER_ONLY, READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
@@ -51,12 +53,22 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/auth/login',
     {
       config: { rateLimit: { max: 10, timeWindow: 60_000 } },
-      schema: { tags, body: AdminLoginBody, response: { 200: AdminSession, ...errors(400, 401, 429) } },
+      schema: {
+        summary: 'Sign an operator in: an admin token (locked after repeated failures)',
+        tags,
+        body: AdminLoginBody,
+        response: { 200: AdminSession, ...errors(400, 401, 429) },
+      },
     },
     async (req) => {
-      const admin = await callAs<AdminViewT>(broker, req, 'admin.login', req.body);
+      const { admin, passwordVersion } = await callAs<{ admin: AdminViewT; passwordVersion: number }>(
+        broker,
+        req,
+        'admin.login',
+        req.body,
+      );
       const token = app.jwt.sign(
-        { sub: admin.id, kind: 'admin' },
+        { sub: admin.id, kind: 'admin', pwv: passwordVersion },
         { expiresIn: rt.config.adminTokenTtlSeconds },
       );
       return { token, admin };
@@ -67,7 +79,12 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/me',
     {
       ...read,
-      schema: { tags, security, response: { 200: Type.Object({ admin: AdminView }), ...readErrors } },
+      schema: {
+        summary: 'The signed-in operator',
+        tags,
+        security,
+        response: { 200: Type.Object({ admin: AdminView }), ...readErrors },
+      },
     },
     async (req) => ({
       admin: await callAs<AdminViewT>(broker, req, 'admin.get', { id: req.caller.admin!.id }),
@@ -76,21 +93,43 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
 
   app.get(
     '/api/admin/dashboard',
-    { ...read, schema: { tags, security, response: { 200: DashboardView, ...readErrors } } },
+    {
+      ...read,
+      schema: {
+        summary: "Today's figures: GMV, orders, paid conversion, live and top campaigns",
+        tags,
+        security,
+        response: { 200: DashboardView, ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'admin.dashboard', {}),
   );
 
   // Catalog
   app.get(
     '/api/admin/products',
-    { ...read, schema: { tags, security, response: { 200: list(ProductView), ...readErrors } } },
+    {
+      ...read,
+      schema: {
+        summary: 'List products with their SKUs',
+        tags,
+        security,
+        response: { 200: list(ProductView), ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'catalog.list', {}),
   );
   app.post(
     '/api/admin/products',
     {
       ...write,
-      schema: { tags, security, body: CreateProductBody, response: { 201: ProductView, ...writeErrors } },
+      schema: {
+        summary: 'Create a product with its SKUs',
+        tags,
+        security,
+        body: CreateProductBody,
+        response: { 201: ProductView, ...writeErrors },
+      },
     },
     async (req, reply) => reply.status(201).send(await callAs(broker, req, 'catalog.create', req.body)),
   );
@@ -98,7 +137,13 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/products/:id',
     {
       ...read,
-      schema: { tags, security, params: IdParam(ProductId), response: { 200: ProductView, ...readErrors } },
+      schema: {
+        summary: 'One product with its SKUs',
+        tags,
+        security,
+        params: IdParam(ProductId),
+        response: { 200: ProductView, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'catalog.get', req.params),
   );
@@ -107,6 +152,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Edit a product; SKUs with an id are updated, without one created',
         tags,
         security,
         params: IdParam(ProductId),
@@ -123,6 +169,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'List campaigns with their status and stock',
         tags,
         security,
         querystring: AdminCampaignListQuery,
@@ -136,6 +183,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Create a seckill or group-buy campaign on a SKU',
         tags,
         security,
         body: CreateCampaignBody,
@@ -149,6 +197,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'One campaign as operators see it',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -162,6 +211,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Edit a campaign; once live only its end, title and stock (upwards)',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -176,6 +226,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Stop a campaign for good: no new reservations',
         tags,
         security,
         params: IdParam(CampaignId),
@@ -188,7 +239,13 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/campaigns/:id/live',
     {
       ...read,
-      schema: { tags, security, params: IdParam(CampaignId), response: { 200: CampaignLive, ...readErrors } },
+      schema: {
+        summary: "A campaign's live figures: stock, reservations per second, orders by status",
+        tags,
+        security,
+        params: IdParam(CampaignId),
+        response: { 200: CampaignLive, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'campaigns.live', req.params),
   );
@@ -243,6 +300,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'List orders, newest first, by cursor',
         tags,
         security,
         querystring: AdminOrderListQuery,
@@ -255,15 +313,37 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     '/api/admin/orders/:id',
     {
       ...read,
-      schema: { tags, security, params: IdParam(OrderId), response: { 200: AdminOrderView, ...readErrors } },
+      schema: {
+        summary: 'One order with its transition history',
+        tags,
+        security,
+        params: IdParam(OrderId),
+        response: { 200: AdminOrderView, ...readErrors },
+      },
     },
     async (req) => callAs(broker, req, 'orders.adminGet', req.params),
+  );
+  app.get(
+    '/api/admin/orders/:id/address',
+    {
+      ...write,
+      schema: {
+        tags,
+        summary:
+          "The order's delivery address in full, for the roles that fulfil orders; every read is audited",
+        security,
+        params: IdParam(OrderId),
+        response: { 200: AddressSnapshot, ...readErrors },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.adminRevealAddress', req.params),
   );
   app.post(
     '/api/admin/orders/:id/ship',
     {
       ...write,
       schema: {
+        summary: 'Ship a paid order with its tracking number',
         tags,
         security,
         params: IdParam(OrderId),
@@ -278,6 +358,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...write,
       schema: {
+        summary: 'Refund a paid or shipped order in full',
         tags,
         security,
         params: IdParam(OrderId),
@@ -291,14 +372,28 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
   // Admins and audit
   app.get(
     '/api/admin/admins',
-    { ...owner, schema: { tags, security, response: { 200: list(AdminView), ...readErrors } } },
+    {
+      ...owner,
+      schema: {
+        summary: 'List operator accounts',
+        tags,
+        security,
+        response: { 200: list(AdminView), ...readErrors },
+      },
+    },
     async (req) => callAs(broker, req, 'admin.list', {}),
   );
   app.post(
     '/api/admin/admins',
     {
       ...owner,
-      schema: { tags, security, body: CreateAdminBody, response: { 201: AdminView, ...writeErrors } },
+      schema: {
+        summary: 'Create an operator account (owners only)',
+        tags,
+        security,
+        body: CreateAdminBody,
+        response: { 201: AdminView, ...writeErrors },
+      },
     },
     async (req, reply) => reply.status(201).send(await callAs(broker, req, 'admin.create', req.body)),
   );
@@ -307,6 +402,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...owner,
       schema: {
+        summary: "Change an operator's role, disable them or reset their password (owners only)",
         tags,
         security,
         params: IdParam(AdminId),
@@ -321,6 +417,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
+        summary: 'The audit log of operator writes and failed sign-ins, newest first',
         tags,
         security,
         querystring: Type.Object(
@@ -345,5 +442,22 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => callAs<ParkedSettlementPage>(broker, req, 'admin.settlementParked', req.query),
+  );
+
+  app.post(
+    '/api/admin/runtime/gc',
+    {
+      ...owner,
+      schema: {
+        tags,
+        security,
+        summary: 'Force a full garbage collection on the answering gateway process and report its heap',
+        description:
+          'For soak tests: the heap after a forced collection holds only what is still referenced, so growth ' +
+          'across a run is a leak rather than garbage not yet collected. Pauses this process for the collection.',
+        response: { 200: HeapAfterGcView, ...errors(401, 403) },
+      },
+    },
+    async () => heapAfterForcedGc(),
   );
 }

@@ -29,7 +29,7 @@ import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
 import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
-import { limitPerUser } from '../per-user-limit.ts';
+import { limitPerUser, perWorkerLimit } from '../per-user-limit.ts';
 import {
   memoryArrivalCounter,
   redisArrivalCounter,
@@ -223,7 +223,10 @@ export async function registerHotPathRoutes(
 
   // Per user and in process (see ../per-user-limit.ts); the shared per-IP limit stays off these routes, as shoppers
   // behind one carrier NAT share an address and would be refused together at a sale's peak.
-  const preHandler = [requireShopper, limitPerUser(rt.config.rateLimitPerUserPerSecond)];
+  const preHandler = [
+    requireShopper,
+    limitPerUser(perWorkerLimit(rt.config.rateLimitPerUserPerSecond, rt.config.workers)),
+  ];
   const perUser = { rateLimit: false as const };
 
   app.post(

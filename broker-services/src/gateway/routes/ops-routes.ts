@@ -1,5 +1,11 @@
 /** Health, readiness, metrics and server time. */
-import { type Dependency, registry, setDependencyUp } from '@tuanmiao/observability';
+import {
+  type Dependency,
+  inWorkerGroup,
+  registry,
+  requestGroupMetrics,
+  setDependencyUp,
+} from '@tuanmiao/observability';
 import Type from 'typebox';
 import type { App, GatewayOptions } from '../app.ts';
 import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
@@ -13,7 +19,11 @@ export async function registerOpsRoutes(
     '/healthz',
     {
       config: { rateLimit: false },
-      schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: {
+        summary: 'Liveness: 200 while the process runs',
+        tags: ['ops'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -23,6 +33,7 @@ export async function registerOpsRoutes(
     {
       config: { rateLimit: false },
       schema: {
+        summary: 'Readiness: 200 when the database, hot path and bus answer, else 503 naming which',
         tags: ['ops'],
         response: {
           200: Type.Object({ status: Type.String(), checks: Type.Record(Type.String(), Type.String()) }),
@@ -64,10 +75,14 @@ export async function registerOpsRoutes(
 
   app.get(
     '/metrics',
-    { config: { rateLimit: false }, schema: { tags: ['ops'], produces: ['text/plain'] } },
+    {
+      config: { rateLimit: false },
+      schema: { summary: 'Prometheus metrics of this process', tags: ['ops'], produces: ['text/plain'] },
+    },
     async (_req, reply) => {
       reply.header('content-type', registry.contentType);
-      return registry.metrics();
+      // A worker of a group (WORKERS > 1) answers for the whole group: the primary aggregates every worker's.
+      return inWorkerGroup() ? requestGroupMetrics() : registry.metrics();
     },
   );
 
@@ -75,6 +90,7 @@ export async function registerOpsRoutes(
     '/api/time',
     {
       schema: {
+        summary: "The server's clock, for countdowns",
         tags: ['shopper'],
         response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }) }) },
       },

@@ -4,9 +4,13 @@ import { AppError } from '../../errors.ts';
 import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
 import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
 import {
+  CheckoutBody,
+  CheckoutResult,
   OrderListQuery,
   OrderPage,
   OrderView,
+  PaymentBody,
+  PaymentOutcome,
   PaymentStart,
   ReservationView,
 } from '../../modules/orders/schemas.ts';
@@ -60,6 +64,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/campaigns',
     {
       schema: {
+        summary: 'Live and upcoming campaigns for shoppers',
         tags: ['campaigns'],
         querystring: CampaignListQuery,
         response: { 200: Type.Object({ items: Type.Array(CampaignView) }), ...errors(400) },
@@ -72,6 +77,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/campaigns/:id',
     {
       schema: {
+        summary: 'One campaign with its stock left',
         tags: ['campaigns'],
         params: IdParam(CampaignId),
         response: { 200: CampaignView, ...errors(400, 404) },
@@ -85,6 +91,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "One of the caller's reservations, and its order once settled",
         tags: ['seckill'],
         security,
         params: IdParam(ReservationId),
@@ -99,6 +106,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "The caller's orders, newest first",
         tags: ['orders'],
         security,
         querystring: OrderListQuery,
@@ -113,6 +121,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: "One of the caller's orders",
         tags: ['orders'],
         security,
         params: IdParam(OrderId),
@@ -126,14 +135,38 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/orders/:id/payment',
     {
       ...shopper,
+      // The body is optional (campaign orders paid before addresses existed send none).
+      preValidation: (req, _reply, done) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+        done();
+      },
       schema: {
         tags: ['orders'],
+        summary:
+          'Start paying one of my orders; addressId sets its delivery address (409 ADDRESS_REQUIRED without one)',
         security,
         params: IdParam(OrderId),
+        body: PaymentBody,
         response: { 200: PaymentStart, ...errors(400, 401, 404, 409, 502) },
       },
     },
-    async (req) => callAs(broker, req, 'payments.start', req.params),
+    async (req) => callAs(broker, req, 'payments.start', { ...req.body, ...req.params }),
+  );
+
+  app.post(
+    '/api/orders',
+    {
+      ...shopper,
+      schema: {
+        tags: ['orders'],
+        summary:
+          'Checkout at the regular price: several SKUs, stock taken for all or none (409 SOLD_OUT names the SKU), idempotent by requestId',
+        security,
+        body: CheckoutBody,
+        response: { 201: CheckoutResult, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await callAs(broker, req, 'orders.checkout', req.body)),
   );
 
   app.post(
@@ -141,6 +174,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     {
       ...shopper,
       schema: {
+        summary: 'Cancel an unpaid order; its units go back to stock',
         tags: ['orders'],
         security,
         params: IdParam(OrderId),
@@ -160,7 +194,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         security,
         params: Type.Object({ orderId: OrderId }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ outcome: Type.String(), order: OrderView }),
+          200: Type.Object({ outcome: PaymentOutcome, order: OrderView }),
           ...errors(400, 401, 404, 409),
         },
       },
@@ -202,6 +236,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     '/api/groupbuy/groups/:groupId',
     {
       schema: {
+        summary: 'One group with its members and status',
         tags: ['groupbuy'],
         params: Type.Object({ groupId: GroupId }, { additionalProperties: false }),
         response: { 200: GroupView, ...errors(400, 404) },

@@ -316,10 +316,20 @@ export function createWechatPayClient(config: WechatPayConfig): WechatPayClient 
       eventType: envelope.event_type,
       summary: envelope.summary,
     };
+    // A genuine notification about another merchant's or another app's payment is not ours to act on.
     if (resource.original_type === 'transaction' && Value.Check(Transaction, plain)) {
+      if (plain.mchid !== config.mchId || plain.appid !== config.appId) {
+        throw new WechatPayError(
+          'PAYMENT_NOTIFICATION_MALFORMED',
+          'notification is for another merchant or app',
+        );
+      }
       return { ...base, kind: 'transaction', transaction: plain };
     }
     if (resource.original_type === 'refund' && Value.Check(RefundNotice, plain)) {
+      if (plain.mchid !== config.mchId) {
+        throw new WechatPayError('PAYMENT_NOTIFICATION_MALFORMED', 'notification is for another merchant');
+      }
       return { ...base, kind: 'refund', refund: plain };
     }
     throw new WechatPayError(

@@ -7,7 +7,7 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { AdminId, Cursor, IdParam, Limit, withParams } from '../../schemas/common.ts';
-import { recordAudit, requireAdmin } from './audit.ts';
+import { persistAudit, requireAdmin } from './audit.ts';
 import { Admin, AuditEntry } from './entities.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import {
@@ -18,6 +18,20 @@ import {
   ParkedSettlementQuery,
   PatchAdminBody,
 } from './schemas.ts';
+
+/** Failed sign-ins of one username in a row (none older than FAILURE_MEMORY_MS apart) before it is locked. */
+export const LOGIN_FAILURES_BEFORE_LOCK = 5;
+/** The first lockout; each further failure doubles it, up to LOCK_MAX_MS. */
+const LOCK_BASE_MS = 30_000;
+const LOCK_MAX_MS = 15 * 60_000;
+/** A failure this long after the previous one starts the count again. */
+const FAILURE_MEMORY_MS = 60 * 60_000;
+
+/** How long a username is locked after its `failures`-th failure in a row (0: not locked). */
+export function lockoutMs(failures: number): number {
+  if (failures < LOGIN_FAILURES_BEFORE_LOCK) return 0;
+  return Math.min(LOCK_MAX_MS, LOCK_BASE_MS * 2 ** (failures - LOGIN_FAILURES_BEFORE_LOCK));
+}
 
 function view(a: Admin): AdminView {
   return {
@@ -54,18 +68,96 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
   return {
     name: 'admin',
     actions: {
-      /** Checks a username and password; a disabled admin cannot log in. */
+      /**
+       * Checks a username and password; a disabled admin cannot log in. Failures are counted per username (known
+       * or not) and audited; after LOGIN_FAILURES_BEFORE_LOCK in a row the username is locked, for longer after
+       * each further failure, whatever address the attempts come from. Answers the admin and the password version
+       * its token is to carry.
+       */
       login: defineAction(AdminLoginBody, async (ctx) => {
-        const a = await em().findOne(Admin, { username: ctx.params.username });
+        const { username, password } = ctx.params;
+        const now = rt.now();
+        const e = em();
+        const [lock] = await e.execute<{ locked_until: Date | null }[]>(
+          'select locked_until from admin_login_failures where username = ?',
+          [username],
+        );
+        const lockedUntil = lock?.locked_until ? new Date(lock.locked_until).getTime() : 0;
+        if (lockedUntil > now) {
+          throw new AppError('LOGIN_LOCKED', undefined, {
+            retryAfterSeconds: Math.ceil((lockedUntil - now) / 1000),
+          });
+        }
+        const a = await e.findOne(Admin, { username });
         // Verify against a fixed hash when the user is unknown, so timing does not reveal which usernames exist.
         const ok = await verifyPassword(
-          ctx.params.password,
+          password,
           a?.passwordHash ??
             'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
         );
-        if (!a || !ok || a.disabled) throw new AppError('INVALID_CREDENTIALS');
-        return view(a);
+        if (a && ok && !a.disabled) {
+          if (lock) await e.execute('delete from admin_login_failures where username = ?', [username]);
+          return { admin: view(a), passwordVersion: a.passwordVersion };
+        }
+        // The count, the lock and the audit entry of this failure commit together.
+        await e.transactional(async (tx) => {
+          const [counted] = await tx.execute<{ failures: number }[]>(
+            `insert into admin_login_failures (username, failures, last_failed_at) values (?, 1, ?)
+             on conflict (username) do update set
+               failures = case when admin_login_failures.last_failed_at < ? then 1
+                               else admin_login_failures.failures + 1 end,
+               last_failed_at = excluded.last_failed_at
+             returning failures`,
+            [username, new Date(now), new Date(now - FAILURE_MEMORY_MS)],
+          );
+          const failures = Number(counted?.failures ?? 1);
+          const lockMs = lockoutMs(failures);
+          if (lockMs > 0) {
+            await tx.execute('update admin_login_failures set locked_until = ? where username = ?', [
+              new Date(now + lockMs),
+              username,
+            ]);
+          }
+          persistAudit(
+            tx,
+            { admin: { id: a?.id ?? 'unknown', username, role: a?.role ?? 'viewer' } },
+            {
+              action: 'admin.login_failed',
+              objectType: 'admin',
+              objectId: a?.id ?? 'unknown',
+              detail: {
+                ip: ctx.meta.ip ?? null,
+                failures,
+                ...(a?.disabled ? { disabled: true } : {}),
+                ...(lockMs > 0 ? { lockedForSeconds: lockMs / 1000 } : {}),
+              },
+            },
+          );
+          await tx.flush();
+        });
+        throw new AppError('INVALID_CREDENTIALS');
       }),
+
+      /**
+       * The admin behind an admin token, while that token still stands: the admin exists, and no password
+       * change came after the token was issued (the gateway checks this on every admin call).
+       */
+      session: defineAction(
+        Type.Object(
+          { id: AdminId, passwordVersion: Type.Integer({ minimum: 0 }) },
+          { additionalProperties: false },
+        ),
+        async (ctx) => {
+          const a = await em().findOne(Admin, { id: ctx.params.id });
+          if (!a) throw new AppError('UNAUTHORIZED', 'Unknown admin');
+          if (a.passwordVersion !== ctx.params.passwordVersion)
+            throw new AppError(
+              'UNAUTHORIZED',
+              'The password changed since this token was issued; sign in again',
+            );
+          return view(a);
+        },
+      ),
 
       /** The admin behind a token, if still enabled (the gateway checks this on every admin call). */
       get: defineAction(IdParam(AdminId), async (ctx) => {
@@ -91,13 +183,13 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
           passwordHash: await hashPassword(ctx.params.password),
           role: ctx.params.role,
         });
-        await e.flush();
-        await recordAudit(em(), ctx.meta, {
+        persistAudit(e, ctx.meta, {
           action: 'admin.create',
           objectType: 'admin',
           objectId: a.id,
           detail: { username: a.username, role: a.role },
         });
+        await e.flush();
         return view(a);
       }),
 
@@ -111,9 +203,12 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
         }
         if (ctx.params.role !== undefined) a.role = ctx.params.role;
         if (ctx.params.disabled !== undefined) a.disabled = ctx.params.disabled;
-        if (ctx.params.password !== undefined) a.passwordHash = await hashPassword(ctx.params.password);
-        await e.flush();
-        await recordAudit(em(), ctx.meta, {
+        if (ctx.params.password !== undefined) {
+          a.passwordHash = await hashPassword(ctx.params.password);
+          // Every token issued before this change stops working (see the session action).
+          a.passwordVersion += 1;
+        }
+        persistAudit(e, ctx.meta, {
           action: 'admin.update',
           objectType: 'admin',
           objectId: a.id,
@@ -123,6 +218,7 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
             ...(ctx.params.password ? { passwordChanged: true } : {}),
           },
         });
+        await e.flush();
         return view(a);
       }),
 

@@ -11,23 +11,33 @@ export interface AuditInput {
   detail?: Record<string, unknown>;
 }
 
-/** Writes one audit entry for the calling admin (or `system` for automated operator policies). */
+/**
+ * Adds one audit entry for the calling admin (or `system` for automated operator policies) to `em`'s unit of
+ * work, beside the change it records: the caller's one flush (a transaction) writes both, or neither.
+ */
+export function persistAudit(em: EntityManager, meta: CallerMeta | 'system', input: AuditInput): void {
+  const admin = meta === 'system' ? { id: 'system', username: 'system' } : meta.admin;
+  if (!admin) throw new AppError('UNAUTHORIZED');
+  em.persist(
+    em.create(AuditEntry, {
+      adminId: admin.id,
+      adminUsername: admin.username,
+      action: input.action,
+      objectType: input.objectType,
+      objectId: input.objectId,
+      detail: input.detail ?? {},
+    }),
+  );
+}
+
+/** Writes one audit entry on its own, for an action whose change is not in `em` (a policy of the system). */
 export async function recordAudit(
   em: EntityManager,
   meta: CallerMeta | 'system',
   input: AuditInput,
 ): Promise<void> {
-  const admin = meta === 'system' ? { id: 'system', username: 'system' } : meta.admin;
-  if (!admin) throw new AppError('UNAUTHORIZED');
-  const entry = em.create(AuditEntry, {
-    adminId: admin.id,
-    adminUsername: admin.username,
-    action: input.action,
-    objectType: input.objectType,
-    objectId: input.objectId,
-    detail: input.detail ?? {},
-  });
-  await em.persist(entry).flush();
+  persistAudit(em, meta, input);
+  await em.flush();
 }
 
 /** The calling admin, or UNAUTHORIZED; roles are enforced by the gateway before the call. */

@@ -17,6 +17,8 @@ export const Admin = defineEntity({
     passwordHash: p.string(),
     role: p.string().$type<'owner' | 'operator' | 'viewer'>(),
     disabled: p.boolean().default(false),
+    /** Up by one at every password change or reset; admin tokens of an older version are refused. */
+    passwordVersion: p.integer().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -12,7 +12,7 @@ import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { CampaignId, IdParam, withParams } from '../../schemas/common.ts';
-import { recordAudit, requireAdmin } from '../admin/audit.ts';
+import { persistAudit, recordAudit, requireAdmin } from '../admin/audit.ts';
 import { Product, Sku } from '../catalog/entities.ts';
 import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
 import { Campaign } from './entities.ts';
@@ -79,6 +79,18 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     }
   }
 
+  /** Flushes the campaign's pending change together with its audit entry: one transaction, both or neither. */
+  async function flushAudited(
+    e: EntityManager,
+    meta: Parameters<typeof persistAudit>[1],
+    action: string,
+    id: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    persistAudit(e, meta, { action, objectType: 'campaign', objectId: id, detail });
+    await e.flush();
+  }
+
   async function audited<T>(
     meta: Parameters<typeof recordAudit>[1],
     action: string,
@@ -93,13 +105,17 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
   return {
     name: 'campaigns',
     actions: {
-      /** Shopper list: live and scheduled campaigns first, then the rest, by start time. */
+      /**
+       * Shopper list: live and scheduled campaigns first, then the rest, by start time. Dry runs (rehearsals,
+       * load tests) are left out; they stay reachable by id.
+       */
       list: defineAction(CampaignListQuery, async (ctx) => {
         const now = rt.now();
         const rows = await em().find(
           Campaign,
           {
             ...(ctx.params.type ? { type: ctx.params.type } : {}),
+            dryRun: false,
             endsAt: { $gt: new Date(now - 86400_000) },
           },
           { orderBy: { startsAt: 'asc' }, limit: 100 },
@@ -191,15 +207,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           robotFillEnabled: b.robotFill?.enabled ?? false,
           robotFillMaxMissing: b.robotFill?.maxMissing ?? 0,
         });
-        await e.persist(c).flush();
+        e.persist(c);
+        await flushAudited(e, ctx.meta, 'campaign.create', c.id, { ...b });
         await load(c);
-        return audited(
-          ctx.meta,
-          'campaign.create',
-          c.id,
-          { ...b },
-          toAdminCampaignView(c, c.stockTotal, rt.now()),
-        );
+        return toAdminCampaignView(c, c.stockTotal, rt.now());
       }),
 
       /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
@@ -239,15 +250,12 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
             : {}),
         });
         validateWindow(c.startsAt, c.endsAt);
-        await e.flush();
+        await flushAudited(e, ctx.meta, 'campaign.update', id, {
+          ...fields,
+          ...(robotFill ? { robotFill } : {}),
+        });
         await load(c);
-        return audited(
-          ctx.meta,
-          'campaign.update',
-          id,
-          { ...fields, ...(robotFill ? { robotFill } : {}) },
-          toAdminCampaignView(c, await stockLeft(c), rt.now()),
-        );
+        return toAdminCampaignView(c, await stockLeft(c), rt.now());
       }),
 
       /** Stops a campaign for good: no new reservations; existing orders go on. */
@@ -256,18 +264,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const e = em();
         const c = await e.findOne(Campaign, { id: ctx.params.id });
         if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
-        if (!c.stoppedAt) {
-          c.stoppedAt = new Date(rt.now());
-          await e.flush();
-        }
+        if (!c.stoppedAt) c.stoppedAt = new Date(rt.now());
+        await flushAudited(e, ctx.meta, 'campaign.stop', c.id, {});
         await load(c);
-        return audited(
-          ctx.meta,
-          'campaign.stop',
-          c.id,
-          {},
-          toAdminCampaignView(c, await stockLeft(c), rt.now()),
-        );
+        return toAdminCampaignView(c, await stockLeft(c), rt.now());
       }),
 
       /** Kill switch: pauses (or resumes) new reservations at once on every gateway; in-flight ones still settle. */
@@ -277,15 +277,15 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const c = await e.findOne(Campaign, { id: ctx.params.id });
         if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
         c.killSwitch = ctx.params.active;
-        await e.flush();
-        await load(c);
-        return audited(
+        await flushAudited(
+          e,
           ctx.meta,
           ctx.params.active ? 'campaign.kill_switch.on' : 'campaign.kill_switch.off',
           c.id,
           {},
-          toAdminCampaignView(c, await stockLeft(c), rt.now()),
         );
+        await load(c);
+        return toAdminCampaignView(c, await stockLeft(c), rt.now());
       }),
 
       /** Waiting room: on or off, and the admission rate (changeable live). */
@@ -302,15 +302,12 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
           c.waitingRoomEnabled = ctx.params.enabled;
           c.admissionRatePerSecond = ctx.params.admissionRatePerSecond;
-          await e.flush();
+          await flushAudited(e, ctx.meta, 'campaign.waiting_room', c.id, {
+            enabled: c.waitingRoomEnabled,
+            admissionRatePerSecond: c.admissionRatePerSecond,
+          });
           await load(c);
-          return audited(
-            ctx.meta,
-            'campaign.waiting_room',
-            c.id,
-            { enabled: c.waitingRoomEnabled, admissionRatePerSecond: c.admissionRatePerSecond },
-            toAdminCampaignView(c, await stockLeft(c), rt.now()),
-          );
+          return toAdminCampaignView(c, await stockLeft(c), rt.now());
         },
       ),
 

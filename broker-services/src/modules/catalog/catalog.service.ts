@@ -1,4 +1,7 @@
-/** catalog: products and their SKUs, edited by operators, read by campaigns. */
+/**
+ * catalog: categories, products and their SKUs (with their regular stock), edited by operators, read by
+ * campaigns, browsed and searched by shoppers (`../modules/catalog/`).
+ */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
@@ -8,8 +11,36 @@ import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin } from '../admin/audit.ts';
-import { Product, Sku } from './entities.ts';
-import { CreateProductBody, PatchProductBody, type ProductView } from './schemas.ts';
+import { browseProducts, productDetail } from './browse.ts';
+import { Category, Product, Sku } from './entities.ts';
+import {
+  BrowseQuery,
+  type CategoryView,
+  CreateCategoryBody,
+  CreateProductBody,
+  PatchProductBody,
+  type ProductView,
+} from './schemas.ts';
+import { skusForSale } from './stock.ts';
+
+const PAGE = 20;
+
+function categoryView(c: Category): CategoryView {
+  return { id: c.id, name: c.name, ...(c.parentId ? { parentId: c.parentId } : {}), sortOrder: c.sortOrder };
+}
+
+/** A product's category must exist; categories are two levels, and a product may sit on either. */
+async function requireCategory(e: EntityManager, id: string | undefined): Promise<void> {
+  if (id && !(await e.findOne(Category, { id }))) throw new AppError('NOT_FOUND', 'No such category');
+}
+
+/** Keeps the product's lowest SKU price (the price sorts' key) in step with its SKUs. */
+async function refreshMinPrice(e: EntityManager, productId: string): Promise<void> {
+  await e.execute(
+    'update products set min_price_fen = (select coalesce(min(price_fen), 0) from skus where product_id = ?) where id = ?',
+    [productId, productId],
+  );
+}
 
 function view(p: Product, skus: Sku[]): ProductView {
   return {
@@ -17,11 +48,15 @@ function view(p: Product, skus: Sku[]): ProductView {
     title: p.title,
     description: p.description,
     ...(p.imageUrl ? { imageUrl: p.imageUrl } : {}),
+    images: p.images ?? [],
+    ...(p.categoryId ? { categoryId: p.categoryId } : {}),
+    onSale: p.onSale,
     status: p.status,
+    sales: p.sales,
     skus: skus
       .filter((s) => s.productId === p.id)
       .sort((a, b) => a.id.localeCompare(b.id))
-      .map((s) => ({ id: s.id, name: s.name, priceFen: s.priceFen })),
+      .map((s) => ({ id: s.id, name: s.name, priceFen: s.priceFen, stock: s.stock })),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
   };
@@ -64,21 +99,87 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
         };
       }),
 
+      /** Shoppers: every category, top level first, in the operator's order. */
+      categories: defineAction(Type.Object({}), async () => {
+        const rows = await em().find(Category, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
+        const top = rows.filter((c) => !c.parentId);
+        return { items: [...top, ...rows.filter((c) => c.parentId)].map(categoryView) };
+      }),
+
+      /** Admin: creates a category, top level or under a top-level one (two levels at most). */
+      createCategory: defineAction(CreateCategoryBody, async (ctx) => {
+        requireAdmin(ctx.meta);
+        const id = newId('cat');
+        await em().transactional(async (tx) => {
+          if (ctx.params.parentId) {
+            const parent = await tx.findOne(Category, { id: ctx.params.parentId });
+            if (!parent) throw new AppError('NOT_FOUND', 'No such parent category');
+            if (parent.parentId) throw new AppError('CATEGORY_TOO_DEEP');
+          }
+          const siblings = await tx.count(Category, {
+            parentId: ctx.params.parentId ?? null,
+            name: ctx.params.name,
+          });
+          if (siblings > 0) throw new AppError('CONFLICT', 'A category of that name is already there');
+          tx.create(Category, {
+            id,
+            name: ctx.params.name,
+            parentId: ctx.params.parentId ?? null,
+            sortOrder: ctx.params.sortOrder ?? 0,
+          });
+          await tx.flush();
+          await recordAudit(tx, ctx.meta, {
+            action: 'category.create',
+            objectType: 'category',
+            objectId: id,
+            detail: { name: ctx.params.name, parentId: ctx.params.parentId ?? null },
+          });
+        });
+        return categoryView(await em().findOneOrFail(Category, { id }));
+      }),
+
+      /** Shoppers: products on sale, filtered, sorted and searched (substring of the title), one page. */
+      browse: defineAction(BrowseQuery, async (ctx) =>
+        browseProducts(em(), { ...ctx.params, limit: ctx.params.limit ?? PAGE }),
+      ),
+
+      /** Internal: SKUs with their price, stock and whether their product is on sale (the cart reads these). */
+      skusForSale: defineAction(Type.Object({ ids: Type.Array(SkuId, { maxItems: 100 }) }), async (ctx) => ({
+        items: await skusForSale(em(), ctx.params.ids),
+      })),
+
+      /** Shoppers: one product on sale with its SKUs and their stock; off sale is NOT_FOUND. */
+      detail: defineAction(IdParam(ProductId), async (ctx) => productDetail(em(), ctx.params.id)),
+
       /** Creates a product with its SKUs. */
       create: defineAction(CreateProductBody, async (ctx) => {
         requireAdmin(ctx.meta);
         const e = em();
         const id = newId('prd');
         await e.transactional(async (tx) => {
+          await requireCategory(tx, ctx.params.categoryId);
           tx.create(Product, {
             id,
             title: ctx.params.title,
             description: ctx.params.description ?? '',
             imageUrl: ctx.params.imageUrl ?? null,
+            images: ctx.params.images ?? [],
+            categoryId: ctx.params.categoryId ?? null,
+            onSale: ctx.params.onSale ?? true,
           });
           // No ORM relation is declared, so the product row must exist before its SKUs reference it.
           await tx.flush();
-          for (const s of ctx.params.skus) tx.create(Sku, { id: newId('sku'), productId: id, ...s });
+          for (const s of ctx.params.skus) {
+            tx.create(Sku, {
+              id: newId('sku'),
+              productId: id,
+              name: s.name,
+              priceFen: s.priceFen,
+              stock: s.stock ?? 0,
+            });
+          }
+          await tx.flush();
+          await refreshMinPrice(tx, id);
         });
         await recordAudit(em(), ctx.meta, {
           action: 'product.create',
@@ -96,16 +197,29 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
         await em().transactional(async (tx) => {
           const product = await tx.findOne(Product, { id });
           if (!product) throw new AppError('NOT_FOUND', 'No such product');
+          await requireCategory(tx, fields.categoryId);
           tx.assign(product, fields);
           for (const s of skus ?? []) {
             if (s.id) {
               const sku = await tx.findOne(Sku, { id: s.id, productId: id });
               if (!sku) throw new AppError('NOT_FOUND', `No SKU ${s.id} in this product`);
-              tx.assign(sku, { name: s.name, priceFen: s.priceFen });
+              tx.assign(sku, {
+                name: s.name,
+                priceFen: s.priceFen,
+                ...(s.stock !== undefined ? { stock: s.stock } : {}),
+              });
             } else {
-              tx.create(Sku, { id: newId('sku'), productId: id, name: s.name, priceFen: s.priceFen });
+              tx.create(Sku, {
+                id: newId('sku'),
+                productId: id,
+                name: s.name,
+                priceFen: s.priceFen,
+                stock: s.stock ?? 0,
+              });
             }
           }
+          await tx.flush();
+          await refreshMinPrice(tx, id);
         });
         await recordAudit(em(), ctx.meta, {
           action: 'product.update',

@@ -1,4 +1,4 @@
-/** MikroORM entities of the catalog module: products and their SKUs. */
+/** MikroORM entities of the catalog module: categories, products and their SKUs. */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 const createdAt = () => p.datetime().onCreate(() => new Date());
@@ -7,6 +7,19 @@ const updatedAt = () =>
     .datetime()
     .onCreate(() => new Date())
     .onUpdate(() => new Date());
+
+export const Category = defineEntity({
+  name: 'Category',
+  tableName: 'categories',
+  properties: {
+    id: p.string().primary(),
+    name: p.string(),
+    parentId: p.string().nullable(),
+    sortOrder: p.integer().default(0),
+    createdAt: createdAt(),
+  },
+});
+export type Category = InferEntity<typeof Category>;
 
 export const Product = defineEntity({
   name: 'Product',
@@ -17,6 +30,11 @@ export const Product = defineEntity({
     description: p.string().default(''),
     imageUrl: p.string().nullable(),
     status: p.string().$type<'active' | 'archived'>().default('active'),
+    categoryId: p.string().nullable(),
+    onSale: p.boolean().default(true),
+    images: p.json<string[]>(),
+    minPriceFen: p.integer().default(0),
+    sales: p.integer().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -31,6 +49,7 @@ export const Sku = defineEntity({
     productId: p.string(),
     name: p.string(),
     priceFen: p.integer(),
+    stock: p.integer().default(0),
     createdAt: createdAt(),
   },
 });

@@ -1,18 +1,53 @@
 /** Shapes order rows for shoppers and admins. */
 
+import type { AddressSnapshot } from '../addresses/schemas.ts';
 import type { OrderRow } from './order-machine.ts';
 import type { AdminOrderView, OrderView } from './schemas.ts';
 
 const iso = (d: Date | null | undefined): string | undefined => (d ? new Date(d).toISOString() : undefined);
 
-export function toOrderView(o: OrderRow): OrderView {
+/** A line of a regular order (`order_items`). */
+export interface OrderLineRow {
+  order_id: string;
+  line: number;
+  sku_id: string;
+  product_id: string;
+  title: string;
+  sku_title: string;
+  quantity: number;
+  unit_price_fen: number;
+}
+
+export interface OrderExtras {
+  lines?: OrderLineRow[];
+  address?: AddressSnapshot;
+}
+
+export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
+  const lines = extras.lines?.filter((l) => l.order_id === o.id).sort((a, b) => a.line - b.line) ?? [];
   return {
     id: o.id,
     status: o.status,
-    campaignId: o.campaign_id,
+    ...(o.campaign_id ? { campaignId: o.campaign_id } : {}),
+    kind: o.campaign_type,
     ...(o.group_id ? { groupId: o.group_id } : {}),
-    items: [{ skuId: o.sku_id, title: o.title, quantity: o.quantity, unitPriceFen: o.unit_price_fen }],
+    items:
+      lines.length > 0
+        ? lines.map((l) => ({
+            skuId: l.sku_id,
+            title: l.title,
+            skuTitle: l.sku_title,
+            productId: l.product_id,
+            quantity: l.quantity,
+            unitPriceFen: l.unit_price_fen,
+          }))
+        : [{ skuId: o.sku_id, title: o.title, quantity: o.quantity, unitPriceFen: o.unit_price_fen }],
     totalFen: o.total_fen,
+    itemsFen: o.total_fen,
+    discountFen: o.discount_fen ?? 0,
+    pointsUsed: o.points_used ?? 0,
+    payableFen: o.payable_fen ?? o.total_fen,
+    ...(extras.address ? { address: extras.address } : {}),
     createdAt: iso(o.created_at)!,
     expiresAt: iso(o.expires_at)!,
     ...(o.paid_at ? { paidAt: iso(o.paid_at) } : {}),
@@ -23,6 +58,15 @@ export function toOrderView(o: OrderRow): OrderView {
   };
 }
 
-export function toAdminOrderView(o: OrderRow, transitions?: AdminOrderView['transitions']): AdminOrderView {
-  return { ...toOrderView(o), userId: o.user_id, dryRun: o.dry_run, ...(transitions ? { transitions } : {}) };
+export function toAdminOrderView(
+  o: OrderRow,
+  transitions?: AdminOrderView['transitions'],
+  extras: OrderExtras = {},
+): AdminOrderView {
+  return {
+    ...toOrderView(o, extras),
+    userId: o.user_id,
+    dryRun: o.dry_run,
+    ...(transitions ? { transitions } : {}),
+  };
 }

@@ -2,25 +2,51 @@
  * orders: the order state machine after settlement. Shoppers list, read and cancel their orders; admins list,
  * ship and refund; payments are applied here atomically with their payment record; unpaid orders are
  * cancelled at `expiresAt` by a sweeper that any number of processes may run (the guarded transition
- * decides one winner per order). Stock goes back to the hot path exactly once, by the winner.
+ * decides one winner per order). Stock goes back to the hot path exactly once, by the winner. Regular orders
+ * (the shop's checkout, ./checkout.ts) run on the same machine; their stock goes back to the SKUs inside the
+ * releasing transition. Every order keeps a sealed copy of its delivery address.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { type CallerMeta, defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/common.ts';
-import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
+import type { AddressSnapshot } from '../addresses/schemas.ts';
+import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
-import { type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
-import { toAdminOrderView, toOrderView } from './order-view.ts';
-import { AdminOrderListQuery, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
+import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
+import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
+import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
+import { AdminOrderListQuery, CheckoutBody, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
 
 const PAGE = 20;
+/** Orders one expiry statement cancels; a sweep runs up to EXPIRY_BATCHES_PER_SWEEP of them back to back. */
+const EXPIRY_BATCH = 500;
+const EXPIRY_BATCHES_PER_SWEEP = 20;
+/** Expiring orders closed at the payment channel at once (WeChat Pay's close-order is one HTTP call each). */
+const CHANNEL_CONCURRENCY = 16;
+/** Stock returns to the hot path in flight at once. */
+const RELEASE_CONCURRENCY = 32;
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
 
 const PaymentInput = Type.Object({
   orderId: OrderId,
@@ -35,6 +61,53 @@ type Emit = (event: string, payload: object) => void;
 
 export default function createOrdersService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
+  const ring = loadKeyring(rt.config);
+
+  function addressOf(o: OrderRow): AddressSnapshot | undefined {
+    if (!o.address_pii || !o.address_key_id) return undefined;
+    return openPii<AddressSnapshot>(
+      ring,
+      orderAddressContext(o.id, o.user_id),
+      o.address_key_id,
+      o.address_pii,
+    );
+  }
+
+  /** Lines of the regular orders among `rows` (campaign orders have their one line on the row). */
+  async function linesOf(rows: OrderRow[]): Promise<OrderLineRow[]> {
+    const ids = rows.filter((r) => r.campaign_type === 'regular').map((r) => r.id);
+    if (ids.length === 0) return [];
+    return em().execute<OrderLineRow[]>(
+      `select * from order_items where order_id in (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+  }
+
+  /** The shopper's view: their own address in full. */
+  async function shopperViews(rows: OrderRow[]) {
+    const lines = await linesOf(rows);
+    return rows.map((o) => {
+      const address = addressOf(o);
+      return toOrderView(o, { lines, ...(address ? { address } : {}) });
+    });
+  }
+  const shopperView = async (row: OrderRow) => (await shopperViews([row]))[0]!;
+
+  /** The operator's view: the address masked (the full one is GET /api/admin/orders/:id/address, audited). */
+  async function adminExtras(rows: OrderRow[]): Promise<Map<string, OrderExtras>> {
+    const lines = await linesOf(rows);
+    return new Map(
+      rows.map((o) => {
+        const a = addressOf(o);
+        const address = a
+          ? { ...a, name: maskName(a.name), phone: maskPhone(a.phone), detail: maskDetail(a.detail) }
+          : undefined;
+        return [o.id, { lines, ...(address ? { address } : {}) }];
+      }),
+    );
+  }
+  const adminView = async (row: OrderRow, transitions?: Parameters<typeof toAdminOrderView>[1]) =>
+    toAdminOrderView(row, transitions, (await adminExtras([row])).get(row.id));
 
   async function loadOrder(id: string, userId?: string): Promise<OrderRow> {
     const rows = await em().execute<OrderRow[]>(
@@ -47,6 +120,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
   /** Returns the order's units to the hot path; idempotent there, so a retry after a crash is harmless. */
   async function releaseStock(row: OrderRow): Promise<void> {
+    // A regular order's stock went back to its SKUs inside the releasing transition.
+    if (!row.campaign_id || !row.reservation_id) return;
     await rt.store.releaseReservation({
       campaignId: row.campaign_id,
       reservationId: row.reservation_id,
@@ -63,9 +138,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
    */
   async function applyPayment(p: PaymentInput, emit: Emit): Promise<PaymentOutcome> {
     const order = await loadOrder(p.orderId);
-    if (p.amountFen !== order.total_fen) {
+    if (p.amountFen !== order.payable_fen) {
       throw new AppError('PAYMENT_AMOUNT_MISMATCH', 'Paid amount differs from the order total', {
-        expectedFen: order.total_fen,
+        expectedFen: order.payable_fen,
         paidFen: p.amountFen,
       });
     }
@@ -139,19 +214,31 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
   /**
    * Cancels every unpaid order past its expiry, after closing it at the channel; an order the channel says was
-   * paid is paid instead. Returns how many this call cancelled.
+   * paid is paid instead. Works in batches: the channel calls of a batch run side by side (a few at a time),
+   * its cancellations are one statement (cancelExpiredOrders), its stock returns side by side; full batches
+   * follow each other within one call, so a backlog after a restart drains at once rather than one batch per
+   * sweep interval. Returns how many this call cancelled.
    */
-  async function expireDue(emit: Emit, limit = 200): Promise<number> {
-    const now = new Date(rt.now());
-    const due = await em().execute<{ id: string }[]>(
-      `select id from orders where status = 'pending_payment' and expires_at <= ? order by expires_at limit ?`,
-      [now, limit],
-    );
+  async function expireDue(
+    emit: Emit,
+    batchSize = EXPIRY_BATCH,
+    maxBatches = EXPIRY_BATCHES_PER_SWEEP,
+  ): Promise<number> {
     let cancelled = 0;
-    for (const { id } of due) {
-      try {
-        const paid = await closeAtChannel(id);
-        if (paid) {
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const now = new Date(rt.now());
+      const due = await em().execute<{ id: string }[]>(
+        `select id from orders where status = 'pending_payment' and expires_at <= ? order by expires_at limit ?`,
+        [now, batchSize],
+      );
+      const unpaid: string[] = [];
+      await eachLimited(due, CHANNEL_CONCURRENCY, async ({ id }) => {
+        try {
+          const paid = await closeAtChannel(id);
+          if (!paid) {
+            unpaid.push(id);
+            return;
+          }
           rt.log.warn({ orderId: id }, 'payment found at the channel at expiry (notification missing)');
           await applyPayment(
             {
@@ -163,24 +250,25 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             },
             emit,
           );
-          continue;
+        } catch (err) {
+          // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
+          rt.log.error({ err, orderId: id }, 'order expiry failed; will retry');
         }
-        const done = await transitionOrder(em(), rt.log, {
-          orderId: id,
-          to: 'cancelled',
-          reason: 'payment_timeout',
-          actor: 'system',
-          expiredBefore: now,
-          effects: { cancelledAt: now, cancelReason: 'payment_timeout', stockReleasedAt: now },
-        });
-        if (done) {
-          cancelled++;
-          await releaseStock(done.row);
+      });
+      const rows = await cancelExpiredOrders(em(), rt.log, unpaid, now);
+      cancelled += rows.length;
+      // Committed as released: a stock return lost here is re-sent by reconciliation (finishReleases).
+      await eachLimited(rows, RELEASE_CONCURRENCY, async (row) => {
+        try {
+          await releaseStock(row);
+        } catch (err) {
+          rt.log.error(
+            { err, orderId: row.id },
+            'stock return after expiry failed; reconciliation re-sends it',
+          );
         }
-      } catch (err) {
-        // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
-        rt.log.error({ err, orderId: id }, 'order expiry failed; will retry');
-      }
+      });
+      if (due.length < batchSize) break;
     }
     return cancelled;
   }
@@ -203,14 +291,76 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     name: 'orders',
     mixins: [
       sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
+      sweeperMixin({ action: 'orders.autoReceive', intervalMs: rt.config.sweepIntervalMs * 5, log: rt.log }),
     ],
     actions: {
+      /**
+       * Checkout at the regular price: several SKUs in one order, stock taken for all or none, the address
+       * snapshotted, idempotent by requestId (a replay answers the first order). Coupons and points are part of
+       * the contract and of the price breakdown, and refused until the marketing module provides them.
+       */
+      checkout: defineAction(CheckoutBody, async (ctx) => {
+        const user = requireUser(ctx.meta);
+        if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
+        if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
+        const lines = mergeLines(ctx.params.items);
+        const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
+        if (earlier) return { order: await shopperView(earlier) };
+        const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
+          id: ctx.params.addressId,
+          userId: user.id,
+        });
+        const now = new Date(rt.now());
+        const placed = await placeRegularOrder(em(), ring, {
+          userId: user.id,
+          requestId: ctx.params.requestId,
+          lines,
+          address,
+          now,
+          expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+        });
+        const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
+        if (!order) throw new AppError('INTERNAL');
+        if (placed) {
+          rt.log.info({ orderId: order.id, to: 'pending_payment', reason: 'checkout' }, 'order transition');
+          await ctx
+            .call('cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) })
+            .catch((err) => {
+              rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
+            });
+        }
+        return { order: await shopperView(order) };
+      }),
+
+      /**
+       * Internal (payments.start): the order's delivery address. Sets it from one of the shopper's addresses while
+       * the order is unpaid; answers whether the order has one now.
+       */
+      ensureAddress: defineAction(
+        Type.Object({ id: OrderId, userId: Type.String(), addressId: Type.Optional(Type.String()) }),
+        async (ctx) => {
+          const order = await loadOrder(ctx.params.id, ctx.params.userId);
+          if (!ctx.params.addressId) return { hasAddress: order.address_pii !== null };
+          const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
+            id: ctx.params.addressId,
+            userId: ctx.params.userId,
+          });
+          const { keyId, sealed } = sealPii(ring, orderAddressContext(order.id, order.user_id), address);
+          const set = await em().execute<{ id: string }[]>(
+            `update orders set address_pii = ?, address_key_id = ?, updated_at = now()
+             where id = ? and user_id = ? and status = 'pending_payment' returning id`,
+            [sealed, keyId, order.id, order.user_id],
+          );
+          return { hasAddress: set.length === 1 || order.address_pii !== null };
+        },
+      ),
+
       /** The caller's orders, newest first. */
       listMine: defineAction(OrderListQuery, async (ctx) => {
         const user = requireUser(ctx.meta);
         const res = await page(['user_id = ?'], [user.id], ctx.params.cursor, ctx.params.limit ?? PAGE);
         return {
-          items: res.items.map(toOrderView),
+          items: await shopperViews(res.items),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
       }),
@@ -218,7 +368,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       /** One of the caller's orders; another user's order is NOT_FOUND. */
       get: defineAction(IdParam(OrderId), async (ctx) => {
         const user = requireUser(ctx.meta);
-        return toOrderView(await loadOrder(ctx.params.id, user.id));
+        return shopperView(await loadOrder(ctx.params.id, user.id));
       }),
 
       /** The settled order of a reservation, if any (internal). */
@@ -247,11 +397,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           effects: { cancelledAt: now, cancelReason: 'shopper_cancel', stockReleasedAt: now },
         });
         if (!done) {
-          if (order.status === 'cancelled') return toOrderView(order);
+          if (order.status === 'cancelled') return shopperView(order);
           throw new AppError('INVALID_TRANSITION', `An order that is ${order.status} cannot be cancelled`);
         }
         await releaseStock(done.row);
-        return toOrderView(done.row);
+        return shopperView(done.row);
       }),
 
       /** Internal: cancel one order for a reason of the system (group failed, operator), releasing stock. */
@@ -295,7 +445,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         }
         const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE);
         return {
-          items: res.items.map((o) => toAdminOrderView(o)),
+          items: await (async () => {
+            const extras = await adminExtras(res.items);
+            return res.items.map((o) => toAdminOrderView(o, undefined, extras.get(o.id)));
+          })(),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
       }),
@@ -307,7 +460,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const transitions = await em().execute<
           { from_status: string | null; to_status: string; reason: string; actor: string; at: Date }[]
         >('select * from order_transitions where order_id = ? order by id', [order.id]);
-        return toAdminOrderView(
+        return adminView(
           order,
           transitions.map((t) => ({
             from: t.from_status as OrderRow['status'] | null,
@@ -319,25 +472,84 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         );
       }),
 
+      /** Admin (fulfilment roles): the order's delivery address in full; each read is in the audit log. */
+      adminRevealAddress: defineAction(IdParam(OrderId), async (ctx) => {
+        const admin = requireAdmin(ctx.meta);
+        if (admin.role !== 'owner' && admin.role !== 'operator') throw new AppError('FORBIDDEN');
+        const order = await loadOrder(ctx.params.id);
+        const address = addressOf(order);
+        if (!address) throw new AppError('NOT_FOUND', 'This order has no address yet');
+        await recordAudit(em(), ctx.meta, {
+          action: 'order.address.reveal',
+          objectType: 'order',
+          objectId: order.id,
+          detail: { userId: order.user_id },
+        });
+        return address;
+      }),
+
       /** Admin: ship a paid order with its tracking number. */
       ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
+        const packages = [
+          { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
+          ...(ctx.params.morePackages ?? []),
+        ];
         const done = await requireTransition(em(), rt.log, {
           orderId: ctx.params.id,
           to: 'shipped',
           reason: 'admin_ship',
           actor: admin.id,
           effects: { shippedAt: now, trackingNo: ctx.params.trackingNo },
+          // The packages and the audit entry commit with the transition, or none of them does.
+          inTransaction: async (tx) => {
+            await recordShipments(tx, ctx.params.id, packages);
+            await recordAudit(tx, ctx.meta, {
+              action: 'order.ship',
+              objectType: 'order',
+              objectId: ctx.params.id,
+              detail: { packages },
+            });
+          },
         });
-        await recordAudit(em(), ctx.meta, {
-          action: 'order.ship',
-          objectType: 'order',
-          objectId: ctx.params.id,
-          detail: { trackingNo: ctx.params.trackingNo, carrier: ctx.params.carrier ?? null },
+        return adminView(done.row);
+      }),
+
+      /** The shopper confirms receipt of a shipped order (shipped → completed). */
+      confirmReceipt: defineAction(IdParam(OrderId), async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await loadOrder(ctx.params.id, user.id);
+        if (order.status === 'completed') return shopperView(order);
+        const done = await requireTransition(em(), rt.log, {
+          orderId: order.id,
+          userId: user.id,
+          to: 'completed',
+          reason: 'shopper_receipt',
+          actor: user.id,
         });
-        return toAdminOrderView(done.row);
+        return shopperView(done.row);
+      }),
+
+      /** Completes shipped orders nobody confirmed within AUTO_RECEIPT_DAYS (the sweeper calls it). */
+      autoReceive: defineAction(Type.Object({}), async () => {
+        const before = new Date(rt.now() - rt.config.autoReceiptDays * 86400_000);
+        const due = await em().execute<{ id: string }[]>(
+          `select id from orders where status = 'shipped' and shipped_at <= ? order by shipped_at limit 200`,
+          [before],
+        );
+        let completed = 0;
+        for (const { id } of due) {
+          const done = await transitionOrder(em(), rt.log, {
+            orderId: id,
+            to: 'completed',
+            reason: 'auto_receipt',
+            actor: 'system',
+          });
+          if (done) completed++;
+        }
+        return { completed };
       }),
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */
@@ -351,15 +563,18 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           'admin_refund',
           ctx.params.reason,
           admin.id,
+          {
+            meta: ctx.meta,
+            input: {
+              action: 'order.refund',
+              objectType: 'order',
+              objectId: ctx.params.id,
+              detail: { reason: ctx.params.reason },
+            },
+          },
         );
-        await recordAudit(em(), ctx.meta, {
-          action: 'order.refund',
-          objectType: 'order',
-          objectId: ctx.params.id,
-          detail: { reason: ctx.params.reason },
-        });
         ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
-        return toAdminOrderView(done.row);
+        return adminView(done.row);
       }),
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
@@ -411,20 +626,25 @@ async function transitionToRefunding(
   reason: string,
   refundReason: string,
   actor: string,
+  audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow } | null> {
   return transitionOrder(em, rt.log, {
     orderId,
     to: 'refunding',
     reason,
     actor,
-    inTransaction: (tx, row) =>
-      tx
-        .execute(
-          `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
+    // The refund record and the admin's audit entry commit with the transition, or none of them does.
+    inTransaction: async (tx, row) => {
+      await tx.execute(
+        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
          values (?, ?, ?, ?, ?, 'pending') on conflict (out_refund_no) do nothing`,
-          [newId('rfd'), orderId, `rf_${orderId}`, row.total_fen, refundReason.slice(0, 200)],
-        )
-        .then(() => undefined),
+        [newId('rfd'), orderId, `rf_${orderId}`, row.payable_fen, refundReason.slice(0, 200)],
+      );
+      if (audit) {
+        persistAudit(tx, audit.meta, audit.input);
+        await tx.flush();
+      }
+    },
   });
 }
 
@@ -435,8 +655,9 @@ async function requestRefund(
   reason: string,
   refundReason: string,
   actor: string,
+  audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow }> {
-  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor);
+  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor, audit);
   if (!done) throw new AppError('INVALID_TRANSITION', 'Only a paid or shipped order can be refunded');
   return done;
 }

@@ -1,6 +1,7 @@
 /** Reservations and orders as shoppers and admins see them. */
 import Type, { type Static } from 'typebox';
 import {
+  AddressId,
   CampaignId,
   Cursor,
   Fen,
@@ -11,7 +12,10 @@ import {
   OrderId,
   RequestId,
   ReservationId,
+  SkuId,
 } from '../../schemas/common.ts';
+import { AddressSnapshot } from '../addresses/schemas.ts';
+import { PackageInput } from '../fulfilment/schemas.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),
@@ -53,16 +57,28 @@ export type OrderStatusValue = Static<typeof OrderStatus>;
 export const OrderItem = Type.Object({
   skuId: Type.String(),
   title: Type.String(),
+  skuTitle: Type.Optional(Type.String()),
+  productId: Type.Optional(Type.String()),
   quantity: Type.Integer(),
   unitPriceFen: Fen,
 });
 export const OrderView = Type.Object({
   id: OrderId,
   status: OrderStatus,
-  campaignId: CampaignId,
+  /** Absent on a regular (non-campaign) order. */
+  campaignId: Type.Optional(CampaignId),
+  kind: Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy'), Type.Literal('regular')]),
   groupId: Type.Optional(GroupId),
   items: Type.Array(OrderItem),
+  /** The items at their prices (itemsFen). */
   totalFen: Fen,
+  itemsFen: Fen,
+  discountFen: Fen,
+  pointsUsed: Type.Integer({ minimum: 0 }),
+  /** What the payment channel charges: items less the discount and the points' worth. */
+  payableFen: Fen,
+  /** The delivery address the order keeps (masked in admin lists). */
+  address: Type.Optional(AddressSnapshot),
   createdAt: IsoTime,
   expiresAt: IsoTime,
   paidAt: Type.Optional(IsoTime),
@@ -120,16 +136,54 @@ export const WechatPaymentParams = Type.Object({
   signType: Type.Union([Type.Literal('MD5'), Type.Literal('HMAC-SHA256'), Type.Literal('RSA')]),
   paySign: Type.String(),
 });
+export type WechatPaymentParams = Static<typeof WechatPaymentParams>;
+/** The dev provider's: where to confirm, and the amount in integer fen like all money. */
+export const DevPaymentParams = Type.Object({ confirmPath: Type.String(), amountFen: Fen });
+export type DevPaymentParams = Static<typeof DevPaymentParams>;
 export const PaymentStart = Type.Union([
   Type.Object({ provider: Type.Literal('wechat'), params: WechatPaymentParams }),
-  Type.Object({ provider: Type.Literal('dev'), params: Type.Record(Type.String(), Type.String()) }),
+  Type.Object({ provider: Type.Literal('dev'), params: DevPaymentParams }),
+]);
+/** How a payment confirmation was applied: first time, a replay of one already applied, or too late (refunded). */
+export const PaymentOutcome = Type.Union([
+  Type.Literal('applied'),
+  Type.Literal('duplicate'),
+  Type.Literal('late_refunded'),
 ]);
 export type PaymentStart = Static<typeof PaymentStart>;
+
+export const CheckoutBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        { skuId: SkuId, quantity: Type.Integer({ minimum: 1, maximum: 99 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20 },
+    ),
+    addressId: AddressId,
+    /** Accepted by the contract; refused with COUPON_NOT_SUPPORTED until coupons exist. */
+    couponId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })),
+    /** Accepted by the contract; refused with POINTS_NOT_SUPPORTED until points exist. */
+    pointsToUse: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+    requestId: RequestId,
+  },
+  { additionalProperties: false },
+);
+export type CheckoutBody = Static<typeof CheckoutBody>;
+export const CheckoutResult = Type.Object({ order: OrderView });
+
+export const PaymentBody = Type.Object(
+  { addressId: Type.Optional(AddressId) },
+  { additionalProperties: false },
+);
 
 export const ShipBody = Type.Object(
   {
     trackingNo: Type.String({ minLength: 4, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }),
     carrier: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    /** More packages of a split shipment, beyond the one named by carrier and trackingNo. */
+    morePackages: Type.Optional(Type.Array(PackageInput, { minItems: 1, maxItems: 9 })),
   },
   { additionalProperties: false },
 );

@@ -12,9 +12,10 @@ import { defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, OrderId } from '../../schemas/common.ts';
+import { IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
 import type { OrderRow } from '../orders/order-machine.ts';
+import { PaymentBody } from '../orders/schemas.ts';
 
 interface RefundRow {
   id: string;
@@ -23,6 +24,8 @@ interface RefundRow {
   amount_fen: number;
   reason: string;
   total_fen: number;
+  /** When the channel accepted it (still processing then); null until it has. */
+  requested_at: Date | null;
 }
 
 export default function createPaymentsService(rt: Runtime): ServiceSchema {
@@ -48,20 +51,30 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
       }),
     ],
     actions: {
-      /** Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). */
-      start: defineAction(IdParam(OrderId), async (ctx) => {
+      /**
+       * Starts paying an unpaid, unexpired order: the parameters for wx.requestPayment (or the dev confirm). Goods
+       * are shipped, so an order needs a delivery address first: `addressId` sets it (a campaign order gets it
+       * here, between its reservation and its payment), and without one the answer is ADDRESS_REQUIRED.
+       */
+      start: defineAction(withParams(IdParam(OrderId), PaymentBody), async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx.params.id, user.id);
         if (order.status !== 'pending_payment') {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
         if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
+        const { hasAddress } = await ctx.call<{ hasAddress: boolean }, object>('orders.ensureAddress', {
+          id: order.id,
+          userId: user.id,
+          ...(ctx.params.addressId ? { addressId: ctx.params.addressId } : {}),
+        });
+        if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
         const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
           user.id,
         ]);
         const params = await rt.payments.startPayment({
           orderId: order.id,
-          amountFen: order.total_fen,
+          amountFen: order.payable_fen,
           description: order.title.slice(0, 120),
           payerOpenid: u!.openid,
           expiresAt: new Date(order.expires_at),
@@ -133,7 +146,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             orderId: order.id,
             provider: 'dev',
             providerTxnId,
-            amountFen: order.total_fen,
+            amountFen: order.payable_fen,
             paidAt: new Date(rt.now()).toISOString(),
           })) as { outcome: string };
           paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
@@ -152,20 +165,31 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         let processed = 0;
         try {
           const pending = await em().execute<RefundRow[]>(
-            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.total_fen
+            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.payable_fen as total_fen, r.requested_at
              from refunds r join orders o on o.id = r.order_id
              where r.status = 'pending' order by r.created_at limit 100`,
           );
           for (const r of pending) {
             try {
-              const res = await rt.payments.refund({
-                orderId: r.order_id,
-                outRefundNo: r.out_refund_no,
-                refundFen: r.amount_fen,
-                totalFen: r.total_fen,
-                reason: r.reason,
-              });
-              if (res.status !== 'succeeded') continue;
+              const res = await rt.payments.refund(
+                {
+                  orderId: r.order_id,
+                  outRefundNo: r.out_refund_no,
+                  refundFen: r.amount_fen,
+                  totalFen: r.total_fen,
+                  reason: r.reason,
+                },
+                { requested: r.requested_at !== null },
+              );
+              if (res.status !== 'succeeded') {
+                // Accepted and processing: the next sweep asks how it is going instead of requesting it again.
+                if (r.requested_at === null)
+                  await em().execute(
+                    'update refunds set requested_at = now(), updated_at = now() where id = ?',
+                    [r.id],
+                  );
+                continue;
+              }
               // The order first, the refund record last: a crash in between leaves the refund pending, so the
               // next sweep asks the channel again (idempotent by out_refund_no) and completes the order (a
               // no-op by then). The other way round, a crash would leave the order refunding for good.

@@ -1,3 +1,5 @@
+import type { DevPaymentParams, WechatPaymentParams } from '../orders/schemas.ts';
+
 /** What the payments area needs from a payment channel; `dev` for the embedded demo, `wechat` for production. */
 export interface StartPaymentInput {
   orderId: string;
@@ -25,7 +27,7 @@ export interface RefundInput {
 export interface PaymentProvider {
   readonly name: 'dev' | 'wechat';
   /** Parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
-  startPayment(input: StartPaymentInput): Promise<Record<string, string>>;
+  startPayment(input: StartPaymentInput): Promise<WechatPaymentParams | DevPaymentParams>;
   /** Verifies and decrypts a notification; only `wechat` receives them. */
   parseNotification(
     headers: Record<string, string | undefined>,
@@ -36,8 +38,11 @@ export interface PaymentProvider {
   queryPayment(orderId: string): Promise<ConfirmedPayment | null>;
   /** Closes the order at the channel so that it can no longer be paid. */
   closePayment(orderId: string): Promise<void>;
-  /** Starts (or repeats, idempotently by outRefundNo) a refund; `succeeded` once the money is back. */
-  refund(input: RefundInput): Promise<{ status: 'succeeded' | 'processing' }>;
+  /**
+   * Starts a refund, or, once the channel has accepted it (`requested`), asks how it is going rather than
+   * requesting it again; `succeeded` once the money is back. A refund the channel does not know is requested.
+   */
+  refund(input: RefundInput, opts?: { requested?: boolean }): Promise<{ status: 'succeeded' | 'processing' }>;
 }
 
 /** The development provider: no channel at all; a shopper confirms through POST /api/payments/dev/:orderId/confirm. */
@@ -47,7 +52,7 @@ export function createDevPaymentProvider(): PaymentProvider {
     async startPayment(input) {
       return {
         confirmPath: `/api/payments/dev/${input.orderId}/confirm`,
-        amountFen: String(input.amountFen),
+        amountFen: input.amountFen,
       };
     },
     async parseNotification() {

@@ -1,5 +1,6 @@
 /** Builds the configured payment provider and the WeChat login client from the configuration. */
 import type { Config } from '../../config.ts';
+import { AppError } from '../../errors.ts';
 import { createWechatAuthClient } from '../../integrations/wechat/auth-client.ts';
 import {
   createWechatPayClient,
@@ -43,14 +44,21 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
   return {
     name: 'wechat',
     async startPayment(input) {
-      const prepayId = await client.createJsapiPrepay({
-        outTradeNo: input.orderId,
-        description: input.description,
-        amountFen: input.amountFen,
-        payerOpenid: input.payerOpenid,
-        notifyUrl: wp.notifyUrl,
-        timeExpire: input.expiresAt,
-      });
+      let prepayId: string;
+      try {
+        prepayId = await client.createJsapiPrepay({
+          outTradeNo: input.orderId,
+          description: input.description,
+          amountFen: input.amountFen,
+          payerOpenid: input.payerOpenid,
+          notifyUrl: wp.notifyUrl,
+          timeExpire: input.expiresAt,
+        });
+      } catch (err) {
+        // The channel refused, failed or could not be reached: the documented 502, never an internal error.
+        if (err instanceof WechatPayError) throw new AppError('PAYMENT_PROVIDER_ERROR');
+        throw err;
+      }
       return { ...client.buildRequestPaymentParams(prepayId) };
     },
     async parseNotification(headers, rawBody, nowMs) {
@@ -74,7 +82,22 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
         throw err;
       }
     },
-    async refund(input) {
+    async refund(input, opts = {}) {
+      if (opts.requested) {
+        try {
+          const known = await client.queryRefund(input.outRefundNo);
+          if (known.status === 'SUCCESS') return { status: 'succeeded' };
+          if (known.status === 'PROCESSING') return { status: 'processing' };
+          // CLOSED or ABNORMAL: WeChat Pay gave up on it; asking again under the same out_refund_no is refused
+          // as a duplicate, so it stays with the operator (the refund's last_error says why).
+          throw new WechatPayError(
+            known.status,
+            `refund ${input.outRefundNo} is ${known.status} at WeChat Pay`,
+          );
+        } catch (err) {
+          if (!(err instanceof WechatPayError && err.code === 'RESOURCE_NOT_EXISTS')) throw err;
+        }
+      }
       const r = await client.createRefund({
         outTradeNo: input.orderId,
         outRefundNo: input.outRefundNo,

@@ -1,0 +1,103 @@
+/** The shop's catalogue: categories and products for shoppers, categories for operators. */
+
+import type { CampaignView } from '../../modules/campaigns/schemas.ts';
+import {
+  BrowseQuery,
+  CategoryList,
+  CategoryView,
+  CreateCategoryBody,
+  ProductPage,
+  ShopProductView as ShopProductSchema,
+  type ShopProductView,
+} from '../../modules/catalog/schemas.ts';
+import { IdParam, ProductId } from '../../schemas/common.ts';
+import type { App, GatewayOptions } from '../app.ts';
+import { READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
+import { callAs, errors } from '../call.ts';
+
+export async function registerCatalogRoutes(app: App, opts: GatewayOptions): Promise<void> {
+  const { broker } = opts;
+  const tags = ['catalog'];
+  const security = [{ bearer: [] }];
+
+  app.get(
+    '/api/categories',
+    {
+      schema: {
+        tags,
+        summary: 'Every category (two levels: parentId names the top-level one)',
+        response: { 200: CategoryList },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.categories', {}),
+  );
+
+  app.get(
+    '/api/products',
+    {
+      schema: {
+        tags,
+        summary: 'Products on sale: search titles by substring (q), filter by category, sort, page by cursor',
+        querystring: BrowseQuery,
+        response: { 200: ProductPage, ...errors(400) },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.browse', req.query),
+  );
+
+  app.get(
+    '/api/products/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One product on sale with its SKUs, stock and the live campaign price where one applies',
+        params: IdParam(ProductId),
+        response: { 200: ShopProductSchema, ...errors(400, 404) },
+      },
+    },
+    async (req) => {
+      const [product, campaigns] = await Promise.all([
+        callAs<ShopProductView>(broker, req, 'catalog.detail', req.params),
+        callAs<{ items: CampaignView[] }>(broker, req, 'campaigns.list', {}),
+      ]);
+      const live = campaigns.items.filter((c) => c.status === 'live' && c.productId === product.id);
+      return {
+        ...product,
+        skus: product.skus.map((s) => {
+          const c = live.find((l) => l.skuId === s.id && l.stockLeft > 0);
+          return c ? { ...s, campaign: { id: c.id, type: c.type, priceFen: c.priceFen } } : s;
+        }),
+      };
+    },
+  );
+
+  app.get(
+    '/api/admin/categories',
+    {
+      preHandler: requireAdmin(broker, READ_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Every category',
+        security,
+        response: { 200: CategoryList, ...errors(401, 403) },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.categories', {}),
+  );
+
+  app.post(
+    '/api/admin/categories',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a category, top level or under a top-level one',
+        security,
+        body: CreateCategoryBody,
+        response: { 201: CategoryView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await callAs(broker, req, 'catalog.createCategory', req.body)),
+  );
+}

@@ -1,0 +1,114 @@
+/**
+ * Checkout at the regular price: one order of several SKUs, its stock taken in PostgreSQL in the same
+ * transaction that writes the order, all or nothing (see ../catalog/stock.ts for the guarded updates and their
+ * lock order). Regular items at normal traffic take stock here rather than through the hot path: a checkout is
+ * a few SKUs among thousands at a few orders a second, where one short transaction on indexed rows is plenty and
+ * keeps the order, its lines and the stock in one commit; campaigns, where thousands of shoppers want the same
+ * unit in the same second, keep the Redis hot path.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { orderTransitionsTotal } from '@tuanmiao/observability';
+import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
+import { MAX_STORED_FEN } from '../../schemas/common.ts';
+import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
+import type { AddressSnapshot } from '../addresses/schemas.ts';
+import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import type { OrderRow } from './order-machine.ts';
+
+export interface CheckoutInput {
+  userId: string;
+  requestId: string;
+  lines: StockLine[];
+  address: AddressSnapshot;
+  expiresAt: Date;
+  now: Date;
+}
+
+/** The order's sealed address is bound to the order and its owner. */
+export const orderAddressContext = (orderId: string, userId: string) => `order-address:${orderId}:${userId}`;
+
+/** Adds up repeated SKUs; at most 20 distinct lines. */
+export function mergeLines(items: readonly StockLine[]): StockLine[] {
+  const by = new Map<string, number>();
+  for (const i of items) by.set(i.skuId, (by.get(i.skuId) ?? 0) + i.quantity);
+  const lines = [...by].map(([skuId, quantity]) => ({ skuId, quantity }));
+  if (lines.some((l) => l.quantity > 99)) {
+    throw new AppError('VALIDATION_FAILED', 'At most 99 of one SKU in an order');
+  }
+  return lines;
+}
+
+/** An earlier order of the same shopper and requestId, if any (the replay answer). */
+export async function findByRequest(
+  em: EntityManager,
+  userId: string,
+  requestId: string,
+): Promise<OrderRow | null> {
+  const rows = await em.execute<OrderRow[]>(
+    'select * from orders where user_id = ? and request_id = ? and campaign_id is null',
+    [userId, requestId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Takes the stock and writes the order with its lines, sealed address and first transition, in one transaction.
+ * Returns null when a concurrent request with the same requestId committed first (the caller reads that one).
+ */
+export async function placeRegularOrder(
+  em: EntityManager,
+  ring: PiiKeyring,
+  input: CheckoutInput,
+): Promise<OrderRow | null> {
+  const orderId = newId('ord');
+  const row = await em.transactional(async (tx) => {
+    // The order row first (its requestId is unique per shopper): a second request with the same requestId
+    // waits here for the first one's commit and then takes nothing.
+    const { keyId, sealed } = sealPii(ring, orderAddressContext(orderId, input.userId), input.address);
+    const claimed = await tx.execute<{ id: string }[]>(
+      `insert into orders (id, reservation_id, request_id, user_id, campaign_id, campaign_type, sku_id, title, status,
+         quantity, unit_price_fen, total_fen, created_at, expires_at, address_pii, address_key_id)
+       values (?, null, ?, ?, null, 'regular', ?, '', 'pending_payment', 1, 0, 0, ?, ?, ?, ?)
+       on conflict (user_id, request_id) where campaign_id is null do nothing returning id`,
+      [
+        orderId,
+        input.requestId,
+        input.userId,
+        input.lines[0]!.skuId,
+        input.now,
+        input.expiresAt,
+        sealed,
+        keyId,
+      ],
+    );
+    if (!claimed[0]) return null;
+    const taken = await takeRegularStock(tx, input.lines);
+    const totalFen = taken.reduce((sum, l) => sum + l.unitPriceFen * l.quantity, 0);
+    if (totalFen > MAX_STORED_FEN) {
+      throw new AppError('VALIDATION_FAILED', 'The order total is larger than one order may hold');
+    }
+    const units = taken.reduce((sum, l) => sum + l.quantity, 0);
+    const first = taken[0]!;
+    const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
+    const rows = await tx.execute<OrderRow[]>(
+      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ? where id = ? returning *`,
+      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, orderId],
+    );
+    let line = 0;
+    for (const l of taken) {
+      await tx.execute(
+        `insert into order_items (order_id, line, sku_id, product_id, title, sku_title, quantity, unit_price_fen)
+         values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
+      );
+    }
+    await tx.execute(
+      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, null, ?, ?, ?)',
+      [orderId, 'pending_payment', 'checkout', input.userId],
+    );
+    return rows[0]!;
+  });
+  if (row) orderTransitionsTotal.inc({ from: 'none', to: 'pending_payment', reason: 'checkout' });
+  return row;
+}
