@@ -180,12 +180,12 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           }
           await tx.flush();
           await refreshMinPrice(tx, id);
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'product.create',
-          objectType: 'product',
-          objectId: id,
-          detail: { title: ctx.params.title, skus: ctx.params.skus.length },
+          await recordAudit(tx, ctx.meta, {
+            action: 'product.create',
+            objectType: 'product',
+            objectId: id,
+            detail: { title: ctx.params.title, skus: ctx.params.skus.length },
+          });
         });
         return load(em(), id);
       }),
@@ -220,12 +220,12 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           }
           await tx.flush();
           await refreshMinPrice(tx, id);
-        });
-        await recordAudit(em(), ctx.meta, {
-          action: 'product.update',
-          objectType: 'product',
-          objectId: id,
-          detail: { fields: Object.keys(fields), skus: skus?.length ?? 0 },
+          await recordAudit(tx, ctx.meta, {
+            action: 'product.update',
+            objectType: 'product',
+            objectId: id,
+            detail: { fields: Object.keys(fields), skus: skus?.length ?? 0 },
+          });
         });
         return load(em(), id);
       }),
