@@ -570,7 +570,8 @@ interface OpenApiDoc {
     Record<
       string,
       {
-        responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+        summary?: string;
+        responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
         requestBody?: unknown;
       }
     >
@@ -615,7 +616,7 @@ describe('gateway routes (in process)', () => {
     await p?.stop();
   });
 
-  test('the table covers every route of the OpenAPI document, and each has its schemas', async () => {
+  test('the table covers every route of the OpenAPI document, and each has its summary, descriptions and schemas', async () => {
     const res = await api<OpenApiDoc>(p.gateway, 'GET', '/docs/json');
     assert.equal(res.status, 200);
     assert.match(res.body.openapi, /^3\./);
@@ -624,7 +625,14 @@ describe('gateway routes (in process)', () => {
       for (const [method, op] of Object.entries(ops)) {
         const key = `${method.toUpperCase()} ${path}`;
         documented.push(key);
+        assert.ok(op.summary && op.summary.trim().length > 0, `${key} has a summary`);
         const responses = op.responses ?? {};
+        for (const [status, response] of Object.entries(responses)) {
+          assert.ok(
+            response.description && response.description !== 'Default Response',
+            `${key} ${status} has a description of its own`,
+          );
+        }
         const success = Object.keys(responses).filter((s) => /^2\d\d$/.test(s));
         assert.ok(success.length > 0, `${key} documents its success response`);
         if (key !== 'GET /metrics' && !success.includes('204')) {
