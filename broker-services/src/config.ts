@@ -257,9 +257,11 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
     );
   }
-  if (!embedded && !config.addressKeys) {
+  // Only the services that seal or open addresses hold the key: a gateway-only process never sees it.
+  const sealsAddresses = config.services.some((s) => s === 'addresses' || s === 'orders');
+  if (!embedded && sealsAddresses && !config.addressKeys) {
     throw new ConfigError(
-      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required by the addresses and orders services when DATABASE_URL, REDIS_URL or NATS_URL is set',
     );
   }
   if (config.paymentProvider === 'wechat') {

@@ -126,7 +126,8 @@ describe('the first admin password (item 6), and the platform as shipped (items 
         const res = await fetch(`${platform.baseUrl}/api/admin/auth/login`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${i + 1}` },
-          body: JSON.stringify({ username: 'nobody-here', password: 'wrong-password' }),
+          // A username of its own each time, so that the per-username lockout (5 failures) stays out of it.
+          body: JSON.stringify({ username: `nobody-${i}`, password: 'wrong-password' }),
         });
         statuses.push(res.status);
       }

@@ -65,6 +65,7 @@ describe('WORKERS defaults', () => {
     REDIS_URL: 'redis://127.0.0.1:6379',
     NATS_URL: 'nats://127.0.0.1:4222',
     JWT_SECRET: 'x'.repeat(32),
+    ADDRESS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
     PAYMENT_PROVIDER: 'dev',
   };
 
