@@ -83,6 +83,10 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
           path.join(dir, `nodes-${port}.conf`),
           '--cluster-node-timeout',
           '1000',
+          // A replica is only promoted once it has synced; the default 5 s delay before the first sync outlasts a
+          // quick test that kills its master right away.
+          '--repl-diskless-sync-delay',
+          '0',
           '--dir',
           dir,
           '--dbfilename',
@@ -155,10 +159,33 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       stop,
     };
     await cluster.waitHealthy();
+    await waitReplicasSynced(nodes.map((n) => n.port));
     return cluster;
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Waits until every replica has its master link up (an unsynced replica is never promoted on failover). */
+async function waitReplicasSynced(ports: number[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const infos = await Promise.all(
+      ports.map(async (port) => {
+        const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+          await r.connect();
+          return await r.info('replication');
+        } finally {
+          r.disconnect();
+        }
+      }),
+    );
+    const unsynced = infos.filter((i) => i.includes('role:slave') && !i.includes('master_link_status:up'));
+    if (unsynced.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${unsynced.length} replicas never synced with their master`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
