@@ -3,14 +3,18 @@ export type { HotPathObserver } from './observer.ts';
 export { finishReleases } from './reconcile/finish-releases.ts';
 export { type HotStateGuard, type HotStateGuardOptions, startHotStateGuard } from './reconcile/guard.ts';
 export {
+  type LiveUnitsSource,
+  ms as msOf,
+  ORDER_UNITS,
   type RebuildReason,
   type ReconcileReport,
   readSettledPosition,
   reconcileCampaign,
+  type SettledUnits,
   type SqlRunner,
 } from './reconcile/reconcile.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
-export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
+export { type CampaignSettler, type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';
 export { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './store/keys.ts';
 export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';

@@ -6,13 +6,20 @@
  * then the floors keep the suspect campaign from selling (it answers `CAMPAIGN_REBUILDING`).
  */
 import type { CampaignDef, HotPathStore } from '../store/types.ts';
-import { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile.ts';
+import {
+  type LiveUnitsSource,
+  type ReconcileReport,
+  reconcileCampaign,
+  type SqlRunner,
+} from './reconcile.ts';
 
 export interface HotStateGuardOptions {
   store: HotPathStore;
   sql: SqlRunner;
   /** The campaigns to guard (those not over yet), with their definitions. */
   listCampaigns(): Promise<CampaignDef[]>;
+  /** Where a campaign's settled units are (orders unless given; see `LiveUnitsSource`). */
+  unitsFor?(def: CampaignDef): LiveUnitsSource | undefined;
   /** Each check's report (log a rebuild, set the drift gauge). */
   onReport?(report: ReconcileReport): void;
   onError?(error: unknown, campaignId: string | undefined): void;
@@ -50,7 +57,13 @@ export function startHotStateGuard(opts: HotStateGuardOptions): HotStateGuard {
     try {
       const def = (await opts.listCampaigns()).find((d) => d.id === campaignId);
       if (!def) return;
-      const report = await reconcileCampaign({ store: opts.store, sql: opts.sql, def });
+      const units = opts.unitsFor?.(def);
+      const report = await reconcileCampaign({
+        store: opts.store,
+        sql: opts.sql,
+        def,
+        ...(units ? { units } : {}),
+      });
       opts.onReport?.(report);
       if (report.outcome === 'busy') retryLater(campaignId);
     } catch (error) {

@@ -77,7 +77,91 @@ interface Known {
   live: boolean;
 }
 
-function ms(v: unknown): number {
+/** A settled reservation as PostgreSQL keeps it (an order, or a claimed coupon). */
+export interface SettledUnits {
+  reservationId: string;
+  requestId: string;
+  userId: string;
+  quantity: number;
+  unitPriceFen: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  /** False once its units went back to stock (a cancelled order, or a refunded one whose units returned). */
+  live: boolean;
+  groupId?: string;
+  groupLeaderId?: string;
+}
+
+/**
+ * Where a campaign type's settled units live in PostgreSQL, for reconciliation: `count` is the periodic check's
+ * one statement (the sum of live units, and which of `reservationIds` are settled, how many units, live or
+ * not), `list` the rebuild's full read. Orders by default; the module owning another type's tables gives its own.
+ */
+export interface LiveUnitsSource {
+  count(
+    sql: SqlRunner,
+    campaignId: string,
+    reservationIds: string[],
+  ): Promise<{ units: number; found: Array<[reservationId: string, quantity: number, live: boolean]> }>;
+  list(sql: SqlRunner, campaignId: string): Promise<SettledUnits[]>;
+}
+
+/** Seckill and group-buy units: their orders. */
+export const ORDER_UNITS: LiveUnitsSource = {
+  async count(sql, campaignId, ids) {
+    const res = await sql.query<{ units: string | number; found: unknown }>(
+      `select
+         (select coalesce(sum(quantity), 0) from orders
+          where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null) as units,
+         (select coalesce(json_agg(json_build_array(reservation_id, quantity,
+            status <> 'cancelled' and stock_released_at is null)), '[]'::json)
+          from orders where reservation_id = any($2::text[])) as found`,
+      [campaignId, ids],
+    );
+    const row = res.rows[0];
+    const found = (typeof row?.found === 'string' ? JSON.parse(row.found) : (row?.found ?? [])) as Array<
+      [string, number, boolean]
+    >;
+    return { units: Number(row?.units ?? 0), found };
+  },
+  async list(sql, campaignId) {
+    const orders = await sql.query<{
+      reservation_id: string;
+      request_id: string;
+      user_id: string;
+      quantity: number;
+      unit_price_fen: number;
+      group_id: string | null;
+      status: string;
+      created_at: Date;
+      expires_at: Date;
+      stock_released_at: Date | null;
+      group_leader_id: string | null;
+    }>(
+      `select o.reservation_id, o.request_id, o.user_id, o.quantity, o.unit_price_fen, o.group_id, o.status,
+              o.created_at, o.expires_at, o.stock_released_at, g.leader_id as group_leader_id
+       from orders o left join groups g on g.id = o.group_id
+       where o.campaign_id = $1`,
+      [campaignId],
+    );
+    return orders.rows.map((o) => ({
+      reservationId: o.reservation_id,
+      requestId: o.request_id,
+      userId: o.user_id,
+      quantity: Number(o.quantity),
+      unitPriceFen: Number(o.unit_price_fen),
+      createdAtMs: ms(o.created_at),
+      expiresAtMs: ms(o.expires_at),
+      // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
+      live: o.status !== 'cancelled' && !o.stock_released_at,
+      ...(o.group_id ? { groupId: o.group_id } : {}),
+      ...(o.group_leader_id ? { groupLeaderId: o.group_leader_id } : {}),
+    }));
+  },
+};
+
+/** A time from PostgreSQL (a Date, or its text). */
+export function ms(v: unknown): number {
   return v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
 }
 
@@ -89,6 +173,8 @@ export async function reconcileCampaign(args: {
   store: HotPathStore;
   sql: SqlRunner;
   def: CampaignDef;
+  /** Where the campaign's settled units are in PostgreSQL: its orders unless given (coupon claims: coupons). */
+  units?: LiveUnitsSource;
 }): Promise<ReconcileReport> {
   const { store, sql, def } = args;
   const settled = await readSettledPosition(sql, def.id);
@@ -108,7 +194,7 @@ export async function reconcileCampaign(args: {
     }
     // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
     // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
-    const liveUnits = await countLiveUnits(sql, def.id, snap.entries);
+    const liveUnits = await countLiveUnits(sql, args.units ?? ORDER_UNITS, def.id, snap.entries);
     const left = snap.counters.stockLeft;
     if (left === Math.max(0, snap.counters.stockTotal - liveUnits)) {
       await store.loadCampaign(def);
@@ -123,59 +209,43 @@ export async function reconcileCampaign(args: {
     return report(store, def, 'busy', 0, 0, { settled, position, reason });
   // Suspended (or missing): nothing is sold from here until the rebuild, so this read of the stream is final.
   const unsettled = await store.listUnsettled(def.id);
-  const orders = await sql.query<{
-    reservation_id: string;
-    request_id: string;
-    user_id: string;
-    quantity: number;
-    unit_price_fen: number;
-    group_id: string | null;
-    status: string;
-    created_at: Date;
-    expires_at: Date;
-    stock_released_at: Date | null;
-    group_leader_id: string | null;
-  }>(
-    `select o.reservation_id, o.request_id, o.user_id, o.quantity, o.unit_price_fen, o.group_id, o.status,
-            o.created_at, o.expires_at, o.stock_released_at, g.leader_id as group_leader_id
-     from orders o left join groups g on g.id = o.group_id
-     where o.campaign_id = $1`,
-    [def.id],
-  );
-  const members = await sql.query<{
-    id: string;
-    leader_id: string;
-    size: number;
-    created_at: Date;
-    expires_at: Date;
-    user_id: string | null;
-    slot: number | null;
-    order_id: string | null;
-  }>(
-    `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
+  const units = args.units ?? ORDER_UNITS;
+  const settledRows = await units.list(sql, def.id);
+  const members = await (def.type !== 'groupbuy'
+    ? { rows: [] }
+    : sql.query<{
+        id: string;
+        leader_id: string;
+        size: number;
+        created_at: Date;
+        expires_at: Date;
+        user_id: string | null;
+        slot: number | null;
+        order_id: string | null;
+      }>(
+        `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
      from groups g left join group_members m on m.group_id = g.id and m.left_at is null
      where g.campaign_id = $1 and g.status = 'forming'`,
-    [def.id],
-  );
+        [def.id],
+      ));
 
   const known = new Map<string, Known>();
-  for (const o of orders.rows) {
-    // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
-    const live = o.status !== 'cancelled' && !o.stock_released_at;
+  for (const o of settledRows) {
+    const live = o.live;
     const r: Reservation = {
-      id: o.reservation_id,
+      id: o.reservationId,
       campaignId: def.id,
-      userId: o.user_id,
-      requestId: o.request_id,
-      quantity: Number(o.quantity),
-      unitPriceFen: Number(o.unit_price_fen),
-      createdAtMs: ms(o.created_at),
-      expiresAtMs: ms(o.expires_at),
+      userId: o.userId,
+      requestId: o.requestId,
+      quantity: o.quantity,
+      unitPriceFen: o.unitPriceFen,
+      createdAtMs: o.createdAtMs,
+      expiresAtMs: o.expiresAtMs,
       status: live ? 'settled' : 'released',
-      orderId: orderIdFor(o.reservation_id),
+      orderId: orderIdFor(o.reservationId),
     };
-    if (o.group_id) r.groupId = o.group_id;
-    const fingerprint = rebuiltFingerprint(def, r, o.group_leader_id ?? undefined);
+    if (o.groupId) r.groupId = o.groupId;
+    const fingerprint = rebuiltFingerprint(def, r, o.groupLeaderId);
     if (fingerprint !== undefined) r.fingerprint = fingerprint;
     known.set(r.id, { reservation: r, live });
   }
@@ -288,6 +358,7 @@ function rebuiltFingerprint(
   groupLeaderId: string | undefined,
 ): string | undefined {
   if (def.type === 'seckill') return requestFingerprint({ kind: 'seckill', quantity: r.quantity });
+  if (def.type === 'coupon') return requestFingerprint({ kind: 'claim' });
   if (r.groupId === undefined || groupLeaderId === undefined) return undefined;
   return requestFingerprint(
     groupLeaderId === r.userId ? { kind: 'open' } : { kind: 'join', groupId: r.groupId },
@@ -323,22 +394,16 @@ async function report(
  * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one statement, so one
  * snapshot: an entry settled meanwhile is counted once, by PostgreSQL.
  */
-async function countLiveUnits(sql: SqlRunner, campaignId: string, unsettled: StreamEntry[]): Promise<number> {
+async function countLiveUnits(
+  sql: SqlRunner,
+  units: LiveUnitsSource,
+  campaignId: string,
+  unsettled: StreamEntry[],
+): Promise<number> {
   const ids = [...new Set(unsettled.map((u) => u.entry.reservationId))];
-  const res = await sql.query<{ units: string | number; found: unknown }>(
-    `select
-       (select coalesce(sum(quantity), 0) from orders
-        where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null) as units,
-       (select coalesce(json_agg(json_build_array(reservation_id, quantity,
-          status <> 'cancelled' and stock_released_at is null)), '[]'::json)
-        from orders where reservation_id = any($2::text[])) as found`,
-    [campaignId, ids],
-  );
-  const row = res.rows[0];
-  let live = Number(row?.units ?? 0);
-  const found = (typeof row?.found === 'string' ? JSON.parse(row.found) : (row?.found ?? [])) as Array<
-    [string, number, boolean]
-  >;
+  const res = await units.count(sql, campaignId, ids);
+  let live = res.units;
+  const found = res.found;
   const settled = new Map(
     found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]),
   );

@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
-import type { HotPathStore, StreamEntry } from '../store/types.ts';
+import type { CampaignType, HotPathStore, StreamEntry } from '../store/types.ts';
 import type { PgConnectionOptions, SettleTask, SettleTaskResult } from './settle-worker.ts';
 
 export interface SettlementOptions {
@@ -42,6 +42,11 @@ export interface SettlementOptions {
    * (a poison entry) no longer holds back every later reservation of its campaign.
    */
   parkAfterAttempts?: number;
+  /**
+   * Campaign types that settle elsewhere than into orders: type → URL of the module whose default export is a
+   * `CampaignSettler` (the coupons module's claim settler). Loaded by the worker threads.
+   */
+  settlers?: Partial<Record<CampaignType, string>>;
   /** Test-only fault injection. */
   testHooks?: {
     /** The first N batches throw inside their transaction (rolled back, then retried). */
@@ -110,6 +115,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         ? { connection, raw: { campaignId, json: raw } }
         : { connection, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
+    if (opts.settlers) task.settlers = opts.settlers;
     return task;
   }
 

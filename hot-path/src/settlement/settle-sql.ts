@@ -5,7 +5,7 @@
  * reservations and runs of releases, so a freed group slot is vacated before a later joiner takes it.
  */
 import type { PoolClient } from 'pg';
-import type { HotPosition, SettlementEntry } from '../store/types.ts';
+import type { CampaignType, HotPosition, SettlementEntry } from '../store/types.ts';
 import { isBehind, orderIdFor } from '../store/types.ts';
 
 export interface SettleBatchResult {
@@ -19,9 +19,22 @@ export interface SettleBatchResult {
   settledUpTo?: HotPosition;
 }
 
+/**
+ * Writes the reservations of a campaign type that does not settle into orders (coupon claims settle into the
+ * coupons module's tables), inside the batch's transaction, idempotently (a retried batch inserts nothing twice).
+ * The module that owns those tables provides it (the default export of the module named in
+ * `SettlementOptions.settlers`), so that it stays their one writer; the hot path only runs it in the batch.
+ */
+export type CampaignSettler = (
+  client: PoolClient,
+  entries: SettlementEntry[],
+) => Promise<{ inserted: number; duplicates: number }>;
+
 export interface SettleOptions {
   /** Test-only: throw after the orders insert, inside the transaction (a worker dying mid-batch). */
   injectFault?: boolean;
+  /** Settlers of the campaign types that do not settle into orders. */
+  settlers?: Partial<Record<CampaignType, CampaignSettler>>;
 }
 
 const ACTOR = 'hot-path';
@@ -191,9 +204,14 @@ async function applyReleases(client: PoolClient, entries: SettlementEntry[]): Pr
  * The references that foreign keys used to check row by row (see migration 20261205000000), checked once per
  * batch: every user and campaign the batch names must exist, else the batch fails (and is retried) as it did.
  */
-async function checkReferences(client: PoolClient, entries: SettlementEntry[]): Promise<void> {
+async function checkReferences(
+  client: PoolClient,
+  entries: SettlementEntry[],
+  ofCampaigns: boolean,
+): Promise<void> {
   const users = [...new Set(entries.map((e) => e.userId))];
-  const campaigns = [...new Set(entries.map((e) => e.campaignId))];
+  // A plugged settler checks its own campaigns (coupon templates are not in `campaigns`).
+  const campaigns = ofCampaigns ? [...new Set(entries.map((e) => e.campaignId))] : [];
   const res = await client.query<{ users: number; campaigns: number }>(
     `select (select count(*) from users where id = any($1::text[]))::int as users,
        (select count(*) from campaigns where id = any($2::text[]))::int as campaigns`,
@@ -252,10 +270,21 @@ export async function settleBatch(
     if (last && last.kind === e.kind) last.entries.push(e);
     else runs.push({ kind: e.kind, entries: [e] });
   }
+  // One stream per campaign: a batch is all of one campaign, hence of one type.
+  const type = entries[0]?.campaignType;
+  const settler = type === undefined ? undefined : opts.settlers?.[type];
   await client.query('begin');
   try {
-    await checkReferences(client, entries);
-    for (const run of runs) {
+    await checkReferences(client, entries, settler === undefined);
+    if (settler) {
+      if (entries.some((e) => e.kind !== 'reserve'))
+        throw new Error(`a ${type} stream holds a release: its settler settles reservations only`);
+      const done = await settler(client, entries);
+      result.inserted += done.inserted;
+      result.duplicates += done.duplicates;
+      if (opts.injectFault) throw new Error('injected settlement fault (test)');
+    }
+    for (const run of settler ? [] : runs) {
       if (run.kind === 'reserve') {
         await insertGroups(client, run.entries);
         const inserted = await insertOrders(client, run.entries, 'pending_payment');

@@ -5,8 +5,8 @@
  */
 import pg from 'pg';
 import { parseSettlementEntry } from '../store/parse.ts';
-import type { SettlementEntry } from '../store/types.ts';
-import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
+import type { CampaignType, SettlementEntry } from '../store/types.ts';
+import { type CampaignSettler, type SettleBatchResult, settleBatch } from './settle-sql.ts';
 
 export interface PgConnectionOptions {
   connectionString?: string;
@@ -25,6 +25,8 @@ export interface SettleTask {
   /** … the entries' JSON as read from the stream, parsed here rather than on the main thread. */
   raw?: { campaignId: string; json: string[] };
   injectFault?: boolean;
+  /** Campaign type → URL of the module whose default export settles that type (see `CampaignSettler`). */
+  settlers?: Partial<Record<CampaignType, string>>;
   /** Instead of settling: set aside one entry that kept failing (a poison entry), with its error. */
   park?: { campaignId: string; streamId: string; entry: SettlementEntry; attempts: number; error: string };
 }
@@ -53,6 +55,23 @@ function poolFor(task: SettleTask): pg.Pool {
   return pool;
 }
 
+const settlerModules = new Map<string, Promise<CampaignSettler>>();
+
+/** The settlers a task names, each module imported once per thread. */
+async function settlersOf(task: SettleTask): Promise<Partial<Record<CampaignType, CampaignSettler>>> {
+  const out: Partial<Record<CampaignType, CampaignSettler>> = {};
+  for (const [type, url] of Object.entries(task.settlers ?? {})) {
+    if (!url) continue;
+    let loaded = settlerModules.get(url);
+    if (!loaded) {
+      loaded = import(url).then((m: { default: CampaignSettler }) => m.default);
+      settlerModules.set(url, loaded);
+    }
+    out[type as CampaignType] = await loaded;
+  }
+  return out;
+}
+
 /** Settles one batch; the main thread acknowledges the entries only after this resolves. */
 export default async function settleTask(task: SettleTask): Promise<SettleTaskResult> {
   if (task.park) return parkEntry(task, task.park);
@@ -63,7 +82,11 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
   const client = await poolFor(task).connect();
   let result: SettleBatchResult;
   try {
-    result = await settleBatch(client, entries, task.injectFault ? { injectFault: true } : {});
+    const settlers = await settlersOf(task);
+    result = await settleBatch(client, entries, {
+      ...(task.injectFault ? { injectFault: true } : {}),
+      settlers,
+    });
   } catch (err) {
     // The connection may be in any state after a failure: drop it rather than reuse it.
     client.release(true);
