@@ -46,6 +46,8 @@ export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   ADDRESS_LIMIT: '收货地址已满 20 个，请先删除不用的地址',
   CART_FULL: '购物车已满，请先结算或移除部分商品',
   COUPON_NOT_SUPPORTED: '暂不支持使用优惠券',
+  COUPON_UNAVAILABLE: '这张优惠券已被其他订单使用、已过期或尚未生效',
+  COUPON_NOT_APPLICABLE: '这张优惠券不适用于所选商品',
   POINTS_NOT_SUPPORTED: '暂不支持使用积分',
   CARRIER_SIGNATURE_INVALID: '物流信息校验失败',
   CARRIER_PUSH_STALE: '物流信息已过期',

@@ -158,6 +158,20 @@ export const groupTransitionsTotal = new Counter({
   registers,
 });
 
+export const couponClaimsTotal = new Counter({
+  name: 'tm_coupon_claims_total',
+  help: 'Coupon claims (抢券) on the hot path; result is ok (a new claim), replayed (a retry answered with the first one) or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const couponTransitionsTotal = new Counter({
+  name: 'tm_coupon_transitions_total',
+  help: 'Coupon status changes, by from (none for a new coupon), to and reason: claimed, issued (new_member, group_failed, operator), order_placed, order_paid, order_cancelled, order_refunded, expired.',
+  labelNames: ['from', 'to', 'reason'] as const,
+  registers,
+});
+
 export const paymentNotificationsTotal = new Counter({
   name: 'tm_payment_notifications_total',
   help: 'Payment provider notifications received; result is paid, duplicate, bad_signature, unknown_order, ...',

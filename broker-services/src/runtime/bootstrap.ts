@@ -32,6 +32,8 @@ import { generatePassword, verifyPassword } from '../modules/admin/passwords.ts'
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
 import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
+import { CLAIMED_COUPONS } from '../modules/coupons/claims-source.ts';
+import createCouponsService from '../modules/coupons/coupons.service.ts';
 import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
@@ -41,6 +43,7 @@ import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import {
   activeCampaignDefinitions,
+  activeHotPathIds,
   checkCampaigns,
   logRebuild,
   registerStockGauges,
@@ -210,6 +213,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('addresses')) broker.createService(createAddressesService(rt));
     if (want.has('cart')) broker.createService(createCartService(rt));
     if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
+    if (want.has('coupons')) broker.createService(createCouponsService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);
@@ -227,7 +231,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
-        listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
+        listCampaignIds: () => activeHotPathIds(broker),
+        // Coupon claims settle into the coupons module's tables, written by its own settler.
+        settlers: { coupon: new URL('../modules/coupons/settle-claims.ts', import.meta.url).href },
         observer: loggingHotPathObserver(
           log,
           () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),
@@ -242,6 +248,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         store,
         sql,
         listCampaigns: () => activeCampaignDefinitions(broker),
+        unitsFor: (def) => (def.type === 'coupon' ? CLAIMED_COUPONS : undefined),
         onReport: (report) => logRebuild(log, report),
         onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
       });

@@ -21,6 +21,7 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
+import { CLAIMED_COUPONS } from '../modules/coupons/claims-source.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -29,12 +30,37 @@ const RELEASE_WINDOW_MS = 10 * 60_000;
 /** Units of unpaid orders this long past their expiry count as stuck (the sweeper should have cancelled them). */
 const STUCK_GRACE_MS = 60_000;
 
-/** The definitions of the campaigns not over yet (those the hot path guards). */
+/**
+ * Claimable coupon templates not over yet: their claims are on the hot path too. A deployment without the coupons
+ * service (or a bus hiccup) lists none, rather than stopping the campaigns' settlement and checks with it.
+ */
+async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]> {
+  try {
+    return (await broker.call('coupons.activeIds', {})) as string[];
+  } catch {
+    return [];
+  }
+}
+
+/** Every hot-path campaign not over yet: seckill and group-buy campaigns, and claimable coupon templates. */
+export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]> {
+  const [campaigns, coupons] = await Promise.all([
+    broker.call('campaigns.activeIds', {}) as Promise<string[]>,
+    activeCouponTemplateIds(broker),
+  ]);
+  return [...campaigns, ...coupons];
+}
+
+/** The definitions of the campaigns and coupon templates not over yet (those the hot path guards). */
 export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<CampaignDef[]> {
-  const ids = (await broker.call('campaigns.activeIds', {})) as string[];
-  return Promise.all(
-    ids.map(async (id) => (await broker.call('campaigns.definition', { id })) as CampaignDef),
-  );
+  const [ids, couponIds] = await Promise.all([
+    broker.call('campaigns.activeIds', {}) as Promise<string[]>,
+    activeCouponTemplateIds(broker),
+  ]);
+  return Promise.all([
+    ...ids.map(async (id) => (await broker.call('campaigns.definition', { id })) as CampaignDef),
+    ...couponIds.map(async (id) => (await broker.call('coupons.definition', { id })) as CampaignDef),
+  ]);
 }
 
 /** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
@@ -61,6 +87,10 @@ export async function checkCampaigns(deps: {
   const { broker, store, sql, log } = deps;
   for (const def of await activeCampaignDefinitions(broker)) {
     const id = def.id;
+    if (def.type === 'coupon') {
+      await checkCouponTemplate(deps, def);
+      continue;
+    }
     try {
       const finished = await finishReleases({
         store,
@@ -92,10 +122,35 @@ export async function checkCampaigns(deps: {
   }
 }
 
+/**
+ * A coupon template's check: the same reconciliation (left + claimed unsettled + settled claims = total), drift
+ * and oversold gauges as a campaign's, against its claimed coupons. Claims are never released, and there are no
+ * unpaid orders or kill switch to watch.
+ */
+async function checkCouponTemplate(
+  deps: { store: HotPathStore; sql: SqlRunner; log: Logger; atStart?: boolean },
+  def: CampaignDef,
+): Promise<void> {
+  const { store, sql, log } = deps;
+  try {
+    const report = await reconcileCampaign({ store, sql, def, units: CLAIMED_COUPONS });
+    reconciliationDriftUnits.set({ campaign_id: def.id }, report.drift);
+    reconciliationRunsTotal.inc({ result: report.outcome });
+    oversoldUnits.set({ campaign_id: def.id }, Math.max(0, report.liveUnits - def.stockTotal));
+    if (report.outcome === 'rebuilt' && deps.atStart && store.kind === 'memory')
+      log.info({ report }, 'in-process hot path state of a coupon template rebuilt from PostgreSQL at start');
+    else if (report.outcome === 'rebuilt') logRebuild(log, report);
+    else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
+  } catch (err) {
+    reconciliationRunsTotal.inc({ result: 'error' });
+    log.error({ err, templateId: def.id }, 'reconciliation failed');
+  }
+}
+
 /** Feeds the stock gauges at scrape time from the hot path, for the campaigns not over yet. */
 export function registerStockGauges(broker: ServiceBroker, store: HotPathStore): () => void {
   return registerCampaignStockSource(async () => {
-    const ids = (await broker.call('campaigns.activeIds', {})) as string[];
+    const ids = await activeHotPathIds(broker);
     const out = [];
     for (const campaignId of ids) {
       const c = await store.getCampaignCounters(campaignId);

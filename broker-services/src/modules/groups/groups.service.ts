@@ -225,7 +225,13 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           }
           if (await transition(g.id, 'failed', 'expired')) {
             failed++;
-            ctx.emit('group.failed', { version: 1, groupId: g.id, campaignId: g.campaign_id });
+            // userIds (added, optional in version 1): the members, for the compensation coupons.
+            ctx.emit('group.failed', {
+              version: 1,
+              groupId: g.id,
+              campaignId: g.campaign_id,
+              userIds: ms.map((m) => m.user_id),
+            });
           }
         }
         // Resolve the members of failed groups: refunds for the paid, cancellation for the unpaid. Each order's

@@ -8,12 +8,14 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
+import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import { type CouponChange, lockCouponForOrder, reportCouponChanges } from '../coupons/coupon-machine.ts';
 import type { OrderRow } from './order-machine.ts';
 
 export interface CheckoutInput {
@@ -23,6 +25,9 @@ export interface CheckoutInput {
   address: AddressSnapshot;
   expiresAt: Date;
   now: Date;
+  /** A coupon of the shopper's to lock to the order (its discount becomes the order's `discount_fen`). */
+  couponId?: string;
+  log: Logger;
 }
 
 /** The order's sealed address is bound to the order and its owner. */
@@ -62,6 +67,7 @@ export async function placeRegularOrder(
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
+  let couponChange: CouponChange | undefined;
   const row = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
@@ -91,9 +97,25 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
+    // The coupon is locked to the order here, in its transaction: a coupon that is not free (another live order
+    // took it, even at this instant) rolls back the order and its stock with it.
+    let discountFen = 0;
+    if (input.couponId !== undefined) {
+      const locked = await lockCouponForOrder(tx, {
+        couponId: input.couponId,
+        userId: input.userId,
+        orderId,
+        lines: taken,
+        orderKind: 'regular',
+        now: input.now,
+      });
+      discountFen = locked.discountFen;
+      couponChange = locked.change;
+    }
     const rows = await tx.execute<OrderRow[]>(
-      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ? where id = ? returning *`,
-      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, orderId],
+      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?, discount_fen = ?
+       where id = ? returning *`,
+      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, discountFen, orderId],
     );
     let line = 0;
     for (const l of taken) {
@@ -110,5 +132,6 @@ export async function placeRegularOrder(
     return rows[0]!;
   });
   if (row) orderTransitionsTotal.inc({ from: 'none', to: 'pending_payment', reason: 'checkout' });
+  if (row && couponChange) reportCouponChanges(input.log, [couponChange]);
   return row;
 }

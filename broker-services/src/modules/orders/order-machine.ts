@@ -9,6 +9,12 @@ import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { returnRegularStock } from '../catalog/stock.ts';
+import {
+  type CouponChange,
+  couponsFollowOrders,
+  type OrderCouponEvent,
+  reportCouponChanges,
+} from '../coupons/coupon-machine.ts';
 
 /** Every status an order can have (shared/API.md). */
 export type OrderStatus =
@@ -28,6 +34,13 @@ export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   cancelled: [],
   refunded: [],
   completed: [],
+};
+
+/** What an order reaching a status means for the coupon on it (see ../coupons/coupon-machine.ts). */
+const COUPON_EVENTS: Partial<Record<OrderStatus, OrderCouponEvent>> = {
+  paid: 'paid',
+  cancelled: 'cancelled',
+  refunded: 'refunded',
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
@@ -135,6 +148,8 @@ export async function transitionOrder(
   }
   // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
   const values = [...guardValues, ...setValues];
+  const couponEvent = COUPON_EVENTS[req.to];
+  let couponChanges: CouponChange[] = [];
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
@@ -167,6 +182,8 @@ export async function transitionOrder(
         lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
       );
     }
+    // The order's coupon follows it in the same transaction (used, returned, or kept after a refund).
+    if (couponEvent) couponChanges = await couponsFollowOrders(tx, [row.id], couponEvent, req.actor);
     await req.inTransaction?.(tx, row);
     return row;
   });
@@ -174,6 +191,7 @@ export async function transitionOrder(
   const { prev_status: from, ...row } = result;
   orderTransitionsTotal.inc({ from, to: req.to, reason: req.reason });
   log.info({ orderId: row.id, from, to: req.to, reason: req.reason, actor: req.actor }, 'order transition');
+  reportCouponChanges(log, couponChanges);
   return { row, from };
 }
 
@@ -206,6 +224,7 @@ export async function cancelExpiredOrders(
   if (ids.length === 0) return [];
   if (!canTransition('pending_payment', 'cancelled'))
     throw new Error('pending_payment → cancelled not allowed');
+  let couponChanges: CouponChange[] = [];
   const rows = await em.transactional(async (tx) => {
     const cancelled = await tx.execute<OrderRow[]>(
       `with due as (
@@ -240,8 +259,16 @@ export async function cancelExpiredOrders(
         lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
       );
     }
+    // Their coupons are free again, in the same transaction.
+    couponChanges = await couponsFollowOrders(
+      tx,
+      cancelled.map((r) => r.id),
+      'cancelled',
+      'system',
+    );
     return cancelled;
   });
+  reportCouponChanges(log, couponChanges);
   if (rows.length > 0) {
     orderTransitionsTotal.inc(
       { from: 'pending_payment', to: 'cancelled', reason: 'payment_timeout' },

@@ -19,6 +19,7 @@ import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { type CouponChange, couponsFollowOrders, reportCouponChanges } from '../coupons/coupon-machine.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
@@ -144,6 +145,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         paidFen: p.amountFen,
       });
     }
+    let couponChanges: CouponChange[] = [];
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
@@ -164,6 +166,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
           [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
         );
+        // The order's coupon is used now, with the payment.
+        couponChanges = await couponsFollowOrders(tx, [p.orderId], 'paid', p.provider);
         return 'applied' as const;
       }
       await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
@@ -176,6 +180,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     });
     if (outcome === 'applied') {
       rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
+      reportCouponChanges(rt.log, couponChanges);
       orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
       emit('order.paid', {
         version: 1,
@@ -296,12 +301,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     actions: {
       /**
        * Checkout at the regular price: several SKUs in one order, stock taken for all or none, the address
-       * snapshotted, idempotent by requestId (a replay answers the first order). Coupons and points are part of
-       * the contract and of the price breakdown, and refused until the marketing module provides them.
+       * snapshotted, idempotent by requestId (a replay answers the first order). A coupon is locked to the order
+       * in its transaction (../coupons); points are refused until the marketing module provides them.
        */
       checkout: defineAction(CheckoutBody, async (ctx) => {
         const user = requireUser(ctx.meta);
-        if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
         if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
@@ -318,6 +322,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           address,
           now,
           expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+          ...(ctx.params.couponId !== undefined ? { couponId: ctx.params.couponId } : {}),
+          log: rt.log,
         });
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');

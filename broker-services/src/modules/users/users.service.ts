@@ -15,16 +15,22 @@ interface UserRow {
   openid: string;
   nickname: string | null;
   created_at: Date;
+  /** True when this sign-in created the shopper. */
+  created: boolean;
 }
 
+type Emit = (event: string, payload: object) => void;
+
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
-  async function upsertByOpenid(openid: string): Promise<UserView> {
+  /** The shopper of an openid, created on first sign-in (then `user.registered` tells the gift givers). */
+  async function upsertByOpenid(openid: string, emit: Emit): Promise<UserView> {
     const rows = await rt.orm.em.fork().execute<UserRow[]>(
       `insert into users (id, openid) values (?, ?)
-         on conflict (openid) do update set openid = excluded.openid returning *`,
+         on conflict (openid) do update set openid = excluded.openid returning *, (xmax = 0) as created`,
       [newId('usr'), openid],
     );
     const row = rows[0]!;
+    if (row.created) emit('user.registered', { version: 1, userId: row.id });
     return {
       id: row.id,
       ...(row.nickname ? { nickname: row.nickname } : {}),
@@ -39,7 +45,7 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
       loginWechat: defineAction(WechatLoginBody, async (ctx) => {
         try {
           const session = await wechat.code2Session(ctx.params.code);
-          return upsertByOpenid(session.openid);
+          return upsertByOpenid(session.openid, (e, p) => ctx.emit(e, p));
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (
@@ -57,7 +63,7 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
       loginDev: defineAction(DevLoginBody, async (ctx) => {
         if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
-        return upsertByOpenid(`dev_${ctx.params.openid}`);
+        return upsertByOpenid(`dev_${ctx.params.openid}`, (e, p) => ctx.emit(e, p));
       }),
     },
   } as ServiceSchema;
