@@ -281,6 +281,13 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     if (missing.length > 0 && config.services.includes('payments')) {
       throw new ConfigError(`PAYMENT_PROVIDER=wechat needs ${missing.join(', ')}`);
     }
+    // WeChat keeps a mini-program payment's funds frozen until its shipping is recorded, which needs an
+    // access token: the fulfilment service cannot do without the app secret.
+    if (config.services.includes('fulfilment') && (!config.wechat.appId || !config.wechat.appSecret)) {
+      throw new ConfigError(
+        'PAYMENT_PROVIDER=wechat needs WECHAT_APP_ID and WECHAT_APP_SECRET where the fulfilment service runs (WeChat shipping records)',
+      );
+    }
   }
   return config;
 }

@@ -36,7 +36,11 @@ import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
-import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import {
+  createPaymentProvider,
+  createWechatLogin,
+  createWechatShipping,
+} from '../modules/payments/wiring.ts';
 import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import {
@@ -194,6 +198,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       store,
       log,
       payments: createPaymentProvider(config),
+      ...(config.paymentProvider === 'wechat' ? { wechatShipping: createWechatShipping(config) } : {}),
       now: opts.now ?? Date.now,
     };
 
