@@ -32,6 +32,7 @@ export type IdPrefix =
   | 'cat'
   | 'adr'
   | 'shp'
+  | 'swr'
   | 'ars';
 
 /** A new identifier with the given kind prefix. */
