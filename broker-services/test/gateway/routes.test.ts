@@ -292,6 +292,15 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/addresses/adr_1',
     badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
   },
+  'PUT /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    body: { name: '李四' },
+    notFound: `/api/addresses/${ADR}`,
+    badId: '/api/addresses/adr_1',
+    badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
+    note: 'the PATCH route for wx.request, which has no PATCH; the same edit in test/addresses',
+  },
   'DELETE /api/addresses/{id}': {
     access: 'shopper',
     path: `/api/addresses/${ADR}`,
@@ -453,6 +462,13 @@ const ROUTES: Record<string, RouteRow> = {
     notFound: '/api/carriers/SF/push',
     badId: '/api/carriers/S/push',
     note: 'no CARRIER_PUSH_SECRET here: 404; signed pushes in test/fulfilment',
+  },
+  'POST /api/admin/orders/{id}/shipping-record/retry': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    notFound: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    badId: `/api/admin/orders/${ARS}/shipping-record/retry`,
+    note: 'INVALID_TRANSITION and the retry itself in test/fulfilment/shipping-records.test.ts',
   },
   'GET /api/admin/refund-requests': {
     access: 'read',

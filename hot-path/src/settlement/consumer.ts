@@ -8,12 +8,18 @@ import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
 import type { CampaignType, HotPathStore, StreamEntry } from '../store/types.ts';
 import type { PgConnectionOptions, SettleTask, SettleTaskResult } from './settle-worker.ts';
+import type { SettlementSinkModule } from './sink.ts';
 
 export interface SettlementOptions {
   store: HotPathStore;
   /** A PostgreSQL URL, or connection options (host, port, user, password, database). */
   databaseUrl?: string;
   pg?: PgConnectionOptions;
+  /**
+   * The module (a `file:` URL) whose default export is the SettlementSink that writes orders and groups: the
+   * owner of those tables implements it (./sink.ts); each worker thread loads it once.
+   */
+  sink: SettlementSinkModule | URL;
   /** Schema to write into (sets `search_path` on the workers' connections). */
   schema?: string;
   /** Unique per process: the lease holder and the stream consumer name. */
@@ -43,10 +49,10 @@ export interface SettlementOptions {
    */
   parkAfterAttempts?: number;
   /**
-   * Campaign types that settle elsewhere than into orders: type → URL of the module whose default export is a
-   * `CampaignSettler` (the coupons module's claim settler). Loaded by the worker threads.
+   * Campaign types that settle elsewhere than into orders: type → the module (a `file:` URL) whose default export
+   * is the SettlementSink of that type (coupon claims: the coupons module's). `sink` settles every other type.
    */
-  settlers?: Partial<Record<CampaignType, string>>;
+  sinks?: Partial<Record<CampaignType, SettlementSinkModule | URL>>;
   /** Test-only fault injection. */
   testHooks?: {
     /** The first N batches throw inside their transaction (rolled back, then retried). */
@@ -77,6 +83,12 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   const lingerMs = Math.min(opts.lingerMs ?? 0, Math.floor(leaseMs / 3));
   const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
   const poolSize = opts.poolSize ?? 2;
+  const sink = String(opts.sink);
+  const typeSinks = opts.sinks
+    ? (Object.fromEntries(Object.entries(opts.sinks).map(([t, m]) => [t, String(m)])) as Partial<
+        Record<CampaignType, SettlementSinkModule>
+      >)
+    : undefined;
   const pool = new Piscina<SettleTask, SettleTaskResult>({
     filename: new URL('./settle-worker.ts', import.meta.url).href,
     minThreads: 1,
@@ -112,10 +124,10 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
     for (const e of entries) if (e.raw !== undefined) raw.push(e.raw);
     const task: SettleTask =
       raw.length === entries.length
-        ? { connection, raw: { campaignId, json: raw } }
-        : { connection, entries: entries.map((e) => e.entry) };
+        ? { connection, sink, raw: { campaignId, json: raw } }
+        : { connection, sink, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
-    if (opts.settlers) task.settlers = opts.settlers;
+    if (typeSinks) task.sinks = typeSinks;
     return task;
   }
 
@@ -139,6 +151,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         try {
           await pool.run({
             connection,
+            sink,
             ...(opts.schema ? { schema: opts.schema } : {}),
             park: {
               campaignId,
@@ -201,6 +214,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
       inserted: result.inserted,
       duplicates: result.duplicates,
       released: result.released,
+      transitions: result.transitions,
       reclaimed: entries.filter((e) => e.reclaimed).length,
       ms: performance.now() - started,
     });

@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { parseSettlementEntry } from '../store/parse.ts';
 import type { CampaignType, SettlementEntry } from '../store/types.ts';
-import { type CampaignSettler, type SettleBatchResult, settleBatch } from './settle-sql.ts';
+import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
+import { loadSettlementSink, type SettlementSinkModule } from './sink.ts';
 
 export interface PgConnectionOptions {
   connectionString?: string;
@@ -19,14 +20,16 @@ export interface PgConnectionOptions {
 
 export interface SettleTask {
   connection: PgConnectionOptions;
+  /** The module whose default export writes the batch's orders and groups (./sink.ts). */
+  sink: SettlementSinkModule;
+  /** The sinks of campaign types that do not settle into orders (coupon claims), by type. */
+  sinks?: Partial<Record<CampaignType, SettlementSinkModule>>;
   schema?: string;
   /** Parsed entries (a store without raw JSON), or … */
   entries?: SettlementEntry[];
   /** … the entries' JSON as read from the stream, parsed here rather than on the main thread. */
   raw?: { campaignId: string; json: string[] };
   injectFault?: boolean;
-  /** Campaign type → URL of the module whose default export settles that type (see `CampaignSettler`). */
-  settlers?: Partial<Record<CampaignType, string>>;
   /** Instead of settling: set aside one entry that kept failing (a poison entry), with its error. */
   park?: { campaignId: string; streamId: string; entry: SettlementEntry; attempts: number; error: string };
 }
@@ -55,23 +58,6 @@ function poolFor(task: SettleTask): pg.Pool {
   return pool;
 }
 
-const settlerModules = new Map<string, Promise<CampaignSettler>>();
-
-/** The settlers a task names, each module imported once per thread. */
-async function settlersOf(task: SettleTask): Promise<Partial<Record<CampaignType, CampaignSettler>>> {
-  const out: Partial<Record<CampaignType, CampaignSettler>> = {};
-  for (const [type, url] of Object.entries(task.settlers ?? {})) {
-    if (!url) continue;
-    let loaded = settlerModules.get(url);
-    if (!loaded) {
-      loaded = import(url).then((m: { default: CampaignSettler }) => m.default);
-      settlerModules.set(url, loaded);
-    }
-    out[type as CampaignType] = await loaded;
-  }
-  return out;
-}
-
 /** Settles one batch; the main thread acknowledges the entries only after this resolves. */
 export default async function settleTask(task: SettleTask): Promise<SettleTaskResult> {
   if (task.park) return parkEntry(task, task.park);
@@ -79,14 +65,13 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
   const entries = raw
     ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
     : (task.entries ?? []);
+  // One stream per campaign: a batch is all of one campaign, hence of one type, settled by that type's sink.
+  const type = entries[0]?.campaignType;
+  const sink = await loadSettlementSink((type !== undefined && task.sinks?.[type]) || task.sink);
   const client = await poolFor(task).connect();
   let result: SettleBatchResult;
   try {
-    const settlers = await settlersOf(task);
-    result = await settleBatch(client, entries, {
-      ...(task.injectFault ? { injectFault: true } : {}),
-      settlers,
-    });
+    result = await settleBatch(client, entries, sink, task.injectFault ? { injectFault: true } : {});
   } catch (err) {
     // The connection may be in any state after a failure: drop it rather than reuse it.
     client.release(true);
@@ -118,5 +103,5 @@ async function parkEntry(task: SettleTask, park: NonNullable<SettleTask['park']>
       park.error,
     ],
   );
-  return { inserted: 0, duplicates: 0, released: 0, reservationIds: [''] };
+  return { inserted: 0, duplicates: 0, released: 0, transitions: [], reservationIds: [''] };
 }

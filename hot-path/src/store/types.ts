@@ -7,7 +7,7 @@ import type { ReservationRefusal } from './refusal-codes.ts';
 
 /**
  * `coupon`: a limited coupon template whose claims are a flash event (抢券): its total is the stock, each claim one
- * unit, settled into the coupons module's tables instead of orders (see `SettlementOptions.settlers`).
+ * unit, settled into the coupons module's tables instead of orders (see `SettlementOptions.sinks`).
  */
 export type CampaignType = 'seckill' | 'groupbuy' | 'coupon';
 

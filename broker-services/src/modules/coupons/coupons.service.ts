@@ -16,7 +16,8 @@ import type { Runtime } from '../../runtime/runtime.ts';
 import { CouponTemplateId, GroupId, IdParam, UserId, withParams } from '../../schemas/common.ts';
 import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import type { SkuForSale } from '../catalog/stock.ts';
-import { type CouponChange, reportCouponChanges, writeTransitions } from './coupon-machine.ts';
+import { type CouponChange, type CouponSql, writeTransitions } from './coupon-machine.ts';
+import { reportCouponChanges } from './order-coupons.ts';
 import { bestCoupon, type CouponTerms, type PricedLine } from './pricing.ts';
 import {
   ApplicableBody,
@@ -80,6 +81,19 @@ function couponView(c: CouponRow, nowMs: number): CouponView {
 const COUPON_COLUMNS = `c.id, c.template_id, c.user_id, c.source, c.status, c.order_id, c.valid_from, c.valid_until,
   t.name, t.kind, t.amount_off_fen, t.percent_off, t.max_off_fen, t.min_spend_fen, t.scope, t.scope_ids,
   t.combines_with_seckill, t.combines_with_groupbuy`;
+
+/**
+ * The state machine's statements on a MikroORM transaction: its `$n` placeholders become `?` (each appears once,
+ * in order, and takes scalars or JSON text only).
+ */
+function sqlOf(tx: EntityManager): CouponSql {
+  return {
+    async query<R extends object>(text: string, values: unknown[] = []) {
+      const rows = await tx.execute<R[]>(text.replace(/\$\d+/g, '?'), values);
+      return { rows: Array.isArray(rows) ? rows : [] };
+    },
+  };
+}
 
 export default function createCouponsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -212,7 +226,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           actor: meta === 'system' ? 'system' : (meta.admin?.id ?? 'system'),
         }),
       );
-      await writeTransitions(tx, made);
+      await writeTransitions(sqlOf(tx), made);
       persistAudit(tx, meta, {
         action: 'coupon.issue',
         objectType: 'coupon_template',
@@ -517,7 +531,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
               actor: 'system',
             }),
           );
-          await writeTransitions(tx, made);
+          await writeTransitions(sqlOf(tx), made);
           return made;
         });
         reportCouponChanges(rt.log, changes);

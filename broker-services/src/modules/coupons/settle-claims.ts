@@ -1,31 +1,46 @@
 /**
- * The claim settler: writes a batch of a coupon template's claims (its settlement stream) as coupons, inside the
- * hot path's batch transaction (`CampaignSettler`, run by the settlement worker threads; named in
- * `startSettlement({ settlers: { coupon } })`). The coupons module stays the one writer of its tables; the hot
- * path only runs this in its batch. Idempotent: `claim_id` is unique and each coupon id is derived from its claim,
- * so a retried or reclaimed batch inserts nothing twice. Imports nothing but types: it loads in every worker.
+ * The coupons module's settlement sink (`SettlementSink` of the hot path) for campaigns of type `coupon`: writes a
+ * batch of a template's claims (its settlement stream) as coupons with their `null → unused` transitions, inside
+ * the batch's transaction that the hot path opens and commits with its settled position
+ * (`startSettlement({ sinks: { coupon } })`). The coupons module stays the one writer of its tables. Idempotent:
+ * `claim_id` is unique and each coupon id is derived from its claim, so a retried or reclaimed batch inserts
+ * nothing twice. Loaded by module URL in every settlement worker thread: it imports nothing but types.
  */
-import type { SettlementEntry } from '@tuanmiao/hot-path';
-import type { PoolClient } from 'pg';
+import type {
+  SettledTransitionCount,
+  SettlementEntry,
+  SettlementSink,
+  SettlementSql,
+} from '@tuanmiao/hot-path';
 
 /** `cpn_` + the part after `clm_` (as `couponIdFor` of the hot path). */
 const couponId = (claimId: string) => `cpn_${claimId.startsWith('clm_') ? claimId.slice(4) : claimId}`;
 
-export default async function settleCouponClaims(
-  client: PoolClient,
-  entries: SettlementEntry[],
-): Promise<{ inserted: number; duplicates: number }> {
-  if (entries.length === 0) return { inserted: 0, duplicates: 0 };
+async function checkReferences(tx: SettlementSql, entries: SettlementEntry[]): Promise<void> {
+  const users = [...new Set(entries.map((e) => e.userId))];
   const templates = [...new Set(entries.map((e) => e.campaignId))];
-  const known = await client.query<{ id: string }>(
-    'select id from coupon_templates where id = any($1::text[])',
-    [templates],
+  const res = await tx.query<{ users: number; templates: number }>(
+    `select (select count(*) from users where id = any($1::text[]))::int as users,
+       (select count(*) from coupon_templates where id = any($2::text[]))::int as templates`,
+    [users, templates],
   );
-  if (known.rows.length !== templates.length)
-    throw new Error(`claim batch names ${templates.length - known.rows.length} unknown coupon template(s)`);
+  const found = res.rows[0];
+  if (found?.users !== users.length || found.templates !== templates.length) {
+    throw new Error(
+      `claim batch names ${users.length - (found?.users ?? 0)} unknown user(s) and ` +
+        `${templates.length - (found?.templates ?? 0)} unknown coupon template(s)`,
+    );
+  }
+}
+
+async function settleReservations(
+  tx: SettlementSql,
+  entries: SettlementEntry[],
+): Promise<{ inserted: number; transitions: SettledTransitionCount[] }> {
+  if (entries.length === 0) return { inserted: 0, transitions: [] };
   // Validity as the template sets it: fixed dates, or valid_days from the claim's own time (the gateway answered
   // the shopper with the same rule). Those columns never change once a template exists.
-  const res = await client.query<{ id: string; claimed_at: Date }>(
+  const res = await tx.query<{ id: string; claimed_at: Date }>(
     `insert into coupons (id, template_id, user_id, source, claim_id, request_id, status, valid_from, valid_until,
        claimed_at)
      select c.id, c.template_id, c.user_id, 'claim', c.claim_id, c.request_id, 'unused',
@@ -49,11 +64,30 @@ export default async function settleCouponClaims(
     ],
   );
   if (res.rows.length > 0) {
-    await client.query(
+    await tx.query(
       `insert into coupon_transitions (coupon_id, from_status, to_status, reason, actor, at)
        select id, null, 'unused', 'claimed', 'hot-path', at from unnest($1::text[], $2::timestamptz[]) as t(id, at)`,
       [res.rows.map((r) => r.id), res.rows.map((r) => r.claimed_at)],
     );
   }
-  return { inserted: res.rows.length, duplicates: entries.length - res.rows.length };
+  return {
+    inserted: res.rows.length,
+    transitions:
+      res.rows.length > 0
+        ? [{ machine: 'coupon', from: null, to: 'unused', reason: 'claimed', count: res.rows.length }]
+        : [],
+  };
 }
+
+const couponClaimsSink: SettlementSink = {
+  checkReferences,
+  settleReservations,
+  async settleReleases(_tx, entries) {
+    // The claim script appends claims only: a coupon once claimed stays the shopper's.
+    throw new Error(
+      `a coupon template's stream holds ${entries.length} release(s): claims are never released`,
+    );
+  },
+};
+
+export default couponClaimsSink;

@@ -7,7 +7,6 @@
  * unit in the same second, keep the Redis hot path.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -15,8 +14,9 @@ import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
-import { type CouponChange, lockCouponForOrder, reportCouponChanges } from '../coupons/coupon-machine.ts';
-import type { OrderRow } from './order-machine.ts';
+import { lockCouponForOrder, reportCouponChanges } from '../coupons/order-coupons.ts';
+import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
+import { recordOrderTransitions } from './transitions.ts';
 
 export interface CheckoutInput {
   userId: string;
@@ -27,7 +27,6 @@ export interface CheckoutInput {
   now: Date;
   /** A coupon of the shopper's to lock to the order (its discount becomes the order's `discount_fen`). */
   couponId?: string;
-  log: Logger;
 }
 
 /** The order's sealed address is bound to the order and its owner. */
@@ -63,31 +62,41 @@ export async function findByRequest(
  */
 export async function placeRegularOrder(
   em: EntityManager,
+  log: Logger,
   ring: PiiKeyring,
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
-  let couponChange: CouponChange | undefined;
-  const row = await em.transactional(async (tx) => {
+  const placed = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
     const { keyId, sealed } = sealPii(ring, orderAddressContext(orderId, input.userId), input.address);
-    const claimed = await tx.execute<{ id: string }[]>(
-      `insert into orders (id, reservation_id, request_id, user_id, campaign_id, campaign_type, sku_id, title, status,
-         quantity, unit_price_fen, total_fen, created_at, expires_at, address_pii, address_key_id)
-       values (?, null, ?, ?, null, 'regular', ?, '', 'pending_payment', 1, 0, 0, ?, ?, ?, ?)
-       on conflict (user_id, request_id) where campaign_id is null do nothing returning id`,
-      [
-        orderId,
-        input.requestId,
-        input.userId,
-        input.lines[0]!.skuId,
-        input.now,
-        input.expiresAt,
-        sealed,
-        keyId,
+    const claimed = await transitionOrders(ormSql(tx), {
+      kind: 'create',
+      orders: [
+        {
+          id: orderId,
+          reservationId: null,
+          requestId: input.requestId,
+          userId: input.userId,
+          campaignId: null,
+          campaignType: 'regular',
+          groupId: null,
+          skuId: input.lines[0]!.skuId,
+          title: '',
+          quantity: 1,
+          unitPriceFen: 0,
+          totalFen: 0,
+          dryRun: false,
+          createdAt: input.now,
+          expiresAt: input.expiresAt,
+          addressPii: sealed,
+          addressKeyId: keyId,
+        },
       ],
-    );
+      reason: 'checkout',
+      actor: input.userId,
+    });
     if (!claimed[0]) return null;
     const taken = await takeRegularStock(tx, input.lines);
     const totalFen = taken.reduce((sum, l) => sum + l.unitPriceFen * l.quantity, 0);
@@ -99,23 +108,29 @@ export async function placeRegularOrder(
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
     // The coupon is locked to the order here, in its transaction: a coupon that is not free (another live order
     // took it, even at this instant) rolls back the order and its stock with it.
-    let discountFen = 0;
-    if (input.couponId !== undefined) {
-      const locked = await lockCouponForOrder(tx, {
-        couponId: input.couponId,
-        userId: input.userId,
-        orderId,
-        lines: taken,
-        orderKind: 'regular',
-        now: input.now,
-      });
-      discountFen = locked.discountFen;
-      couponChange = locked.change;
-    }
+    const coupon =
+      input.couponId === undefined
+        ? undefined
+        : await lockCouponForOrder(ormSql(tx), {
+            couponId: input.couponId,
+            userId: input.userId,
+            orderId,
+            lines: taken,
+            orderKind: 'regular',
+            now: input.now,
+          });
     const rows = await tx.execute<OrderRow[]>(
       `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?, discount_fen = ?
        where id = ? returning *`,
-      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, discountFen, orderId],
+      [
+        first.skuId,
+        title.slice(0, 200),
+        units,
+        first.unitPriceFen,
+        totalFen,
+        coupon?.discountFen ?? 0,
+        orderId,
+      ],
     );
     let line = 0;
     for (const l of taken) {
@@ -125,13 +140,10 @@ export async function placeRegularOrder(
         [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
       );
     }
-    await tx.execute(
-      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, null, ?, ?, ?)',
-      [orderId, 'pending_payment', 'checkout', input.userId],
-    );
-    return rows[0]!;
+    return { row: rows[0]!, claimed, coupon };
   });
-  if (row) orderTransitionsTotal.inc({ from: 'none', to: 'pending_payment', reason: 'checkout' });
-  if (row && couponChange) reportCouponChanges(input.log, [couponChange]);
-  return row;
+  if (!placed) return null;
+  recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
+  if (placed.coupon) reportCouponChanges(log, [placed.coupon.change]);
+  return placed.row;
 }
