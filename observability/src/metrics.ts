@@ -172,6 +172,12 @@ export const couponTransitionsTotal = new Counter({
   registers,
 });
 
+export const couponsOutOfStep = new Gauge({
+  name: 'tm_coupons_out_of_step',
+  help: 'Coupons locked on an order that is no longer unpaid, or used on an order that is not paid (reconciliation): must be 0.',
+  registers,
+});
+
 export const paymentNotificationsTotal = new Counter({
   name: 'tm_payment_notifications_total',
   help: 'Payment provider notifications received; result is paid, duplicate, bad_signature, unknown_order, ...',

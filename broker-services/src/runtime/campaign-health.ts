@@ -12,6 +12,7 @@ import {
   type SqlRunner,
 } from '@tuanmiao/hot-path';
 import {
+  couponsOutOfStep,
   killSwitchActive,
   oversoldUnits,
   reconciliationDriftUnits,
@@ -21,7 +22,7 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
-import { CLAIMED_COUPONS } from '../modules/coupons/claims-source.ts';
+import { CLAIMED_COUPONS, countCouponsOutOfStep } from '../modules/coupons/claims-source.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -85,6 +86,11 @@ export async function checkCampaigns(deps: {
   atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
+  try {
+    couponsOutOfStep.set(await countCouponsOutOfStep(sql));
+  } catch (err) {
+    log.error({ err }, 'coupon check failed');
+  }
   for (const def of await activeCampaignDefinitions(broker)) {
     const id = def.id;
     if (def.type === 'coupon') {

@@ -8,6 +8,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import pino from 'pino';
+import { checkCampaigns } from '../../src/runtime/campaign-health.ts';
 import { assertError, assertValidation, unknownId } from '../gateway/support.ts';
 import { adminLogin, devLogin, eventually, type JsonResponse } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -635,6 +638,34 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal(gifts[0]!.source, 'new_member');
       await devLogin(p.gateway, `newcomer-${run}`);
       assert.equal((await mine(newcomer.token)).length, 1, 'a second sign-in is no new member');
+    });
+
+    test('reconciliation counts coupons out of step with their orders: none, until one is written around the machines', async () => {
+      const sql = new pg.Pool({ connectionString: p.deployment.databaseUrl, max: 1 });
+      const check = async () => {
+        await checkCampaigns({
+          broker: p.broker,
+          store: p.rt.store,
+          sql,
+          log: pino({ level: 'silent' }),
+          nowMs: now(),
+        });
+        const text = (await p.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+        return Number(/^tm_coupons_out_of_step (\d+)$/m.exec(text)?.[1]);
+      };
+      try {
+        assert.equal(await check(), 0);
+        // A bug's footprint: a paid order with a used coupon cancelled behind the order machine's back.
+        const broken = await sql.query<{ order_id: string }>(
+          `update orders set status = 'cancelled' where id = (select order_id from coupons where status = 'used' limit 1)
+           returning id as order_id`,
+        );
+        assert.equal(broken.rows.length, 1);
+        assert.equal(await check(), 1);
+        await sql.query(`update orders set status = 'refunded' where id = $1`, [broken.rows[0]!.order_id]);
+      } finally {
+        await sql.end();
+      }
     });
 
     async function teaStock(): Promise<number> {

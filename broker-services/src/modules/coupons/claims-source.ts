@@ -3,7 +3,7 @@
  * coupons from claims. A claimed coupon never goes back to the template's quantity (used, expired or returned
  * after an order, it is still the shopper's), so every one is live: left + claimed (unsettled) + settled = total.
  */
-import { type LiveUnitsSource, msOf } from '@tuanmiao/hot-path';
+import { type LiveUnitsSource, msOf, type SqlRunner } from '@tuanmiao/hot-path';
 
 export const CLAIMED_COUPONS: LiveUnitsSource = {
   async count(sql, templateId, claimIds) {
@@ -34,3 +34,19 @@ export const CLAIMED_COUPONS: LiveUnitsSource = {
     }));
   },
 };
+
+/**
+ * Coupons out of step with their orders, from one snapshot: locked on an order that is no longer unpaid, or used
+ * on one that is not paid (nor shipped, completed or refunded since). A coupon moves with its order in the order's transaction, so this is always 0
+ * unless something wrote around the machines (alert `TuanmiaoCouponsOutOfStep`).
+ */
+export async function countCouponsOutOfStep(sql: SqlRunner): Promise<number> {
+  const res = await sql.query<{ n: string | number }>(
+    `select count(*) as n from coupons c left join orders o on o.id = c.order_id
+     where c.status in ('locked', 'used')
+       and (o.id is null
+            or (c.status = 'locked' and o.status <> 'pending_payment')
+            or (c.status = 'used' and o.status not in ('paid', 'shipped', 'completed', 'refunding', 'refunded')))`,
+  );
+  return Number(res.rows[0]?.n ?? 0);
+}
