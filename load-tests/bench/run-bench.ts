@@ -16,6 +16,8 @@
  *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
  *   (k) Redis CPU per call of the reserve and join scripts and of each piece of a reservation, against a
  *       one-command EVALSHA, on a private redis-server (hot-path/bench/script-cost.ts; `BENCH_ONLY=scripts`).
+ *   (l) coupon claims through the gateway against seckill reservations through the gateway, on a platform of its
+ *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -32,6 +34,7 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
+import { runCouponBench } from './coupon-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import {
   type CapacityPlan,
@@ -717,6 +720,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
   await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'scripts') {
   await runScriptCost();
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'coupons') {
+  await runCouponBench({
+    postgresUrl: defaultBenchOptions.postgresUrl,
+    redisUrl: defaultBenchOptions.redisUrl,
+    natsUrl: defaultBenchOptions.natsUrl,
+    ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
+  });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
