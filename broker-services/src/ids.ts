@@ -32,7 +32,9 @@ export type IdPrefix =
   | 'cat'
   | 'adr'
   | 'shp'
-  | 'ars';
+  | 'ars'
+  | 'pmi'
+  | 'rdm';
 
 /** A new identifier with the given kind prefix. */
 export function newId(prefix: IdPrefix): string {

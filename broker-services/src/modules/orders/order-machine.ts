@@ -9,6 +9,12 @@ import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { returnRegularStock } from '../catalog/stock.ts';
+import {
+  noPointsEffects,
+  pointsOnOrderTransition,
+  releaseOrderPoints,
+  reportPointsEffects,
+} from '../points/order-effects.ts';
 
 /** Every status an order can have (shared/API.md). */
 export type OrderStatus =
@@ -100,6 +106,8 @@ export interface TransitionRequest {
   /** Extra guard for time-based transitions: only if expires_at is before this instant. */
   expiredBefore?: Date;
   effects?: TransitionEffects;
+  /** The time of the transition as the service's clock tells it (points earned expire from it); default now. */
+  now?: Date;
   /** More writes that must commit with the transition (a refund record); no other I/O inside. */
   inTransaction?: (tx: EntityManager, row: OrderRow) => Promise<void>;
 }
@@ -135,6 +143,7 @@ export async function transitionOrder(
   }
   // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
   const values = [...guardValues, ...setValues];
+  let pointsEffects = noPointsEffects();
   const result = await em.transactional(async (tx) => {
     const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
       `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
@@ -167,10 +176,13 @@ export async function transitionOrder(
         lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
       );
     }
+    // The order's points (held, spent, released, earned, returned) move with its status, once, by the winner.
+    pointsEffects = await pointsOnOrderTransition(tx, row, req.to, req.now ?? new Date());
     await req.inTransaction?.(tx, row);
     return row;
   });
   if (!result) return null;
+  reportPointsEffects(log, pointsEffects);
   const { prev_status: from, ...row } = result;
   orderTransitionsTotal.inc({ from, to: req.to, reason: req.reason });
   log.info({ orderId: row.id, from, to: req.to, reason: req.reason, actor: req.actor }, 'order transition');
@@ -206,6 +218,7 @@ export async function cancelExpiredOrders(
   if (ids.length === 0) return [];
   if (!canTransition('pending_payment', 'cancelled'))
     throw new Error('pending_payment → cancelled not allowed');
+  const pointsEffects = noPointsEffects();
   const rows = await em.transactional(async (tx) => {
     const cancelled = await tx.execute<OrderRow[]>(
       `with due as (
@@ -239,9 +252,12 @@ export async function cancelExpiredOrders(
         tx,
         lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
       );
+      // Their held points come back in the same transaction, once.
+      await releaseOrderPoints(tx, regular, pointsEffects);
     }
     return cancelled;
   });
+  reportPointsEffects(log, pointsEffects);
   if (rows.length > 0) {
     orderTransitionsTotal.inc(
       { from: 'pending_payment', to: 'cancelled', reason: 'payment_timeout' },

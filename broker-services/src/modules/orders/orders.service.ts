@@ -21,6 +21,7 @@ import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
+import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
@@ -144,6 +145,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         paidFen: p.amountFen,
       });
     }
+    let pointsEffects = noPointsEffects();
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
@@ -164,6 +166,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
           [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
         );
+        // The points the order held are spent with the payment.
+        pointsEffects = await pointsOnOrderTransition(tx, paid[0]!, 'paid', new Date(p.paidAt));
         return 'applied' as const;
       }
       await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
@@ -174,6 +178,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       );
       return 'late_refunded' as const;
     });
+    reportPointsEffects(rt.log, pointsEffects);
     if (outcome === 'applied') {
       rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
       orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
@@ -302,7 +307,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       checkout: defineAction(CheckoutBody, async (ctx) => {
         const user = requireUser(ctx.meta);
         if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
-        if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
@@ -311,14 +315,20 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           userId: user.id,
         });
         const now = new Date(rt.now());
-        const placed = await placeRegularOrder(em(), ring, {
-          userId: user.id,
-          requestId: ctx.params.requestId,
-          lines,
-          address,
-          now,
-          expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
-        });
+        const placed = await placeRegularOrder(
+          em(),
+          ring,
+          {
+            userId: user.id,
+            requestId: ctx.params.requestId,
+            lines,
+            address,
+            now,
+            expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+            ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
+          },
+          rt.log,
+        );
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');
         if (placed) {
@@ -528,6 +538,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'completed',
           reason: 'shopper_receipt',
           actor: user.id,
+          now: new Date(rt.now()),
         });
         return shopperView(done.row);
       }),
@@ -546,6 +557,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             to: 'completed',
             reason: 'auto_receipt',
             actor: 'system',
+            now: new Date(rt.now()),
           });
           if (done) completed++;
         }
