@@ -32,6 +32,7 @@ export type IdPrefix =
   | 'cat'
   | 'adr'
   | 'shp'
+  | 'swr'
   | 'ars'
   | 'pmi'
   | 'rdm';

@@ -172,6 +172,29 @@ export const refundsTotal = new Counter({
   registers,
 });
 
+export const wechatShippingUploadsTotal = new Counter({
+  name: 'tm_wechat_shipping_uploads_total',
+  help: 'WeChat shipping-record (upload_shipping_info) attempts, by result: sent, retry (will be sent again), failed (refused for good).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const wechatShippingRecords = new Gauge({
+  name: 'tm_wechat_shipping_records',
+  help: 'WeChat shipping records by state (pending, sent, failed, not_applicable), as the last sweep counted them in PostgreSQL.',
+  labelNames: ['state'] as const,
+  // Every process running fulfilment counts the same table: the group shows one count, not their sum.
+  aggregator: 'max',
+  registers,
+});
+
+export const wechatShippingOldestPendingSeconds = new Gauge({
+  name: 'tm_wechat_shipping_oldest_pending_seconds',
+  help: "Age of the oldest WeChat shipping record still pending (0 when none is): the buyer's funds stay frozen meanwhile.",
+  aggregator: 'max',
+  registers,
+});
+
 export const reconciliationDriftUnits = new Gauge({
   name: 'tm_reconciliation_drift_units',
   help: 'Units by which hot-path stock and PostgreSQL disagree after the last reconciliation (0 is healthy).',

@@ -57,6 +57,17 @@ export const ERRORS = {
   COUPON_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Coupons cannot be used at checkout yet' },
   CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
   CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },
+  WECHAT_SHIPPING_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    message: 'WeChat did not take the shipping record yet; it is retried',
+  },
+  WECHAT_SHIPPING_REFUSED: { status: 502, retryable: false, message: 'WeChat refused the shipping record' },
+  WECHAT_TOKEN_REFUSED: {
+    status: 502,
+    retryable: false,
+    message: 'WeChat refused the access token request (check the app id and secret)',
+  },
   INSUFFICIENT_POINTS: { status: 409, retryable: false, message: 'Not enough points' },
   POINTS_OVER_LIMIT: {
     status: 409,

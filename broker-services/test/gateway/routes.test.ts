@@ -366,6 +366,13 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/carriers/S/push',
     note: 'no CARRIER_PUSH_SECRET here: 404; signed pushes in test/fulfilment',
   },
+  'POST /api/admin/orders/{id}/shipping-record/retry': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    notFound: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    badId: `/api/admin/orders/${ARS}/shipping-record/retry`,
+    note: 'INVALID_TRANSITION and the retry itself in test/fulfilment/shipping-records.test.ts',
+  },
   'GET /api/admin/refund-requests': {
     access: 'read',
     path: '/api/admin/refund-requests',

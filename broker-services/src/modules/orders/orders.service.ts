@@ -20,6 +20,7 @@ import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
+import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
@@ -97,13 +98,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
   /** The operator's view: the address masked (the full one is GET /api/admin/orders/:id/address, audited). */
   async function adminExtras(rows: OrderRow[]): Promise<Map<string, OrderExtras>> {
     const lines = await linesOf(rows);
+    const shipped = rows.filter((r) => r.shipped_at !== null).map((r) => r.id);
+    const records = await shippingRecordViews(em(), shipped);
     return new Map(
       rows.map((o) => {
         const a = addressOf(o);
         const address = a
           ? { ...a, name: maskName(a.name), phone: maskPhone(a.phone), detail: maskDetail(a.detail) }
           : undefined;
-        return [o.id, { lines, ...(address ? { address } : {}) }];
+        const shippingRecord = records.get(o.id);
+        return [
+          o.id,
+          { lines, ...(address ? { address } : {}), ...(shippingRecord ? { shippingRecord } : {}) },
+        ];
       }),
     );
   }
@@ -498,10 +505,13 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         return address;
       }),
 
-      /** Admin: ship a paid order with its tracking number. */
+      /**
+       * Admin: ship a paid order with its tracking number (or several packages). The same transaction writes the
+       * order's WeChat shipping record, which the fulfilment sweeper sends to WeChat until it is accepted.
+       */
       ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
-        await loadOrder(ctx.params.id);
+        const order = await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
         const packages = [
           { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
@@ -516,6 +526,20 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           // The packages and the audit entry commit with the transition, or none of them does.
           inTransaction: async (tx) => {
             await recordShipments(tx, ctx.params.id, packages);
+            const [paidBy] = await tx.execute<{ provider_txn_id: string; openid: string }[]>(
+              `select p.provider_txn_id, u.openid from payments p join users u on u.id = ?
+               where p.order_id = ? and p.provider = 'wechat' and p.outcome = 'applied'`,
+              [order.user_id, order.id],
+            );
+            await recordShippingRecord(tx, {
+              orderId: order.id,
+              wechatTransactionId: paidBy?.provider_txn_id ?? null,
+              payerOpenid: paidBy?.openid ?? '',
+              itemDesc: order.title,
+              receiverPhone: addressOf(order)?.phone,
+              packages,
+              at: now,
+            });
             await recordAudit(tx, ctx.meta, {
               action: 'order.ship',
               objectType: 'order',

@@ -15,7 +15,7 @@ import {
   SkuId,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
-import { PackageInput } from '../fulfilment/schemas.ts';
+import { PackageInput, ShippingRecordView } from '../fulfilment/schemas.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),
@@ -102,6 +102,8 @@ export const AdminOrderView = Type.Intersect([
     userId: Type.String(),
     dryRun: Type.Boolean(),
     transitions: Type.Optional(Type.Array(OrderTransitionView)),
+    /** WeChat's 发货信息录入 for this order, once it has shipped. */
+    shippingRecord: Type.Optional(ShippingRecordView),
   }),
 ]);
 export type AdminOrderView = Static<typeof AdminOrderView>;

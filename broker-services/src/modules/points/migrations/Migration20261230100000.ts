@@ -9,7 +9,7 @@ import { Migration } from '@mikro-orm/migrations';
  * refund). `points_rules` is the operator's one row of rates, caps and the expiry schedule; `points_sweeps` is the
  * expiry sweeper's watermark.
  */
-export class Migration20261216100000 extends Migration {
+export class Migration20261230100000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table points_rules (
