@@ -35,6 +35,7 @@ import createCatalogService from '../modules/catalog/catalog.service.ts';
 import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
+import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
 import {
   createPaymentProvider,
@@ -228,6 +229,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('orders')) {
       const settlement = startSettlement({
         store,
+        sink: SETTLEMENT_SINK_MODULE,
         databaseUrl: clientUrl,
         consumerName: nodeId,
         batchSize: config.settlementBatchSize,

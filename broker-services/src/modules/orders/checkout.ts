@@ -7,14 +7,15 @@
  * unit in the same second, keep the Redis hot path.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
+import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
-import type { OrderRow } from './order-machine.ts';
+import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
+import { recordOrderTransitions } from './transitions.ts';
 
 export interface CheckoutInput {
   userId: string;
@@ -58,30 +59,41 @@ export async function findByRequest(
  */
 export async function placeRegularOrder(
   em: EntityManager,
+  log: Logger,
   ring: PiiKeyring,
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
-  const row = await em.transactional(async (tx) => {
+  const placed = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
     const { keyId, sealed } = sealPii(ring, orderAddressContext(orderId, input.userId), input.address);
-    const claimed = await tx.execute<{ id: string }[]>(
-      `insert into orders (id, reservation_id, request_id, user_id, campaign_id, campaign_type, sku_id, title, status,
-         quantity, unit_price_fen, total_fen, created_at, expires_at, address_pii, address_key_id)
-       values (?, null, ?, ?, null, 'regular', ?, '', 'pending_payment', 1, 0, 0, ?, ?, ?, ?)
-       on conflict (user_id, request_id) where campaign_id is null do nothing returning id`,
-      [
-        orderId,
-        input.requestId,
-        input.userId,
-        input.lines[0]!.skuId,
-        input.now,
-        input.expiresAt,
-        sealed,
-        keyId,
+    const claimed = await transitionOrders(ormSql(tx), {
+      kind: 'create',
+      orders: [
+        {
+          id: orderId,
+          reservationId: null,
+          requestId: input.requestId,
+          userId: input.userId,
+          campaignId: null,
+          campaignType: 'regular',
+          groupId: null,
+          skuId: input.lines[0]!.skuId,
+          title: '',
+          quantity: 1,
+          unitPriceFen: 0,
+          totalFen: 0,
+          dryRun: false,
+          createdAt: input.now,
+          expiresAt: input.expiresAt,
+          addressPii: sealed,
+          addressKeyId: keyId,
+        },
       ],
-    );
+      reason: 'checkout',
+      actor: input.userId,
+    });
     if (!claimed[0]) return null;
     const taken = await takeRegularStock(tx, input.lines);
     const totalFen = taken.reduce((sum, l) => sum + l.unitPriceFen * l.quantity, 0);
@@ -103,12 +115,9 @@ export async function placeRegularOrder(
         [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
       );
     }
-    await tx.execute(
-      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, null, ?, ?, ?)',
-      [orderId, 'pending_payment', 'checkout', input.userId],
-    );
-    return rows[0]!;
+    return { row: rows[0]!, claimed };
   });
-  if (row) orderTransitionsTotal.inc({ from: 'none', to: 'pending_payment', reason: 'checkout' });
-  return row;
+  if (!placed) return null;
+  recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
+  return placed.row;
 }

@@ -7,7 +7,6 @@
  * releasing transition. Every order keeps a sealed copy of its delivery address.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
 import { type CallerMeta, defineAction } from '../../broker/action.ts';
@@ -23,9 +22,15 @@ import { recordShipments } from '../fulfilment/shipments.ts';
 import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
-import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
+import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
 import { AdminOrderListQuery, CheckoutBody, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
+import {
+  cancelExpiredOrders,
+  recordOrderTransitions,
+  requireTransition,
+  transitionOrder,
+} from './transitions.ts';
 
 const PAGE = 20;
 /** Orders one expiry statement cancels; a sweep runs up to EXPIRY_BATCHES_PER_SWEEP of them back to back. */
@@ -151,6 +156,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         paidFen: p.amountFen,
       });
     }
+    let transitioned: OrderTransitioned[] = [];
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
@@ -161,16 +167,18 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         [paymentId, p.orderId, p.provider, p.providerTxnId, p.amountFen],
       );
       if (!recorded[0]) return 'duplicate' as const;
-      const paid = await tx.execute<OrderRow[]>(
-        `update orders set status = 'paid', paid_at = ?, updated_at = now()
-         where id = ? and status = 'pending_payment' returning *`,
-        [new Date(p.paidAt), p.orderId],
-      );
+      const paid = await transitionOrders(ormSql(tx), {
+        kind: 'move',
+        ids: [p.orderId],
+        at: [new Date(p.paidAt)],
+        to: 'paid',
+        from: ['pending_payment'],
+        reason: 'payment_confirmed',
+        actor: p.provider,
+        stamp: ['paid_at'],
+      });
       if (paid.length === 1) {
-        await tx.execute(
-          'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
-          [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
-        );
+        transitioned = paid;
         return 'applied' as const;
       }
       await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
@@ -182,8 +190,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       return 'late_refunded' as const;
     });
     if (outcome === 'applied') {
-      rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
-      orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
+      recordOrderTransitions(rt.log, transitioned, 'payment_confirmed', p.provider);
       emit('order.paid', {
         version: 1,
         orderId: order.id,
@@ -318,7 +325,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           userId: user.id,
         });
         const now = new Date(rt.now());
-        const placed = await placeRegularOrder(em(), ring, {
+        const placed = await placeRegularOrder(em(), rt.log, ring, {
           userId: user.id,
           requestId: ctx.params.requestId,
           lines,
@@ -329,7 +336,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');
         if (placed) {
-          rt.log.info({ orderId: order.id, to: 'pending_payment', reason: 'checkout' }, 'order transition');
           await ctx
             .call('cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) })
             .catch((err) => {
@@ -401,7 +407,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'cancelled',
           reason: 'shopper_cancel',
           actor: user.id,
-          effects: { cancelledAt: now, cancelReason: 'shopper_cancel', stockReleasedAt: now },
+          at: now,
+          stamp: ['cancelled_at', 'stock_released_at'],
+          cancelReason: 'shopper_cancel',
         });
         if (!done) {
           if (order.status === 'cancelled') return shopperView(order);
@@ -421,7 +429,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             to: 'cancelled',
             reason: ctx.params.reason,
             actor: 'system',
-            effects: { cancelledAt: now, cancelReason: ctx.params.reason, stockReleasedAt: now },
+            at: now,
+            stamp: ['cancelled_at', 'stock_released_at'],
+            cancelReason: ctx.params.reason,
           });
           if (done) await releaseStock(done.row);
           return { cancelled: done !== null };
@@ -512,7 +522,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'shipped',
           reason: 'admin_ship',
           actor: admin.id,
-          effects: { shippedAt: now, trackingNo: ctx.params.trackingNo },
+          at: now,
+          stamp: ['shipped_at'],
+          trackingNo: ctx.params.trackingNo,
           // The packages and the audit entry commit with the transition, or none of them does.
           inTransaction: async (tx) => {
             await recordShipments(tx, ctx.params.id, packages);
@@ -628,7 +640,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'refunded',
           reason: 'refund_succeeded',
           actor: 'system',
-          effects: { refundedAt: now, ...(order.shipped_at ? {} : { stockReleasedAt: now }) },
+          at: now,
+          stamp: order.shipped_at ? ['refunded_at'] : ['refunded_at', 'stock_released_at'],
         });
         if (done && !order.shipped_at) await releaseStock(done.row);
         return { refunded: done !== null };
