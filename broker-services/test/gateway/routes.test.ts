@@ -280,6 +280,15 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/addresses/adr_1',
     badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
   },
+  'PUT /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    body: { name: '李四' },
+    notFound: `/api/addresses/${ADR}`,
+    badId: '/api/addresses/adr_1',
+    badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
+    note: 'the PATCH route for wx.request, which has no PATCH; the same edit in test/addresses',
+  },
   'DELETE /api/addresses/{id}': {
     access: 'shopper',
     path: `/api/addresses/${ADR}`,
