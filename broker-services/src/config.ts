@@ -22,6 +22,7 @@ const ServiceName = Type.Union([
   Type.Literal('addresses'),
   Type.Literal('cart'),
   Type.Literal('fulfilment'),
+  Type.Literal('points'),
   Type.Literal('coupons'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
@@ -37,6 +38,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'addresses',
   'cart',
   'fulfilment',
+  'points',
   'coupons',
 ];
 

@@ -34,6 +34,8 @@ export type IdPrefix =
   | 'shp'
   | 'swr'
   | 'ars'
+  | 'pmi'
+  | 'rdm'
   | 'cpt'
   | 'cpn'
   | 'clm';

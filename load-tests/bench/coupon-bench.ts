@@ -1,5 +1,5 @@
 /**
- * (l) Coupon claims (抢券) through the gateway against seckill reservations through the gateway, in one run on one
+ * (m) Coupon claims (抢券) through the gateway against seckill reservations through the gateway, in one run on one
  * platform process started as in production (fresh PostgreSQL database, Redis, NATS): the claim route
  * (`POST /api/coupons/:templateId/claims`, `claimCoupon-6`) and the reservation route
  * (`POST /api/seckill/:campaignId/reservations`, `reserveSeckill-6`), each with everything on (auth, validation,
@@ -49,7 +49,7 @@ function median(runs: HttpFigures[]): HttpFigures {
   return sorted[Math.floor(sorted.length / 2)] as HttpFigures;
 }
 
-/** Runs section (l) on a platform and a database of its own, stopped and dropped after. */
+/** Runs section (m) on a platform and a database of its own, stopped and dropped after. */
 export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBenchResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   const durationSeconds = o.durationSeconds ?? 8;
@@ -162,7 +162,7 @@ export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBench
       );
       for (const u of batch) users.push(`Bearer ${u.token}`);
     }
-    log(`(l) platform ${base}: ${users.length} shoppers logged in`);
+    log(`(m) platform ${base}: ${users.length} shoppers logged in`);
     const load = (path: string, body: (i: number) => string) => ({
       url: base,
       serverPid: platform.child.pid,
@@ -204,9 +204,9 @@ export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBench
     const claims = median(claimsRuns);
     const reservations = median(reserveRuns);
     const claimsToReservations = +(claims.okPerSec / reservations.okPerSec).toFixed(3);
-    log(formatFigures(`(l) gateway POST /api/coupons/:id/claims (median of ${rounds})`, claims));
-    log(formatFigures(`(l) gateway POST /api/seckill/:id/reservations (median of ${rounds})`, reservations));
-    log(`(l) ratio claims/s to reservations/s: ${claimsToReservations}`);
+    log(formatFigures(`(m) gateway POST /api/coupons/:id/claims (median of ${rounds})`, claims));
+    log(formatFigures(`(m) gateway POST /api/seckill/:id/reservations (median of ${rounds})`, reservations));
+    log(`(m) ratio claims/s to reservations/s: ${claimsToReservations}`);
     return { rounds, connections, durationSeconds, claims, reservations, claimsToReservations };
   } finally {
     await platform.stop();

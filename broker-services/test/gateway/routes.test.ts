@@ -44,6 +44,7 @@ const CAT = unknownId('cat');
 const ADR = unknownId('adr');
 const USR = unknownId('usr');
 const ARS = unknownId('ars');
+const PMI = unknownId('pmi');
 const CPT = unknownId('cpt');
 const couponTemplateBody = {
   name: '满100减20',
@@ -63,6 +64,13 @@ const addressBody = {
   detail: '龙井路 1 号',
 };
 const REQ = 'req-00000001';
+const POINTS_RULES = {
+  earnPointsPerYuan: 1,
+  pointValueFen: 1,
+  maxRedeemPercent: 50,
+  maxRedeemPoints: null,
+  expiryDays: null,
+};
 
 const campaignBody = {
   type: 'seckill',
@@ -338,7 +346,7 @@ const ROUTES: Record<string, RouteRow> = {
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, pointsToUse: -1 },
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, totalFen: 1 },
     ],
-    note: 'SOLD_OUT, POINTS_NOT_SUPPORTED and the race in test/checkout; coupons in test/coupons',
+    note: 'SOLD_OUT and the race in test/checkout; INSUFFICIENT_POINTS, POINTS_OVER_LIMIT in test/points; coupons in test/coupons',
   },
   'GET /api/coupons': { access: 'public', path: '/api/coupons', badQueries: [], note: 'test/coupons' },
   'POST /api/coupons/{templateId}/claims': {
@@ -664,6 +672,85 @@ const ROUTES: Record<string, RouteRow> = {
     path: '/api/admin/audit-log',
     badQueries: ['?limit=1000', '?cursor=', '?since=yesterday'],
   },
+  'GET /api/me/points': {
+    access: 'shopper',
+    path: '/api/me/points',
+    badQueries: ['?limit=0', '?cursor=a%20b', '?cursor=abc', '?page=2'],
+  },
+  'GET /api/admin/points-rules': { access: 'read', path: '/api/admin/points-rules' },
+  'PUT /api/admin/points-rules': {
+    access: 'write',
+    path: '/api/admin/points-rules',
+    body: POINTS_RULES,
+    badBodies: [
+      {},
+      { ...POINTS_RULES, pointValueFen: 0 },
+      { ...POINTS_RULES, maxRedeemPercent: 101 },
+      { ...POINTS_RULES, expiryDays: 0 },
+      { ...POINTS_RULES, earnPointsPerYuan: 1.5 },
+      { ...POINTS_RULES, bonus: 1 },
+    ],
+    note: 'what the rules do, and their audit entry, in test/points',
+  },
+  'GET /api/admin/points-ledger': {
+    access: 'read',
+    path: '/api/admin/points-ledger',
+    badQueries: ['?userId=usr_1', '?reason=gift', '?orderId=1', '?limit=0', '?cursor=abc'],
+  },
+  'POST /api/admin/points-adjustments': {
+    access: 'write',
+    path: '/api/admin/points-adjustments',
+    body: { userId: USR, delta: 10, note: '补偿积分', requestId: REQ },
+    notFound: '/api/admin/points-adjustments',
+    badBodies: [
+      { userId: USR, delta: 1.5, note: '补偿积分', requestId: REQ },
+      { userId: 'usr_1', delta: 10, note: '补偿积分', requestId: REQ },
+      { userId: USR, delta: 10, note: 'x', requestId: REQ },
+      { userId: USR, delta: 10, note: '补偿积分' },
+      { userId: USR, delta: 10, note: '补偿积分', requestId: REQ, balance: 1 },
+    ],
+    note: 'delta 0, INSUFFICIENT_POINTS and IDEMPOTENCY_KEY_REUSED in test/points',
+  },
+  'GET /api/points-mall/items': { access: 'public', path: '/api/points-mall/items' },
+  'POST /api/points-mall/items/{id}/redemptions': {
+    access: 'shopper',
+    path: `/api/points-mall/items/${PMI}/redemptions`,
+    body: { requestId: REQ },
+    notFound: `/api/points-mall/items/${PMI}/redemptions`,
+    badId: '/api/points-mall/items/pmi_1/redemptions',
+    badBodies: [{}, { requestId: 'short' }, { requestId: REQ, quantity: 2 }],
+    note: 'SOLD_OUT, LIMIT_EXCEEDED, INSUFFICIENT_POINTS, NOT_STARTED, ENDED, IDEMPOTENCY_KEY_REUSED in test/points',
+  },
+  'GET /api/me/points-mall/redemptions': {
+    access: 'shopper',
+    path: '/api/me/points-mall/redemptions',
+    badQueries: ['?limit=0', '?cursor=a%20b', '?page=2'],
+  },
+  'GET /api/admin/points-mall/items': { access: 'read', path: '/api/admin/points-mall/items' },
+  'POST /api/admin/points-mall/items': {
+    access: 'write',
+    path: '/api/admin/points-mall/items',
+    body: { title: '从未创建', pointsCost: 100, stockTotal: 1, perUserLimit: 1 },
+    badBodies: [
+      {},
+      { title: '', pointsCost: 100, stockTotal: 1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 0, stockTotal: 1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 100, stockTotal: -1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 100, stockTotal: 1, perUserLimit: 0 },
+      { title: 'x', pointsCost: 100, stockTotal: 1, perUserLimit: 1, stockLeft: 1 },
+    ],
+    note: 'endsAt before startsAt in test/points',
+  },
+  'PATCH /api/admin/points-mall/items/{id}': {
+    access: 'write',
+    path: `/api/admin/points-mall/items/${PMI}`,
+    body: { stockTotal: 5 },
+    notFound: `/api/admin/points-mall/items/${PMI}`,
+    badId: '/api/admin/points-mall/items/pmi_x',
+    badBodies: [{}, { pointsCost: 0 }, { status: 'deleted' }, { stockLeft: 3 }],
+    note: 'CONFLICT below the units redeemed in test/points',
+  },
+  'GET /api/admin/points-reconciliation': { access: 'read', path: '/api/admin/points-reconciliation' },
   'GET /api/admin/settlement/parked': {
     access: 'read',
     path: '/api/admin/settlement/parked',

@@ -15,6 +15,7 @@ import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
 import { lockCouponForOrder, reportCouponChanges } from '../coupons/order-coupons.ts';
+import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
 import { recordOrderTransitions } from './transitions.ts';
 
@@ -27,6 +28,8 @@ export interface CheckoutInput {
   now: Date;
   /** A coupon of the shopper's to lock to the order (its discount becomes the order's `discount_fen`). */
   couponId?: string;
+  /** Points the shopper spends on this order (0 or absent: none). */
+  pointsToUse?: number;
 }
 
 /** The order's sealed address is bound to the order and its owner. */
@@ -67,6 +70,7 @@ export async function placeRegularOrder(
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
+  const pointsEffects = noPointsEffects();
   const placed = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
@@ -106,8 +110,9 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
-    // The coupon is locked to the order here, in its transaction: a coupon that is not free (another live order
-    // took it, even at this instant) rolls back the order and its stock with it.
+    // The price breakdown: the coupon's discount first (locked to the order here, in its transaction: a coupon
+    // that is not free, another live order took it even at this instant, rolls back the order and its stock
+    // with it), then the points spent on what is left (held here, ../points).
     const coupon =
       input.couponId === undefined
         ? undefined
@@ -119,16 +124,26 @@ export async function placeRegularOrder(
             orderKind: 'regular',
             now: input.now,
           });
+    const discountFen = coupon?.discountFen ?? 0;
+    const points = input.pointsToUse
+      ? await holdCheckoutPoints(
+          tx,
+          { userId: input.userId, orderId, requested: input.pointsToUse, baseFen: totalFen - discountFen },
+          pointsEffects,
+        )
+      : { pointsUsed: 0, pointsFen: 0 };
     const rows = await tx.execute<OrderRow[]>(
-      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?, discount_fen = ?
-       where id = ? returning *`,
+      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?,
+         discount_fen = ?, points_used = ?, points_fen = ? where id = ? returning *`,
       [
         first.skuId,
         title.slice(0, 200),
         units,
         first.unitPriceFen,
         totalFen,
-        coupon?.discountFen ?? 0,
+        discountFen,
+        points.pointsUsed,
+        points.pointsFen,
         orderId,
       ],
     );
@@ -144,6 +159,7 @@ export async function placeRegularOrder(
   });
   if (!placed) return null;
   recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
+  reportPointsEffects(log, pointsEffects);
   if (placed.coupon) reportCouponChanges(log, [placed.coupon.change]);
   return placed.row;
 }

@@ -167,7 +167,7 @@ export const CheckoutBody = Type.Object(
     addressId: AddressId,
     /** One of my unused coupons, locked to this order in the transaction that writes it (see ../coupons). */
     couponId: Type.Optional(CouponId),
-    /** Accepted by the contract; refused with POINTS_NOT_SUPPORTED until points exist. */
+    /** Points to spend on the order, within the operator's share and cap (INSUFFICIENT_POINTS, POINTS_OVER_LIMIT). */
     pointsToUse: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     requestId: RequestId,
   },

@@ -12,7 +12,7 @@ import { Migration } from '@mikro-orm/migrations';
  * settles thousands of claims a second in batches, where a key checks each row with a lookup of its own; the
  * claim settler checks the batch's users and template once per batch instead.
  */
-export class Migration20261221100000 extends Migration {
+export class Migration20261231100000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 create table coupon_templates (
