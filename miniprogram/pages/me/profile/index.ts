@@ -43,6 +43,9 @@ Page({
     dispatchLogout();
     this.setData({ user: null, recent: [] });
   },
+  onCouponsTap() {
+    wx.navigateTo({ url: '/pages/coupon/mine/index' });
+  },
   onAddressesTap() {
     wx.navigateTo({ url: '/pages/address/list/index' });
   },

@@ -1,11 +1,13 @@
 import { addressLine } from '../../../lib/address-view';
 import { decodeCheckoutItems } from '../../../lib/cart-view';
+import { type CouponChoice, couponChoices } from '../../../lib/coupon-view';
 import { type PriceLine, priceBreakdown } from '../../../lib/fulfilment-view';
 import { TapCommand } from '../../../lib/tap-command';
 import { fetchAddresses } from '../../../services/address/fetchAddresses';
 import type { Address } from '../../../services/api-types';
 import { fetchCart } from '../../../services/cart/fetchCart';
 import { fetchProduct } from '../../../services/catalog/fetchProduct';
+import { fetchApplicableCoupons } from '../../../services/coupon/fetchApplicableCoupons';
 import { dispatchCheckout } from '../../../services/order/dispatchCheckout';
 import { toApiError } from '../../../services/request';
 
@@ -20,8 +22,9 @@ interface CheckoutLine {
 /**
  * Checkout at the regular price: the lines (from the cart, or one SKU with `product=` for "立即购买"), the
  * delivery address (the default, or another from the address book, which can also import from WeChat), the
- * price breakdown in fen, then "提交订单": one order for all lines or none, and on to paying it on the order's
- * page, the one payment path every order takes.
+ * coupon (the best of mine for these lines, or another, or none), the price breakdown in fen, then
+ * "提交订单": one order for all lines or none, and on to paying it on the order's page, the one payment path
+ * every order takes.
  */
 Page({
   data: {
@@ -30,6 +33,10 @@ Page({
     addressText: '',
     breakdown: [] as PriceLine[],
     payableFen: 0,
+    /** No coupon first, then my applicable coupons best first; `couponIndex` is the one chosen. */
+    coupons: [] as CouponChoice[],
+    couponLabels: [] as string[],
+    couponIndex: 0,
     busy: false,
     error: '',
   },
@@ -43,21 +50,42 @@ Page({
     try {
       const [lines, addresses] = await Promise.all([this.linesOf(items, productId), fetchAddresses()]);
       if (lines.length === 0) throw new Error('nothing to check out');
-      const itemsFen = lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
-      // Coupons and points are not offered yet: the breakdown shows them at zero, as the order will.
-      const { lines: breakdown, payableFen } = priceBreakdown({
-        itemsFen,
-        discountFen: 0,
-        payableFen: itemsFen,
-        pointsUsed: 0,
-      });
-      this.setData({ lines, breakdown, payableFen, error: '' });
+      this.setData({ lines, error: '' });
       this.useAddress(addresses.find((a) => a.isDefault) ?? addresses[0] ?? null);
+      await this.loadCoupons();
     } catch (err) {
       this.setData({
         error: err instanceof Error && !('code' in err) ? '没有可结算的商品' : toApiError(err).message,
       });
     }
+  },
+  /** My coupons for these lines, the best one chosen (the shopper may pick another or none). */
+  async loadCoupons() {
+    const lines = this.data.lines;
+    const applicable = await fetchApplicableCoupons(lines).catch(() => ({ items: [] }));
+    const coupons = couponChoices(applicable.items);
+    this.setData({
+      coupons,
+      couponLabels: coupons.map((c) => c.label),
+      couponIndex: coupons.length > 1 ? 1 : 0,
+    });
+    this.price();
+  },
+  /** The price breakdown with the chosen coupon's discount, as the order will have it (points are not offered). */
+  price() {
+    const itemsFen = this.data.lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
+    const discountFen = this.data.coupons[this.data.couponIndex]?.discountFen ?? 0;
+    const { lines: breakdown, payableFen } = priceBreakdown({
+      itemsFen,
+      discountFen,
+      payableFen: itemsFen - discountFen,
+      pointsUsed: 0,
+    });
+    this.setData({ breakdown, payableFen });
+  },
+  onCouponChange(e: WechatMiniprogram.PickerChange) {
+    this.setData({ couponIndex: Number(e.detail.value) });
+    this.price();
   },
   /** The lines with today's titles and prices: the cart's, or the product's for a single "立即购买". */
   async linesOf(
@@ -116,17 +144,22 @@ Page({
       return;
     }
     this.setData({ busy: true, error: '' });
+    const couponId = this.data.coupons[this.data.couponIndex]?.couponId ?? '';
     try {
       const order = await this.tap.run(({ requestId }) =>
         dispatchCheckout({
           items: this.data.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
           addressId: address.id,
           requestId,
+          ...(couponId ? { couponId } : {}),
         }),
       );
       wx.redirectTo({ url: `/pages/order/detail/index?id=${order.id}&pay=1` });
     } catch (err) {
-      this.setData({ error: toApiError(err).message });
+      const e2 = toApiError(err);
+      this.setData({ error: e2.message });
+      // The coupon went to another order meanwhile (or no longer applies): offer what is left.
+      if (e2.code === 'COUPON_UNAVAILABLE' || e2.code === 'COUPON_NOT_APPLICABLE') await this.loadCoupons();
     } finally {
       this.setData({ busy: false });
     }
