@@ -1,9 +1,11 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
+import Type from 'typebox';
 import { defineAction } from '../../broker/action.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
+import { UserId } from '../../schemas/common.ts';
 import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
 
 export interface WechatLogin {
@@ -18,18 +20,19 @@ interface UserRow {
 }
 
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
+  const view = (row: UserRow): UserView => ({
+    id: row.id,
+    ...(row.nickname ? { nickname: row.nickname } : {}),
+    createdAt: new Date(row.created_at).toISOString(),
+  });
+
   async function upsertByOpenid(openid: string): Promise<UserView> {
     const rows = await rt.orm.em.fork().execute<UserRow[]>(
       `insert into users (id, openid) values (?, ?)
          on conflict (openid) do update set openid = excluded.openid returning *`,
       [newId('usr'), openid],
     );
-    const row = rows[0]!;
-    return {
-      id: row.id,
-      ...(row.nickname ? { nickname: row.nickname } : {}),
-      createdAt: new Date(row.created_at).toISOString(),
-    };
+    return view(rows[0]!);
   }
 
   return {
@@ -52,6 +55,15 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
           throw err;
         }
+      }),
+
+      /** One shopper by id (internal: the member card, operators' points adjustments); NOT_FOUND if unknown. */
+      get: defineAction(Type.Object({ id: UserId }), async (ctx) => {
+        const rows = await rt.orm.em
+          .fork()
+          .execute<UserRow[]>('select * from users where id = ?', [ctx.params.id]);
+        if (!rows[0]) throw new AppError('NOT_FOUND', 'No such shopper');
+        return view(rows[0]);
       }),
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
