@@ -1,5 +1,6 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
+import Type from 'typebox';
 import { defineAction } from '../../broker/action.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -52,6 +53,15 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
           throw err;
         }
+      }),
+
+      /** Internal (payments): the shopper's WeChat openid, the payer of their orders. */
+      openid: defineAction(Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), async (ctx) => {
+        const [u] = await rt.orm.em
+          .fork()
+          .execute<{ openid: string }[]>('select openid from users where id = ?', [ctx.params.id]);
+        if (!u) throw new AppError('NOT_FOUND', 'No such user');
+        return { openid: u.openid };
       }),
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
