@@ -22,6 +22,7 @@ const ServiceName = Type.Union([
   Type.Literal('addresses'),
   Type.Literal('cart'),
   Type.Literal('fulfilment'),
+  Type.Literal('points'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -36,6 +37,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'addresses',
   'cart',
   'fulfilment',
+  'points',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */

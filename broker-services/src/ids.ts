@@ -33,7 +33,9 @@ export type IdPrefix =
   | 'adr'
   | 'shp'
   | 'swr'
-  | 'ars';
+  | 'ars'
+  | 'pmi'
+  | 'rdm';
 
 /** A new identifier with the given kind prefix. */
 export function newId(prefix: IdPrefix): string {

@@ -209,6 +209,56 @@ export const reconciliationRunsTotal = new Counter({
   registers,
 });
 
+// ---------------------------------------------------------------- Points, points mall, membership
+
+export const pointsChangesTotal = new Counter({
+  name: 'tm_points_changes_total',
+  help: "Ledger entries written (each a change of one shopper's points balance), by reason: order_earn, order_earn_reversal, checkout_hold, checkout_release, refund_return, mall_redeem, expired, admin_adjust.",
+  labelNames: ['reason'] as const,
+  registers,
+});
+
+export const pointsMovedTotal = new Counter({
+  name: 'tm_points_moved_total',
+  help: 'Points moved by ledger entries, by reason and direction (earned: credited to shoppers; spent: debited).',
+  labelNames: ['reason', 'direction'] as const,
+  registers,
+});
+
+export const pointsHoldTransitionsTotal = new Counter({
+  name: 'tm_points_hold_transitions_total',
+  help: 'Transitions of the points an order spends: none → held at checkout, held → spent when paid, held → released on cancel or expiry, spent → returned after a refund.',
+  labelNames: ['from', 'to'] as const,
+  registers,
+});
+
+export const pointsLedgerDriftUsers = new Gauge({
+  name: 'tm_points_ledger_drift_users',
+  help: 'Shoppers whose points balance differs from the sum of their ledger at the last reconciliation (0 is healthy).',
+  registers,
+});
+
+export const pointsReconciliationRunsTotal = new Counter({
+  name: 'tm_points_reconciliation_runs_total',
+  help: 'Points ledger reconciliation runs, by result (ok, drift, error).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const pointsMallRedemptionsTotal = new Counter({
+  name: 'tm_points_mall_redemptions_total',
+  help: 'Points-mall redemptions, by result: ok, replayed, or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, INSUFFICIENT_POINTS, ...).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const memberLevelChangesTotal = new Counter({
+  name: 'tm_member_level_changes_total',
+  help: 'Shoppers moved between membership levels, by direction (up, down) and reason (growth, schedule).',
+  labelNames: ['direction', 'reason'] as const,
+  registers,
+});
+
 export const hotStateRebuildsTotal = new Counter({
   name: 'tm_hot_state_rebuilds_total',
   help:

@@ -68,7 +68,12 @@ export const ERRORS = {
     retryable: false,
     message: 'WeChat refused the access token request (check the app id and secret)',
   },
-  POINTS_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Points cannot be used at checkout yet' },
+  INSUFFICIENT_POINTS: { status: 409, retryable: false, message: 'Not enough points' },
+  POINTS_OVER_LIMIT: {
+    status: 409,
+    retryable: false,
+    message: 'More points than the rules allow on this order',
+  },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, message: 'A dependency is unavailable' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -42,6 +42,7 @@ import {
   createWechatLogin,
   createWechatShipping,
 } from '../modules/payments/wiring.ts';
+import createPointsService from '../modules/points/points.service.ts';
 import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import {
@@ -219,6 +220,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('addresses')) broker.createService(createAddressesService(rt));
     if (want.has('cart')) broker.createService(createCartService(rt));
     if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
+    if (want.has('points')) broker.createService(createPointsService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);

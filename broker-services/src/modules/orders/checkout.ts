@@ -14,6 +14,7 @@ import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
 import { recordOrderTransitions } from './transitions.ts';
 
@@ -24,6 +25,8 @@ export interface CheckoutInput {
   address: AddressSnapshot;
   expiresAt: Date;
   now: Date;
+  /** Points the shopper spends on this order (0 or absent: none). */
+  pointsToUse?: number;
 }
 
 /** The order's sealed address is bound to the order and its owner. */
@@ -64,6 +67,7 @@ export async function placeRegularOrder(
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
+  const pointsEffects = noPointsEffects();
   const placed = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
@@ -103,9 +107,29 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
+    // The price breakdown: discounts first, then the points spent on what is left (held here, ../points).
+    const discountFen = 0;
+    const points = input.pointsToUse
+      ? await holdCheckoutPoints(
+          tx,
+          { userId: input.userId, orderId, requested: input.pointsToUse, baseFen: totalFen - discountFen },
+          pointsEffects,
+        )
+      : { pointsUsed: 0, pointsFen: 0 };
     const rows = await tx.execute<OrderRow[]>(
-      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ? where id = ? returning *`,
-      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, orderId],
+      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?,
+         discount_fen = ?, points_used = ?, points_fen = ? where id = ? returning *`,
+      [
+        first.skuId,
+        title.slice(0, 200),
+        units,
+        first.unitPriceFen,
+        totalFen,
+        discountFen,
+        points.pointsUsed,
+        points.pointsFen,
+        orderId,
+      ],
     );
     let line = 0;
     for (const l of taken) {
@@ -119,5 +143,6 @@ export async function placeRegularOrder(
   });
   if (!placed) return null;
   recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
+  reportPointsEffects(log, pointsEffects);
   return placed.row;
 }

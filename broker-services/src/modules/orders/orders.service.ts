@@ -21,6 +21,7 @@ import { recordShipments } from '../fulfilment/shipments.ts';
 import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { createRefund, markPaymentLate, recordPayment } from '../payments/records.ts';
+import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
@@ -164,6 +165,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       });
     }
     let transitioned: OrderTransitioned[] = [];
+    let pointsEffects = noPointsEffects();
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
@@ -181,6 +183,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       });
       if (paid.length === 1) {
         transitioned = paid;
+        // The points the order held are spent with the payment.
+        pointsEffects = await pointsOnOrderTransition(tx, paid[0]!.row, 'paid', new Date(p.paidAt));
         return 'applied' as const;
       }
       await markPaymentLate(tx, paymentId);
@@ -195,6 +199,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     });
     if (outcome === 'applied') {
       recordOrderTransitions(rt.log, transitioned, 'payment_confirmed', p.provider);
+      reportPointsEffects(rt.log, pointsEffects);
       emit('order.paid', {
         version: 1,
         orderId: order.id,
@@ -320,7 +325,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       checkout: defineAction(CheckoutBody, async (ctx) => {
         const user = requireUser(ctx.meta);
         if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
-        if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
@@ -336,6 +340,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           address,
           now,
           expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+          ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');
@@ -587,6 +592,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'completed',
           reason: 'shopper_receipt',
           actor: user.id,
+          at: new Date(rt.now()),
         });
         return shopperView(done.row);
       }),
@@ -605,6 +611,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             to: 'completed',
             reason: 'auto_receipt',
             actor: 'system',
+            at: new Date(rt.now()),
           });
           if (done) completed++;
         }

@@ -177,7 +177,7 @@ export const CheckoutBody = Type.Object(
     addressId: AddressId,
     /** Accepted by the contract; refused with COUPON_NOT_SUPPORTED until coupons exist. */
     couponId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })),
-    /** Accepted by the contract; refused with POINTS_NOT_SUPPORTED until points exist. */
+    /** Points to spend on the order, within the operator's share and cap (INSUFFICIENT_POINTS, POINTS_OVER_LIMIT). */
     pointsToUse: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     requestId: RequestId,
   },

@@ -9,6 +9,12 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { returnRegularStock } from '../catalog/stock.ts';
 import {
+  noPointsEffects,
+  pointsOnOrderTransition,
+  releaseOrderPoints,
+  reportPointsEffects,
+} from '../points/order-effects.ts';
+import {
   type MoveOrders,
   type OrderRow,
   type OrderStatus,
@@ -71,6 +77,7 @@ export async function transitionOrder(
   log: Logger,
   req: TransitionRequest,
 ): Promise<{ row: OrderRow; from: OrderStatus } | null> {
+  let pointsEffects = noPointsEffects();
   const done = await em.transactional(async (tx) => {
     const [moved] = await transitionOrders(ormSql(tx), {
       kind: 'move',
@@ -87,11 +94,14 @@ export async function transitionOrder(
     });
     if (!moved) return null;
     if (req.stamp?.includes('stock_released_at')) await returnStockOf(tx, [moved.row]);
+    // The order's points (held, spent, released, earned, returned) move with its status, once, by the winner.
+    pointsEffects = await pointsOnOrderTransition(tx, moved.row, req.to, req.at ?? new Date());
     await req.inTransaction?.(tx, moved.row);
     return moved;
   });
   if (!done) return null;
   recordOrderTransitions(log, [done], req.reason, req.actor);
+  reportPointsEffects(log, pointsEffects);
   return { row: done.row, from: done.from as OrderStatus };
 }
 
@@ -121,6 +131,7 @@ export async function cancelExpiredOrders(
   expiredBefore: Date,
 ): Promise<OrderRow[]> {
   if (ids.length === 0) return [];
+  const pointsEffects = noPointsEffects();
   const done = await em.transactional(async (tx) => {
     const cancelled = await transitionOrders(ormSql(tx), {
       kind: 'move',
@@ -139,8 +150,15 @@ export async function cancelExpiredOrders(
       tx,
       cancelled.map((c) => c.row),
     );
+    // Their held points come back in the same transaction, once.
+    await releaseOrderPoints(
+      tx,
+      cancelled.filter((c) => c.row.campaign_type === 'regular').map((c) => c.row.id),
+      pointsEffects,
+    );
     return cancelled;
   });
   recordOrderTransitions(log, done, 'payment_timeout', 'system');
+  reportPointsEffects(log, pointsEffects);
   return done.map((d) => d.row);
 }

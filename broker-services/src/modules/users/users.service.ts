@@ -5,6 +5,7 @@ import { defineAction } from '../../broker/action.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
+import { UserId } from '../../schemas/common.ts';
 import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
 
 export interface WechatLogin {
@@ -19,18 +20,19 @@ interface UserRow {
 }
 
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
+  const view = (row: UserRow): UserView => ({
+    id: row.id,
+    ...(row.nickname ? { nickname: row.nickname } : {}),
+    createdAt: new Date(row.created_at).toISOString(),
+  });
+
   async function upsertByOpenid(openid: string): Promise<UserView> {
     const rows = await rt.orm.em.fork().execute<UserRow[]>(
       `insert into users (id, openid) values (?, ?)
          on conflict (openid) do update set openid = excluded.openid returning *`,
       [newId('usr'), openid],
     );
-    const row = rows[0]!;
-    return {
-      id: row.id,
-      ...(row.nickname ? { nickname: row.nickname } : {}),
-      createdAt: new Date(row.created_at).toISOString(),
-    };
+    return view(rows[0]!);
   }
 
   return {
@@ -56,12 +58,21 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
       }),
 
       /** Internal (payments): the shopper's WeChat openid, the payer of their orders. */
-      openid: defineAction(Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), async (ctx) => {
+      openid: defineAction(Type.Object({ id: UserId }), async (ctx) => {
         const [u] = await rt.orm.em
           .fork()
           .execute<{ openid: string }[]>('select openid from users where id = ?', [ctx.params.id]);
         if (!u) throw new AppError('NOT_FOUND', 'No such user');
         return { openid: u.openid };
+      }),
+
+      /** One shopper by id (internal: the member card, operators' points adjustments); NOT_FOUND if unknown. */
+      get: defineAction(Type.Object({ id: UserId }), async (ctx) => {
+        const rows = await rt.orm.em
+          .fork()
+          .execute<UserRow[]>('select * from users where id = ?', [ctx.params.id]);
+        if (!rows[0]) throw new AppError('NOT_FOUND', 'No such shopper');
+        return view(rows[0]);
       }),
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
