@@ -37,20 +37,6 @@ import type {
 } from '../../src/modules/campaigns/schemas.ts';
 import type { CartLine as CartLineSchema, CartView } from '../../src/modules/cart/schemas.ts';
 import type {
-  AdminCouponTemplateView,
-  Applicable,
-  ApplicableBody,
-  ClaimedCoupon,
-  CouponStatus as CouponStatusSchema,
-  CouponTemplateStats,
-  CouponTemplateView,
-  CouponView,
-  CreateCouponTemplateBody,
-  IssueBody,
-  IssueResult,
-  PatchCouponTemplateBody,
-} from '../../src/modules/coupons/schemas.ts';
-import type {
   BrowseQuery as BrowseQuerySchema,
   CategoryView,
   CreateCategoryBody,
@@ -67,6 +53,20 @@ import type {
   StockAdjustmentView,
   StockStatus as StockStatusSchema,
 } from '../../src/modules/catalog/schemas.ts';
+import type {
+  AdminCouponTemplateView,
+  Applicable,
+  ApplicableBody,
+  ClaimedCoupon,
+  CouponStatus as CouponStatusSchema,
+  CouponTemplateStats,
+  CouponTemplateView,
+  CouponView,
+  CreateCouponTemplateBody,
+  IssueBody,
+  IssueResult,
+  PatchCouponTemplateBody,
+} from '../../src/modules/coupons/schemas.ts';
 import type {
   CreateRefundRequestBody,
   PackageInput as PackageInputSchema,
