@@ -58,6 +58,7 @@ import type {
   Applicable,
   ApplicableBody,
   ClaimedCoupon,
+  CouponKind as CouponKindSchema,
   CouponStatus as CouponStatusSchema,
   CouponTemplateStats,
   CouponTemplateView,
@@ -154,6 +155,8 @@ export type CouponTemplate = Static<typeof CouponTemplateView>;
 /** One of my coupons (`GET /api/me/coupons`). */
 export type Coupon = Static<typeof CouponView>;
 export type CouponStatus = Static<typeof CouponStatusSchema>;
+/** 满减 `amount_off`, 折扣 `percent_off`, 无门槛 `no_threshold`. */
+export type CouponKind = Static<typeof CouponKindSchema>;
 /** `POST /api/coupons/:templateId/claims` → the coupon claimed (or the one a retried requestId claimed). */
 export type CouponClaim = Static<typeof ClaimedCoupon>;
 export type ApplicableCouponsRequest = Static<typeof ApplicableBody>;
