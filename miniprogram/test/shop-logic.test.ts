@@ -16,6 +16,7 @@ const { priceBreakdown, orderActions, trackingView, afterSaleReason } = await im
   '../lib/fulfilment-view'
 );
 const { orderRowView } = await import('../lib/order-view');
+const { pointsToRequest, maxPointsOf } = await import('../lib/checkout-points');
 type ShopProduct = import('../services/api-types').ShopProduct;
 type Order = import('../services/api-types').Order;
 
@@ -238,6 +239,16 @@ describe('orders after checkout', () => {
       ['西湖龙井 等 2 种', 3, 250, true],
     );
     assert.equal(orderRowView(order({ items: [item('五常大米', 1)] })).title, '五常大米');
+  });
+  test('points at checkout: the balance, then at most what the gateway said the order allows', () => {
+    assert.equal(pointsToRequest(500, false, null), 0);
+    assert.equal(pointsToRequest(500, true, null), 500);
+    assert.equal(pointsToRequest(500, true, 120), 120);
+    assert.equal(pointsToRequest(80, true, 120), 80);
+    assert.equal(pointsToRequest(0, true, null), 0);
+    assert.equal(maxPointsOf({ maxPoints: 120 }), 120);
+    assert.equal(maxPointsOf({ maxPoints: -1 }), null);
+    assert.equal(maxPointsOf(undefined), null);
   });
   test('what each status allows', () => {
     const pick = (o: Order) =>
