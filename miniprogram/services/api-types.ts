@@ -28,6 +28,7 @@ export type {
   Group,
   GroupEntry,
   GroupStatus,
+  MyPoints,
   Order,
   OrderItem,
   OrderStatus,

@@ -54,6 +54,7 @@ import {
   PaymentStart,
   ReservationView,
 } from '../../src/modules/orders/schemas.ts';
+import { PointsView } from '../../src/modules/points/schemas.ts';
 import { ShopperSession } from '../../src/modules/users/schemas.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
@@ -145,6 +146,7 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['GET /api/orders/{id}/tracking', 200, TrackingView],
   ['POST /api/orders/{id}/receipt', 200, OrderView],
   ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
+  ['GET /api/me/points', 200, PointsView],
   ['GET /api/coupons', 200, CouponTemplateList],
   ['POST /api/coupons/{templateId}/claims', 201, ClaimedCoupon],
   ['GET /api/me/coupons', 200, MyCoupons],

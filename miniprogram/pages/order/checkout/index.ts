@@ -1,5 +1,6 @@
 import { addressLine } from '../../../lib/address-view';
 import { decodeCheckoutItems } from '../../../lib/cart-view';
+import { maxPointsOf, pointsToRequest } from '../../../lib/checkout-points';
 import { type CouponChoice, couponChoices } from '../../../lib/coupon-view';
 import { type PriceLine, priceBreakdown } from '../../../lib/fulfilment-view';
 import { TapCommand } from '../../../lib/tap-command';
@@ -9,6 +10,7 @@ import { fetchCart } from '../../../services/cart/fetchCart';
 import { fetchProduct } from '../../../services/catalog/fetchProduct';
 import { fetchApplicableCoupons } from '../../../services/coupon/fetchApplicableCoupons';
 import { dispatchCheckout } from '../../../services/order/dispatchCheckout';
+import { fetchPointsBalance } from '../../../services/points/fetchPointsBalance';
 import { toApiError } from '../../../services/request';
 
 interface CheckoutLine {
@@ -37,6 +39,11 @@ Page({
     coupons: [] as CouponChoice[],
     couponLabels: [] as string[],
     couponIndex: 0,
+    pointsBalance: 0,
+    usePoints: false,
+    /** What the gateway said this order may use at most, once it has refused more. */
+    maxPoints: null as number | null,
+    pointsToUse: 0,
     busy: false,
     error: '',
   },
@@ -52,6 +59,10 @@ Page({
       if (lines.length === 0) throw new Error('nothing to check out');
       this.setData({ lines, error: '' });
       this.useAddress(addresses.find((a) => a.isDefault) ?? addresses[0] ?? null);
+      // Points are optional: without a balance (or its answer) the switch just does not show.
+      fetchPointsBalance()
+        .then((pointsBalance) => this.setData({ pointsBalance }))
+        .catch(() => this.setData({ pointsBalance: 0 }));
       await this.loadCoupons();
     } catch (err) {
       this.setData({
@@ -71,7 +82,7 @@ Page({
     });
     this.price();
   },
-  /** The price breakdown with the chosen coupon's discount, as the order will have it (points are not offered). */
+  /** The price breakdown with the chosen coupon's discount; the points' worth shows on the order once placed. */
   price() {
     const itemsFen = this.data.lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
     const discountFen = this.data.coupons[this.data.couponIndex]?.discountFen ?? 0;
@@ -128,6 +139,13 @@ Page({
   useAddress(address: Address | null) {
     this.setData({ address, addressText: address ? addressLine(address) : '' });
   },
+  onPointsChange(event: WechatMiniprogram.SwitchChange) {
+    const usePoints = event.detail.value;
+    this.setData({
+      usePoints,
+      pointsToUse: pointsToRequest(this.data.pointsBalance, usePoints, this.data.maxPoints),
+    });
+  },
   onAddressTap() {
     const selected = this.data.address?.id ?? '';
     wx.navigateTo({
@@ -150,16 +168,31 @@ Page({
         dispatchCheckout({
           items: this.data.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
           addressId: address.id,
+          ...(this.data.pointsToUse > 0 ? { pointsToUse: this.data.pointsToUse } : {}),
           requestId,
           ...(couponId ? { couponId } : {}),
         }),
       );
       wx.redirectTo({ url: `/pages/order/detail/index?id=${order.id}&pay=1` });
     } catch (err) {
-      const e2 = toApiError(err);
-      this.setData({ error: e2.message });
+      const error = toApiError(err);
+      const maxPoints = error.code === 'POINTS_OVER_LIMIT' ? maxPointsOf(error.details) : null;
+      if (maxPoints !== null) {
+        // Ask for what this order allows; the shopper sees it and submits again.
+        const pointsToUse = pointsToRequest(this.data.pointsBalance, maxPoints > 0, maxPoints);
+        this.setData({
+          maxPoints,
+          pointsToUse,
+          usePoints: pointsToUse > 0,
+          error:
+            pointsToUse > 0 ? `本单最多可用 ${maxPoints} 积分，已为你调整，请再次提交` : '本单不能使用积分',
+        });
+        return;
+      }
+      this.setData({ error: error.message });
       // The coupon went to another order meanwhile (or no longer applies): offer what is left.
-      if (e2.code === 'COUPON_UNAVAILABLE' || e2.code === 'COUPON_NOT_APPLICABLE') await this.loadCoupons();
+      if (error.code === 'COUPON_UNAVAILABLE' || error.code === 'COUPON_NOT_APPLICABLE')
+        await this.loadCoupons();
     } finally {
       this.setData({ busy: false });
     }
