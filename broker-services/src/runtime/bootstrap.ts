@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
+import { call } from '../broker/bus.ts';
 import { type Config, isEmbedded } from '../config.ts';
 import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
@@ -227,7 +228,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
-        listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
+        listCampaignIds: () => call(broker, 'campaigns.activeIds', {}),
         observer: loggingHotPathObserver(
           log,
           () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),

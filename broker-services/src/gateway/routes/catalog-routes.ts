@@ -1,6 +1,3 @@
-/** The shop's catalogue: categories and products for shoppers, categories for operators. */
-
-import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
   BrowseQuery,
   CategoryList,
@@ -8,7 +5,6 @@ import {
   CreateCategoryBody,
   ProductPage,
   ShopProductView as ShopProductSchema,
-  type ShopProductView,
 } from '../../modules/catalog/schemas.ts';
 import { IdParam, ProductId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
@@ -57,8 +53,8 @@ export async function registerCatalogRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => {
       const [product, campaigns] = await Promise.all([
-        callAs<ShopProductView>(broker, req, 'catalog.detail', req.params),
-        callAs<{ items: CampaignView[] }>(broker, req, 'campaigns.list', {}),
+        callAs(broker, req, 'catalog.detail', req.params),
+        callAs(broker, req, 'campaigns.list', {}),
       ]);
       const live = campaigns.items.filter((c) => c.status === 'live' && c.productId === product.id);
       return {

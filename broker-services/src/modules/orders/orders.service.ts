@@ -10,21 +10,22 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
-import { type CallerMeta, defineAction } from '../../broker/action.ts';
+import type { CallerMeta } from '../../broker/action.ts';
+import { type BusEndpoint, call, defineService, emit } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/common.ts';
+import { Fen, OrderId } from '../../schemas/common.ts';
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
+import { ordersContract } from './contract.ts';
 import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
-import { AdminOrderListQuery, CheckoutBody, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
 
 const PAGE = 20;
 /** Orders one expiry statement cancels; a sweep runs up to EXPIRY_BATCHES_PER_SWEEP of them back to back. */
@@ -57,7 +58,6 @@ const PaymentInput = Type.Object({
 });
 type PaymentInput = Static<typeof PaymentInput>;
 type PaymentOutcome = 'applied' | 'duplicate' | 'late_refunded';
-type Emit = (event: string, payload: object) => void;
 
 export default function createOrdersService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -136,7 +136,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
    * replay is a no-op) and moves the order to paid; a payment that lands on an order already cancelled is
    * recorded as `late_refunded` with a pending refund, never reopening the order nor taking stock again.
    */
-  async function applyPayment(p: PaymentInput, emit: Emit): Promise<PaymentOutcome> {
+  async function applyPayment(p: PaymentInput, bus: BusEndpoint): Promise<PaymentOutcome> {
     const order = await loadOrder(p.orderId);
     if (p.amountFen !== order.payable_fen) {
       throw new AppError('PAYMENT_AMOUNT_MISMATCH', 'Paid amount differs from the order total', {
@@ -177,7 +177,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     if (outcome === 'applied') {
       rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
       orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
-      emit('order.paid', {
+      void emit(bus, 'order.paid', {
         version: 1,
         orderId: order.id,
         campaignId: order.campaign_id,
@@ -186,7 +186,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       });
     } else if (outcome === 'late_refunded') {
       rt.log.warn({ orderId: p.orderId, status: order.status }, 'payment after cancellation: refunding');
-      emit('refund.requested', { version: 1, orderId: order.id });
+      void emit(bus, 'refund.requested', { version: 1, orderId: order.id });
     }
     return outcome;
   }
@@ -220,7 +220,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
    * sweep interval. Returns how many this call cancelled.
    */
   async function expireDue(
-    emit: Emit,
+    bus: BusEndpoint,
     batchSize = EXPIRY_BATCH,
     maxBatches = EXPIRY_BATCHES_PER_SWEEP,
   ): Promise<number> {
@@ -248,7 +248,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
               amountFen: paid.amountFen,
               paidAt: paid.paidAt.toISOString(),
             },
-            emit,
+            bus,
           );
         } catch (err) {
           // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
@@ -287,8 +287,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return { items, nextCursor: more ? items[items.length - 1]?.id : undefined };
   }
 
-  return {
-    name: 'orders',
+  return defineService(ordersContract, {
     mixins: [
       sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
       sweeperMixin({ action: 'orders.autoReceive', intervalMs: rt.config.sweepIntervalMs * 5, log: rt.log }),
@@ -299,14 +298,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
        * snapshotted, idempotent by requestId (a replay answers the first order). Coupons and points are part of
        * the contract and of the price breakdown, and refused until the marketing module provides them.
        */
-      checkout: defineAction(CheckoutBody, async (ctx) => {
+      checkout: async (ctx) => {
         const user = requireUser(ctx.meta);
         if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
         if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
-        const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
+        const address = await call(ctx, 'addresses.snapshot', {
           id: ctx.params.addressId,
           userId: user.id,
         });
@@ -323,68 +322,62 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         if (!order) throw new AppError('INTERNAL');
         if (placed) {
           rt.log.info({ orderId: order.id, to: 'pending_payment', reason: 'checkout' }, 'order transition');
-          await ctx
-            .call('cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) })
-            .catch((err) => {
+          await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
+            (err) => {
               rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
-            });
+            },
+          );
         }
         return { order: await shopperView(order) };
-      }),
+      },
 
       /**
        * Internal (payments.start): the order's delivery address. Sets it from one of the shopper's addresses while
        * the order is unpaid; answers whether the order has one now.
        */
-      ensureAddress: defineAction(
-        Type.Object({ id: OrderId, userId: Type.String(), addressId: Type.Optional(Type.String()) }),
-        async (ctx) => {
-          const order = await loadOrder(ctx.params.id, ctx.params.userId);
-          if (!ctx.params.addressId) return { hasAddress: order.address_pii !== null };
-          const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
-            id: ctx.params.addressId,
-            userId: ctx.params.userId,
-          });
-          const { keyId, sealed } = sealPii(ring, orderAddressContext(order.id, order.user_id), address);
-          const set = await em().execute<{ id: string }[]>(
-            `update orders set address_pii = ?, address_key_id = ?, updated_at = now()
+      ensureAddress: async (ctx) => {
+        const order = await loadOrder(ctx.params.id, ctx.params.userId);
+        if (!ctx.params.addressId) return { hasAddress: order.address_pii !== null };
+        const address = await call(ctx, 'addresses.snapshot', {
+          id: ctx.params.addressId,
+          userId: ctx.params.userId,
+        });
+        const { keyId, sealed } = sealPii(ring, orderAddressContext(order.id, order.user_id), address);
+        const set = await em().execute<{ id: string }[]>(
+          `update orders set address_pii = ?, address_key_id = ?, updated_at = now()
              where id = ? and user_id = ? and status = 'pending_payment' returning id`,
-            [sealed, keyId, order.id, order.user_id],
-          );
-          return { hasAddress: set.length === 1 || order.address_pii !== null };
-        },
-      ),
+          [sealed, keyId, order.id, order.user_id],
+        );
+        return { hasAddress: set.length === 1 || order.address_pii !== null };
+      },
 
       /** The caller's orders, newest first. */
-      listMine: defineAction(OrderListQuery, async (ctx) => {
+      listMine: async (ctx) => {
         const user = requireUser(ctx.meta);
         const res = await page(['user_id = ?'], [user.id], ctx.params.cursor, ctx.params.limit ?? PAGE);
         return {
           items: await shopperViews(res.items),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
-      }),
+      },
 
       /** One of the caller's orders; another user's order is NOT_FOUND. */
-      get: defineAction(IdParam(OrderId), async (ctx) => {
+      get: async (ctx) => {
         const user = requireUser(ctx.meta);
         return shopperView(await loadOrder(ctx.params.id, user.id));
-      }),
+      },
 
       /** The settled order of a reservation, if any (internal). */
-      findByReservation: defineAction(
-        Type.Object({ reservationId: ReservationId, userId: Type.String() }),
-        async (ctx) => {
-          const rows = await em().execute<OrderRow[]>(
-            'select * from orders where reservation_id = ? and user_id = ?',
-            [ctx.params.reservationId, ctx.params.userId],
-          );
-          return rows[0] ? { order: toAdminOrderView(rows[0]) } : { order: null };
-        },
-      ),
+      findByReservation: async (ctx) => {
+        const rows = await em().execute<OrderRow[]>(
+          'select * from orders where reservation_id = ? and user_id = ?',
+          [ctx.params.reservationId, ctx.params.userId],
+        );
+        return rows[0] ? { order: toAdminOrderView(rows[0]) } : { order: null };
+      },
 
       /** The shopper cancels an unpaid order; its stock goes back to the campaign. */
-      cancel: defineAction(IdParam(OrderId), async (ctx) => {
+      cancel: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await loadOrder(ctx.params.id, user.id);
         const now = new Date(rt.now());
@@ -402,36 +395,33 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         }
         await releaseStock(done.row);
         return shopperView(done.row);
-      }),
+      },
 
       /** Internal: cancel one order for a reason of the system (group failed, operator), releasing stock. */
-      cancelForSystem: defineAction(
-        Type.Object({ id: OrderId, reason: Type.String({ minLength: 2, maxLength: 64 }) }),
-        async (ctx) => {
-          const now = new Date(rt.now());
-          const done = await transitionOrder(em(), rt.log, {
-            orderId: ctx.params.id,
-            to: 'cancelled',
-            reason: ctx.params.reason,
-            actor: 'system',
-            effects: { cancelledAt: now, cancelReason: ctx.params.reason, stockReleasedAt: now },
-          });
-          if (done) await releaseStock(done.row);
-          return { cancelled: done !== null };
-        },
-      ),
+      cancelForSystem: async (ctx) => {
+        const now = new Date(rt.now());
+        const done = await transitionOrder(em(), rt.log, {
+          orderId: ctx.params.id,
+          to: 'cancelled',
+          reason: ctx.params.reason,
+          actor: 'system',
+          effects: { cancelledAt: now, cancelReason: ctx.params.reason, stockReleasedAt: now },
+        });
+        if (done) await releaseStock(done.row);
+        return { cancelled: done !== null };
+      },
 
       /**
        * Internal: applies a confirmed payment. One transaction records the payment (unique per provider
        * transaction, so a replay is a no-op) and moves the order to paid; a payment that lands on an order
        * already cancelled is recorded as `late_refunded` and refunded in full, never reopening the order.
        */
-      applyPayment: defineAction(PaymentInput, async (ctx) => ({
-        outcome: await applyPayment(ctx.params, (event, payload) => ctx.emit(event, payload)),
-      })),
+      applyPayment: async (ctx) => ({
+        outcome: await applyPayment(ctx.params, ctx),
+      }),
 
       /** Admin: orders filtered by status and campaign, newest first. */
-      adminList: defineAction(AdminOrderListQuery, async (ctx) => {
+      adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
         const values: unknown[] = [];
@@ -451,10 +441,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           })(),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
-      }),
+      },
 
       /** Admin: one order with its transition history. */
-      adminGet: defineAction(IdParam(OrderId), async (ctx) => {
+      adminGet: async (ctx) => {
         requireAdmin(ctx.meta);
         const order = await loadOrder(ctx.params.id);
         const transitions = await em().execute<
@@ -470,10 +460,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             at: new Date(t.at).toISOString(),
           })),
         );
-      }),
+      },
 
       /** Admin (fulfilment roles): the order's delivery address in full; each read is in the audit log. */
-      adminRevealAddress: defineAction(IdParam(OrderId), async (ctx) => {
+      adminRevealAddress: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         if (admin.role !== 'owner' && admin.role !== 'operator') throw new AppError('FORBIDDEN');
         const order = await loadOrder(ctx.params.id);
@@ -486,10 +476,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           detail: { userId: order.user_id },
         });
         return address;
-      }),
+      },
 
       /** Admin: ship a paid order with its tracking number. */
-      ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
+      ship: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
@@ -515,10 +505,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           },
         });
         return adminView(done.row);
-      }),
+      },
 
       /** The shopper confirms receipt of a shipped order (shipped → completed). */
-      confirmReceipt: defineAction(IdParam(OrderId), async (ctx) => {
+      confirmReceipt: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await loadOrder(ctx.params.id, user.id);
         if (order.status === 'completed') return shopperView(order);
@@ -530,10 +520,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           actor: user.id,
         });
         return shopperView(done.row);
-      }),
+      },
 
       /** Completes shipped orders nobody confirmed within AUTO_RECEIPT_DAYS (the sweeper calls it). */
-      autoReceive: defineAction(Type.Object({}), async () => {
+      autoReceive: async () => {
         const before = new Date(rt.now() - rt.config.autoReceiptDays * 86400_000);
         const due = await em().execute<{ id: string }[]>(
           `select id from orders where status = 'shipped' and shipped_at <= ? order by shipped_at limit 200`,
@@ -550,10 +540,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           if (done) completed++;
         }
         return { completed };
-      }),
+      },
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */
-      refund: defineAction(withParams(IdParam(OrderId), RefundBody), async (ctx) => {
+      refund: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const done = await requestRefund(
@@ -573,29 +563,26 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             },
           },
         );
-        ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
+        void emit(ctx, 'refund.requested', { version: 1, orderId: ctx.params.id });
         return adminView(done.row);
-      }),
+      },
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
-      refundForSystem: defineAction(
-        Type.Object({ id: OrderId, reason: Type.String({ minLength: 2, maxLength: 64 }) }),
-        async (ctx) => {
-          const done = await transitionToRefunding(
-            em(),
-            rt,
-            ctx.params.id,
-            ctx.params.reason,
-            ctx.params.reason,
-            'system',
-          );
-          if (done) ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
-          return { refunding: done !== null };
-        },
-      ),
+      refundForSystem: async (ctx) => {
+        const done = await transitionToRefunding(
+          em(),
+          rt,
+          ctx.params.id,
+          ctx.params.reason,
+          ctx.params.reason,
+          'system',
+        );
+        if (done) void emit(ctx, 'refund.requested', { version: 1, orderId: ctx.params.id });
+        return { refunding: done !== null };
+      },
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
-      completeRefund: defineAction(Type.Object({ id: OrderId }), async (ctx) => {
+      completeRefund: async (ctx) => {
         const now = new Date(rt.now());
         const order = await loadOrder(ctx.params.id);
         if (order.status !== 'refunding') return { refunded: false };
@@ -608,14 +595,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         });
         if (done && !order.shipped_at) await releaseStock(done.row);
         return { refunded: done !== null };
-      }),
+      },
 
       /** Runs the expiry sweep once (the timer calls it too); returns how many orders it cancelled. */
-      expireDue: defineAction(Type.Object({}), async (ctx) => ({
-        cancelled: await expireDue((event, payload) => ctx.emit(event, payload)),
-      })),
+      expireDue: async (ctx) => ({
+        cancelled: await expireDue(ctx),
+      }),
     },
-  } as ServiceSchema;
+  });
 }
 
 /** Moves a paid (or shipped) order to refunding and creates its refund record, in one transaction. */

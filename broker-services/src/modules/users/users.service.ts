@@ -1,10 +1,11 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
+import { usersContract } from './contract.ts';
+import type { UserView } from './schemas.ts';
 
 export interface WechatLogin {
   code2Session(code: string): Promise<{ openid: string }>;
@@ -32,11 +33,10 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
     };
   }
 
-  return {
-    name: 'users',
+  return defineService(usersContract, {
     actions: {
       /** Exchanges a wx.login code for the shopper, creating the shopper on first login. */
-      loginWechat: defineAction(WechatLoginBody, async (ctx) => {
+      loginWechat: async (ctx) => {
         try {
           const session = await wechat.code2Session(ctx.params.code);
           return upsertByOpenid(session.openid);
@@ -52,13 +52,13 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
           throw err;
         }
-      }),
+      },
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
-      loginDev: defineAction(DevLoginBody, async (ctx) => {
+      loginDev: async (ctx) => {
         if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
         return upsertByOpenid(`dev_${ctx.params.openid}`);
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }
