@@ -51,6 +51,13 @@ const ConfigSchema = Type.Object({
   trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Fa-f:./]+$' })),
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  /** Seed nodes (`host:port`) of a Redis Cluster, instead of REDIS_URL. */
+  redisClusterNodes: Type.Optional(
+    Type.Array(Type.String({ pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' }), {
+      minItems: 1,
+      maxItems: 64,
+    }),
+  ),
   natsUrl: Type.Optional(Type.String({ pattern: '^(nats|tls)://' })),
   redisKeyPrefix: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_:.-]*$' }),
   brokerNamespace: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]*$' }),
@@ -150,13 +157,25 @@ function optional(env: Env, name: string): string | undefined {
 
 /** Whether this process runs the embedded default (no external server at all). */
 export function isEmbedded(config: Config): boolean {
-  return !config.databaseUrl && !config.redisUrl && !config.natsUrl;
+  return !config.databaseUrl && !hasRedis(config) && !config.natsUrl;
+}
+
+/** Whether the hot path, rate limits and waiting room run on Redis (one server or a cluster). */
+export function hasRedis(config: Pick<Config, 'redisUrl' | 'redisClusterNodes'>): boolean {
+  return Boolean(config.redisUrl || config.redisClusterNodes);
 }
 
 /** Reads and validates the configuration from the environment; throws ConfigError with every problem found. */
 export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | 'migrate' } = {}): Config {
+  const clusterNodes = optional(env, 'REDIS_CLUSTER_NODES')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const embedded =
-    !optional(env, 'DATABASE_URL') && !optional(env, 'REDIS_URL') && !optional(env, 'NATS_URL');
+    !optional(env, 'DATABASE_URL') &&
+    !optional(env, 'REDIS_URL') &&
+    !clusterNodes &&
+    !optional(env, 'NATS_URL');
   const services = (optional(env, 'SERVICES') ?? ALL_SERVICES.join(','))
     .split(',')
     .map((s) => s.trim())
@@ -178,6 +197,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       .filter(Boolean),
     databaseUrl: optional(env, 'DATABASE_URL'),
     redisUrl: optional(env, 'REDIS_URL'),
+    redisClusterNodes: clusterNodes,
     natsUrl: optional(env, 'NATS_URL'),
     redisKeyPrefix: env.REDIS_KEY_PREFIX ?? '',
     brokerNamespace: optional(env, 'BROKER_NAMESPACE') ?? 'tuanmiao',
@@ -227,12 +247,15 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     },
   };
   // Gateway workers share the hot path, the rate limits and the bus only through Redis, NATS and PostgreSQL.
-  const canShare = Boolean(candidate.redisUrl && candidate.natsUrl && candidate.databaseUrl);
+  const canShare = Boolean(hasRedis(candidate) && candidate.natsUrl && candidate.databaseUrl);
+  if (candidate.redisUrl && candidate.redisClusterNodes) {
+    throw new ConfigError('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
   const serveGateway = candidate.services.includes('gateway');
   if (candidate.workers === 0) candidate.workers = canShare && serveGateway ? availableParallelism() : 1;
   if (candidate.workers > 1 && !(canShare && serveGateway)) {
     throw new ConfigError(
-      'WORKERS above 1 needs the gateway in SERVICES and DATABASE_URL, REDIS_URL and NATS_URL set (workers share nothing else)',
+      'WORKERS above 1 needs the gateway in SERVICES and DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES) and NATS_URL set (workers share nothing else)',
     );
   }
   if (!checkConfig.Check(candidate)) {
@@ -254,14 +277,14 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
   if (opts.purpose === 'migrate') return config;
   if (!embedded && !config.jwtSecret) {
     throw new ConfigError(
-      'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL or NATS_URL is set',
+      'JWT_SECRET (32+ characters) is required when DATABASE_URL, REDIS_URL, REDIS_CLUSTER_NODES or NATS_URL is set',
     );
   }
   // Only the services that seal or open addresses hold the key: a gateway-only process never sees it.
   const sealsAddresses = config.services.some((s) => s === 'addresses' || s === 'orders');
   if (!embedded && sealsAddresses && !config.addressKeys) {
     throw new ConfigError(
-      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required by the addresses and orders services when DATABASE_URL, REDIS_URL or NATS_URL is set',
+      'ADDRESS_ENCRYPTION_KEYS (id:base64 of 32 bytes, newest first) is required by the addresses and orders services when DATABASE_URL, REDIS_URL, REDIS_CLUSTER_NODES or NATS_URL is set',
     );
   }
   if (config.paymentProvider === 'wechat') {

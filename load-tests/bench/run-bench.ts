@@ -14,6 +14,8 @@
  *   (i) the stronger acknowledgements (`wait-replica`, AOF `always`) against the default one, on Redis servers of
  *       its own (./ack-bench.ts; `BENCH_ONLY=ack` runs that section alone).
  *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
+ *   (k) Redis CPU per call of the reserve and join scripts and of each piece of a reservation, against a
+ *       one-command EVALSHA, on a private redis-server (hot-path/bench/script-cost.ts; `BENCH_ONLY=scripts`).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -28,6 +30,7 @@ import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
+import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import {
@@ -106,6 +109,8 @@ export interface BenchReport {
     reference: HttpFigures;
   };
   hotPath: HotPathBenchResult;
+  /** Redis CPU per call of the reserve and join scripts against a one-command EVALSHA (section k). */
+  scriptCost: ScriptCostResult;
   ack: AckBenchResult;
   search: SearchBenchResult;
   settlement: {
@@ -300,6 +305,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       concurrencies: [64, 128, 256],
       log: (line) => log(`(b/c) ${line}`),
     });
+    // (k) Redis CPU per script call, on a private redis-server, also before the platform runs.
+    const scriptCost = await runScriptCost({ calls: o.hotPathOperations, log: (line) => log(`(k) ${line}`) });
     // (i) The acknowledgements, also before the platform runs.
     const ack = await runAckBench({ operations: o.hotPathOperations, concurrency: 128, rounds: 3, log });
 
@@ -597,6 +604,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         reference: referenceFigures,
       },
       hotPath,
+      scriptCost,
       ack,
       search,
       settlement,
@@ -707,6 +715,8 @@ export async function runScaleBench(partial: Partial<BenchOptions> = {}): Promis
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'search') {
   await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'scripts') {
+  await runScriptCost();
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -11,6 +11,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ERRORS, type ErrorCode, errorBody } from '@tuanmiao/contract/errors';
+import type { RedisClient } from '@tuanmiao/hot-path';
 import { metricsPlugin } from '@tuanmiao/observability';
 import Fastify, {
   type FastifyBaseLogger,
@@ -20,7 +21,6 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import { toErrorBody } from '../errors.ts';
 import type { DependencyWatch } from '../runtime/dependency-watch.ts';
@@ -44,7 +44,7 @@ export interface GatewayOptions {
   rt: Runtime;
   jwtSecret: string;
   /** Shared rate-limit store across gateway processes (production); in-memory when absent. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** What this process's clients last reported about each dependency (fail fast while one is down). */
   dependencies?: DependencyWatch;
   /** Checks behind /readyz: each answers or throws. */

@@ -6,8 +6,8 @@
  */
 import { createRequire } from 'node:module';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+import type { RedisClient } from '@tuanmiao/hot-path';
 import { rateLimitFallbackTotal } from '@tuanmiao/observability';
-import type { Redis } from 'ioredis';
 
 type Incr = FastifyRateLimitStore['incr'];
 type RouteOptions = Parameters<FastifyRateLimitStore['child']>[0];
@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const RedisStore = require('@fastify/rate-limit/store/RedisStore.js') as new (
   continueExceeding: boolean,
   exponentialBackoff: boolean,
-  redis: Redis,
+  redis: RedisClient,
   nameSpace: string,
 ) => FastifyRateLimitStore;
 const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (
@@ -27,11 +27,11 @@ const LocalStore = require('@fastify/rate-limit/store/LocalStore.js') as new (
 ) => FastifyRateLimitStore;
 
 class FallbackStore implements FastifyRateLimitStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #shared: FastifyRateLimitStore;
   readonly #local: FastifyRateLimitStore;
 
-  constructor(redis: Redis, shared: FastifyRateLimitStore, local: FastifyRateLimitStore) {
+  constructor(redis: RedisClient, shared: FastifyRateLimitStore, local: FastifyRateLimitStore) {
     this.#redis = redis;
     this.#shared = shared;
     this.#local = local;
@@ -62,7 +62,7 @@ class FallbackStore implements FastifyRateLimitStore {
 }
 
 /** A store class for @fastify/rate-limit: Redis under `nameSpace`, this process's memory while Redis is down. */
-export function redisWithLocalFallback(redis: Redis, nameSpace: string): FastifyRateLimitStoreCtor {
+export function redisWithLocalFallback(redis: RedisClient, nameSpace: string): FastifyRateLimitStoreCtor {
   return class extends FallbackStore {
     constructor() {
       super(redis, new RedisStore(false, false, redis, nameSpace), new LocalStore(false, false));

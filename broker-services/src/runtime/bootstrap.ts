@@ -12,17 +12,17 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import {
   type HotPathStore,
   MemoryHotPathStore,
+  type RedisClient,
   RedisHotPathStore,
   startHotStateGuard,
   startSettlement,
 } from '@tuanmiao/hot-path';
 import { dependencyUp } from '@tuanmiao/observability';
-import { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
 import { call } from '../broker/bus.ts';
-import { type Config, isEmbedded } from '../config.ts';
+import { type Config, hasRedis, isEmbedded } from '../config.ts';
 import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
 import { type App, buildGateway } from '../gateway/app.ts';
@@ -50,6 +50,7 @@ import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver, loggingHotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
+import { connectRedis } from './redis.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
@@ -158,13 +159,15 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       }
     }
 
-    // The hot path: Redis in production, in process on the embedded default.
-    let redis: Redis | undefined;
+    // The hot path: Redis (one server or a cluster) in production, in process on the embedded default.
+    let redis: RedisClient | undefined;
     let store: HotPathStore;
-    if (config.redisUrl) {
-      const url = config.redisUrl;
-      redis = await reach('Redis', url, async () => {
-        const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+    if (hasRedis(config)) {
+      const where = config.redisClusterNodes
+        ? `cluster ${config.redisClusterNodes.join(',')}`
+        : (config.redisUrl ?? '');
+      redis = await reach('Redis', where, async () => {
+        const r = connectRedis(config);
         watchRedis(r, dependencies);
         await r.connect();
         await r.ping();

@@ -3,8 +3,9 @@
  * line per change of state (never one per failed request, nor ioredis's "Unhandled error event" per retry),
  * `tm_dependency_up` kept current, and a synchronous answer for the gateway's fail-fast checks and `/readyz`.
  */
+
+import type { RedisClient } from '@tuanmiao/hot-path';
 import { type Dependency, setDependencyUp } from '@tuanmiao/observability';
-import type { Redis } from 'ioredis';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
 
@@ -48,7 +49,7 @@ function describe(err: unknown): string {
 }
 
 /** Follows a Redis client's connection; its `error` listener is what keeps ioredis from logging each retry. */
-export function watchRedis(redis: Redis, watch: DependencyWatch): void {
+export function watchRedis(redis: RedisClient, watch: DependencyWatch): void {
   redis.on('error', (err: unknown) => watch.set('hotpath', false, describe(err)));
   redis.on('close', () => watch.set('hotpath', false, 'connection closed'));
   redis.on('ready', () => watch.set('hotpath', true));

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ConfigError, isEmbedded, loadConfig } from '../../src/config.ts';
 import { adminLogin, devLogin, eventually } from '../support/http.ts';
 import { type StartedPlatform, startPlatform } from '../support/platform.ts';
 import { createLiveSeckill, createTestDeployment, type TestDeployment } from '../support/real-services.ts';
@@ -80,6 +80,21 @@ describe('WORKERS defaults', () => {
     assert.throws(() => loadConfig({ WORKERS: '2' }), ConfigError);
     assert.throws(() => loadConfig({ ...servers, NATS_URL: '', WORKERS: '2' }), ConfigError);
     assert.throws(() => loadConfig({ ...servers, SERVICES: 'orders', WORKERS: '2' }), ConfigError);
+  });
+
+  test('a Redis Cluster (REDIS_CLUSTER_NODES) stands for REDIS_URL; both at once, or a bad seed, is refused', () => {
+    const cluster = { ...servers, REDIS_URL: '', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' };
+    const config = loadConfig({ ...cluster, WORKERS: '2' });
+    assert.deepEqual(config.redisClusterNodes, ['10.0.0.1:7000', 'redis-b:7001']);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.workers, 2);
+    assert.equal(isEmbedded(loadConfig(cluster)), false);
+    assert.throws(() => loadConfig({ ...cluster, REDIS_URL: servers.REDIS_URL }), /not both/);
+    assert.throws(
+      () => loadConfig({ ...cluster, REDIS_CLUSTER_NODES: 'redis://10.0.0.1:7000' }),
+      ConfigError,
+    );
+    assert.throws(() => loadConfig({ ...cluster, REDIS_CLUSTER_NODES: '10.0.0.1' }), ConfigError);
   });
 });
 

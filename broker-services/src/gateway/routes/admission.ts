@@ -4,8 +4,9 @@
  * across every gateway (a per-second counter in Redis, or in process on the embedded default); the rest are
  * told their queue position and when to come back (429 QUEUED with Retry-After).
  */
+
+import type { RedisClient } from '@tuanmiao/hot-path';
 import { waitingRoomAdmittedTotal, waitingRoomQueued } from '@tuanmiao/observability';
-import type { Redis } from 'ioredis';
 import Type from 'typebox';
 import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
@@ -22,7 +23,7 @@ export interface ArrivalCounter {
   incr(key: string): Promise<number>;
 }
 
-export function redisArrivalCounter(redis: Redis): ArrivalCounter {
+export function redisArrivalCounter(redis: RedisClient): ArrivalCounter {
   return {
     async incr(key) {
       const [[, n]] = (await redis.multi().incr(key).expire(key, 5).exec()) as [[Error | null, number]];
