@@ -22,6 +22,7 @@ const ServiceName = Type.Union([
   Type.Literal('addresses'),
   Type.Literal('cart'),
   Type.Literal('fulfilment'),
+  Type.Literal('points'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -36,6 +37,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'addresses',
   'cart',
   'fulfilment',
+  'points',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */
@@ -303,6 +305,13 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
       .map(([k]) => k);
     if (missing.length > 0 && config.services.includes('payments')) {
       throw new ConfigError(`PAYMENT_PROVIDER=wechat needs ${missing.join(', ')}`);
+    }
+    // WeChat keeps a mini-program payment's funds frozen until its shipping is recorded, which needs an
+    // access token: the fulfilment service cannot do without the app secret.
+    if (config.services.includes('fulfilment') && (!config.wechat.appId || !config.wechat.appSecret)) {
+      throw new ConfigError(
+        'PAYMENT_PROVIDER=wechat needs WECHAT_APP_ID and WECHAT_APP_SECRET where the fulfilment service runs (WeChat shipping records)',
+      );
     }
   }
   return config;

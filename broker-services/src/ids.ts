@@ -32,7 +32,10 @@ export type IdPrefix =
   | 'cat'
   | 'adr'
   | 'shp'
-  | 'ars';
+  | 'swr'
+  | 'ars'
+  | 'pmi'
+  | 'rdm';
 
 /** A new identifier with the given kind prefix. */
 export function newId(prefix: IdPrefix): string {

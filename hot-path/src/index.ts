@@ -12,6 +12,12 @@ export {
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';
+export type {
+  SettledTransitionCount,
+  SettlementSink,
+  SettlementSinkModule,
+  SettlementSql,
+} from './settlement/sink.ts';
 export { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './store/keys.ts';
 export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';
 export { type RedisClient, RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';

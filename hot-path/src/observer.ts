@@ -1,3 +1,5 @@
+import type { SettledTransitionCount } from './settlement/sink.ts';
+
 /**
  * Hooks the hot path calls for metrics. Every hook is optional and must not throw; the gateway wires them to
  * prom-client (histograms for durations, gauges for lag, pending and pool utilisation, counters for the rest).
@@ -5,13 +7,17 @@
 export interface HotPathObserver {
   /** One store operation (a script call, or the memory store's critical section); outcome is `ok` or the refusal. */
   scriptDuration?(e: { script: string; store: 'redis' | 'memory'; ms: number; outcome: string }): void;
-  /** One settlement batch committed: entries in it, orders inserted vs already present, worker time. */
+  /**
+   * One settlement batch committed: entries in it, orders inserted vs already present, worker time, and the
+   * status changes it made (summed by from, to and reason; from null = created).
+   */
   settlementBatch?(e: {
     campaignId: string;
     size: number;
     inserted: number;
     duplicates: number;
     released: number;
+    transitions: SettledTransitionCount[];
     reclaimed: number;
     ms: number;
   }): void;

@@ -17,6 +17,7 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLEMENT_SINK,
   seckillDef,
   uid,
 } from './helpers.ts';
@@ -57,6 +58,7 @@ describe('Redis Cluster: a master killed mid-burst', () => {
       await db.insertCampaign(def);
     }
     const settlement = startSettlement({
+      sink: SETTLEMENT_SINK,
       store,
       pg: PG,
       schema: db.schema,

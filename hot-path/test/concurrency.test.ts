@@ -15,6 +15,7 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLEMENT_SINK,
   seckillDef,
   storeKinds,
   uid,
@@ -74,6 +75,7 @@ for (const kind of storeKinds) {
       await db.insertUsers(users);
       await db.insertCampaign(def);
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,
@@ -183,6 +185,7 @@ for (const kind of storeKinds) {
       await db.insertUsers([...leaders, ...joiners]);
       await db.insertCampaign(def);
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,

@@ -20,6 +20,7 @@ import {
   type PgSchema,
   reserveEach,
   rsv,
+  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
   storeKinds,
@@ -72,6 +73,7 @@ for (const kind of storeKinds) {
       const reservations = await seed(def, 40);
       const errors: unknown[] = [];
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,
@@ -103,6 +105,7 @@ for (const kind of storeKinds) {
           listCampaignIds: async () => [def.id],
         };
         const doomed = startSettlement({
+          sink: SETTLEMENT_SINK,
           ...common,
           consumerName: uid('doomed'),
           testHooks: { dieAfterRead: when },
@@ -110,7 +113,11 @@ for (const kind of storeKinds) {
         await doomed.done;
         const pending = await store.pendingSettlement(def.id);
         assert.equal(pending.pending, 10, 'the dead consumer left its batch unacknowledged');
-        const heir = startSettlement({ ...common, consumerName: uid('heir') });
+        const heir = startSettlement({
+          sink: SETTLEMENT_SINK,
+          ...common,
+          consumerName: uid('heir'),
+        });
         await heir.drain();
         await heir.stop();
         await assertOrdersMatch(def, reservations);
@@ -122,6 +129,7 @@ for (const kind of storeKinds) {
       const def = seckillDef({ stockTotal: 40, perUserLimit: 2 });
       const settle = async () => {
         const settlement = startSettlement({
+          sink: SETTLEMENT_SINK,
           store,
           pg: PG,
           schema: db.schema,
@@ -190,6 +198,7 @@ for (const kind of storeKinds) {
         true,
       );
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,
@@ -322,6 +331,7 @@ for (const kind of storeKinds) {
       });
       assert.ok(open.ok && join.ok);
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,
@@ -403,6 +413,7 @@ for (const kind of storeKinds) {
 
     async function settleAll(def: CampaignDef): Promise<void> {
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,

@@ -16,6 +16,7 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
   uid,
@@ -44,6 +45,7 @@ interface Rig {
 
 function rig(store: RedisHotPathStore, db: PgSchema, def: CampaignDef): Rig {
   const settlement = startSettlement({
+    sink: SETTLEMENT_SINK,
     store,
     pg: PG,
     schema: db.schema,

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import settlementSink from '../../broker-services/src/modules/orders/settlement-sink.ts';
 import { settleBatch } from '../src/index.ts';
 import type { SettlementEntry } from '../src/store/types.ts';
 import { createPgSchema, type PgSchema, rsv, seckillDef, uid } from './helpers.ts';
@@ -46,7 +47,7 @@ describe('settlement reference checks', () => {
   async function settle(entries: SettlementEntry[]) {
     const client = await db.pool.connect();
     try {
-      return await settleBatch(client, entries);
+      return await settleBatch(client, entries, settlementSink);
     } finally {
       client.release();
     }

@@ -13,6 +13,7 @@ import {
   PG,
   type PgSchema,
   reserveEach,
+  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
   storeKinds,
@@ -41,6 +42,7 @@ for (const kind of storeKinds) {
       let failuresLeft = 3;
       const errors: unknown[] = [];
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,

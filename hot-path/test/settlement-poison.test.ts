@@ -14,6 +14,7 @@ import {
   type PgSchema,
   reserveEach,
   rsv,
+  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
   storeKinds,
@@ -72,6 +73,7 @@ for (const kind of storeKinds) {
       await reserveQuantity(bad.id, 'usr_poison', 3);
       const badErrors: unknown[] = [];
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,
@@ -122,6 +124,7 @@ for (const kind of storeKinds) {
       const errors: unknown[] = [];
       const parked: string[] = [];
       const settlement = startSettlement({
+        sink: SETTLEMENT_SINK,
         store,
         pg: PG,
         schema: db.schema,

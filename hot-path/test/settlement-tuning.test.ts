@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { MemoryHotPathStore, startSettlement } from '../src/index.ts';
-import { createPgSchema, PG, type PgSchema, reserveEach, seckillDef, seedCampaign, uid } from './helpers.ts';
+import {
+  createPgSchema,
+  PG,
+  type PgSchema,
+  reserveEach,
+  SETTLEMENT_SINK,
+  seckillDef,
+  seedCampaign,
+  uid,
+} from './helpers.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -55,6 +64,7 @@ describe('settlement tuning', () => {
     const batches: number[] = [];
     await reserve(12);
     const settlement = startSettlement({
+      sink: SETTLEMENT_SINK,
       store,
       pg: PG,
       schema: db.schema,
@@ -93,6 +103,7 @@ describe('settlement tuning', () => {
     await reserve(1);
     const before = threadNice();
     const settlement = startSettlement({
+      sink: SETTLEMENT_SINK,
       store,
       pg: PG,
       schema: db.schema,

@@ -8,7 +8,7 @@ import { apiBaseUrl, MAX_REQUESTS_IN_FLIGHT, REQUEST_TIMEOUT_MS } from '../confi
 import type { Session } from './api-types';
 import { isRetryableCode, shopperMessageFor } from './error-messages';
 
-/** wx.request has no PATCH; no shopper route needs one. */
+/** wx.request has no PATCH; address edits go through the gateway's PUT alias. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RequestOptions {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { prepareSimulate, type SimulateTree, textOf } from './support/simulate.ts';
+import './support/ts-resolve.ts';
 
 const HOUR = 3_600_000;
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
@@ -35,6 +36,9 @@ before(async () => {
     'components/countdown',
     'components/campaign-card',
     'pages/home/feed',
+    'components/product-card',
+    'pages/shop/product',
+    'pages/order/detail',
   ]);
 });
 after(() => tree.cleanup());
@@ -145,6 +149,123 @@ describe('home page', () => {
     const page = tree.render('pages/home/feed');
     page.setData({ loading: false, error: '网络不给力，请检查网络后重试' });
     await tree.simulate.sleep(0);
-    assert.equal(textOf(page), '网络不给力，请检查网络后重试');
+    assert.equal(textOf(page), '搜索商品，如 龙井网络不给力，请检查网络后重试');
+  });
+});
+
+/** The text without any whitespace (elements render side by side, without spaces between them). */
+const flat = (comp: { dom: HTMLElement }) => textOf(comp).replace(/\s+/g, '');
+/** Elements whose class list has `name` (simulate prefixes each class with the component's tag). */
+const withClass = (comp: { dom: HTMLElement }, name: string) =>
+  [...comp.dom.querySelectorAll('wx-view')].filter((el) =>
+    (el.getAttribute('class') ?? '').split(/\s+/).some((c) => c.endsWith(name)),
+  );
+
+describe('shop pages', () => {
+  test('product card: title, price in yuan, sales; sold out is marked', async () => {
+    const card = tree.render('components/product-card', {
+      product: { id: 'prd_1', title: '西湖龙井', image: '', priceFen: 29900, sales: 3, soldOut: false },
+    });
+    assert.equal(flat(card), '团秒西湖龙井¥299.00已售3');
+    card.setData({
+      product: { id: 'prd_1', title: '大闸蟹', image: '', priceFen: 100, sales: 0, soldOut: true },
+    });
+    await tree.simulate.sleep(0);
+    assert.match(flat(card), /大闸蟹已售罄¥1\.00/);
+  });
+
+  test('product detail: each SKU with its stock words; the campaign SKU shows both prices', async () => {
+    const page = tree.render('pages/shop/product');
+    const { skuChoice } = await import('../lib/shop-view');
+    const choices = [
+      { id: 'sku_a', title: '100g', priceFen: 29900, stockLeft: 0, stockStatus: 'sold_out' as const },
+      {
+        id: 'sku_b',
+        title: '250g',
+        priceFen: 69900,
+        stockLeft: 3,
+        stockStatus: 'few_left' as const,
+        campaign: { id: 'cmp_1', type: 'seckill' as const, priceFen: 100 },
+      },
+    ].map(skuChoice);
+    page.setData({
+      product: {
+        id: 'prd_1',
+        title: '西湖龙井',
+        images: [],
+        description: '明前',
+        priceFen: 29900,
+        sales: 5,
+        skus: [],
+      },
+      choices,
+      skuId: 'sku_b',
+      chosen: choices[1],
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /¥1\.00¥699\.00秒杀价西湖龙井/);
+    assert.match(text, /100g已售罄250g仅剩3件/);
+    assert.match(text, /去抢购/, 'a campaign SKU is bought on its campaign page');
+    assert.doesNotMatch(text, /加入购物车/);
+    assert.deepEqual(
+      withClass(page, 'pd__sku--off').map((el) => el.textContent?.replace(/\s+/g, '')),
+      ['100g已售罄'],
+      'the sold-out SKU is greyed',
+    );
+  });
+
+  test('order detail: address, packages with their timelines, the breakdown', async () => {
+    const page = tree.render('pages/order/detail');
+    page.setData({
+      order: {
+        id: 'ord_1',
+        status: 'shipped',
+        items: [{ skuId: 'sku_b', title: '西湖龙井', skuTitle: '250g', quantity: 1, unitPriceFen: 69900 }],
+        payableFen: 69900,
+        address: {
+          name: '张三',
+          phone: '13812348000',
+          region: ['330000', '330100', '330106'],
+          detail: '龙井路',
+        },
+      },
+      statusLabel: '已发货',
+      addressText: '浙江省 杭州市 西湖区 龙井路',
+      packages: [
+        {
+          carrier: '顺丰速运',
+          trackingNo: 'SF1',
+          events: [
+            { at: '2026-11-30 11:00', description: '派送中', latest: true },
+            { at: '2026-11-30 09:00', description: '已揽收', latest: false },
+          ],
+        },
+      ],
+      breakdown: [
+        { label: '商品金额', fen: 69900 },
+        { label: '优惠', fen: 0 },
+        { label: '积分抵扣', fen: 0 },
+      ],
+      actions: {
+        pay: false,
+        cancel: false,
+        needsAddress: false,
+        tracking: true,
+        confirmReceipt: true,
+        afterSale: true,
+      },
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /已发货张三13812348000浙江省杭州市西湖区龙井路/);
+    assert.match(text, /包裹1·顺丰速运SF1复制派送中2026-11-3011:00已揽收2026-11-3009:00/);
+    assert.match(text, /商品金额¥699\.00优惠-¥0\.00积分抵扣-¥0\.00实付¥699\.00/);
+    assert.match(text, /申请售后确认收货$/);
+    assert.doesNotMatch(text, /立即支付/);
+    assert.deepEqual(
+      withClass(page, 'od__event--latest').map((el) => el.textContent?.replace(/\s+/g, '')),
+      ['派送中2026-11-3011:00'],
+    );
   });
 });

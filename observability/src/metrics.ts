@@ -172,6 +172,29 @@ export const refundsTotal = new Counter({
   registers,
 });
 
+export const wechatShippingUploadsTotal = new Counter({
+  name: 'tm_wechat_shipping_uploads_total',
+  help: 'WeChat shipping-record (upload_shipping_info) attempts, by result: sent, retry (will be sent again), failed (refused for good).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const wechatShippingRecords = new Gauge({
+  name: 'tm_wechat_shipping_records',
+  help: 'WeChat shipping records by state (pending, sent, failed, not_applicable), as the last sweep counted them in PostgreSQL.',
+  labelNames: ['state'] as const,
+  // Every process running fulfilment counts the same table: the group shows one count, not their sum.
+  aggregator: 'max',
+  registers,
+});
+
+export const wechatShippingOldestPendingSeconds = new Gauge({
+  name: 'tm_wechat_shipping_oldest_pending_seconds',
+  help: "Age of the oldest WeChat shipping record still pending (0 when none is): the buyer's funds stay frozen meanwhile.",
+  aggregator: 'max',
+  registers,
+});
+
 export const reconciliationDriftUnits = new Gauge({
   name: 'tm_reconciliation_drift_units',
   help: 'Units by which hot-path stock and PostgreSQL disagree after the last reconciliation (0 is healthy).',
@@ -183,6 +206,56 @@ export const reconciliationRunsTotal = new Counter({
   name: 'tm_reconciliation_runs_total',
   help: 'Reconciliation runs, by result (present, rebuilt, busy, error).',
   labelNames: ['result'] as const,
+  registers,
+});
+
+// ---------------------------------------------------------------- Points, points mall, membership
+
+export const pointsChangesTotal = new Counter({
+  name: 'tm_points_changes_total',
+  help: "Ledger entries written (each a change of one shopper's points balance), by reason: order_earn, order_earn_reversal, checkout_hold, checkout_release, refund_return, mall_redeem, expired, admin_adjust.",
+  labelNames: ['reason'] as const,
+  registers,
+});
+
+export const pointsMovedTotal = new Counter({
+  name: 'tm_points_moved_total',
+  help: 'Points moved by ledger entries, by reason and direction (earned: credited to shoppers; spent: debited).',
+  labelNames: ['reason', 'direction'] as const,
+  registers,
+});
+
+export const pointsHoldTransitionsTotal = new Counter({
+  name: 'tm_points_hold_transitions_total',
+  help: 'Transitions of the points an order spends: none → held at checkout, held → spent when paid, held → released on cancel or expiry, spent → returned after a refund.',
+  labelNames: ['from', 'to'] as const,
+  registers,
+});
+
+export const pointsLedgerDriftUsers = new Gauge({
+  name: 'tm_points_ledger_drift_users',
+  help: 'Shoppers whose points balance differs from the sum of their ledger at the last reconciliation (0 is healthy).',
+  registers,
+});
+
+export const pointsReconciliationRunsTotal = new Counter({
+  name: 'tm_points_reconciliation_runs_total',
+  help: 'Points ledger reconciliation runs, by result (ok, drift, error).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const pointsMallRedemptionsTotal = new Counter({
+  name: 'tm_points_mall_redemptions_total',
+  help: 'Points-mall redemptions, by result: ok, replayed, or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, INSUFFICIENT_POINTS, ...).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const memberLevelChangesTotal = new Counter({
+  name: 'tm_member_level_changes_total',
+  help: 'Shoppers moved between membership levels, by direction (up, down) and reason (growth, schedule).',
+  labelNames: ['direction', 'reason'] as const,
   registers,
 });
 

@@ -5,6 +5,7 @@ import { ORDER_STATUSES, type Order, type OrderDetail, type OrderStatus } from '
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { formatDateTimeSeconds } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
+import { errorMessages } from '../i18n/messages.ts';
 import { formatFen } from '../money.ts';
 import { orderItemLabel } from '../order-items.ts';
 import { canWrite } from '../permissions.ts';
@@ -25,7 +26,14 @@ const fmt = formatDateTimeSeconds;
 
 /** Orders by status and campaign, newest first, with detail, status history, ship and refund. */
 export function OrdersPage() {
-  const { t, errorText } = useI18n();
+  const { t, errorText, locale } = useI18n();
+  /** WeChat's 发货信息录入 of a shipped order: its state, and why the last attempt failed. */
+  const shippingRecordText = (r: NonNullable<OrderDetail['shippingRecord']>) => {
+    const state = t(`orders.shippingRecord.${r.state}`, { attempts: r.attempts });
+    if (!r.lastErrorCode || r.state === 'sent') return state;
+    const why = errorMessages[locale][r.lastErrorCode] ?? r.lastErrorCode;
+    return `${state} · ${why}${r.lastErrcode === undefined ? '' : ` (errcode ${r.lastErrcode})`}`;
+  };
   const { api } = useSession();
   const admin = useAdmin();
   const { message, modal } = App.useApp();
@@ -249,6 +257,11 @@ export function OrdersPage() {
               <Descriptions.Item label={t('orders.expiresAt')}>{fmt(o.expiresAt)}</Descriptions.Item>
               <Descriptions.Item label={t('orders.paidAt')}>{fmt(o.paidAt)}</Descriptions.Item>
               <Descriptions.Item label={t('orders.trackingNo')}>{o.trackingNo ?? '-'}</Descriptions.Item>
+              <Descriptions.Item label={t('orders.shippingRecord')}>
+                <span data-testid="order-shipping-record">
+                  {o.shippingRecord ? shippingRecordText(o.shippingRecord) : '-'}
+                </span>
+              </Descriptions.Item>
             </Descriptions>
             <h4 style={{ marginTop: 24 }}>{t('orders.transitions')}</h4>
             <Timeline

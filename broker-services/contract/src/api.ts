@@ -4,7 +4,12 @@
  * gateway checks and answers. Type-only: the imports below are erased, and no client loads server code.
  */
 import type { Static } from 'typebox';
-import type { AddressView, CreateAddressBody } from '../../src/modules/addresses/schemas.ts';
+import type {
+  AddressSnapshot as AddressSnapshotSchema,
+  AddressView,
+  CreateAddressBody,
+  PatchAddressBody,
+} from '../../src/modules/addresses/schemas.ts';
 import type {
   AdminLoginBody,
   AdminRole as AdminRoleSchema,
@@ -30,12 +35,29 @@ import type {
   PrewarmView,
   WaitingRoomBody,
 } from '../../src/modules/campaigns/schemas.ts';
+import type { CartLine as CartLineSchema, CartView } from '../../src/modules/cart/schemas.ts';
 import type {
+  BrowseQuery as BrowseQuerySchema,
+  CategoryView,
+  CreateCategoryBody,
   CreateProductBody,
   PatchProductBody,
+  ProductPage,
+  ProductSort as ProductSortSchema,
   ProductView,
+  ShopProductView,
+  ShopSkuView,
   SkuView,
+  StockStatus as StockStatusSchema,
 } from '../../src/modules/catalog/schemas.ts';
+import type {
+  CreateRefundRequestBody,
+  PackageInput as PackageInputSchema,
+  PackageTracking as PackageTrackingSchema,
+  RefundRequestKind as RefundRequestKindSchema,
+  RefundRequestView,
+  TrackingView,
+} from '../../src/modules/fulfilment/schemas.ts';
 import type {
   GroupAndReservation,
   GroupStatus as GroupStatusSchema,
@@ -44,6 +66,7 @@ import type {
 import type {
   AdminOrderListQuery,
   AdminOrderView,
+  CheckoutBody,
   OrderItem as OrderItemSchema,
   OrderStatus as OrderStatusSchema,
   OrderTransitionView,
@@ -52,6 +75,7 @@ import type {
   ReservationStatus as ReservationStatusSchema,
   ReservationView,
   ReserveBody,
+  ShipBody,
   WechatPaymentParams as WechatPaymentParamsSchema,
 } from '../../src/modules/orders/schemas.ts';
 import type { ShopperSession, UserView } from '../../src/modules/users/schemas.ts';
@@ -84,10 +108,36 @@ export type Sku = Static<typeof SkuView>;
 /** A delivery address (`GET /api/addresses`); `region` is province, city and district codes. */
 export type Address = Static<typeof AddressView>;
 export type AddressInput = Static<typeof CreateAddressBody>;
+/** An address edit (`PUT` or `PATCH /api/addresses/:id`): only the fields given change. */
+export type AddressPatch = Static<typeof PatchAddressBody>;
+/** The address an order keeps. */
+export type AddressSnapshot = Static<typeof AddressSnapshotSchema>;
 export type Product = Static<typeof ProductView>;
 export type ProductStatus = Product['status'];
 export type CreateProductRequest = Static<typeof CreateProductBody>;
 export type UpdateProductRequest = Static<typeof PatchProductBody>;
+/** A category (two levels: `parentId` names the top-level one). */
+export type Category = Static<typeof CategoryView>;
+export type CreateCategoryRequest = Static<typeof CreateCategoryBody>;
+export type StockStatus = Static<typeof StockStatusSchema>;
+export type ProductSort = Static<typeof ProductSortSchema>;
+export type BrowseQuery = Static<typeof BrowseQuerySchema>;
+/** A product on sale as shoppers see it, with its SKUs' stock and any live campaign price. */
+export type ShopProduct = Static<typeof ShopProductView>;
+export type ShopSku = Static<typeof ShopSkuView>;
+export type ShopProductPage = Static<typeof ProductPage>;
+
+// Cart, checkout, delivery, after-sale.
+export type Cart = Static<typeof CartView>;
+export type CartLine = Static<typeof CartLineSchema>;
+export type CheckoutRequest = Static<typeof CheckoutBody>;
+export type ShipRequest = Static<typeof ShipBody>;
+export type PackageInput = Static<typeof PackageInputSchema>;
+export type Tracking = Static<typeof TrackingView>;
+export type PackageTracking = Static<typeof PackageTrackingSchema>;
+export type RefundRequestKind = Static<typeof RefundRequestKindSchema>;
+export type RefundRequest = Static<typeof RefundRequestView>;
+export type RefundRequestInput = Static<typeof CreateRefundRequestBody>;
 
 // Campaigns.
 export type CampaignType = Static<typeof CampaignTypeSchema>;

@@ -57,7 +57,23 @@ export const ERRORS = {
   COUPON_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Coupons cannot be used at checkout yet' },
   CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
   CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },
-  POINTS_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Points cannot be used at checkout yet' },
+  WECHAT_SHIPPING_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    message: 'WeChat did not take the shipping record yet; it is retried',
+  },
+  WECHAT_SHIPPING_REFUSED: { status: 502, retryable: false, message: 'WeChat refused the shipping record' },
+  WECHAT_TOKEN_REFUSED: {
+    status: 502,
+    retryable: false,
+    message: 'WeChat refused the access token request (check the app id and secret)',
+  },
+  INSUFFICIENT_POINTS: { status: 409, retryable: false, message: 'Not enough points' },
+  POINTS_OVER_LIMIT: {
+    status: 409,
+    retryable: false,
+    message: 'More points than the rules allow on this order',
+  },
   DEPENDENCY_UNAVAILABLE: { status: 503, retryable: true, message: 'A dependency is unavailable' },
   INTERNAL: { status: 500, retryable: true, message: 'Internal error' },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -12,6 +12,7 @@ import { fulfilmentContract } from '../modules/fulfilment/contract.ts';
 import { groupsContract } from '../modules/groups/contract.ts';
 import { ordersContract } from '../modules/orders/contract.ts';
 import { paymentsContract } from '../modules/payments/contract.ts';
+import { pointsContract } from '../modules/points/contract.ts';
 import { usersContract } from '../modules/users/contract.ts';
 import type { ActionContract, EventContract, ServiceContract } from './contract.ts';
 
@@ -25,6 +26,7 @@ export const busContracts = {
   groups: groupsContract,
   orders: ordersContract,
   payments: paymentsContract,
+  points: pointsContract,
   users: usersContract,
 } satisfies { [N in string]: ServiceContract<N> };
 

@@ -6,7 +6,9 @@ import { Migration20261212000100 } from '../modules/addresses/migrations/Migrati
 import { Migration20261212000200 } from '../modules/cart/migrations/Migration20261212000200.ts';
 import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
 import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migration20261212000400.ts';
+import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migration20261220000500.ts';
 import { Migration20261212000300 } from '../modules/orders/migrations/Migration20261212000300.ts';
+import { Migration20261230100000 } from '../modules/points/migrations/Migration20261230100000.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
@@ -27,6 +29,8 @@ export const MIGRATIONS = [
   { name: 'Migration20261212000300', class: Migration20261212000300 },
   { name: 'Migration20261212000400', class: Migration20261212000400 },
   { name: 'Migration20261214090000', class: Migration20261214090000 },
+  { name: 'Migration20261220000500', class: Migration20261220000500 },
+  { name: 'Migration20261230100000', class: Migration20261230100000 },
 ];
 
 export interface OrmOptions {

@@ -36,8 +36,14 @@ import createCatalogService from '../modules/catalog/catalog.service.ts';
 import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
+import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
-import { createPaymentProvider, createWechatLogin } from '../modules/payments/wiring.ts';
+import {
+  createPaymentProvider,
+  createWechatLogin,
+  createWechatShipping,
+} from '../modules/payments/wiring.ts';
+import createPointsService from '../modules/points/points.service.ts';
 import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import {
@@ -198,6 +204,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       store,
       log,
       payments: createPaymentProvider(config),
+      ...(config.paymentProvider === 'wechat' ? { wechatShipping: createWechatShipping(config) } : {}),
       now: opts.now ?? Date.now,
     };
 
@@ -214,6 +221,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('addresses')) broker.createService(createAddressesService(rt));
     if (want.has('cart')) broker.createService(createCartService(rt));
     if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
+    if (want.has('points')) broker.createService(createPointsService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);
@@ -224,6 +232,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('orders')) {
       const settlement = startSettlement({
         store,
+        sink: SETTLEMENT_SINK_MODULE,
         databaseUrl: clientUrl,
         consumerName: nodeId,
         batchSize: config.settlementBatchSize,

@@ -1,9 +1,11 @@
 /** Wires the hot path's observer hooks to the prom-client metrics of @tuanmiao/observability. */
 import type { HotPathObserver } from '@tuanmiao/hot-path';
 import {
+  groupTransitionsTotal,
   hotPathAckTimeoutsTotal,
   hotpathScriptDuration,
   hotStateRebuildsTotal,
+  orderTransitionsTotal,
   recordSettlementBatch,
   settlementBatchSize,
   settlementErrorsTotal,
@@ -20,6 +22,11 @@ export const hotPathObserver: HotPathObserver = {
   settlementBatch: (e) => {
     settlementBatchSize.observe(e.size);
     recordSettlementBatch(e.inserted, e.duplicates);
+    // Settlement's status changes, made in a worker thread, are counted here where /metrics is served.
+    for (const t of e.transitions) {
+      const counter = t.machine === 'order' ? orderTransitionsTotal : groupTransitionsTotal;
+      counter.inc({ from: t.from ?? 'none', to: t.to, reason: t.reason }, t.count);
+    }
   },
   settlementLag: (e) => {
     settlementLagSeconds.set({ campaign_id: e.campaignId }, e.oldestPendingAgeMs / 1000);
@@ -41,6 +48,16 @@ export const hotPathObserver: HotPathObserver = {
 export function loggingHotPathObserver(log: Logger, dependencyDown: () => boolean): HotPathObserver {
   return {
     ...hotPathObserver,
+    settlementBatch: (e) => {
+      hotPathObserver.settlementBatch?.(e);
+      // One line per batch, not per order: a batch is up to 2,000 orders, thousands a second at a peak.
+      if (e.transitions.length > 0) {
+        log.info(
+          { campaignId: e.campaignId, transitions: e.transitions, actor: 'hot-path' },
+          'settlement transitions',
+        );
+      }
+    },
     settlementError: (e) => {
       settlementErrorsTotal.inc({ campaign_id: e.campaignId || 'none' });
       if (dependencyDown()) return;

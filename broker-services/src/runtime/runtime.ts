@@ -7,6 +7,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { HotPathStore } from '@tuanmiao/hot-path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { WechatShippingClient } from '../integrations/wechat/shipping-client.ts';
 import type { PaymentProvider } from '../modules/payments/provider.ts';
 
 export interface Runtime {
@@ -15,6 +16,8 @@ export interface Runtime {
   store: HotPathStore;
   log: Logger;
   payments: PaymentProvider;
+  /** WeChat's 发货信息录入; absent unless PAYMENT_PROVIDER=wechat (other orders need no shipping record). */
+  wechatShipping?: WechatShippingClient;
   /** Milliseconds since the epoch; tests may move it. */
   now(): number;
 }

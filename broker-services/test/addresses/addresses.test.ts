@@ -97,6 +97,30 @@ function addressBookSuite(
     );
   });
 
+  test('PUT edits as PATCH does (wx.request has no PATCH): only the fields given change', async () => {
+    const added = await api<Address>(base, 'POST', '/api/addresses', {
+      token: alice,
+      body: { ...OFFICE, detail: '望京街 9 号' },
+    });
+    assert.equal(added.status, 201);
+    const put = await api<Address>(base, 'PUT', `/api/addresses/${added.body.id}`, {
+      token: alice,
+      body: { phone: '13900002222', isDefault: true },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(put.body, { ...added.body, phone: '13900002222', isDefault: true });
+    assertError(
+      await api(base, 'PUT', `/api/addresses/${added.body.id}`, { token: bob, body: { name: '王五' } }),
+      404,
+      'NOT_FOUND',
+      'No such address',
+    );
+    const del = await api(base, 'DELETE', `/api/addresses/${added.body.id}`, { token: alice });
+    assert.equal(del.status, 204);
+    const book = await addressBook(base, alice);
+    assert.equal(book.filter((a) => a.isDefault).length, 1);
+  });
+
   test("another shopper's address is 404 and changes nothing", async () => {
     const [mine] = await addressBook(base, alice);
     assert.ok(mine);

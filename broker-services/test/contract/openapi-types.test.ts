@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { ERROR_CODES } from '@tuanmiao/contract';
 import Type, { type TSchema } from 'typebox';
 import { endpoints } from '../../../admin/src/api/client.ts';
+import { AddressList, AddressView } from '../../src/modules/addresses/schemas.ts';
 import {
   AdminSession,
   AdminView,
@@ -24,11 +25,19 @@ import {
   CampaignView,
   PrewarmView,
 } from '../../src/modules/campaigns/schemas.ts';
-import { ProductView } from '../../src/modules/catalog/schemas.ts';
+import { CartView } from '../../src/modules/cart/schemas.ts';
+import {
+  CategoryList,
+  ProductPage,
+  ProductView,
+  ShopProductView,
+} from '../../src/modules/catalog/schemas.ts';
+import { RefundRequestView, TrackingView } from '../../src/modules/fulfilment/schemas.ts';
 import { GroupAndReservation, GroupList, GroupView } from '../../src/modules/groups/schemas.ts';
 import {
   AdminOrderPage,
   AdminOrderView,
+  CheckoutResult,
   OrderPage,
   OrderView,
   PaymentStart,
@@ -97,6 +106,19 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema]> = [
   ['GET /api/groupbuy/{campaignId}/groups', 200, GroupList],
   ['POST /api/groupbuy/groups/{groupId}/members', 201, GroupAndReservation],
   ['GET /api/groupbuy/groups/{groupId}', 200, GroupView],
+  ['GET /api/categories', 200, CategoryList],
+  ['GET /api/products', 200, ProductPage],
+  ['GET /api/products/{id}', 200, ShopProductView],
+  ['GET /api/cart', 200, CartView],
+  ['PUT /api/cart/items/{skuId}', 200, CartView],
+  ['DELETE /api/cart/items/{skuId}', 200, CartView],
+  ['GET /api/addresses', 200, AddressList],
+  ['POST /api/addresses', 201, AddressView],
+  ['PUT /api/addresses/{id}', 200, AddressView],
+  ['POST /api/orders', 201, CheckoutResult],
+  ['GET /api/orders/{id}/tracking', 200, TrackingView],
+  ['POST /api/orders/{id}/receipt', 200, OrderView],
+  ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
 ];
 
 type Shape =

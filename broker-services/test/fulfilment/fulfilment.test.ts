@@ -23,6 +23,7 @@ interface Order {
   id: string;
   status: string;
   transitions?: { to: string; reason: string }[];
+  shippingRecord?: { state: string; attempts: number };
 }
 
 describe('delivery and after-sale', () => {
@@ -97,6 +98,8 @@ describe('delivery and after-sale', () => {
     });
     assert.equal(shipped.status, 200, JSON.stringify(shipped.body));
     assert.equal(shipped.body.status, 'shipped');
+    // Paid through the dev provider: WeChat holds no payment to release, so nothing is sent to it.
+    assert.deepEqual(shipped.body.shippingRecord, { state: 'not_applicable', attempts: 0 });
     let t = await tracking(id);
     assert.deepEqual(
       t.body.packages.map((p) => [p.carrier, p.trackingNo, p.events.length]),

@@ -51,6 +51,13 @@ const addressBody = {
   detail: '龙井路 1 号',
 };
 const REQ = 'req-00000001';
+const POINTS_RULES = {
+  earnPointsPerYuan: 1,
+  pointValueFen: 1,
+  maxRedeemPercent: 50,
+  maxRedeemPoints: null,
+  expiryDays: null,
+};
 
 const campaignBody = {
   type: 'seckill',
@@ -280,6 +287,15 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/addresses/adr_1',
     badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
   },
+  'PUT /api/addresses/{id}': {
+    access: 'shopper',
+    path: `/api/addresses/${ADR}`,
+    body: { name: '李四' },
+    notFound: `/api/addresses/${ADR}`,
+    badId: '/api/addresses/adr_1',
+    badBodies: [{}, { phone: '1' }, { isDefault: 'yes' }, { id: ADR }],
+    note: 'the PATCH route for wx.request, which has no PATCH; the same edit in test/addresses',
+  },
   'DELETE /api/addresses/{id}': {
     access: 'shopper',
     path: `/api/addresses/${ADR}`,
@@ -317,7 +333,7 @@ const ROUTES: Record<string, RouteRow> = {
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, pointsToUse: -1 },
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, totalFen: 1 },
     ],
-    note: 'SOLD_OUT, COUPON_NOT_SUPPORTED, POINTS_NOT_SUPPORTED and the race in test/checkout',
+    note: 'SOLD_OUT, COUPON_NOT_SUPPORTED and the race in test/checkout; INSUFFICIENT_POINTS, POINTS_OVER_LIMIT in test/points',
   },
   'GET /api/admin/orders/{id}/address': {
     access: 'write',
@@ -358,6 +374,13 @@ const ROUTES: Record<string, RouteRow> = {
     notFound: '/api/carriers/SF/push',
     badId: '/api/carriers/S/push',
     note: 'no CARRIER_PUSH_SECRET here: 404; signed pushes in test/fulfilment',
+  },
+  'POST /api/admin/orders/{id}/shipping-record/retry': {
+    access: 'write',
+    path: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    notFound: `/api/admin/orders/${ORD}/shipping-record/retry`,
+    badId: `/api/admin/orders/${ARS}/shipping-record/retry`,
+    note: 'INVALID_TRANSITION and the retry itself in test/fulfilment/shipping-records.test.ts',
   },
   'GET /api/admin/refund-requests': {
     access: 'read',
@@ -553,6 +576,46 @@ const ROUTES: Record<string, RouteRow> = {
     path: '/api/admin/audit-log',
     badQueries: ['?limit=1000', '?cursor=', '?since=yesterday'],
   },
+  'GET /api/me/points': {
+    access: 'shopper',
+    path: '/api/me/points',
+    badQueries: ['?limit=0', '?cursor=a%20b', '?cursor=abc', '?page=2'],
+  },
+  'GET /api/admin/points-rules': { access: 'read', path: '/api/admin/points-rules' },
+  'PUT /api/admin/points-rules': {
+    access: 'write',
+    path: '/api/admin/points-rules',
+    body: POINTS_RULES,
+    badBodies: [
+      {},
+      { ...POINTS_RULES, pointValueFen: 0 },
+      { ...POINTS_RULES, maxRedeemPercent: 101 },
+      { ...POINTS_RULES, expiryDays: 0 },
+      { ...POINTS_RULES, earnPointsPerYuan: 1.5 },
+      { ...POINTS_RULES, bonus: 1 },
+    ],
+    note: 'what the rules do, and their audit entry, in test/points',
+  },
+  'GET /api/admin/points-ledger': {
+    access: 'read',
+    path: '/api/admin/points-ledger',
+    badQueries: ['?userId=usr_1', '?reason=gift', '?orderId=1', '?limit=0', '?cursor=abc'],
+  },
+  'POST /api/admin/points-adjustments': {
+    access: 'write',
+    path: '/api/admin/points-adjustments',
+    body: { userId: USR, delta: 10, note: '补偿积分', requestId: REQ },
+    notFound: '/api/admin/points-adjustments',
+    badBodies: [
+      { userId: USR, delta: 1.5, note: '补偿积分', requestId: REQ },
+      { userId: 'usr_1', delta: 10, note: '补偿积分', requestId: REQ },
+      { userId: USR, delta: 10, note: 'x', requestId: REQ },
+      { userId: USR, delta: 10, note: '补偿积分' },
+      { userId: USR, delta: 10, note: '补偿积分', requestId: REQ, balance: 1 },
+    ],
+    note: 'delta 0, INSUFFICIENT_POINTS and IDEMPOTENCY_KEY_REUSED in test/points',
+  },
+  'GET /api/admin/points-reconciliation': { access: 'read', path: '/api/admin/points-reconciliation' },
   'GET /api/admin/settlement/parked': {
     access: 'read',
     path: '/api/admin/settlement/parked',

@@ -113,7 +113,7 @@ export async function eventually<T>(
 }
 
 /** Adds a delivery address to the shopper's address book; returns its id (orders need one before payment). */
-export async function addAddress(baseUrl: string, token: string): Promise<string> {
+export async function addAddress(baseUrl: GatewayTarget, token: string): Promise<string> {
   const res = await api<{ id: string }>(baseUrl, 'POST', '/api/addresses', {
     token,
     body: {

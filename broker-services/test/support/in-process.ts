@@ -60,6 +60,8 @@ export interface InProcessOptions {
   clock?: TestClock;
   /** `memory`: the in-process hot-path store instead of Redis (what the embedded default runs). */
   store?: 'redis' | 'memory';
+  /** `embedded`: the embedded PostgreSQL in the data directory instead of the test database (the embedded default). */
+  database?: 'postgres' | 'embedded';
 }
 
 /** Starts every service in this process on a fresh database; the gateway does not listen. */
@@ -69,6 +71,7 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
   const clock = opts.clock ?? new TestClock();
   const { NATS_URL: _bus, MIGRATE_ON_START: _migrate, ...env } = deployment.env;
   if (opts.store === 'memory') delete env.REDIS_URL;
+  if (opts.database === 'embedded') delete env.DATABASE_URL;
   const config = loadConfig({
     ...env,
     PORT: '0',

@@ -1,6 +1,6 @@
 /**
- * A local stand-in for WeChat's login API and WeChat Pay API v3, speaking their real wire protocols on
- * 127.0.0.1 (port 0). It verifies every merchant request signature with the merchant public key, signs every
+ * A local stand-in for WeChat's login API, its 发货信息录入 (`stable_token`, `upload_shipping_info`) and WeChat
+ * Pay API v3, speaking their real wire protocols on 127.0.0.1 (port 0). It verifies every merchant request signature with the merchant public key, signs every
  * answer and notification with the platform private key, and encrypts notification resources with the
  * APIv3 key. Its crypto is written here on node:crypto on purpose, independently of the client under test,
  * so that a mistake in the client's message layout cannot be mirrored and hidden.
@@ -125,6 +125,24 @@ export interface NotificationOptions {
 
 export type LoginFault = 'rate-limited' | 'busy' | 'http-503' | 'hang' | null;
 
+/** How one `upload_shipping_info` call is made to fail: an HTTP status, or a WeChat errcode with HTTP 200. */
+export type ShippingFault = { status: number } | { errcode: number; errmsg?: string };
+
+/** One `stable_token` request as received. */
+export interface RecordedTokenRequest {
+  forceRefresh: boolean;
+  /** The token it was answered with; undefined when refused. */
+  token: string | undefined;
+}
+
+/** One `upload_shipping_info` request as received, and what it was answered. */
+export interface RecordedShippingRequest {
+  accessToken: string;
+  body: Record<string, unknown>;
+  errcode: number;
+  httpStatus: number;
+}
+
 export interface WechatServer {
   /** `http://127.0.0.1:<port>`: both `apiBase`s point here. */
   url: string;
@@ -141,6 +159,18 @@ export interface WechatServer {
   /** out_trade_no of each accepted close, in order. */
   readonly closes: readonly string[];
   readonly payRequests: readonly RecordedPayRequest[];
+  /** Every `stable_token` request, in order. */
+  readonly tokenRequests: readonly RecordedTokenRequest[];
+  /** Every `upload_shipping_info` request, in order, failed ones too. */
+  readonly shippingRequests: readonly RecordedShippingRequest[];
+  /** The accepted shipping record of each payment, by transaction_id (WeChat keeps the latest upload). */
+  readonly shippingRecords: ReadonlyMap<string, Record<string, unknown>>;
+  /** The next `upload_shipping_info` calls are answered with these faults, one each, in order. */
+  failNextShipping(...faults: ShippingFault[]): void;
+  /** Every access token issued so far answers 42001 (expired) from now on. */
+  expireAccessTokens(): void;
+  /** Every access token issued so far answers 40001 (invalid credential) from now on. */
+  revokeAccessTokens(): void;
   /**
    * The shopper pays: the order becomes SUCCESS and a signed `TRANSACTION.SUCCESS` is POSTed to notify_url;
    * with `notify: false` the notification is lost on the way (answered as `{ status: 0, body: '' }`).
@@ -224,6 +254,15 @@ export async function startWechatServer(opts: WechatServerOptions): Promise<Wech
   let loginFault: LoginFault = null;
   let nextFailure: { status: number; code: string; message: string } | undefined;
   let tamperNext = false;
+  const tokenRequests: RecordedTokenRequest[] = [];
+  const shippingRequests: RecordedShippingRequest[] = [];
+  const shippingRecords = new Map<string, Record<string, unknown>>();
+  /** Uploads per transaction_id: WeChat takes one upload and one re-upload (重新发货) of each payment. */
+  const shippingUploads = new Map<string, number>();
+  const shippingFaults: ShippingFault[] = [];
+  /** Access tokens and their end; `stable_token` answers the current one until it ends or is forced out. */
+  const tokens = new Map<string, { expiresAt: number; state: 'live' | 'expired' | 'revoked' }>();
+  let currentToken: string | undefined;
 
   function nonce(): string {
     return randomBytes(16).toString('hex');
@@ -470,11 +509,147 @@ export async function startWechatServer(opts: WechatServerOptions): Promise<Wech
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end(JSON.stringify(loginAnswer(url.searchParams)));
   }
 
+  function sendJson(res: ServerResponse, status: number, payload: object): void {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(payload));
+  }
+
+  function jsonBody(body: Buffer): Record<string, unknown> | undefined {
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      return isRecord(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `POST /cgi-bin/stable_token`: the current token while it lives; `force_refresh` issues a new one. */
+  function stableTokenAnswer(body: Buffer): object {
+    const input = jsonBody(body) ?? {};
+    const forceRefresh = input.force_refresh === true;
+    const refusal =
+      input.grant_type !== 'client_credential'
+        ? { errcode: 40002, errmsg: 'invalid grant_type' }
+        : input.appid !== opts.appId
+          ? { errcode: 40013, errmsg: 'invalid appid' }
+          : input.secret !== opts.appSecret
+            ? { errcode: 40125, errmsg: 'invalid appsecret' }
+            : undefined;
+    if (refusal) {
+      tokenRequests.push({ forceRefresh, token: undefined });
+      return refusal;
+    }
+    const live = currentToken === undefined ? undefined : tokens.get(currentToken);
+    if (forceRefresh || live === undefined || live.state !== 'live' || live.expiresAt <= Date.now()) {
+      currentToken = randomBytes(24).toString('base64url');
+      tokens.set(currentToken, { expiresAt: Date.now() + 7200_000, state: 'live' });
+    }
+    const token = currentToken!;
+    tokenRequests.push({ forceRefresh, token });
+    return {
+      access_token: token,
+      expires_in: Math.floor((tokens.get(token)!.expiresAt - Date.now()) / 1000),
+    };
+  }
+
+  /** Checks one `upload_shipping_info` body as WeChat documents it; answers [errcode, errmsg] (0: accepted). */
+  function checkShipping(input: Record<string, unknown>): [number, string] {
+    const key = input.order_key;
+    if (!isRecord(key)) return [10060014, 'order_key is required'];
+    let transactionId: string | undefined;
+    if (key.order_number_type === 2 && typeof key.transaction_id === 'string') {
+      transactionId = key.transaction_id;
+    } else if (
+      key.order_number_type === 1 &&
+      key.mchid === keys.mchId &&
+      typeof key.out_trade_no === 'string'
+    ) {
+      transactionId = orders.get(key.out_trade_no)?.transaction_id;
+    } else {
+      return [10060014, 'order_key is not valid'];
+    }
+    const paid = [...orders.values()].find(
+      (o) => o.transaction_id !== undefined && o.transaction_id === transactionId,
+    );
+    if (transactionId === undefined || paid === undefined) return [10060001, '支付单不存在'];
+    if (paid.trade_state !== 'SUCCESS') return [10060004, '支付单处于不可发货的状态'];
+    if (input.logistics_type !== 1) return [10060005, '物流类型有误'];
+    const list = input.shipping_list;
+    if (!Array.isArray(list) || list.length === 0 || list.length > 15) return [10060014, 'shipping_list'];
+    if (input.delivery_mode === 1) {
+      if (list.length !== 1) return [10060014, '统一发货模式下只能填写一个物流信息'];
+    } else if (input.delivery_mode === 2) {
+      if (typeof input.is_all_delivered !== 'boolean')
+        return [10060007, '分拆发货模式下必须填写is_all_delivered字段'];
+    } else {
+      return [10060014, 'delivery_mode is not valid'];
+    }
+    for (const p of list) {
+      if (!isRecord(p) || typeof p.tracking_no !== 'string' || p.tracking_no.length === 0) {
+        return [10060014, 'tracking_no is required'];
+      }
+      if (typeof p.express_company !== 'string' || p.express_company.length === 0) {
+        return [10060014, 'express_company is required'];
+      }
+      if (typeof p.item_desc !== 'string' || p.item_desc.length === 0)
+        return [10060008, '商品描述item_desc字段不能为空'];
+      if (p.item_desc.length > 120) return [10060009, '商品描述字段item_desc过长'];
+      const contact = isRecord(p.contact) ? p.contact : {};
+      const masked = [contact.consignor_contact, contact.receiver_contact].filter((c) => c !== undefined);
+      if (masked.some((c) => typeof c !== 'string' || !/^\d{3}\*{4}\d{4}$/.test(c))) {
+        return [10060014, 'contact must be masked with its last four digits in clear'];
+      }
+      if (p.express_company === 'SF' && masked.length === 0) return [10060014, '顺丰快递必须填写联系方式'];
+    }
+    const uploadTime = input.upload_time;
+    if (
+      typeof uploadTime !== 'string' ||
+      !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(uploadTime)
+    ) {
+      return [10060014, 'upload_time is not RFC 3339'];
+    }
+    const payer = input.payer;
+    if (!isRecord(payer) || payer.openid !== paid.openid) return [10060014, 'payer openid does not match'];
+    const uploads = shippingUploads.get(transactionId) ?? 0;
+    if (uploads >= 2) return [10060003, '支付单已使用重新发货机会'];
+    shippingUploads.set(transactionId, uploads + 1);
+    shippingRecords.set(transactionId, input);
+    return [0, 'ok'];
+  }
+
+  /** `POST /wxa/sec/order/upload_shipping_info?access_token=…`: [HTTP status, errcode, errmsg], recorded. */
+  function uploadShippingAnswer(url: URL, body: Buffer): [number, number, string] {
+    const accessToken = url.searchParams.get('access_token') ?? '';
+    const input = jsonBody(body) ?? {};
+    const token = tokens.get(accessToken);
+    const fault =
+      token?.state === 'live' && token.expiresAt > Date.now() ? shippingFaults.shift() : undefined;
+    const [httpStatus, errcode, errmsg]: [number, number, string] =
+      token === undefined || token.state === 'revoked'
+        ? [200, 40001, 'invalid credential']
+        : token.state === 'expired' || token.expiresAt <= Date.now()
+          ? [200, 42001, 'access_token expired']
+          : fault !== undefined
+            ? 'status' in fault
+              ? [fault.status, 0, '']
+              : [200, fault.errcode, fault.errmsg ?? 'fault']
+            : [200, ...checkShipping(input)];
+    shippingRequests.push({ accessToken, body: input, errcode, httpStatus });
+    return [httpStatus, errcode, errmsg];
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const body = await readBody(req);
       if (req.method === 'GET' && url.pathname === '/sns/jscode2session') return handleLogin(url, res);
+      if (req.method === 'POST' && url.pathname === '/cgi-bin/stable_token') {
+        return sendJson(res, 200, stableTokenAnswer(body));
+      }
+      if (req.method === 'POST' && url.pathname === '/wxa/sec/order/upload_shipping_info') {
+        const [status, errcode, errmsg] = uploadShippingAnswer(url, body);
+        if (status !== 200) return void res.writeHead(status).end('Internal Server Error');
+        return sendJson(res, 200, { errcode, errmsg });
+      }
       if (!url.pathname.startsWith('/v3/')) {
         res.writeHead(404).end();
         return;
@@ -610,6 +785,18 @@ export async function startWechatServer(opts: WechatServerOptions): Promise<Wech
     refunds,
     closes,
     payRequests,
+    tokenRequests,
+    shippingRequests,
+    shippingRecords,
+    failNextShipping(...faults) {
+      shippingFaults.push(...faults);
+    },
+    expireAccessTokens() {
+      for (const t of tokens.values()) if (t.state === 'live') t.state = 'expired';
+    },
+    revokeAccessTokens() {
+      for (const t of tokens.values()) t.state = 'revoked';
+    },
     async pay(outTradeNo, payOpts = {}) {
       const order = orderOf(outTradeNo);
       if (order.trade_state !== 'NOTPAY') throw new Error(`order ${outTradeNo} is ${order.trade_state}`);

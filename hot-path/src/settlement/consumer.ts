@@ -8,12 +8,18 @@ import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
 import type { HotPathStore, StreamEntry } from '../store/types.ts';
 import type { PgConnectionOptions, SettleTask, SettleTaskResult } from './settle-worker.ts';
+import type { SettlementSinkModule } from './sink.ts';
 
 export interface SettlementOptions {
   store: HotPathStore;
   /** A PostgreSQL URL, or connection options (host, port, user, password, database). */
   databaseUrl?: string;
   pg?: PgConnectionOptions;
+  /**
+   * The module (a `file:` URL) whose default export is the SettlementSink that writes orders and groups: the
+   * owner of those tables implements it (./sink.ts); each worker thread loads it once.
+   */
+  sink: SettlementSinkModule | URL;
   /** Schema to write into (sets `search_path` on the workers' connections). */
   schema?: string;
   /** Unique per process: the lease holder and the stream consumer name. */
@@ -72,6 +78,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   const lingerMs = Math.min(opts.lingerMs ?? 0, Math.floor(leaseMs / 3));
   const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
   const poolSize = opts.poolSize ?? 2;
+  const sink = String(opts.sink);
   const pool = new Piscina<SettleTask, SettleTaskResult>({
     filename: new URL('./settle-worker.ts', import.meta.url).href,
     minThreads: 1,
@@ -107,8 +114,8 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
     for (const e of entries) if (e.raw !== undefined) raw.push(e.raw);
     const task: SettleTask =
       raw.length === entries.length
-        ? { connection, raw: { campaignId, json: raw } }
-        : { connection, entries: entries.map((e) => e.entry) };
+        ? { connection, sink, raw: { campaignId, json: raw } }
+        : { connection, sink, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
     return task;
   }
@@ -133,6 +140,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         try {
           await pool.run({
             connection,
+            sink,
             ...(opts.schema ? { schema: opts.schema } : {}),
             park: {
               campaignId,
@@ -195,6 +203,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
       inserted: result.inserted,
       duplicates: result.duplicates,
       released: result.released,
+      transitions: result.transitions,
       reclaimed: entries.filter((e) => e.reclaimed).length,
       ms: performance.now() - started,
     });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { parseSettlementEntry } from '../store/parse.ts';
 import type { SettlementEntry } from '../store/types.ts';
 import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
+import { loadSettlementSink, type SettlementSinkModule } from './sink.ts';
 
 export interface PgConnectionOptions {
   connectionString?: string;
@@ -19,6 +20,8 @@ export interface PgConnectionOptions {
 
 export interface SettleTask {
   connection: PgConnectionOptions;
+  /** The module whose default export writes the batch's orders and groups (./sink.ts). */
+  sink: SettlementSinkModule;
   schema?: string;
   /** Parsed entries (a store without raw JSON), or … */
   entries?: SettlementEntry[];
@@ -60,10 +63,11 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
   const entries = raw
     ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
     : (task.entries ?? []);
+  const sink = await loadSettlementSink(task.sink);
   const client = await poolFor(task).connect();
   let result: SettleBatchResult;
   try {
-    result = await settleBatch(client, entries, task.injectFault ? { injectFault: true } : {});
+    result = await settleBatch(client, entries, sink, task.injectFault ? { injectFault: true } : {});
   } catch (err) {
     // The connection may be in any state after a failure: drop it rather than reuse it.
     client.release(true);
@@ -95,5 +99,5 @@ async function parkEntry(task: SettleTask, park: NonNullable<SettleTask['park']>
       park.error,
     ],
   );
-  return { inserted: 0, duplicates: 0, released: 0, reservationIds: [''] };
+  return { inserted: 0, duplicates: 0, released: 0, transitions: [], reservationIds: [''] };
 }

@@ -4,7 +4,15 @@
  * the same shape, a jsdom document stands in for the render layer, and `Page({...})` is mapped onto
  * `Component` so a page's wxml can be rendered with the data its logic would set.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,7 +33,10 @@ export interface RenderedComponent {
 }
 
 interface Simulate {
-  load(path: string, options?: { compiler?: string; rootPath?: string }): string;
+  load(
+    path: string,
+    options?: { compiler?: string; rootPath?: string; usingComponents?: Record<string, string> },
+  ): string;
   render(id: string, properties?: Record<string, unknown>): RenderedComponent;
   sleep(ms?: number): Promise<void>;
 }
@@ -78,10 +89,34 @@ async function compileDir(rel: string, outRoot: string): Promise<void> {
   });
 }
 
+/**
+ * TDesign's components are not compiled here (their sources are DevTools' build of the npm package): each one a
+ * page uses is stood in for by a component that renders its slot, so a page's own markup and texts render.
+ */
+const UI_LIBRARY_COMPONENTS: Readonly<Record<string, string>> = {
+  't-button': 'button/button',
+  't-empty': 'empty/empty',
+};
+/** Each tag's stand-in, for `simulate.load`'s override of the pages' `usingComponents` (rooted at the tree). */
+const UI_LIBRARY_STAND_INS = Object.fromEntries(
+  Object.entries(UI_LIBRARY_COMPONENTS).map(([tag, name]) => [tag, `/tdesign-miniprogram/${name}`]),
+);
+function writeUiLibraryStandIns(root: string): void {
+  for (const name of Object.values(UI_LIBRARY_COMPONENTS)) {
+    const base = join(root, 'tdesign-miniprogram', name);
+    mkdirSync(dirname(base), { recursive: true });
+    writeFileSync(`${base}.json`, '{ "component": true }');
+    writeFileSync(`${base}.wxml`, '<view class="t-stand-in">{{description}}<slot /></view>');
+    writeFileSync(`${base}.wxss`, '');
+    writeFileSync(`${base}.js`, 'Component({ properties: { description: { type: String, value: "" } } });');
+  }
+}
+
 /** Compiles `dirs` (relative to miniprogram/, e.g. `components/price`) and loads miniprogram-simulate. */
 export async function prepareSimulate(dirs: string[]): Promise<SimulateTree> {
   const root = mkdtempSync(join(tmpdir(), 'tm-miniprogram-'));
   for (const dir of dirs) await compileDir(dir, root);
+  writeUiLibraryStandIns(root);
   installDom();
   const simulate = require('miniprogram-simulate') as Simulate;
   installPageAdapter();
@@ -92,7 +127,11 @@ export async function prepareSimulate(dirs: string[]): Promise<SimulateTree> {
     render(rel, properties = {}) {
       const path = join(root, rel, 'index');
       if (!existsSync(`${path}.js`)) throw new Error(`${rel} was not compiled`);
-      const id = simulate.load(path, { compiler: 'simulate', rootPath: root });
+      const id = simulate.load(path, {
+        compiler: 'simulate',
+        rootPath: root,
+        usingComponents: UI_LIBRARY_STAND_INS,
+      });
       const comp = simulate.render(id, properties);
       comp.attach(document.createElement('parent-wrapper'));
       rendered.push(comp);

@@ -104,7 +104,8 @@ export function installWxShim(options: WxShimOptions = {}): WxShim {
       const method = (option.method ?? 'GET').toUpperCase();
       let url = option.url;
       let body: string | undefined;
-      if (method === 'GET' || method === 'DELETE') {
+      // As wx.request does: only GET turns data into a query string; every other method sends it as the body.
+      if (method === 'GET') {
         const query = toQuery(option.data);
         if (query) url += (url.includes('?') ? '&' : '?') + query;
       } else if (option.data !== undefined) {

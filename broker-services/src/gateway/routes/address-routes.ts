@@ -60,6 +60,23 @@ export async function registerAddressRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => callAs(broker, req, 'addresses.patch', { ...req.body, ...req.params }),
   );
+  // wx.request has no PATCH (its methods: GET, POST, PUT, DELETE, HEAD, OPTIONS, TRACE, CONNECT), so the
+  // mini-program edits through this alias: the same body and the same action, only the given fields change.
+  app.put(
+    '/api/addresses/:id',
+    {
+      ...shopper,
+      schema: {
+        tags,
+        summary: 'Edit one of my addresses (the PATCH above, for clients without PATCH such as wx.request)',
+        security,
+        params: IdParam(AddressId),
+        body: PatchAddressBody,
+        response: { 200: AddressView, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => callAs(broker, req, 'addresses.patch', { ...req.body, ...req.params }),
+  );
   app.delete(
     '/api/addresses/:id',
     {

@@ -7,6 +7,7 @@ import {
   RefundRequestList,
   RefundRequestListQuery,
   RefundRequestView,
+  ShippingRecordView,
   TrackingView,
 } from '../../modules/fulfilment/schemas.ts';
 import { OrderView } from '../../modules/orders/schemas.ts';
@@ -114,6 +115,21 @@ export async function registerFulfilmentRoutes(app: App, opts: GatewayOptions): 
       },
     },
     async (req) => callAs(broker, req, 'fulfilment.adminList', req.query),
+  );
+  app.post(
+    '/api/admin/orders/:id/shipping-record/retry',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Send a failed WeChat shipping record (发货信息录入) again: it goes back to pending for the next sweep',
+        security,
+        params: IdParam(OrderId),
+        response: { 200: ShippingRecordView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'fulfilment.retryShippingRecord', req.params),
   );
   for (const decision of ['approve', 'reject'] as const) {
     app.post(

@@ -9,12 +9,22 @@ import {
   RefundRequestList,
   RefundRequestListQuery,
   RefundRequestView,
+  ShippingRecordView,
   TrackingView,
 } from './schemas.ts';
 
 export const fulfilmentContract = defineContract({
   name: 'fulfilment',
   actions: {
+    sendShippingRecords: {
+      params: Type.Object({}),
+      result: Type.Object({
+        sent: Type.Integer({ minimum: 0 }),
+        retry: Type.Integer({ minimum: 0 }),
+        failed: Type.Integer({ minimum: 0 }),
+      }),
+    },
+    retryShippingRecord: { params: IdParam(OrderId), result: ShippingRecordView },
     tracking: { params: IdParam(OrderId), result: TrackingView },
     carrierPush: {
       params: Type.Object({

@@ -2,21 +2,40 @@
  * fulfilment: what happens to an order after payment apart from its status, which stays with the orders state
  * machine. Owns `shipments` (packages, written by the orders module through ./shipments.ts when it ships),
  * `tracking_events` (fed by the carriers' signed pushes) and `refund_requests` (after-sale requests and the
- * operator's decision; an approval refunds through the orders and payments path, exactly once).
+ * operator's decision; an approval refunds through the orders and payments path, exactly once), and
+ * `shipping_records`, the outbox of WeChat's 发货信息录入 that its sweeper sends until WeChat accepts each one.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  wechatShippingOldestPendingSeconds,
+  wechatShippingRecords,
+  wechatShippingUploadsTotal,
+} from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import { Compile } from 'typebox/compile';
 import { call, defineService } from '../../broker/bus.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
+import { WechatShippingError } from '../../integrations/wechat/shipping-client.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { verifyCarrierPush } from './carrier-signature.ts';
 import { fulfilmentContract } from './contract.ts';
 import { CarrierPush, type RefundRequestView, type TrackingView } from './schemas.ts';
+import { type ShippingRecordRow, type ShippingRecordState, shippingRecordView } from './shipping-records.ts';
 
 const checkPush = Compile(CarrierPush);
+
+/** Records one sweep sends at most; the rest wait for the next sweep. */
+const SHIPPING_BATCH = 50;
+/** A claimed record is someone's for this long; a process that dies mid-send leaves it to the next sweep after. */
+const SHIPPING_LEASE_MS = 60_000;
+/** Back-off after the n-th failed attempt: 15 s, 30 s, 1 min, … up to 30 min, until WeChat accepts it. */
+export function shippingBackoffMs(attempts: number): number {
+  return Math.min(15_000 * 2 ** Math.max(0, attempts - 1), 30 * 60_000);
+}
+const SHIPPING_STATES: readonly ShippingRecordState[] = ['pending', 'sent', 'failed', 'not_applicable'];
 
 interface RequestRow {
   id: string;
@@ -54,8 +73,143 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
     return rows[0];
   }
 
+  let sendingShipping = false;
+
+  /** The gauges from PostgreSQL: every process running fulfilment shows the same counts. */
+  async function countShippingRecords(): Promise<void> {
+    const rows = await em().execute<{ state: ShippingRecordState; n: string; oldest: Date | null }[]>(
+      `select state, count(*) as n, min(created_at) filter (where state = 'pending') as oldest
+       from shipping_records group by state`,
+    );
+    for (const state of SHIPPING_STATES) {
+      wechatShippingRecords.set({ state }, Number(rows.find((r) => r.state === state)?.n ?? 0));
+    }
+    const oldest = rows.find((r) => r.state === 'pending')?.oldest;
+    wechatShippingOldestPendingSeconds.set(
+      oldest ? Math.max(0, (rt.now() - new Date(oldest).getTime()) / 1000) : 0,
+    );
+  }
+
+  /** One attempt at one claimed record; its outcome is written with a guard on `pending`. */
+  async function sendShippingRecord(r: ShippingRecordRow): Promise<'sent' | 'retry' | 'failed'> {
+    const at = new Date(rt.now());
+    try {
+      await rt.wechatShipping!.uploadShippingInfo(r.payload!, at);
+    } catch (err) {
+      const known = err instanceof WechatShippingError;
+      const retry = !known || err.retryable;
+      const attempts = r.attempts + 1;
+      await em().execute(
+        `update shipping_records set state = ?, attempts = ?, last_error_code = ?, last_errcode = ?, last_error = ?,
+         next_attempt_at = ?, updated_at = ? where id = ? and state = 'pending'`,
+        [
+          retry ? 'pending' : 'failed',
+          attempts,
+          known ? err.code : 'INTERNAL',
+          known ? (err.errcode ?? null) : null,
+          String((err as Error).message).slice(0, 500),
+          retry ? new Date(at.getTime() + shippingBackoffMs(attempts)) : null,
+          at,
+          r.id,
+        ],
+      );
+      const log = retry ? rt.log.warn.bind(rt.log) : rt.log.error.bind(rt.log);
+      log(
+        { err, orderId: r.order_id, attempts, from: 'pending', to: retry ? 'pending' : 'failed' },
+        retry ? 'WeChat shipping record not taken; will retry' : 'WeChat refused the shipping record',
+      );
+      return retry ? 'retry' : 'failed';
+    }
+    await em().execute(
+      `update shipping_records set state = 'sent', attempts = attempts + 1, sent_at = ?, next_attempt_at = null,
+       updated_at = ? where id = ? and state = 'pending'`,
+      [at, at, r.id],
+    );
+    rt.log.info(
+      { orderId: r.order_id, attempts: r.attempts + 1, from: 'pending', to: 'sent' },
+      'WeChat shipping record sent',
+    );
+    return 'sent';
+  }
+
   return defineService(fulfilmentContract, {
+    mixins: [
+      sweeperMixin({
+        action: 'fulfilment.sendShippingRecords',
+        intervalMs: rt.config.sweepIntervalMs * 5,
+        log: rt.log,
+      }),
+    ],
     actions: {
+      /**
+       * Sends every due pending WeChat shipping record once (the sweeper calls it). Each is claimed for a lease
+       * with SKIP LOCKED, so processes sweeping side by side never send the same record at once; a retryable
+       * failure puts it back with back-off, a refusal marks it failed with WeChat's errcode.
+       */
+      sendShippingRecords: async () => {
+        const outcome = { sent: 0, retry: 0, failed: 0 };
+        if (!rt.wechatShipping || sendingShipping) {
+          await countShippingRecords();
+          return outcome;
+        }
+        sendingShipping = true;
+        try {
+          const now = rt.now();
+          const claimed = await em().execute<ShippingRecordRow[]>(
+            `update shipping_records set next_attempt_at = ?, updated_at = ?
+             where id in (select id from shipping_records where state = 'pending' and next_attempt_at <= ?
+                          order by next_attempt_at limit ${SHIPPING_BATCH} for update skip locked)
+             returning *`,
+            [new Date(now + SHIPPING_LEASE_MS), new Date(now), new Date(now)],
+          );
+          for (const r of claimed) {
+            const result = await sendShippingRecord(r);
+            wechatShippingUploadsTotal.inc({ result });
+            outcome[result]++;
+          }
+        } finally {
+          sendingShipping = false;
+        }
+        await countShippingRecords();
+        return outcome;
+      },
+
+      /** Admin: a failed WeChat shipping record goes back to pending, sent on the next sweep (e.g. after a fix). */
+      retryShippingRecord: async (ctx) => {
+        const admin = requireAdmin(ctx.meta);
+        const rows = await em().transactional(async (tx) => {
+          const [current] = await tx.execute<ShippingRecordRow[]>(
+            'select * from shipping_records where order_id = ? for update',
+            [ctx.params.id],
+          );
+          if (!current) throw new AppError('NOT_FOUND', 'The order has no WeChat shipping record');
+          if (current.state !== 'failed') {
+            throw new AppError(
+              'INVALID_TRANSITION',
+              `A shipping record that is ${current.state} cannot be retried`,
+            );
+          }
+          const now = new Date(rt.now());
+          const done = await tx.execute<ShippingRecordRow[]>(
+            `update shipping_records set state = 'pending', next_attempt_at = ?, updated_at = ?
+             where id = ? returning *`,
+            [now, now, current.id],
+          );
+          await recordAudit(tx, ctx.meta, {
+            action: 'order.shipping_record.retry',
+            objectType: 'order',
+            objectId: ctx.params.id,
+            detail: { attempts: current.attempts, lastErrorCode: current.last_error_code },
+          });
+          return done;
+        });
+        rt.log.info(
+          { orderId: ctx.params.id, from: 'failed', to: 'pending', actor: admin.id },
+          'WeChat shipping record retried',
+        );
+        return shippingRecordView(rows[0]!);
+      },
+
       /** The packages of one of the caller's orders and their tracking timelines (NOT_FOUND before shipping). */
       tracking: async (ctx) => {
         requireUser(ctx.meta);

@@ -74,3 +74,26 @@ export const RefundRequestListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/**
+ * The order's WeChat shipping record (发货信息录入): `pending` until WeChat accepts it (retried with back-off),
+ * `sent` once it has, `failed` when WeChat refused it for good (`lastErrorCode`, WeChat's `lastErrcode`),
+ * `not_applicable` when the order was not paid through WeChat Pay.
+ */
+export const ShippingRecordView = Type.Object({
+  state: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('sent'),
+    Type.Literal('failed'),
+    Type.Literal('not_applicable'),
+  ]),
+  attempts: Type.Integer({ minimum: 0 }),
+  /** A code of the error registry: WECHAT_SHIPPING_UNAVAILABLE, WECHAT_SHIPPING_REFUSED, WECHAT_TOKEN_REFUSED. */
+  lastErrorCode: Type.Optional(Type.String()),
+  /** WeChat's own errcode of the last failed attempt, when WeChat answered with one. */
+  lastErrcode: Type.Optional(Type.Integer()),
+  lastError: Type.Optional(Type.String()),
+  nextAttemptAt: Type.Optional(IsoTime),
+  sentAt: Type.Optional(IsoTime),
+});
+export type ShippingRecordView = Static<typeof ShippingRecordView>;

@@ -7,14 +7,16 @@
  * unit in the same second, keep the Redis hot path.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
+import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
-import type { OrderRow } from './order-machine.ts';
+import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
+import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
+import { recordOrderTransitions } from './transitions.ts';
 
 export interface CheckoutInput {
   userId: string;
@@ -23,6 +25,8 @@ export interface CheckoutInput {
   address: AddressSnapshot;
   expiresAt: Date;
   now: Date;
+  /** Points the shopper spends on this order (0 or absent: none). */
+  pointsToUse?: number;
 }
 
 /** The order's sealed address is bound to the order and its owner. */
@@ -58,30 +62,42 @@ export async function findByRequest(
  */
 export async function placeRegularOrder(
   em: EntityManager,
+  log: Logger,
   ring: PiiKeyring,
   input: CheckoutInput,
 ): Promise<OrderRow | null> {
   const orderId = newId('ord');
-  const row = await em.transactional(async (tx) => {
+  const pointsEffects = noPointsEffects();
+  const placed = await em.transactional(async (tx) => {
     // The order row first (its requestId is unique per shopper): a second request with the same requestId
     // waits here for the first one's commit and then takes nothing.
     const { keyId, sealed } = sealPii(ring, orderAddressContext(orderId, input.userId), input.address);
-    const claimed = await tx.execute<{ id: string }[]>(
-      `insert into orders (id, reservation_id, request_id, user_id, campaign_id, campaign_type, sku_id, title, status,
-         quantity, unit_price_fen, total_fen, created_at, expires_at, address_pii, address_key_id)
-       values (?, null, ?, ?, null, 'regular', ?, '', 'pending_payment', 1, 0, 0, ?, ?, ?, ?)
-       on conflict (user_id, request_id) where campaign_id is null do nothing returning id`,
-      [
-        orderId,
-        input.requestId,
-        input.userId,
-        input.lines[0]!.skuId,
-        input.now,
-        input.expiresAt,
-        sealed,
-        keyId,
+    const claimed = await transitionOrders(ormSql(tx), {
+      kind: 'create',
+      orders: [
+        {
+          id: orderId,
+          reservationId: null,
+          requestId: input.requestId,
+          userId: input.userId,
+          campaignId: null,
+          campaignType: 'regular',
+          groupId: null,
+          skuId: input.lines[0]!.skuId,
+          title: '',
+          quantity: 1,
+          unitPriceFen: 0,
+          totalFen: 0,
+          dryRun: false,
+          createdAt: input.now,
+          expiresAt: input.expiresAt,
+          addressPii: sealed,
+          addressKeyId: keyId,
+        },
       ],
-    );
+      reason: 'checkout',
+      actor: input.userId,
+    });
     if (!claimed[0]) return null;
     const taken = await takeRegularStock(tx, input.lines);
     const totalFen = taken.reduce((sum, l) => sum + l.unitPriceFen * l.quantity, 0);
@@ -91,9 +107,29 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
+    // The price breakdown: discounts first, then the points spent on what is left (held here, ../points).
+    const discountFen = 0;
+    const points = input.pointsToUse
+      ? await holdCheckoutPoints(
+          tx,
+          { userId: input.userId, orderId, requested: input.pointsToUse, baseFen: totalFen - discountFen },
+          pointsEffects,
+        )
+      : { pointsUsed: 0, pointsFen: 0 };
     const rows = await tx.execute<OrderRow[]>(
-      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ? where id = ? returning *`,
-      [first.skuId, title.slice(0, 200), units, first.unitPriceFen, totalFen, orderId],
+      `update orders set sku_id = ?, title = ?, quantity = ?, unit_price_fen = ?, total_fen = ?,
+         discount_fen = ?, points_used = ?, points_fen = ? where id = ? returning *`,
+      [
+        first.skuId,
+        title.slice(0, 200),
+        units,
+        first.unitPriceFen,
+        totalFen,
+        discountFen,
+        points.pointsUsed,
+        points.pointsFen,
+        orderId,
+      ],
     );
     let line = 0;
     for (const l of taken) {
@@ -103,12 +139,10 @@ export async function placeRegularOrder(
         [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
       );
     }
-    await tx.execute(
-      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, null, ?, ?, ?)',
-      [orderId, 'pending_payment', 'checkout', input.userId],
-    );
-    return rows[0]!;
+    return { row: rows[0]!, claimed };
   });
-  if (row) orderTransitionsTotal.inc({ from: 'none', to: 'pending_payment', reason: 'checkout' });
-  return row;
+  if (!placed) return null;
+  recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
+  reportPointsEffects(log, pointsEffects);
+  return placed.row;
 }

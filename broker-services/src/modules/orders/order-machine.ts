@@ -1,14 +1,18 @@
 /**
- * The order state machine of shared/API.md. Every change of an order's status goes through `transitionOrder`:
- * a guarded UPDATE (only from the allowed states) and its transition row in one short transaction, then a log
- * line and a counter. Whoever wins the guarded UPDATE owns the side effects (releasing stock, refunding), so
- * two racing callers (a sweeper and a shopper, two processes) can never both apply them.
+ * The order state machine of shared/API.md, and the one place an order's status is written: `transitionOrders`.
+ * It creates orders (`null → pending_payment`: settlement's reservations, checkout) and moves them with one
+ * guarded, set-wise UPDATE (only from the states allowed to reach the target), writing each change's transition
+ * row in the same statement and vacating the group slot of an order cancelled or refunded (../groups/members.ts),
+ * all inside the caller's transaction. Whoever wins the guarded UPDATE owns the side effects (releasing stock,
+ * refunding), so two racing callers (a sweeper and a shopper, two processes) can never both apply them.
+ *
+ * Runs on a `pg`-style connection (`OrderSql`): the settlement worker threads call it through the settlement sink
+ * with their own connection, the services through `ormSql(tx)`. Logging and counting happen where the
+ * transaction commits (./transitions.ts for the services, the settlement observer for batches). This file loads
+ * nothing at run time beyond ../groups/members.ts, so that a settlement worker thread stays light.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
-import type { Logger } from 'pino';
-import { AppError } from '../../errors.ts';
-import { returnRegularStock } from '../catalog/stock.ts';
+import { type GroupSql, vacateSlots } from '../groups/members.ts';
 
 /** Every status an order can have (shared/API.md). */
 export type OrderStatus =
@@ -69,196 +73,246 @@ export interface OrderRow {
   refunded_at: Date | null;
 }
 
-/** Extra columns a transition may set; only these names, never caller-chosen SQL. */
-export interface TransitionEffects {
-  paidAt?: Date;
-  cancelledAt?: Date;
-  cancelReason?: string;
-  stockReleasedAt?: Date;
-  shippedAt?: Date;
-  trackingNo?: string;
-  refundedAt?: Date;
+/** A connection inside an open transaction: `$n` placeholders, arrays bound as PostgreSQL arrays. */
+export type OrderSql = GroupSql;
+
+/** An array as a PostgreSQL array literal (`{"a","b",NULL}`), for a driver that inlines its parameters. */
+function arrayLiteral(items: readonly unknown[]): string {
+  const element = (v: unknown) => {
+    if (v === null || v === undefined) return 'NULL';
+    const text = v instanceof Date ? v.toISOString() : String(v);
+    return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  };
+  return `{${items.map(element).join(',')}}`;
 }
 
-const EFFECT_COLUMNS: Record<keyof TransitionEffects, string> = {
-  paidAt: 'paid_at',
-  cancelledAt: 'cancelled_at',
-  cancelReason: 'cancel_reason',
-  stockReleasedAt: 'stock_released_at',
-  shippedAt: 'shipped_at',
-  trackingNo: 'tracking_no',
-  refundedAt: 'refunded_at',
-};
+/**
+ * The machine's statements on a MikroORM transaction. MikroORM inlines parameters and expands an array into a
+ * list, so each `$n` becomes a `?` bound to its value, and an array is bound as its array literal.
+ */
+export function ormSql(tx: EntityManager): OrderSql {
+  return {
+    async query<R extends object>(text: string, values: unknown[] = []) {
+      const bound: unknown[] = [];
+      const sql = text.replace(/\$(\d+)/g, (_m, n: string) => {
+        const v = values[Number(n) - 1];
+        bound.push(Array.isArray(v) ? arrayLiteral(v) : v);
+        return '?';
+      });
+      const rows = await tx.execute<R[]>(sql, bound);
+      return { rows: Array.isArray(rows) ? rows : [] };
+    },
+  };
+}
 
-export interface TransitionRequest {
-  orderId: string;
-  to: OrderStatus;
+/** The columns a new order is written with (the rest take their defaults). */
+export interface NewOrder {
+  id: string;
+  reservationId: string | null;
+  requestId: string;
+  userId: string;
+  campaignId: string | null;
+  campaignType: OrderRow['campaign_type'];
+  groupId: string | null;
+  skuId: string;
+  title: string;
+  quantity: number;
+  unitPriceFen: number;
+  totalFen: number;
+  dryRun: boolean;
+  createdAt: Date;
+  expiresAt: Date;
+  addressPii?: string | null;
+  addressKeyId?: string | null;
+  /** Written already cancelled (a release that overtook its reservation): when. */
+  releasedAt?: Date;
+}
+
+/** Columns set to the moved order's instant along with its status. */
+export type StampColumn = 'paid_at' | 'cancelled_at' | 'stock_released_at' | 'shipped_at' | 'refunded_at';
+
+/** Creates orders `null → pending_payment` (and, for those given `releasedAt`, on to cancelled at once). */
+export interface CreateOrders {
+  kind: 'create';
+  orders: readonly NewOrder[];
   reason: string;
   actor: string;
-  /** Extra guard: only orders that also match this user (shopper actions). */
+}
+
+/** Moves orders to `to` from any state allowed to reach it (or only from `from`), guarded. */
+export interface MoveOrders {
+  kind: 'move';
+  ids: readonly string[];
+  to: OrderStatus;
+  /** Narrower than the machine allows (a payment applies only to an unpaid order). */
+  from?: readonly OrderStatus[];
+  reason: string;
+  actor: string;
+  /** Each order's instant (same order as `ids`): its stamps and its transition row; the database's now() if absent. */
+  at?: readonly Date[];
+  /** Extra guard: only orders of this user (shopper actions). */
   userId?: string;
-  /** Extra guard for time-based transitions: only if expires_at is before this instant. */
+  /** Extra guard for time-based transitions: only orders whose expires_at is at or before this instant. */
   expiredBefore?: Date;
-  effects?: TransitionEffects;
-  /** More writes that must commit with the transition (a refund record); no other I/O inside. */
-  inTransaction?: (tx: EntityManager, row: OrderRow) => Promise<void>;
+  /** Leave orders another transaction holds (a sweeper in another process) to it instead of waiting. */
+  skipLocked?: boolean;
+  /** Set to the order's instant. `stock_released_at` keeps an earlier value: units go back once. */
+  stamp?: readonly StampColumn[];
+  /** Set unless the order has one already. */
+  cancelReason?: string;
+  trackingNo?: string;
 }
 
-/**
- * Moves one order to `to` from any state allowed to reach it. Returns the updated row, or null when the
- * order was not in an allowed state (someone else moved it first): the caller decides whether that is an error.
- */
-export async function transitionOrder(
-  em: EntityManager,
-  log: Logger,
-  req: TransitionRequest,
-): Promise<{ row: OrderRow; from: OrderStatus } | null> {
-  const fromStates = (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((s) =>
-    canTransition(s, req.to),
+/** One order created or moved: its row after the change, and where it came from (null: created). */
+export interface OrderTransitioned {
+  row: OrderRow;
+  from: OrderStatus | null;
+  to: OrderStatus;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+
+async function createOrders(sql: OrderSql, req: CreateOrders): Promise<OrderTransitioned[]> {
+  if (req.orders.length === 0) return [];
+  const os = req.orders;
+  const res = await sql.query<OrderRow & { ord: number }>(
+    `insert into orders (id, reservation_id, request_id, user_id, campaign_id, campaign_type, group_id, sku_id, title,
+       status, quantity, unit_price_fen, total_fen, dry_run, created_at, expires_at, address_pii, address_key_id,
+       cancel_reason, cancelled_at, stock_released_at)
+     select id, reservation_id, request_id, user_id, campaign_id, campaign_type, group_id, sku_id, title,
+       case when released_at is null then 'pending_payment' else 'cancelled' end,
+       quantity, unit_price_fen, total_fen, dry_run, created_at, expires_at, address_pii, address_key_id,
+       case when released_at is null then null else 'released' end, released_at, released_at
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::text[], $10::int[], $11::int[], $12::int[], $13::boolean[], $14::timestamptz[], $15::timestamptz[],
+       $16::text[], $17::text[], $18::timestamptz[], $19::int[])
+       as t(id, reservation_id, request_id, user_id, campaign_id, campaign_type, group_id, sku_id, title,
+         quantity, unit_price_fen, total_fen, dry_run, created_at, expires_at, address_pii, address_key_id,
+         released_at, ord)
+     order by ord
+     on conflict do nothing
+     returning *`,
+    [
+      os.map((o) => o.id),
+      os.map((o) => o.reservationId),
+      os.map((o) => o.requestId),
+      os.map((o) => o.userId),
+      os.map((o) => o.campaignId),
+      os.map((o) => o.campaignType),
+      os.map((o) => o.groupId),
+      os.map((o) => o.skuId),
+      os.map((o) => o.title),
+      os.map((o) => o.quantity),
+      os.map((o) => o.unitPriceFen),
+      os.map((o) => o.totalFen),
+      os.map((o) => o.dryRun),
+      os.map((o) => iso(o.createdAt)),
+      os.map((o) => iso(o.expiresAt)),
+      os.map((o) => o.addressPii ?? null),
+      os.map((o) => o.addressKeyId ?? null),
+      os.map((o) => iso(o.releasedAt)),
+      os.map((_o, i) => i),
+    ],
   );
-  const sets = ['status = ?', 'updated_at = now()'];
-  const setValues: unknown[] = [req.to];
-  for (const [key, value] of Object.entries(req.effects ?? {})) {
-    sets.push(`${EFFECT_COLUMNS[key as keyof TransitionEffects]} = ?`);
-    setValues.push(value);
-  }
-  // One placeholder per state: the driver expands an array bound to one `?` into a list, never an array.
-  const guards = ['o.id = ?', `o.status in (${fromStates.map(() => '?').join(', ')})`];
-  const guardValues: unknown[] = [req.orderId, ...fromStates];
-  if (req.userId) {
-    guards.push('o.user_id = ?');
-    guardValues.push(req.userId);
-  }
-  if (req.expiredBefore) {
-    guards.push('o.expires_at <= ?');
-    guardValues.push(req.expiredBefore);
-  }
-  // Placeholders bind in the order they appear: the guards (in the CTE) come before the SET list.
-  const values = [...guardValues, ...setValues];
-  const result = await em.transactional(async (tx) => {
-    const rows = await tx.execute<(OrderRow & { prev_status: OrderStatus })[]>(
-      `with prev as (select id, status from orders o where ${guards.join(' and ')} for update)
-       update orders set ${sets.join(', ')} from prev where orders.id = prev.id
-       returning orders.*, prev.status as prev_status`,
-      values,
+  if (res.rows.length === 0) return [];
+  const byId = new Map(os.map((o) => [o.id, o]));
+  const created = res.rows.map((row) => ({ row, order: byId.get(row.id) as NewOrder }));
+  await sql.query(
+    `insert into order_transitions (order_id, from_status, to_status, reason, actor, at)
+     select order_id, null, 'pending_payment', $3, $4, at from unnest($1::text[], $2::timestamptz[]) as t(order_id, at)`,
+    [created.map((c) => c.row.id), created.map((c) => iso(c.order.createdAt)), req.reason, req.actor],
+  );
+  const cancelled = created.filter((c) => c.order.releasedAt);
+  if (cancelled.length > 0) {
+    await sql.query(
+      `insert into order_transitions (order_id, from_status, to_status, reason, actor, at)
+       select order_id, 'pending_payment', 'cancelled', 'released', $3, at
+       from unnest($1::text[], $2::timestamptz[]) as t(order_id, at)`,
+      [cancelled.map((c) => c.row.id), cancelled.map((c) => iso(c.order.releasedAt)), req.actor],
     );
-    const row = rows[0];
-    if (!row) return null;
-    await tx.execute(
-      'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
-      [row.id, row.prev_status, req.to, req.reason, req.actor],
-    );
-    if (req.to === 'cancelled' || req.to === 'refunded') {
-      // A group member's slot ends with its order, in the same transaction, so that the slot the hot path
-      // frees afterwards can be settled for the next member without colliding with this one.
-      await tx.execute('update group_members set left_at = now() where order_id = ? and left_at is null', [
-        row.id,
-      ]);
-    }
-    if (row.campaign_type === 'regular' && req.effects?.stockReleasedAt) {
-      // A regular order's units go back to its SKUs in the transaction that releases them: the one winner of
-      // the guarded UPDATE above, so exactly once (a campaign order's go back to the hot path after commit).
-      const lines = await tx.execute<{ sku_id: string; quantity: number }[]>(
-        'select sku_id, quantity from order_items where order_id = ?',
-        [row.id],
-      );
-      await returnRegularStock(
-        tx,
-        lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
-      );
-    }
-    await req.inTransaction?.(tx, row);
-    return row;
-  });
-  if (!result) return null;
-  const { prev_status: from, ...row } = result;
-  orderTransitionsTotal.inc({ from, to: req.to, reason: req.reason });
-  log.info({ orderId: row.id, from, to: req.to, reason: req.reason, actor: req.actor }, 'order transition');
-  return { row, from };
+  }
+  const out: OrderTransitioned[] = [];
+  for (const { row, order } of created) {
+    out.push({ row, from: null, to: 'pending_payment' });
+    if (order.releasedAt) out.push({ row, from: 'pending_payment', to: 'cancelled' });
+  }
+  return out;
 }
 
-/** Like transitionOrder, but a lost race or a wrong state is the client's INVALID_TRANSITION. */
-export async function requireTransition(
-  em: EntityManager,
-  log: Logger,
-  req: TransitionRequest,
-): Promise<{ row: OrderRow; from: OrderStatus }> {
-  const done = await transitionOrder(em, log, req);
-  if (!done) {
-    throw new AppError('INVALID_TRANSITION', `The order cannot become ${req.to} from its current state`);
+async function moveOrders(sql: OrderSql, req: MoveOrders): Promise<OrderTransitioned[]> {
+  if (req.ids.length === 0) return [];
+  const allowed = (Object.keys(ORDER_TRANSITIONS) as OrderStatus[]).filter((s) => canTransition(s, req.to));
+  const from = req.from ? req.from.filter((s) => allowed.includes(s)) : allowed;
+  if (from.length === 0) throw new Error(`no order may become ${req.to} from ${req.from?.join(', ')}`);
+  const values: unknown[] = [
+    req.ids,
+    req.ids.map((_id, i) => iso(req.at?.[i])),
+    from,
+    req.to,
+    req.reason,
+    req.actor,
+  ];
+  const param = (v: unknown) => `$${values.push(v)}`;
+  const guards = ['o.status = any($3::text[])'];
+  if (req.userId !== undefined) guards.push(`o.user_id = ${param(req.userId)}`);
+  if (req.expiredBefore)
+    guards.push(`o.expires_at <= ${param(req.expiredBefore.toISOString())}::timestamptz`);
+  const sets = ['status = $4', 'updated_at = now()'];
+  for (const column of req.stamp ?? []) {
+    sets.push(
+      column === 'stock_released_at'
+        ? 'stock_released_at = coalesce(o.stock_released_at, prev.at)'
+        : `${column} = prev.at`,
+    );
   }
-  return done;
+  if (req.cancelReason !== undefined) {
+    sets.push(`cancel_reason = coalesce(o.cancel_reason, ${param(req.cancelReason)})`);
+  }
+  if (req.trackingNo !== undefined) sets.push(`tracking_no = ${param(req.trackingNo)}`);
+  const res = await sql.query<OrderRow & { prev_status: OrderStatus; moved_at: Date }>(
+    `with prev as (
+       select o.id, o.status, coalesce(t.at, now()) as at
+       from unnest($1::text[], $2::timestamptz[]) as t(id, at) join orders o on o.id = t.id
+       where ${guards.join(' and ')}
+       order by o.id
+       for update of o${req.skipLocked ? ' skip locked' : ''}
+     ), moved as (
+       update orders o set ${sets.join(', ')}
+       from prev where o.id = prev.id
+       returning o.*, prev.status as prev_status, prev.at as moved_at
+     ), logged as (
+       insert into order_transitions (order_id, from_status, to_status, reason, actor, at)
+       select id, prev_status, $4, $5, $6, moved_at from moved
+     )
+     select * from moved`,
+    values,
+  );
+  const moved = res.rows.map(({ prev_status, moved_at, ...row }) => ({
+    row: row as OrderRow,
+    from: prev_status,
+    to: req.to,
+    at: moved_at,
+  }));
+  if (req.to === 'cancelled' || req.to === 'refunded') {
+    // A group member's slot ends with its order, in the same transaction, so that the slot the hot path
+    // frees afterwards can be settled for the next member without colliding with this one.
+    await vacateSlots(
+      sql,
+      moved.map((m) => m.row.id),
+      moved.map((m) => new Date(m.at)),
+    );
+  }
+  return moved.map(({ row, from: f, to }) => ({ row, from: f, to }));
 }
 
 /**
- * The expiry sweep's transition, for a whole batch in one statement and one transaction: every order of `ids`
- * still unpaid and past its expiry becomes cancelled (payment_timeout), with its transition row and its group
- * slot ended, exactly as transitionOrder does one by one. One transaction per order drained a backlog at about
- * 130 orders/s. Orders another sweeper holds are skipped (it cancels them); each cancellation is logged and
- * counted. Returns the cancelled rows.
+ * The one function that writes an order's status: creates orders or moves them, guarded, with their transition
+ * rows, inside the caller's transaction. Returns what changed (an order not in an allowed state is left out:
+ * someone else moved it first, and the caller decides whether that is an error). Log and count after commit.
  */
-export async function cancelExpiredOrders(
-  em: EntityManager,
-  log: Logger,
-  ids: string[],
-  expiredBefore: Date,
-): Promise<OrderRow[]> {
-  if (ids.length === 0) return [];
-  if (!canTransition('pending_payment', 'cancelled'))
-    throw new Error('pending_payment → cancelled not allowed');
-  const rows = await em.transactional(async (tx) => {
-    const cancelled = await tx.execute<OrderRow[]>(
-      `with due as (
-         select id from orders
-         where id in (${ids.map(() => '?').join(', ')}) and status = 'pending_payment' and expires_at <= ?
-         for update skip locked
-       ), cancelled as (
-         update orders set status = 'cancelled', updated_at = now(), cancelled_at = ?,
-           cancel_reason = 'payment_timeout', stock_released_at = ?
-         from due where orders.id = due.id
-         returning orders.*
-       ), transitions as (
-         insert into order_transitions (order_id, from_status, to_status, reason, actor)
-         select id, 'pending_payment', 'cancelled', 'payment_timeout', 'system' from cancelled
-       ), slots as (
-         update group_members set left_at = now()
-         where order_id in (select id from cancelled) and left_at is null
-       )
-       select * from cancelled`,
-      // One placeholder per id: the driver expands an array bound to one `?` into a list, never an array.
-      [...ids, expiredBefore, expiredBefore, expiredBefore],
-    );
-    // Regular orders' units go back to their SKUs in the same transaction, once (only this statement cancelled them).
-    const regular = cancelled.filter((r) => r.campaign_type === 'regular').map((r) => r.id);
-    if (regular.length > 0) {
-      const lines = await tx.execute<{ sku_id: string; quantity: number }[]>(
-        `select sku_id, quantity from order_items where order_id in (${regular.map(() => '?').join(', ')})`,
-        regular,
-      );
-      await returnRegularStock(
-        tx,
-        lines.map((l) => ({ skuId: l.sku_id, quantity: l.quantity })),
-      );
-    }
-    return cancelled;
-  });
-  if (rows.length > 0) {
-    orderTransitionsTotal.inc(
-      { from: 'pending_payment', to: 'cancelled', reason: 'payment_timeout' },
-      rows.length,
-    );
-  }
-  for (const row of rows) {
-    log.info(
-      {
-        orderId: row.id,
-        from: 'pending_payment',
-        to: 'cancelled',
-        reason: 'payment_timeout',
-        actor: 'system',
-      },
-      'order transition',
-    );
-  }
-  return rows;
+export function transitionOrders(
+  sql: OrderSql,
+  req: CreateOrders | MoveOrders,
+): Promise<OrderTransitioned[]> {
+  return req.kind === 'create' ? createOrders(sql, req) : moveOrders(sql, req);
 }

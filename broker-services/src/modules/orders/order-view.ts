@@ -1,6 +1,7 @@
 /** Shapes order rows for shoppers and admins. */
 
 import type { AddressSnapshot } from '../addresses/schemas.ts';
+import type { ShippingRecordView } from '../fulfilment/schemas.ts';
 import type { OrderRow } from './order-machine.ts';
 import type { AdminOrderView, OrderView } from './schemas.ts';
 
@@ -21,6 +22,8 @@ export interface OrderLineRow {
 export interface OrderExtras {
   lines?: OrderLineRow[];
   address?: AddressSnapshot;
+  /** Admin views only. */
+  shippingRecord?: ShippingRecordView;
 }
 
 export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
@@ -68,5 +71,6 @@ export function toAdminOrderView(
     userId: o.user_id,
     dryRun: o.dry_run,
     ...(transitions ? { transitions } : {}),
+    ...(extras.shippingRecord ? { shippingRecord: extras.shippingRecord } : {}),
   };
 }

@@ -7,7 +7,6 @@
  * releasing transition. Every order keeps a sealed copy of its delivery address.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
 import type { CallerMeta } from '../../broker/action.ts';
@@ -21,11 +20,19 @@ import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
+import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
+import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { ordersContract } from './contract.ts';
-import { cancelExpiredOrders, type OrderRow, requireTransition, transitionOrder } from './order-machine.ts';
+import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
+import {
+  cancelExpiredOrders,
+  recordOrderTransitions,
+  requireTransition,
+  transitionOrder,
+} from './transitions.ts';
 
 const PAGE = 20;
 /** Orders one expiry statement cancels; a sweep runs up to EXPIRY_BATCHES_PER_SWEEP of them back to back. */
@@ -96,13 +103,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
   /** The operator's view: the address masked (the full one is GET /api/admin/orders/:id/address, audited). */
   async function adminExtras(rows: OrderRow[]): Promise<Map<string, OrderExtras>> {
     const lines = await linesOf(rows);
+    const shipped = rows.filter((r) => r.shipped_at !== null).map((r) => r.id);
+    const records = await shippingRecordViews(em(), shipped);
     return new Map(
       rows.map((o) => {
         const a = addressOf(o);
         const address = a
           ? { ...a, name: maskName(a.name), phone: maskPhone(a.phone), detail: maskDetail(a.detail) }
           : undefined;
-        return [o.id, { lines, ...(address ? { address } : {}) }];
+        const shippingRecord = records.get(o.id);
+        return [
+          o.id,
+          { lines, ...(address ? { address } : {}), ...(shippingRecord ? { shippingRecord } : {}) },
+        ];
       }),
     );
   }
@@ -144,6 +157,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         paidFen: p.amountFen,
       });
     }
+    let transitioned: OrderTransitioned[] = [];
+    let pointsEffects = noPointsEffects();
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
@@ -154,16 +169,20 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         [paymentId, p.orderId, p.provider, p.providerTxnId, p.amountFen],
       );
       if (!recorded[0]) return 'duplicate' as const;
-      const paid = await tx.execute<OrderRow[]>(
-        `update orders set status = 'paid', paid_at = ?, updated_at = now()
-         where id = ? and status = 'pending_payment' returning *`,
-        [new Date(p.paidAt), p.orderId],
-      );
+      const paid = await transitionOrders(ormSql(tx), {
+        kind: 'move',
+        ids: [p.orderId],
+        at: [new Date(p.paidAt)],
+        to: 'paid',
+        from: ['pending_payment'],
+        reason: 'payment_confirmed',
+        actor: p.provider,
+        stamp: ['paid_at'],
+      });
       if (paid.length === 1) {
-        await tx.execute(
-          'insert into order_transitions (order_id, from_status, to_status, reason, actor) values (?, ?, ?, ?, ?)',
-          [p.orderId, 'pending_payment', 'paid', 'payment_confirmed', p.provider],
-        );
+        transitioned = paid;
+        // The points the order held are spent with the payment.
+        pointsEffects = await pointsOnOrderTransition(tx, paid[0]!.row, 'paid', new Date(p.paidAt));
         return 'applied' as const;
       }
       await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
@@ -175,8 +194,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       return 'late_refunded' as const;
     });
     if (outcome === 'applied') {
-      rt.log.info({ orderId: p.orderId, from: 'pending_payment', to: 'paid' }, 'order transition');
-      orderTransitionsTotal.inc({ from: 'pending_payment', to: 'paid', reason: 'payment_confirmed' });
+      recordOrderTransitions(rt.log, transitioned, 'payment_confirmed', p.provider);
+      reportPointsEffects(rt.log, pointsEffects);
       void emit(bus, 'order.paid', {
         version: 1,
         orderId: order.id,
@@ -301,7 +320,6 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       checkout: async (ctx) => {
         const user = requireUser(ctx.meta);
         if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
-        if (ctx.params.pointsToUse) throw new AppError('POINTS_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
@@ -310,18 +328,18 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           userId: user.id,
         });
         const now = new Date(rt.now());
-        const placed = await placeRegularOrder(em(), ring, {
+        const placed = await placeRegularOrder(em(), rt.log, ring, {
           userId: user.id,
           requestId: ctx.params.requestId,
           lines,
           address,
           now,
           expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+          ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');
         if (placed) {
-          rt.log.info({ orderId: order.id, to: 'pending_payment', reason: 'checkout' }, 'order transition');
           await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
             (err) => {
               rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
@@ -387,7 +405,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'cancelled',
           reason: 'shopper_cancel',
           actor: user.id,
-          effects: { cancelledAt: now, cancelReason: 'shopper_cancel', stockReleasedAt: now },
+          at: now,
+          stamp: ['cancelled_at', 'stock_released_at'],
+          cancelReason: 'shopper_cancel',
         });
         if (!done) {
           if (order.status === 'cancelled') return shopperView(order);
@@ -405,7 +425,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'cancelled',
           reason: ctx.params.reason,
           actor: 'system',
-          effects: { cancelledAt: now, cancelReason: ctx.params.reason, stockReleasedAt: now },
+          at: now,
+          stamp: ['cancelled_at', 'stock_released_at'],
+          cancelReason: ctx.params.reason,
         });
         if (done) await releaseStock(done.row);
         return { cancelled: done !== null };
@@ -478,10 +500,13 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         return address;
       },
 
-      /** Admin: ship a paid order with its tracking number. */
+      /**
+       * Admin: ship a paid order with its tracking number (or several packages). The same transaction writes the
+       * order's WeChat shipping record, which the fulfilment sweeper sends to WeChat until it is accepted.
+       */
       ship: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
-        await loadOrder(ctx.params.id);
+        const order = await loadOrder(ctx.params.id);
         const now = new Date(rt.now());
         const packages = [
           { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
@@ -492,10 +517,26 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'shipped',
           reason: 'admin_ship',
           actor: admin.id,
-          effects: { shippedAt: now, trackingNo: ctx.params.trackingNo },
+          at: now,
+          stamp: ['shipped_at'],
+          trackingNo: ctx.params.trackingNo,
           // The packages and the audit entry commit with the transition, or none of them does.
           inTransaction: async (tx) => {
             await recordShipments(tx, ctx.params.id, packages);
+            const [paidBy] = await tx.execute<{ provider_txn_id: string; openid: string }[]>(
+              `select p.provider_txn_id, u.openid from payments p join users u on u.id = ?
+               where p.order_id = ? and p.provider = 'wechat' and p.outcome = 'applied'`,
+              [order.user_id, order.id],
+            );
+            await recordShippingRecord(tx, {
+              orderId: order.id,
+              wechatTransactionId: paidBy?.provider_txn_id ?? null,
+              payerOpenid: paidBy?.openid ?? '',
+              itemDesc: order.title,
+              receiverPhone: addressOf(order)?.phone,
+              packages,
+              at: now,
+            });
             await recordAudit(tx, ctx.meta, {
               action: 'order.ship',
               objectType: 'order',
@@ -518,6 +559,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'completed',
           reason: 'shopper_receipt',
           actor: user.id,
+          at: new Date(rt.now()),
         });
         return shopperView(done.row);
       },
@@ -536,6 +578,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             to: 'completed',
             reason: 'auto_receipt',
             actor: 'system',
+            at: new Date(rt.now()),
           });
           if (done) completed++;
         }
@@ -591,7 +634,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           to: 'refunded',
           reason: 'refund_succeeded',
           actor: 'system',
-          effects: { refundedAt: now, ...(order.shipped_at ? {} : { stockReleasedAt: now }) },
+          at: now,
+          stamp: order.shipped_at ? ['refunded_at'] : ['refunded_at', 'stock_released_at'],
         });
         if (done && !order.shipped_at) await releaseStock(done.row);
         return { refunded: done !== null };

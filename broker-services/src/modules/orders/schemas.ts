@@ -15,7 +15,7 @@ import {
   SkuId,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
-import { PackageInput } from '../fulfilment/schemas.ts';
+import { PackageInput, ShippingRecordView } from '../fulfilment/schemas.ts';
 
 export const ReservationStatus = Type.Union([
   Type.Literal('pending'),
@@ -102,6 +102,8 @@ export const AdminOrderView = Type.Intersect([
     userId: Type.String(),
     dryRun: Type.Boolean(),
     transitions: Type.Optional(Type.Array(OrderTransitionView)),
+    /** WeChat's 发货信息录入 for this order, once it has shipped. */
+    shippingRecord: Type.Optional(ShippingRecordView),
   }),
 ]);
 export type AdminOrderView = Static<typeof AdminOrderView>;
@@ -164,7 +166,7 @@ export const CheckoutBody = Type.Object(
     addressId: AddressId,
     /** Accepted by the contract; refused with COUPON_NOT_SUPPORTED until coupons exist. */
     couponId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })),
-    /** Accepted by the contract; refused with POINTS_NOT_SUPPORTED until points exist. */
+    /** Points to spend on the order, within the operator's share and cap (INSUFFICIENT_POINTS, POINTS_OVER_LIMIT). */
     pointsToUse: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     requestId: RequestId,
   },

@@ -3,6 +3,10 @@ import type { Config } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { createWechatAuthClient } from '../../integrations/wechat/auth-client.ts';
 import {
+  createWechatShippingClient,
+  type WechatShippingClient,
+} from '../../integrations/wechat/shipping-client.ts';
+import {
   createWechatPayClient,
   type Transaction,
   WechatPayError,
@@ -12,6 +16,15 @@ import { type ConfirmedPayment, createDevPaymentProvider, type PaymentProvider }
 
 export function createWechatLogin(config: Config): WechatLogin {
   return createWechatAuthClient({
+    apiBase: config.wechat.apiBase,
+    appId: config.wechat.appId,
+    appSecret: config.wechat.appSecret,
+  });
+}
+
+/** WeChat's 发货信息录入 client, with the process's one cached access token. */
+export function createWechatShipping(config: Config): WechatShippingClient {
+  return createWechatShippingClient({
     apiBase: config.wechat.apiBase,
     appId: config.wechat.appId,
     appSecret: config.wechat.appSecret,

@@ -19,18 +19,19 @@ interface UserRow {
 }
 
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
+  const view = (row: UserRow): UserView => ({
+    id: row.id,
+    ...(row.nickname ? { nickname: row.nickname } : {}),
+    createdAt: new Date(row.created_at).toISOString(),
+  });
+
   async function upsertByOpenid(openid: string): Promise<UserView> {
     const rows = await rt.orm.em.fork().execute<UserRow[]>(
       `insert into users (id, openid) values (?, ?)
          on conflict (openid) do update set openid = excluded.openid returning *`,
       [newId('usr'), openid],
     );
-    const row = rows[0]!;
-    return {
-      id: row.id,
-      ...(row.nickname ? { nickname: row.nickname } : {}),
-      createdAt: new Date(row.created_at).toISOString(),
-    };
+    return view(rows[0]!);
   }
 
   return defineService(usersContract, {
@@ -52,6 +53,15 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
           throw err;
         }
+      },
+
+      /** One shopper by id (internal: the member card, operators' points adjustments); NOT_FOUND if unknown. */
+      get: async (ctx) => {
+        const rows = await rt.orm.em
+          .fork()
+          .execute<UserRow[]>('select * from users where id = ?', [ctx.params.id]);
+        if (!rows[0]) throw new AppError('NOT_FOUND', 'No such shopper');
+        return view(rows[0]);
       },
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */

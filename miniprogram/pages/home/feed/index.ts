@@ -35,6 +35,9 @@ Page({
       this.setData({ loading: false, error: toApiError(err).message });
     }
   },
+  onSearchTap() {
+    wx.navigateTo({ url: '/pages/shop/search/index' });
+  },
   onShareAppMessage() {
     return { title: '团秒：限时秒杀，好友拼团', path: '/pages/home/feed/index' };
   },

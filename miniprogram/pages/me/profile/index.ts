@@ -43,6 +43,9 @@ Page({
     dispatchLogout();
     this.setData({ user: null, recent: [] });
   },
+  onAddressesTap() {
+    wx.navigateTo({ url: '/pages/address/list/index' });
+  },
   onAllOrdersTap() {
     wx.navigateTo({ url: '/pages/order/list/index' });
   },
