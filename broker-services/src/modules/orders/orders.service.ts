@@ -25,6 +25,7 @@ import type { ConfirmedPayment } from '../payments/provider.ts';
 import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { ordersContract } from './contract.ts';
+import { type GroupOutcomeDeps, onGroupFailed, onGroupSucceeded } from './group-outcomes.ts';
 import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
 import {
@@ -306,6 +307,36 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return { items, nextCursor: more ? items[items.length - 1]?.id : undefined };
   }
 
+  /** Cancels an order for a reason of the system (group failed, robot fill), its stock back; true if this call did. */
+  async function cancelForSystem(orderId: string, reason: string): Promise<boolean> {
+    const now = new Date(rt.now());
+    const done = await transitionOrder(em(), rt.log, {
+      orderId,
+      to: 'cancelled',
+      reason,
+      actor: 'system',
+      at: now,
+      stamp: ['cancelled_at', 'stock_released_at'],
+      cancelReason: reason,
+    });
+    if (done) await releaseStock(done.row);
+    return done !== null;
+  }
+
+  /** Refunds a paid order for a reason of the system (group failed, after-sale); true if this call did. */
+  async function refundForSystem(bus: BusEndpoint, orderId: string, reason: string): Promise<boolean> {
+    const done = await transitionToRefunding(em(), rt, orderId, reason, reason, 'system');
+    if (done) void emit(bus, 'refund.requested', { version: 1, orderId });
+    return done !== null;
+  }
+
+  const groupOutcomes = (bus: BusEndpoint): GroupOutcomeDeps => ({
+    em,
+    log: rt.log,
+    refund: (orderId, reason) => refundForSystem(bus, orderId, reason),
+    cancel: cancelForSystem,
+  });
+
   return defineService(ordersContract, {
     mixins: [
       sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
@@ -418,20 +449,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       },
 
       /** Internal: cancel one order for a reason of the system (group failed, operator), releasing stock. */
-      cancelForSystem: async (ctx) => {
-        const now = new Date(rt.now());
-        const done = await transitionOrder(em(), rt.log, {
-          orderId: ctx.params.id,
-          to: 'cancelled',
-          reason: ctx.params.reason,
-          actor: 'system',
-          at: now,
-          stamp: ['cancelled_at', 'stock_released_at'],
-          cancelReason: ctx.params.reason,
-        });
-        if (done) await releaseStock(done.row);
-        return { cancelled: done !== null };
-      },
+      cancelForSystem: async (ctx) => ({
+        cancelled: await cancelForSystem(ctx.params.id, ctx.params.reason),
+      }),
 
       /**
        * Internal: applies a confirmed payment. One transaction records the payment (unique per provider
@@ -611,18 +631,9 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       },
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
-      refundForSystem: async (ctx) => {
-        const done = await transitionToRefunding(
-          em(),
-          rt,
-          ctx.params.id,
-          ctx.params.reason,
-          ctx.params.reason,
-          'system',
-        );
-        if (done) void emit(ctx, 'refund.requested', { version: 1, orderId: ctx.params.id });
-        return { refunding: done !== null };
-      },
+      refundForSystem: async (ctx) => ({
+        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason),
+      }),
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
       completeRefund: async (ctx) => {
@@ -645,6 +656,16 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       expireDue: async (ctx) => ({
         cancelled: await expireDue(ctx),
       }),
+    },
+    events: {
+      /** A group filled: its paid orders are ready to ship. */
+      'group.succeeded': async (ctx) => {
+        await onGroupSucceeded(groupOutcomes(ctx), ctx.params);
+      },
+      /** A group expired unfilled: its paid orders are refunded, its unpaid ones cancelled, now. */
+      'group.failed': async (ctx) => {
+        await onGroupFailed(groupOutcomes(ctx), ctx.params);
+      },
     },
   });
 }
