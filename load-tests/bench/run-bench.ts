@@ -16,11 +16,12 @@
  *   (j) catalogue search at 100,000 products (./search-bench.ts; `BENCH_ONLY=search` runs that section alone).
  *   (k) Redis CPU per call of the reserve and join scripts and of each piece of a reservation, against a
  *       one-command EVALSHA, on a private redis-server (hot-path/bench/script-cost.ts; `BENCH_ONLY=scripts`).
+ *   (l) the regular-price checkout (`POST /api/orders`, two SKUs an order) through the gateway, orders/s against
+ *       (e) (./checkout-bench.ts; `BENCH_ONLY=checkout` runs (e) and (l) alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -32,7 +33,10 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
+import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
+import { spawnServer } from './child-server.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
+import { measureNaivePg } from './naive-pg-baseline.ts';
 import {
   type CapacityPlan,
   capacityPlan,
@@ -107,6 +111,8 @@ export interface BenchReport {
     gatewayReserveAt80: HttpFigures;
     gatewayJoin: HttpFigures;
     reference: HttpFigures;
+    /** (l) The regular checkout, orders/s as 2xx/s. */
+    checkout: HttpFigures;
   };
   hotPath: HotPathBenchResult;
   /** Redis CPU per call of the reserve and join scripts against a one-command EVALSHA (section k). */
@@ -127,6 +133,7 @@ export interface BenchReport {
     hotPathToRawEvalsha: Ratio;
     gatewayToBareFastify: Ratio;
     gatewayToNaivePg: Ratio;
+    checkoutToNaivePg: Ratio;
     gatewayJoinToRawJoinEvalsha: Ratio;
     referenceToBareFastify: Ratio;
     gatewayToReference: Ratio;
@@ -146,39 +153,6 @@ function dbUrl(serverUrl: string, db: string): string {
   const u = new URL(serverUrl);
   u.pathname = `/${db}`;
   return u.toString();
-}
-
-/** A child process that prints `listening <url>` once ready. */
-export async function spawnServer(
-  script: string,
-  env: Record<string, string>,
-): Promise<{ url: string; pid: number | undefined; stop(): Promise<void> }> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(import.meta.dirname, 'servers', script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}):\n${out}`)));
-  });
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 async function json<T>(res: Response, what: string): Promise<T> {
@@ -274,28 +248,15 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     cleanups.push(() => db.end());
-    await db.query(
-      'create table bench_stock (id int primary key, "left" int not null); ' +
-        'create table bench_orders (id bigserial primary key, stock_id int not null, user_id text not null, ' +
-        'request_id text not null, created_at timestamptz not null default now())',
-    );
-    await db.query('insert into bench_stock (id, "left") values (1, 100000000)');
-    const naive = await spawnServer('naive-pg.ts', { DATABASE_URL: databaseUrl });
-    const naiveNext = (i: number) => ({
-      body: `{"userId":"usr_${i % o.users}","requestId":"naive-${tag}-${i}"}`,
-    });
-    const naiveLoad = {
-      url: naive.url,
-      serverPid: naive.pid,
-      method: 'POST' as const,
-      path: '/api/naive/1/reservations',
+    const naivePg = await measureNaivePg({
+      db,
+      databaseUrl,
       connections: o.connections,
-      headers: { 'content-type': 'application/json' },
-      next: naiveNext,
-    };
-    await measureHttp({ ...naiveLoad, durationSeconds: warmSeconds });
-    const naivePg = await measureHttp({ ...naiveLoad, durationSeconds: o.durationSeconds });
-    await naive.stop();
+      durationSeconds: o.durationSeconds,
+      warmSeconds,
+      users: o.users,
+      tag,
+    });
     log(formatFigures('(e) naive PostgreSQL UPDATE+INSERT', naivePg));
 
     // (b), (c) and the join script's raw EVALSHA, before the platform runs, so nothing else takes CPU.
@@ -312,25 +273,13 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
 
     // The platform, as in production.
     const adminPassword = randomBytes(12).toString('base64url');
-    const env: Record<string, string> = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: o.redisUrl,
-      NATS_URL: o.natsUrl,
-      MIGRATE_ON_START: '1',
-      JWT_SECRET: randomBytes(32).toString('base64url'),
-      ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      DEV_LOGIN: '1',
-      PAYMENT_PROVIDER: 'dev',
-      ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: adminPassword,
-      BROKER_NAMESPACE: `bench-${tag}`,
-      NODE_ID: `bench-${tag}`,
-      // One process, as every earlier run of these sections; the scaling section measures worker groups.
-      WORKERS: '1',
-      RATE_LIMIT_PER_IP_PER_SECOND: '100000000',
-      RATE_LIMIT_PER_USER_PER_SECOND: '100000000',
-      LOG_LEVEL: 'warn',
-    };
+    const env = benchPlatformEnv({
+      databaseUrl,
+      redisUrl: o.redisUrl,
+      natsUrl: o.natsUrl,
+      tag,
+      adminPassword,
+    });
     if (o.profileDir) {
       mkdirSync(o.profileDir, { recursive: true });
       env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;
@@ -575,6 +524,20 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         `all orders in PostgreSQL ${settlement.drainSecondsAfterBurst} s after the burst (${settlement.totalSeconds} s from its start)`,
     );
 
+    // (l) The regular checkout, on the same platform (stock in PostgreSQL, so no campaign is involved).
+    alive();
+    const checkout = await measureCheckout({
+      base,
+      platformPid: platform.child.pid,
+      adminToken,
+      tokens: users.map((u) => u.token),
+      connections: o.connections,
+      durationSeconds: o.durationSeconds,
+      warmSeconds,
+      tag,
+      log,
+    });
+
     // (j) Catalogue search, in a database of its own.
     const search = await runSearchBench({ postgresUrl: o.postgresUrl, products: o.searchProducts, log });
 
@@ -602,6 +565,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         gatewayReserveAt80,
         gatewayJoin,
         reference: referenceFigures,
+        checkout,
       },
       hotPath,
       scriptCost,
@@ -612,6 +576,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
         gatewayToBareFastify: ratio(gatewayReserve.okPerSec / bareFastify.requestsPerSec, 0.5),
         gatewayToNaivePg: ratio(gatewayReserve.okPerSec / Math.max(1, naivePg.okPerSec), 10),
+        checkoutToNaivePg: ratio(checkout.okPerSec / Math.max(1, naivePg.okPerSec), 0),
         gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
         referenceToBareFastify: ratio(referenceFigures.okPerSec / bareFastify.requestsPerSec, 0),
         gatewayToReference: ratio(gatewayReserve.okPerSec / Math.max(1, referenceFigures.okPerSec), 0),
@@ -717,6 +682,16 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
   await runSearchBench({ postgresUrl: defaultBenchOptions.postgresUrl, log: (line) => console.log(line) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'scripts') {
   await runScriptCost();
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'checkout') {
+  await runCheckoutBench({
+    postgresUrl: defaultBenchOptions.postgresUrl,
+    redisUrl: defaultBenchOptions.redisUrl,
+    natsUrl: defaultBenchOptions.natsUrl,
+    durationSeconds: Number(process.env.BENCH_DURATION ?? defaultBenchOptions.durationSeconds),
+    connections: defaultBenchOptions.connections,
+    users: Number(process.env.BENCH_USERS ?? 500),
+    log: (line) => console.log(line),
+  });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {

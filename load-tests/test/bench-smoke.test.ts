@@ -44,6 +44,10 @@ test('npm run bench with tiny counts writes a complete report', async () => {
   // Reservations through the gateway and the naive baseline succeed (large stock, high limits).
   assert.ok((written.http.gatewayReserve.statusCounts['201'] ?? 0) > 0);
   assert.ok((written.http.naivePg.statusCounts['201'] ?? 0) > 0);
+  // Regular checkouts of two SKUs each are placed (large stock, every shopper with an address).
+  assert.ok((written.http.checkout.statusCounts['201'] ?? 0) > 0);
+  assert.equal(written.http.checkout.statusCounts['201'], written.http.checkout.requests);
+  assert.equal(typeof written.ratios.checkoutToNaivePg.value, 'number');
   assert.equal(written.search.products, 2000);
   assert.ok(written.search.indexed.meanHits > 0, 'the search queries find products');
   assert.equal(written.http.gatewayJoin.statusCounts['201'], 100, 'every join took a free slot');

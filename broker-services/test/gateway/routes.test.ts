@@ -44,6 +44,7 @@ const CAT = unknownId('cat');
 const ADR = unknownId('adr');
 const USR = unknownId('usr');
 const ARS = unknownId('ars');
+const PMI = unknownId('pmi');
 const addressBody = {
   name: '张三',
   phone: '13812348000',
@@ -262,6 +263,39 @@ const ROUTES: Record<string, RouteRow> = {
     badId: `/api/products/${SKU}`,
   },
   'GET /api/admin/categories': { access: 'read', path: '/api/admin/categories' },
+  'PATCH /api/admin/categories/{id}': {
+    access: 'write',
+    path: `/api/admin/categories/${CAT}`,
+    body: { name: '茶叶' },
+    notFound: `/api/admin/categories/${CAT}`,
+    badId: `/api/admin/categories/${PRD}`,
+    badBodies: [{}, { name: '' }, { name: 'x'.repeat(31) }, { sortOrder: -1 }, { parentId: CAT }],
+    note: 'CONFLICT on a sibling of the same name in test/catalog',
+  },
+  'DELETE /api/admin/categories/{id}': {
+    access: 'write',
+    path: `/api/admin/categories/${CAT}`,
+    notFound: `/api/admin/categories/${CAT}`,
+    badId: '/api/admin/categories/cat_1',
+    note: 'CONFLICT while it has subcategories or products in test/catalog',
+  },
+  'POST /api/admin/skus/{id}/stock-adjustments': {
+    access: 'write',
+    path: `/api/admin/skus/${SKU}/stock-adjustments`,
+    body: { delta: 5, reason: '到货' },
+    notFound: `/api/admin/skus/${SKU}/stock-adjustments`,
+    badId: `/api/admin/skus/${PRD}/stock-adjustments`,
+    badBodies: [
+      {},
+      { delta: 0, reason: '盘点' },
+      { delta: 1.5, reason: '盘点' },
+      { delta: 5 },
+      { delta: 5, reason: 'x' },
+      { delta: 2_000_000, reason: '盘点' },
+      { delta: 5, reason: '盘点', stock: 10 },
+    ],
+    note: 'below zero (CONFLICT), concurrency and audit in test/catalog',
+  },
   'GET /api/addresses': { access: 'shopper', path: '/api/addresses', note: 'test/addresses' },
   'POST /api/addresses': {
     access: 'shopper',
@@ -381,6 +415,13 @@ const ROUTES: Record<string, RouteRow> = {
     notFound: `/api/admin/orders/${ORD}/shipping-record/retry`,
     badId: `/api/admin/orders/${ARS}/shipping-record/retry`,
     note: 'INVALID_TRANSITION and the retry itself in test/fulfilment/shipping-records.test.ts',
+  },
+  'GET /api/admin/orders/{id}/tracking': {
+    access: 'read',
+    path: `/api/admin/orders/${ORD}/tracking`,
+    notFound: `/api/admin/orders/${ORD}/tracking`,
+    badId: `/api/admin/orders/${ARS}/tracking`,
+    note: 'the packages and their events in admin/test/fulfilment.test.ts',
   },
   'GET /api/admin/refund-requests': {
     access: 'read',
@@ -614,6 +655,45 @@ const ROUTES: Record<string, RouteRow> = {
       { userId: USR, delta: 10, note: '补偿积分', requestId: REQ, balance: 1 },
     ],
     note: 'delta 0, INSUFFICIENT_POINTS and IDEMPOTENCY_KEY_REUSED in test/points',
+  },
+  'GET /api/points-mall/items': { access: 'public', path: '/api/points-mall/items' },
+  'POST /api/points-mall/items/{id}/redemptions': {
+    access: 'shopper',
+    path: `/api/points-mall/items/${PMI}/redemptions`,
+    body: { requestId: REQ },
+    notFound: `/api/points-mall/items/${PMI}/redemptions`,
+    badId: '/api/points-mall/items/pmi_1/redemptions',
+    badBodies: [{}, { requestId: 'short' }, { requestId: REQ, quantity: 2 }],
+    note: 'SOLD_OUT, LIMIT_EXCEEDED, INSUFFICIENT_POINTS, NOT_STARTED, ENDED, IDEMPOTENCY_KEY_REUSED in test/points',
+  },
+  'GET /api/me/points-mall/redemptions': {
+    access: 'shopper',
+    path: '/api/me/points-mall/redemptions',
+    badQueries: ['?limit=0', '?cursor=a%20b', '?page=2'],
+  },
+  'GET /api/admin/points-mall/items': { access: 'read', path: '/api/admin/points-mall/items' },
+  'POST /api/admin/points-mall/items': {
+    access: 'write',
+    path: '/api/admin/points-mall/items',
+    body: { title: '从未创建', pointsCost: 100, stockTotal: 1, perUserLimit: 1 },
+    badBodies: [
+      {},
+      { title: '', pointsCost: 100, stockTotal: 1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 0, stockTotal: 1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 100, stockTotal: -1, perUserLimit: 1 },
+      { title: 'x', pointsCost: 100, stockTotal: 1, perUserLimit: 0 },
+      { title: 'x', pointsCost: 100, stockTotal: 1, perUserLimit: 1, stockLeft: 1 },
+    ],
+    note: 'endsAt before startsAt in test/points',
+  },
+  'PATCH /api/admin/points-mall/items/{id}': {
+    access: 'write',
+    path: `/api/admin/points-mall/items/${PMI}`,
+    body: { stockTotal: 5 },
+    notFound: `/api/admin/points-mall/items/${PMI}`,
+    badId: '/api/admin/points-mall/items/pmi_x',
+    badBodies: [{}, { pointsCost: 0 }, { status: 'deleted' }, { stockLeft: 3 }],
+    note: 'CONFLICT below the units redeemed in test/points',
   },
   'GET /api/admin/points-reconciliation': { access: 'read', path: '/api/admin/points-reconciliation' },
   'GET /api/admin/settlement/parked': {

@@ -33,6 +33,12 @@ interface LedgerEntry {
   orderId?: string;
   balanceAfter: number;
 }
+interface MallItem {
+  id: string;
+  status: string;
+  stockTotal: number;
+  stockLeft: number;
+}
 interface Shopper {
   token: string;
   userId: string;
@@ -401,6 +407,159 @@ function pointsSuite(opts: InProcessOptions) {
       'VALIDATION_FAILED',
       'Unknown cursor',
     );
+  });
+
+  test('points mall: a redemption race ends with stock, limits and every balance exact', async () => {
+    const item = async (body: Record<string, unknown>) => {
+      const made = await call<MallItem>('POST', '/api/admin/points-mall/items', admin, {
+        title: '积分兑换 保温杯',
+        pointsCost: 100,
+        ...body,
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      return made.body;
+    };
+    const redeem = (s: Shopper, itemId: string, requestId = `rdm-${run}-${seq++}`) =>
+      call<{ order: { id: string; itemId: string; points: number } }>(
+        'POST',
+        `/api/points-mall/items/${itemId}/redemptions`,
+        s.token,
+        { requestId },
+      );
+    const codeOf = (r: { body: unknown }) => (r.body as { error?: { code: string } }).error?.code;
+    const stockOf = async (id: string) =>
+      (await call<{ items: MallItem[] }>('GET', '/api/admin/points-mall/items', admin)).body.items.find(
+        (i) => i.id === id,
+      )!.stockLeft;
+
+    // Many shoppers, few units, one each.
+    const cups = await item({ stockTotal: 5, perUserLimit: 1 });
+    const racers = await Promise.all(Array.from({ length: 12 }, (_, i) => shopper(`racer${i}`)));
+    for (const r of racers) await grant(r, 150);
+    const results = await Promise.all(racers.map((r) => redeem(r, cups.id)));
+    assert.equal(results.filter((r) => r.status === 201).length, 5, 'exactly the stock');
+    assert.deepEqual(
+      results.filter((r) => r.status !== 201).map((r) => [r.status, codeOf(r)]),
+      Array.from({ length: 7 }, () => [409, 'SOLD_OUT']),
+    );
+    assert.equal(await stockOf(cups.id), 0);
+    for (const [i, r] of racers.entries()) {
+      assert.equal(await balance(r), results[i]!.status === 201 ? 50 : 150, `racer ${i}`);
+    }
+    const listed = await api<{ items: MallItem[] }>(p.gateway, 'GET', '/api/points-mall/items');
+    assert.equal(listed.body.items.find((i) => i.id === cups.id)!.stockLeft, 0);
+
+    // One shopper firing many requests: the per-user limit holds.
+    const gina = await shopper('gina');
+    await grant(gina, 350);
+    const mugs = await item({ stockTotal: 10, perUserLimit: 2 });
+    const mine = await Promise.all(Array.from({ length: 6 }, () => redeem(gina, mugs.id)));
+    assert.equal(mine.filter((r) => r.status === 201).length, 2);
+    assert.deepEqual(mine.filter((r) => r.status !== 201).map(codeOf), [
+      'LIMIT_EXCEEDED',
+      'LIMIT_EXCEEDED',
+      'LIMIT_EXCEEDED',
+      'LIMIT_EXCEEDED',
+    ]);
+    assert.equal(await balance(gina), 150);
+    assert.equal(await stockOf(mugs.id), 8);
+
+    // Points for one only: the others take nothing.
+    const hank = await shopper('hank');
+    await grant(hank, 100);
+    const pens = await item({ stockTotal: 10, perUserLimit: 3 });
+    const few = await Promise.all(Array.from({ length: 3 }, () => redeem(hank, pens.id)));
+    assert.equal(few.filter((r) => r.status === 201).length, 1);
+    assert.deepEqual(few.filter((r) => r.status !== 201).map(codeOf), [
+      'INSUFFICIENT_POINTS',
+      'INSUFFICIENT_POINTS',
+    ]);
+    assert.equal(await balance(hank), 0);
+    assert.equal(await stockOf(pens.id), 9);
+
+    // A replay is the same redemption; the same requestId for another item is refused.
+    await grant(gina, 100);
+    const first = await redeem(gina, pens.id, `rdm-${run}-replay`);
+    const again = await redeem(gina, pens.id, `rdm-${run}-replay`);
+    assert.equal(again.status, 201);
+    assert.equal(again.body.order.id, first.body.order.id);
+    assert.equal(await balance(gina), 150);
+    assertError(
+      await redeem(gina, mugs.id, `rdm-${run}-replay`),
+      409,
+      'IDEMPOTENCY_KEY_REUSED',
+      'This requestId was already used for a different request',
+    );
+    const history = await call<{ items: { id: string }[] }>(
+      'GET',
+      '/api/me/points-mall/redemptions',
+      gina.token,
+    );
+    assert.equal(history.body.items.length, 3);
+    assert.equal(history.body.items[0]!.id, first.body.order.id);
+
+    // Window, stop, and the operator's edits.
+    const later = await item({
+      stockTotal: 1,
+      perUserLimit: 1,
+      startsAt: new Date(p.clock.now() + DAY).toISOString(),
+    });
+    assertError(await redeem(gina, later.id), 409, 'NOT_STARTED', 'The campaign has not started yet');
+    const past = await item({
+      stockTotal: 1,
+      perUserLimit: 1,
+      startsAt: new Date(p.clock.now() - 2 * DAY).toISOString(),
+      endsAt: new Date(p.clock.now() - DAY).toISOString(),
+    });
+    assertError(await redeem(gina, past.id), 409, 'ENDED', 'The campaign has ended');
+    const stopped = await call<MallItem>('PATCH', `/api/admin/points-mall/items/${mugs.id}`, admin, {
+      status: 'stopped',
+    });
+    assert.equal(stopped.body.status, 'stopped');
+    assertError(await redeem(gina, mugs.id), 404, 'NOT_FOUND', 'No such item in the points mall');
+    assert.ok(
+      !(await api<{ items: MallItem[] }>(p.gateway, 'GET', '/api/points-mall/items')).body.items.some(
+        (i) => i.id === mugs.id || i.id === later.id || i.id === past.id,
+      ),
+    );
+    const below = await call('PATCH', `/api/admin/points-mall/items/${cups.id}`, admin, { stockTotal: 4 });
+    assert.deepEqual(below, {
+      ...below,
+      status: 409,
+      body: {
+        error: {
+          code: 'CONFLICT',
+          message: '5 units are already redeemed',
+          retryable: false,
+          details: { redeemed: 5 },
+        },
+      },
+    });
+    const more = await call<MallItem>('PATCH', `/api/admin/points-mall/items/${cups.id}`, admin, {
+      stockTotal: 8,
+    });
+    assert.deepEqual([more.body.stockTotal, more.body.stockLeft], [8, 3]);
+    assertError(
+      await call('POST', '/api/admin/points-mall/items', admin, {
+        title: '反了',
+        pointsCost: 1,
+        stockTotal: 1,
+        perUserLimit: 1,
+        startsAt: new Date(p.clock.now() + DAY).toISOString(),
+        endsAt: new Date(p.clock.now()).toISOString(),
+      }),
+      400,
+      'VALIDATION_FAILED',
+      'endsAt must be after startsAt',
+    );
+    const audit = await call<{ items: { action: string; objectId: string }[] }>(
+      'GET',
+      '/api/admin/audit-log?limit=50',
+      admin,
+    );
+    assert.ok(audit.body.items.some((e) => e.action === 'points_mall.item.create' && e.objectId === cups.id));
+    assert.ok(audit.body.items.some((e) => e.action === 'points_mall.item.update' && e.objectId === cups.id));
+    await assertLedgerSums();
   });
 
   async function stockLeft(): Promise<number> {

@@ -1,14 +1,27 @@
-/** Points (积分): the shopper's balance and history; the operator's rules, ledger search, adjustments, reconciliation. */
+/**
+ * Points (积分) and the points mall (积分商城): the shopper's balance, history and redemptions; the operator's rules,
+ * ledger search, adjustments, reconciliation and mall items.
+ */
 import {
   AdjustmentBody,
   AdjustmentView,
+  CreateMallItemBody,
   LedgerPage,
   LedgerQuery,
+  MallItemId,
+  MallItemList,
+  MallItemView,
+  PatchMallItemBody,
   PointsHistoryQuery,
   PointsRules,
   PointsView,
   ReconciliationView,
+  RedeemBody,
+  RedemptionList,
+  RedemptionListQuery,
+  RedemptionResult,
 } from '../../modules/points/schemas.ts';
+import { IdParam } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { READ_ROLES, requireAdmin, requireShopper, WRITE_ROLES } from '../auth.ts';
 import { callAs, errors } from '../call.ts';
@@ -99,5 +112,90 @@ export async function registerPointsRoutes(app: App, opts: GatewayOptions): Prom
       },
     },
     async (req) => callAs(broker, req, 'points.reconcileNow', {}),
+  );
+
+  app.get(
+    '/api/points-mall/items',
+    {
+      schema: {
+        tags: ['points'],
+        summary: 'The points mall: items on offer now, with their points cost, stock left and per-user limit',
+        response: { 200: MallItemList },
+      },
+    },
+    async (req) => callAs(broker, req, 'points.mallItems', {}),
+  );
+  app.post(
+    '/api/points-mall/items/:id/redemptions',
+    {
+      preHandler: requireShopper,
+      schema: {
+        tags: ['points'],
+        summary: 'Redeem one unit of an item for my points (idempotent by requestId)',
+        security,
+        params: IdParam(MallItemId),
+        body: RedeemBody,
+        response: { 201: RedemptionResult, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await callAs(broker, req, 'points.redeem', { ...req.params, ...req.body })),
+  );
+  app.get(
+    '/api/me/points-mall/redemptions',
+    {
+      preHandler: requireShopper,
+      schema: {
+        tags: ['points'],
+        summary: 'My points-mall redemptions, newest first',
+        security,
+        querystring: RedemptionListQuery,
+        response: { 200: RedemptionList, ...errors(400, 401) },
+      },
+    },
+    async (req) => callAs(broker, req, 'points.myRedemptions', req.query),
+  );
+  app.get(
+    '/api/admin/points-mall/items',
+    {
+      preHandler: requireAdmin(broker, READ_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Every item of the points mall, stopped ones included, with stock left',
+        security,
+        response: { 200: MallItemList, ...errors(401, 403) },
+      },
+    },
+    async (req) => callAs(broker, req, 'points.adminMallItems', {}),
+  );
+  app.post(
+    '/api/admin/points-mall/items',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Add an item to the points mall (audited)',
+        security,
+        body: CreateMallItemBody,
+        response: { 201: MallItemView, ...errors(400, 401, 403) },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await callAs(broker, req, 'points.createMallItem', req.body)),
+  );
+  app.patch(
+    '/api/admin/points-mall/items/:id',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Edit a points-mall item: cost, stock total, limit, window, or stop it (audited)',
+        security,
+        params: IdParam(MallItemId),
+        body: PatchMallItemBody,
+        response: { 200: MallItemView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'points.patchMallItem', { ...req.params, ...req.body }),
   );
 }

@@ -15,7 +15,7 @@ import { Product, Sku } from '../catalog/entities.ts';
 import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
 import { campaignsContract } from './contract.ts';
 import { Campaign } from './entities.ts';
-import type { CampaignLive } from './schemas.ts';
+import type { CampaignLive, RobotFillPolicy } from './schemas.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -135,6 +135,23 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           { fields: ['id'] },
         );
         return rows.map((r) => r.id);
+      },
+
+      /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */
+      robotFillPolicies: async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
+        if (ctx.params.ids.length === 0) return { items: [] };
+        const rows = await em().find(
+          Campaign,
+          { id: { $in: ctx.params.ids } },
+          { fields: ['id', 'robotFillEnabled', 'robotFillMaxMissing'] },
+        );
+        return {
+          items: rows.map((c) => ({
+            id: c.id,
+            enabled: c.robotFillEnabled,
+            maxMissing: c.robotFillMaxMissing,
+          })),
+        };
       },
 
       /** Admin list, filtered by type and status. */

@@ -12,6 +12,7 @@ import {
   HotPathCampaignDef,
   PatchCampaignBody,
   PrewarmResult,
+  RobotFillPolicy,
   WaitingRoomBody,
 } from './schemas.ts';
 
@@ -23,6 +24,10 @@ export const campaignsContract = defineContract({
     list: { params: CampaignListQuery, result: Type.Object({ items: Type.Array(CampaignView) }) },
     get: { params: CampaignIdParam, result: CampaignView },
     definition: { params: CampaignIdParam, result: HotPathCampaignDef },
+    robotFillPolicies: {
+      params: Type.Object({ ids: Type.Array(CampaignId, { maxItems: 100 }) }),
+      result: Type.Object({ items: Type.Array(RobotFillPolicy) }),
+    },
     activeIds: { params: Type.Object({}), result: Type.Array(CampaignId) },
     adminList: {
       params: AdminCampaignListQuery,

@@ -1,18 +1,21 @@
 /** The catalog service on the bus: its actions with their params and results (see ../../broker/README.md). */
 import Type from 'typebox';
 import { defineContract } from '../../broker/contract.ts';
-import { IdParam, PriceFen, ProductId, SkuId, withParams } from '../../schemas/common.ts';
+import { CategoryId, IdParam, PriceFen, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import {
   BrowseQuery,
   CategoryList,
   CategoryView,
   CreateCategoryBody,
   CreateProductBody,
+  PatchCategoryBody,
   PatchProductBody,
   ProductPage,
   ProductView,
   ShopProductView,
   SkuForSaleView,
+  StockAdjustmentBody,
+  StockAdjustmentView,
 } from './schemas.ts';
 
 export const catalogContract = defineContract({
@@ -33,6 +36,9 @@ export const catalogContract = defineContract({
     },
     categories: { params: Type.Object({}), result: CategoryList },
     createCategory: { params: CreateCategoryBody, result: CategoryView },
+    updateCategory: { params: withParams(IdParam(CategoryId), PatchCategoryBody), result: CategoryView },
+    deleteCategory: { params: IdParam(CategoryId), result: Type.Null() },
+    adjustStock: { params: withParams(IdParam(SkuId), StockAdjustmentBody), result: StockAdjustmentView },
     browse: { params: BrowseQuery, result: ProductPage },
     skusForSale: {
       params: Type.Object({ ids: Type.Array(SkuId, { maxItems: 100 }) }),

@@ -26,6 +26,7 @@ export const fulfilmentContract = defineContract({
     },
     retryShippingRecord: { params: IdParam(OrderId), result: ShippingRecordView },
     tracking: { params: IdParam(OrderId), result: TrackingView },
+    adminTracking: { params: IdParam(OrderId), result: TrackingView },
     carrierPush: {
       params: Type.Object({
         carrier: Type.String({ minLength: 2, maxLength: 32, pattern: '^[A-Za-z0-9_]+$' }),

@@ -18,6 +18,7 @@ import {
   ApplyPaymentParams,
   CheckoutBody,
   CheckoutResult,
+  OrderForPayment,
   OrderListQuery,
   OrderPage,
   OrderView,
@@ -40,6 +41,10 @@ export const ordersContract = defineContract({
     },
     listMine: { params: OrderListQuery, result: OrderPage },
     get: { params: OrderIdParam, result: OrderView },
+    forPayment: {
+      params: Type.Object({ id: OrderId, userId: Type.Optional(Type.String()) }),
+      result: OrderForPayment,
+    },
     findByReservation: {
       params: Type.Object({ reservationId: ReservationId, userId: Type.String() }),
       result: Type.Object({ order: Type.Union([AdminOrderView, Type.Null()]) }),

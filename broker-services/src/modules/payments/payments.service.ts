@@ -7,13 +7,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
+import type { ActionContext } from '../../broker/action.ts';
 import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { requireUser } from '../admin/audit.ts';
-import type { OrderRow } from '../orders/order-machine.ts';
-import type { PaymentOutcomeValue } from '../orders/schemas.ts';
+import type { OrderForPayment, PaymentOutcomeValue } from '../orders/schemas.ts';
 import { paymentsContract } from './contract.ts';
 
 interface RefundRow {
@@ -22,7 +22,7 @@ interface RefundRow {
   out_refund_no: string;
   amount_fen: number;
   reason: string;
-  total_fen: number;
+  order_total_fen: number;
   /** When the channel accepted it (still processing then); null until it has. */
   requested_at: Date | null;
 }
@@ -31,13 +31,9 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
   let sweeping = false;
 
-  async function orderOf(id: string, userId?: string): Promise<OrderRow> {
-    const rows = await em().execute<OrderRow[]>(
-      `select * from orders where id = ?${userId ? ' and user_id = ?' : ''}`,
-      userId ? [id, userId] : [id],
-    );
-    if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order');
-    return rows[0];
+  /** The order as the orders module tells it (NOT_FOUND for another user's). */
+  function orderOf(ctx: ActionContext<unknown>, id: string, userId: string): Promise<OrderForPayment> {
+    return call(ctx, 'orders.forPayment', { id, userId });
   }
 
   return defineService(paymentsContract, {
@@ -56,26 +52,24 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
        */
       start: async (ctx) => {
         const user = requireUser(ctx.meta);
-        const order = await orderOf(ctx.params.id, user.id);
+        const order = await orderOf(ctx, ctx.params.id, user.id);
         if (order.status !== 'pending_payment') {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
-        if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
+        if (new Date(order.expiresAt).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
         const { hasAddress } = await call(ctx, 'orders.ensureAddress', {
           id: order.id,
           userId: user.id,
           ...(ctx.params.addressId ? { addressId: ctx.params.addressId } : {}),
         });
         if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
-        const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
-          user.id,
-        ]);
+        const payer = await call(ctx, 'users.openid', { id: user.id });
         return rt.payments.startPayment({
           orderId: order.id,
-          amountFen: order.payable_fen,
+          amountFen: order.payableFen,
           description: order.title.slice(0, 120),
-          payerOpenid: u!.openid,
-          expiresAt: new Date(order.expires_at),
+          payerOpenid: payer.openid,
+          expiresAt: new Date(order.expiresAt),
         });
       },
 
@@ -118,7 +112,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
       devConfirm: async (ctx) => {
         if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
         const user = requireUser(ctx.meta);
-        const order = await orderOf(ctx.params.id, user.id);
+        const order = await orderOf(ctx, ctx.params.id, user.id);
         const providerTxnId = `dev_${order.id}`;
         const recorded = async () =>
           (
@@ -136,7 +130,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             orderId: order.id,
             provider: 'dev',
             providerTxnId,
-            amountFen: order.payable_fen,
+            amountFen: order.payableFen,
             paidAt: new Date(rt.now()).toISOString(),
           });
           paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
@@ -155,9 +149,8 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         let processed = 0;
         try {
           const pending = await em().execute<RefundRow[]>(
-            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.payable_fen as total_fen, r.requested_at
-             from refunds r join orders o on o.id = r.order_id
-             where r.status = 'pending' order by r.created_at limit 100`,
+            `select id, order_id, out_refund_no, amount_fen, reason, order_total_fen, requested_at
+             from refunds where status = 'pending' order by created_at limit 100`,
           );
           for (const r of pending) {
             try {
@@ -166,7 +159,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
                   orderId: r.order_id,
                   outRefundNo: r.out_refund_no,
                   refundFen: r.amount_fen,
-                  totalFen: r.total_fen,
+                  totalFen: r.order_total_fen,
                   reason: r.reason,
                 },
                 { requested: r.requested_at !== null },

@@ -8,11 +8,19 @@ import type { ServiceSchema } from 'moleculer';
 import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
+import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { pointsContract } from './contract.ts';
 import { expireDuePoints } from './expiry.ts';
 import { applyPointsChange, noPointsEffects, reportPointsEffects } from './ledger.ts';
+import {
+  type MallItemRow,
+  mallItemView,
+  type RedemptionRow,
+  redeemMallItem,
+  redemptionView,
+} from './mall.ts';
 import { findLedgerDrift, reconcilePoints } from './reconcile.ts';
 import { readPointsRules, writePointsRules } from './rules.ts';
 import type { LedgerEntryView, PointsView } from './schemas.ts';
@@ -213,6 +221,148 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
       reconcile: async () => ({
         driftUsers: (await reconcilePoints(em(), rt.log)).length,
       }),
+
+      /** The points mall as shoppers see it: active items in their window, cheapest first. */
+      mallItems: async () => {
+        const now = new Date(rt.now());
+        const rows = await em().execute<MallItemRow[]>(
+          `select * from points_mall_items where status = 'active'
+             and (starts_at is null or starts_at <= ?) and (ends_at is null or ends_at > ?)
+           order by points_cost, id limit 200`,
+          [now, now],
+        );
+        return { items: rows.map(mallItemView) };
+      },
+
+      /** Redeems one unit of an item for points (stock, limit and points in one transaction; see ./mall.ts). */
+      redeem: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        return {
+          order: await redeemMallItem(em(), rt.log, {
+            userId: user.id,
+            itemId: ctx.params.id,
+            requestId: ctx.params.requestId,
+            now: new Date(rt.now()),
+          }),
+        };
+      },
+
+      /** The caller's redemptions, newest first. */
+      myRedemptions: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const limit = ctx.params.limit ?? PAGE;
+        const rows = await em().execute<RedemptionRow[]>(
+          `select * from points_mall_redemptions where user_id = ?${ctx.params.cursor ? ' and id < ?' : ''}
+           order by id desc limit ?`,
+          ctx.params.cursor ? [user.id, ctx.params.cursor, limit + 1] : [user.id, limit + 1],
+        );
+        const items = rows.slice(0, limit);
+        return {
+          items: items.map(redemptionView),
+          ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}),
+        };
+      },
+
+      /** Admin: every item of the points mall, stopped ones included, newest first. */
+      adminMallItems: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const rows = await em().execute<MallItemRow[]>(
+          'select * from points_mall_items order by id desc limit 500',
+        );
+        return { items: rows.map(mallItemView) };
+      },
+
+      /** Admin: adds an item to the points mall; the item and its audit entry commit together. */
+      createMallItem: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const b = ctx.params;
+        if (b.startsAt && b.endsAt && new Date(b.endsAt) <= new Date(b.startsAt)) {
+          throw new AppError('VALIDATION_FAILED', 'endsAt must be after startsAt');
+        }
+        return em().transactional(async (tx) => {
+          const rows = await tx.execute<MallItemRow[]>(
+            `insert into points_mall_items (id, title, description, image_url, points_cost, stock_total, stock_left,
+               per_user_limit, status, starts_at, ends_at)
+             values (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) returning *`,
+            [
+              newId('pmi'),
+              b.title,
+              b.description ?? '',
+              b.imageUrl ?? null,
+              b.pointsCost,
+              b.stockTotal,
+              b.stockTotal,
+              b.perUserLimit,
+              b.startsAt ? new Date(b.startsAt) : null,
+              b.endsAt ? new Date(b.endsAt) : null,
+            ],
+          );
+          const item = rows[0]!;
+          persistAudit(tx, ctx.meta, {
+            action: 'points_mall.item.create',
+            objectType: 'points_mall_item',
+            objectId: item.id,
+            detail: { ...b },
+          });
+          await tx.flush();
+          return mallItemView(item);
+        });
+      },
+
+      /**
+       * Admin: edits an item. A new stock total moves the units left by the same amount (never below the units
+       * already redeemed: CONFLICT); the change and its audit entry commit together.
+       */
+      patchMallItem: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const { id, ...b } = ctx.params;
+        return em().transactional(async (tx) => {
+          // The row lock keeps redemptions out while the total and the units left move together.
+          const current = await tx.execute<MallItemRow[]>(
+            'select * from points_mall_items where id = ? for update',
+            [id],
+          );
+          const item = current[0];
+          if (!item) throw new AppError('NOT_FOUND', 'No such item in the points mall');
+          const startsAt = b.startsAt ? new Date(b.startsAt) : item.starts_at;
+          const endsAt = b.endsAt ? new Date(b.endsAt) : item.ends_at;
+          if (startsAt && endsAt && new Date(endsAt) <= new Date(startsAt)) {
+            throw new AppError('VALIDATION_FAILED', 'endsAt must be after startsAt');
+          }
+          const stockTotal = b.stockTotal ?? item.stock_total;
+          const redeemed = item.stock_total - item.stock_left;
+          if (stockTotal < redeemed) {
+            throw new AppError('CONFLICT', `${redeemed} units are already redeemed`, { redeemed });
+          }
+          const rows = await tx.execute<MallItemRow[]>(
+            `update points_mall_items set title = ?, description = ?, image_url = ?, points_cost = ?,
+               stock_total = ?, stock_left = stock_left + (? - stock_total), per_user_limit = ?, status = ?,
+               starts_at = ?, ends_at = ?, updated_at = now()
+             where id = ? returning *`,
+            [
+              b.title ?? item.title,
+              b.description ?? item.description,
+              b.imageUrl ?? item.image_url,
+              b.pointsCost ?? item.points_cost,
+              stockTotal,
+              stockTotal,
+              b.perUserLimit ?? item.per_user_limit,
+              b.status ?? item.status,
+              startsAt,
+              endsAt,
+              id,
+            ],
+          );
+          persistAudit(tx, ctx.meta, {
+            action: 'points_mall.item.update',
+            objectType: 'points_mall_item',
+            objectId: id,
+            detail: { fields: Object.keys(b), ...b },
+          });
+          await tx.flush();
+          return mallItemView(rows[0]!);
+        });
+      },
 
       /** Sweeper: expires the points due by now (rules.expiryDays after they were earned). */
       expireDue: async () => expireDuePoints(em(), rt.log, new Date(rt.now())),

@@ -1,6 +1,6 @@
 /** Schemas of points (积分) and the points mall (积分商城), as shoppers and operators see them. */
 import Type, { type Static } from 'typebox';
-import { Cursor, IsoTime, Limit, OrderId, RequestId, UserId } from '../../schemas/common.ts';
+import { Cursor, IsoTime, Limit, OrderId, prefixedId, RequestId, UserId } from '../../schemas/common.ts';
 import { PlainText } from '../catalog/schemas.ts';
 
 export const PointsReason = Type.Union(
@@ -126,3 +126,84 @@ export const ReconciliationView = Type.Object({
     Type.Object({ userId: Type.String(), balance: Type.Integer(), ledgerSum: Type.Integer() }),
   ),
 });
+
+// ---------------------------------------------------------------- Points mall
+
+export const MallItemId = prefixedId('pmi');
+export const RedemptionId = prefixedId('rdm');
+
+export const MallItemView = Type.Object({
+  id: MallItemId,
+  title: Type.String(),
+  description: Type.String(),
+  imageUrl: Type.Optional(Type.String()),
+  pointsCost: Type.Integer({ minimum: 1, description: 'Points one redemption costs' }),
+  stockTotal: Type.Integer({ minimum: 0 }),
+  stockLeft: Type.Integer({ minimum: 0 }),
+  perUserLimit: Type.Integer({ minimum: 1, description: 'Redemptions one shopper may make of this item' }),
+  status: Type.Union([Type.Literal('active'), Type.Literal('stopped')]),
+  startsAt: Type.Optional(IsoTime),
+  endsAt: Type.Optional(IsoTime),
+});
+export type MallItemView = Static<typeof MallItemView>;
+export const MallItemList = Type.Object({ items: Type.Array(MallItemView) });
+
+const ImageUrl = Type.String({ minLength: 8, maxLength: 500, pattern: '^https://[^\\s]+$' });
+
+export const CreateMallItemBody = Type.Object(
+  {
+    title: PlainText(1, 60),
+    description: Type.Optional(PlainText(0, 500)),
+    imageUrl: Type.Optional(ImageUrl),
+    pointsCost: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
+    stockTotal: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    perUserLimit: Type.Integer({ minimum: 1, maximum: 100 }),
+    startsAt: Type.Optional(IsoTime),
+    endsAt: Type.Optional(IsoTime),
+  },
+  { additionalProperties: false },
+);
+export type CreateMallItemBody = Static<typeof CreateMallItemBody>;
+
+export const PatchMallItemBody = Type.Object(
+  {
+    title: Type.Optional(PlainText(1, 60)),
+    description: Type.Optional(PlainText(0, 500)),
+    imageUrl: Type.Optional(ImageUrl),
+    pointsCost: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    stockTotal: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description: 'The new total; the units left move by the same amount and never below zero',
+      }),
+    ),
+    perUserLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('stopped')])),
+    startsAt: Type.Optional(IsoTime),
+    endsAt: Type.Optional(IsoTime),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchMallItemBody = Static<typeof PatchMallItemBody>;
+
+export const RedeemBody = Type.Object({ requestId: RequestId }, { additionalProperties: false });
+
+export const RedemptionView = Type.Object({
+  id: RedemptionId,
+  itemId: MallItemId,
+  title: Type.String(),
+  points: Type.Integer({ minimum: 1 }),
+  status: Type.Literal('redeemed'),
+  createdAt: IsoTime,
+});
+export type RedemptionView = Static<typeof RedemptionView>;
+export const RedemptionResult = Type.Object({ order: RedemptionView });
+export const RedemptionList = Type.Object({
+  items: Type.Array(RedemptionView),
+  nextCursor: Type.Optional(Type.String()),
+});
+export const RedemptionListQuery = Type.Object(
+  { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+  { additionalProperties: false },
+);

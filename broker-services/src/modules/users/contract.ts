@@ -8,6 +8,7 @@ export const usersContract = defineContract({
   name: 'users',
   actions: {
     loginWechat: { params: WechatLoginBody, result: UserView },
+    openid: { params: Type.Object({ id: UserId }), result: Type.Object({ openid: Type.String() }) },
     get: { params: Type.Object({ id: UserId }), result: UserView },
     loginDev: { params: DevLoginBody, result: UserView },
   },
