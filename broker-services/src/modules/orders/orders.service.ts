@@ -544,9 +544,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         // A payment WeChat Pay took is recorded at WeChat as shipped (its funds stay frozen until then).
         const paid = await appliedPaymentOf(em(), order.id);
         const wechat = paid?.provider === 'wechat' ? paid : null;
-        const payerOpenid = wechat
-          ? (await ctx.call<{ openid: string }, object>('users.openid', { id: order.user_id })).openid
-          : '';
+        const payerOpenid = wechat ? (await call(ctx, 'users.openid', { id: order.user_id })).openid : '';
         const now = new Date(rt.now());
         const packages = [
           { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
