@@ -154,6 +154,8 @@ export type ShopProductPage = Static<typeof ProductPage>;
 export type Cart = Static<typeof CartView>;
 export type CartLine = Static<typeof CartLineSchema>;
 export type CheckoutRequest = Static<typeof CheckoutBody>;
+/** My points (`GET /api/me/points`): the balance and the ledger, newest first. */
+export type MyPoints = Static<typeof PointsView>;
 export type ShipRequest = Static<typeof ShipBody>;
 export type PackageInput = Static<typeof PackageInputSchema>;
 export type Tracking = Static<typeof TrackingView>;
@@ -164,8 +166,6 @@ export type RefundRequestInput = Static<typeof CreateRefundRequestBody>;
 
 // Points and the points mall.
 export type PointsReason = Static<typeof PointsReasonSchema>;
-/** My points: the balance (the ledger's sum) and a page of the ledger, newest first. */
-export type Points = Static<typeof PointsView>;
 export type PointsEntry = Static<typeof PointsEntryView>;
 export type PointsRules = Static<typeof PointsRulesSchema>;
 export type LedgerEntry = Static<typeof LedgerEntryView>;
