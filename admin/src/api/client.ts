@@ -17,20 +17,28 @@ import type {
   CreateCampaignRequest,
   CreateCategoryRequest,
   CreateCouponTemplateRequest,
+  CreateMallItemRequest,
   CreateProductRequest,
   Dashboard,
   IssueCouponsRequest,
   IssueCouponsResponse,
   ItemsResponse,
   KillSwitchRequest,
+  LedgerEntry,
+  LedgerSearch,
   LoginRequest,
   LoginResponse,
+  MallItem,
   MeResponse,
   Order,
   OrderDetail,
   OrderQuery,
   PageResponse,
   ParkedSettlementEntry,
+  PointsAdjustment,
+  PointsAdjustmentRequest,
+  PointsReconciliation,
+  PointsRules,
   PrewarmResponse,
   Product,
   RefundRequest,
@@ -42,6 +50,7 @@ import type {
   UpdateAdminRequest,
   UpdateCampaignRequest,
   UpdateCategoryRequest,
+  UpdateMallItemRequest,
   UpdateProductRequest,
   WaitingRoom,
 } from './types.ts';
@@ -95,6 +104,14 @@ export const endpoints = {
   createCouponTemplate: { method: 'POST', path: '/api/admin/coupon-templates' },
   stopCouponTemplate: { method: 'POST', path: '/api/admin/coupon-templates/:id/stop' },
   issueCoupons: { method: 'POST', path: '/api/admin/coupon-templates/:id/issues' },
+  pointsRules: { method: 'GET', path: '/api/admin/points-rules' },
+  setPointsRules: { method: 'PUT', path: '/api/admin/points-rules' },
+  pointsLedger: { method: 'GET', path: '/api/admin/points-ledger' },
+  adjustPoints: { method: 'POST', path: '/api/admin/points-adjustments' },
+  pointsReconciliation: { method: 'GET', path: '/api/admin/points-reconciliation' },
+  listMallItems: { method: 'GET', path: '/api/admin/points-mall/items' },
+  createMallItem: { method: 'POST', path: '/api/admin/points-mall/items' },
+  updateMallItem: { method: 'PATCH', path: '/api/admin/points-mall/items/:id' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;
@@ -370,5 +387,40 @@ export class ApiClient {
 
   issueCoupons(id: string, body: IssueCouponsRequest): Promise<IssueCouponsResponse> {
     return this.#call('issueCoupons', { params: { id }, body });
+  }
+
+  pointsRules(): Promise<PointsRules> {
+    return this.#call('pointsRules');
+  }
+
+  /** Replaces the rules (audited); they apply to orders from then on. */
+  setPointsRules(body: PointsRules): Promise<PointsRules> {
+    return this.#call('setPointsRules', { body });
+  }
+
+  /** The ledger, newest first, narrowed by shopper, order or reason. */
+  pointsLedger(query: LedgerSearch = {}): Promise<PageResponse<LedgerEntry>> {
+    return this.#call('pointsLedger', { query: { ...query } });
+  }
+
+  /** Adds (positive) or takes (negative) a shopper's points with a note; idempotent by `requestId`. */
+  adjustPoints(body: PointsAdjustmentRequest): Promise<PointsAdjustment> {
+    return this.#call('adjustPoints', { body });
+  }
+
+  pointsReconciliation(): Promise<PointsReconciliation> {
+    return this.#call('pointsReconciliation');
+  }
+
+  async listMallItems(): Promise<MallItem[]> {
+    return (await this.#call<ItemsResponse<MallItem>>('listMallItems')).items;
+  }
+
+  createMallItem(body: CreateMallItemRequest): Promise<MallItem> {
+    return this.#call('createMallItem', { body });
+  }
+
+  updateMallItem(id: string, body: UpdateMallItemRequest): Promise<MallItem> {
+    return this.#call('updateMallItem', { params: { id }, body });
   }
 }

@@ -88,6 +88,8 @@ export interface StartOptions {
   listen?: boolean;
   /** The primary of a gateway worker group: its metrics are in the group's `/metrics`, no listener of its own. */
   groupPrimary?: boolean;
+  /** Check every local action's answer against its bus contract (the in-process test layer). */
+  checkResults?: boolean;
 }
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -211,7 +213,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     };
 
     // The bus.
-    const broker = createBroker(config, nodeId);
+    const broker = createBroker(config, nodeId, { checkResults: opts.checkResults ?? false });
     const want = new Set(config.services);
     if (want.has('users')) broker.createService(createUsersService(rt, createWechatLogin(config)));
     if (want.has('catalog')) broker.createService(createCatalogService(rt));

@@ -22,6 +22,7 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
+import { call } from '../broker/bus.ts';
 import { CLAIMED_COUPONS, countCouponsOutOfStep } from '../modules/coupons/claims-source.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
@@ -37,7 +38,7 @@ const STUCK_GRACE_MS = 60_000;
  */
 async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]> {
   try {
-    return (await broker.call('coupons.activeIds', {})) as string[];
+    return await call(broker, 'coupons.activeIds', {});
   } catch {
     return [];
   }
@@ -46,7 +47,7 @@ async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]>
 /** Every hot-path campaign not over yet: seckill and group-buy campaigns, and claimable coupon templates. */
 export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]> {
   const [campaigns, coupons] = await Promise.all([
-    broker.call('campaigns.activeIds', {}) as Promise<string[]>,
+    call(broker, 'campaigns.activeIds', {}),
     activeCouponTemplateIds(broker),
   ]);
   return [...campaigns, ...coupons];
@@ -55,12 +56,12 @@ export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]>
 /** The definitions of the campaigns and coupon templates not over yet (those the hot path guards). */
 export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<CampaignDef[]> {
   const [ids, couponIds] = await Promise.all([
-    broker.call('campaigns.activeIds', {}) as Promise<string[]>,
+    call(broker, 'campaigns.activeIds', {}),
     activeCouponTemplateIds(broker),
   ]);
   return Promise.all([
-    ...ids.map(async (id) => (await broker.call('campaigns.definition', { id })) as CampaignDef),
-    ...couponIds.map(async (id) => (await broker.call('coupons.definition', { id })) as CampaignDef),
+    ...ids.map((id) => call(broker, 'campaigns.definition', { id })),
+    ...couponIds.map((id) => call(broker, 'coupons.definition', { id })),
   ]);
 }
 

@@ -7,6 +7,7 @@
 import type { ErrorCode } from '@tuanmiao/contract/errors';
 import { couponIdFor, type ReserveResult } from '@tuanmiao/hot-path';
 import { couponClaimsTotal } from '@tuanmiao/observability';
+import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import {
@@ -56,7 +57,7 @@ export async function registerCouponRoutes(app: App, opts: GatewayOptions): Prom
   function template(id: string): Promise<CouponTemplateView> {
     const hit = cache.get(id);
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.view;
-    const view = broker.call('coupons.get', { id }) as Promise<CouponTemplateView>;
+    const view = call(broker, 'coupons.get', { id });
     if (cache.size > 10_000) cache.clear();
     cache.set(id, { at: Date.now(), view });
     view.catch(() => {
@@ -112,7 +113,7 @@ export async function registerCouponRoutes(app: App, opts: GatewayOptions): Prom
           res.code === 'CAMPAIGN_REBUILDING' ||
           (res.code === 'NOT_FOUND' &&
             inWindow &&
-            ((await broker.call('coupons.activeIds', {})) as string[]).includes(t.id))
+            (await call(broker, 'coupons.activeIds', {})).includes(t.id))
         ) {
           couponClaimsTotal.inc({ result: 'DEPENDENCY_UNAVAILABLE' });
           throw new AppError('DEPENDENCY_UNAVAILABLE', REBUILDING);

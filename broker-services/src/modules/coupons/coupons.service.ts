@@ -7,27 +7,19 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { type CallerMeta, defineAction } from '../../broker/action.ts';
+import type { CallerMeta } from '../../broker/action.ts';
+import { type BusEndpoint, call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { CouponTemplateId, GroupId, IdParam, UserId, withParams } from '../../schemas/common.ts';
 import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import type { SkuForSale } from '../catalog/stock.ts';
+import { couponsContract } from './contract.ts';
 import { type CouponChange, type CouponSql, writeTransitions } from './coupon-machine.ts';
 import { reportCouponChanges } from './order-coupons.ts';
 import { bestCoupon, type CouponTerms, type PricedLine } from './pricing.ts';
-import {
-  ApplicableBody,
-  type CouponTemplateStats,
-  type CouponView,
-  CreateCouponTemplateBody,
-  IssueBody,
-  MyCouponsQuery,
-  PatchCouponTemplateBody,
-} from './schemas.ts';
+import type { CouponTemplateStats, CouponView } from './schemas.ts';
 import {
   checkNewTemplate,
   type TemplateRow,
@@ -246,25 +238,25 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     userIds: string[],
     issueKey: string,
     detail: Record<string, unknown>,
-  ): Promise<void> {
-    if (userIds.length === 0) return;
+  ): Promise<number> {
+    if (userIds.length === 0) return 0;
     const templates = (
       await em().execute<TemplateRow[]>(
         'select * from coupon_templates where issue_on = ? and stopped_at is null and claim_starts_at <= ? and claim_ends_at > ?',
         [on, new Date(rt.now()), new Date(rt.now())],
       )
     ).map(templateRow);
-    for (const t of templates) await issue('system', t, userIds, on, issueKey, detail);
+    let issued = 0;
+    for (const t of templates) issued += (await issue('system', t, userIds, on, issueKey, detail)).issued;
+    return issued;
   }
 
   async function lineInfo(
-    call: (a: string, p: object) => Promise<unknown>,
+    via: BusEndpoint,
     items: { skuId: string; quantity: number }[],
   ): Promise<PricedLine[]> {
-    const skus = (
-      (await call('catalog.skusForSale', { ids: [...new Set(items.map((i) => i.skuId))] })) as {
-        items: SkuForSale[];
-      }
+    const skus: SkuForSale[] = (
+      await call(via, 'catalog.skusForSale', { ids: [...new Set(items.map((i) => i.skuId))] })
     ).items;
     return items.map((i) => {
       const s = skus.find((x) => x.id === i.skuId && x.onSale);
@@ -278,14 +270,13 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     });
   }
 
-  return {
-    name: 'coupons',
+  return defineService(couponsContract, {
     mixins: [
       sweeperMixin({ action: 'coupons.expireDue', intervalMs: rt.config.sweepIntervalMs * 5, log: rt.log }),
     ],
     actions: {
       /** The coupon center: claimable templates live now or starting within a week (for their countdown). */
-      list: defineAction(Type.Object({}), async () => {
+      list: async () => {
         const now = rt.now();
         const rows = (
           await em().execute<TemplateRow[]>(
@@ -296,16 +287,16 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           )
         ).map(templateRow);
         return { items: await Promise.all(rows.map(async (t) => toTemplateView(t, await leftOf(t), now))) };
-      }),
+      },
 
       /** One template as shoppers see it (the claim route's cache reads it). */
-      get: defineAction(IdParam(CouponTemplateId), async (ctx) => {
+      get: async (ctx) => {
         const t = await find(ctx.params.id);
         return toTemplateView(t, await leftOf(t), rt.now());
-      }),
+      },
 
       /** My coupons, by status (an unused one past its validity is expired). */
-      mine: defineAction(MyCouponsQuery, async (ctx) => {
+      mine: async (ctx) => {
         const user = requireUser(ctx.meta);
         const now = new Date(rt.now());
         const status = ctx.params.status;
@@ -324,12 +315,12 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           [user.id, ...params],
         );
         return { items: rows.map((c) => couponView(c, now.getTime())) };
-      }),
+      },
 
       /** The coupons of mine that apply to these items, best first, with what each takes off. */
-      applicable: defineAction(ApplicableBody, async (ctx) => {
+      applicable: async (ctx) => {
         const user = requireUser(ctx.meta);
-        const lines = await lineInfo((a, p) => ctx.call(a, p), ctx.params.items);
+        const lines = await lineInfo(ctx, ctx.params.items);
         const now = new Date(rt.now());
         const rows = await em().execute<CouponRow[]>(
           `select ${COUPON_COLUMNS} from coupons c join coupon_templates t on t.id = c.template_id
@@ -348,24 +339,22 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           })),
           ...(ranked[0] ? { bestCouponId: ranked[0].coupon.id } : {}),
         };
-      }),
+      },
 
       /** Internal: the hot-path definition of a claimable template (reconciliation, the guard). */
-      definition: defineAction(IdParam(CouponTemplateId), async (ctx) =>
-        toClaimDefinition(await find(ctx.params.id)),
-      ),
+      definition: async (ctx) => toClaimDefinition(await find(ctx.params.id)),
 
       /** Internal: claimable templates whose claims may still be on the hot path (settled, reconciled). */
-      activeIds: defineAction(Type.Object({}), async () => {
+      activeIds: async () => {
         const rows = await em().execute<{ id: string }[]>(
           'select id from coupon_templates where claimable and claim_ends_at > ?',
           [new Date(rt.now() - ACTIVE_AFTER_END_MS)],
         );
         return rows.map((r) => r.id);
-      }),
+      },
 
       /** Admin: every template with its live figures, newest first. */
-      adminList: defineAction(Type.Object({}), async (ctx) => {
+      adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const rows = (
           await em().execute<TemplateRow[]>(
@@ -376,23 +365,23 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
         return {
           items: await Promise.all(rows.map(async (t) => toAdminTemplateView(t, await statsOf(t), now))),
         };
-      }),
+      },
 
       /** Admin: one template with its live figures. */
-      adminGet: defineAction(IdParam(CouponTemplateId), async (ctx) => {
+      adminGet: async (ctx) => {
         requireAdmin(ctx.meta);
         const t = await find(ctx.params.id);
         return toAdminTemplateView(t, await statsOf(t), rt.now());
-      }),
+      },
 
       /** Admin: live figures: left, claimed (settled and not), issued, used, redemption rate. */
-      live: defineAction(IdParam(CouponTemplateId), async (ctx) => {
+      live: async (ctx) => {
         requireAdmin(ctx.meta);
         return statsOf(await find(ctx.params.id));
-      }),
+      },
 
       /** Admin: a new template, audited; a claimable one is loaded into the hot path. */
-      create: defineAction(CreateCouponTemplateBody, async (ctx) => {
+      create: async (ctx) => {
         requireAdmin(ctx.meta);
         const b = ctx.params;
         checkNewTemplate(b);
@@ -432,10 +421,10 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           );
         });
         return toAdminTemplateView(t, await statsOf(t), rt.now());
-      }),
+      },
 
       /** Admin: names, quantity, limit or the end of the claim window; audited. */
-      patch: defineAction(withParams(IdParam(CouponTemplateId), PatchCouponTemplateBody), async (ctx) => {
+      patch: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, ...p } = ctx.params;
         const before = await find(id);
@@ -461,10 +450,10 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           );
         });
         return toAdminTemplateView(t, await statsOf(t), rt.now());
-      }),
+      },
 
       /** Admin: stops claims and gifts of a template (coupons already held stay usable); audited. */
-      stop: defineAction(IdParam(CouponTemplateId), async (ctx) => {
+      stop: async (ctx) => {
         requireAdmin(ctx.meta);
         const before = await find(ctx.params.id);
         if (before.stopped_at) throw new AppError('INVALID_TRANSITION', 'The template is already stopped');
@@ -475,10 +464,10 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           );
         });
         return toAdminTemplateView(t, await statsOf(t), rt.now());
-      }),
+      },
 
       /** Admin: issues a coupon of the template to each listed shopper (compensation, a campaign), audited. */
-      issue: defineAction(withParams(IdParam(CouponTemplateId), IssueBody), async (ctx) => {
+      issue: async (ctx) => {
         requireAdmin(ctx.meta);
         const t = await find(ctx.params.id);
         if (t.stopped_at) throw new AppError('INVALID_TRANSITION', 'A stopped template issues nothing');
@@ -493,26 +482,17 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           },
         );
         return { issued, skipped };
-      }),
+      },
 
       /** Internal (the gift events): issues the live gift templates of a kind to some users. */
-      issueGifts: defineAction(
-        Type.Object({
-          on: Type.Union([Type.Literal('new_member'), Type.Literal('group_failed')]),
-          userIds: Type.Array(UserId, { maxItems: 500 }),
-          issueKey: Type.String({ minLength: 1, maxLength: 64 }),
-          groupId: Type.Optional(GroupId),
+      issueGifts: async (ctx) => ({
+        issued: await issueGifts(ctx.params.on, ctx.params.userIds, ctx.params.issueKey, {
+          ...(ctx.params.groupId ? { groupId: ctx.params.groupId } : {}),
         }),
-        async (ctx) => {
-          await issueGifts(ctx.params.on, ctx.params.userIds, ctx.params.issueKey, {
-            ...(ctx.params.groupId ? { groupId: ctx.params.groupId } : {}),
-          });
-          return { ok: true };
-        },
-      ),
+      }),
 
       /** The expiry sweep: unused coupons past their validity become expired (a transition each). */
-      expireDue: defineAction(Type.Object({}), async () => {
+      expireDue: async () => {
         const now = new Date(rt.now());
         const changes = await em().transactional(async (tx) => {
           const rows = await tx.execute<{ id: string }[]>(
@@ -536,7 +516,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
         });
         reportCouponChanges(rt.log, changes);
         return { expired: changes.length };
-      }),
+      },
     },
     async started() {
       // Prime the hot path with every claimable template not over yet; reconciliation then checks it.
@@ -548,40 +528,24 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     },
     events: {
       /** New-member gift: every live `new_member` template, once per shopper. */
-      'user.registered': {
-        async handler(
-          this: { broker: { call(a: string, p: object): Promise<unknown> } },
-          ctx: { params: { userId: string } },
-        ) {
-          await this.broker
-            .call('coupons.issueGifts', {
-              on: 'new_member',
-              userIds: [ctx.params.userId],
-              issueKey: 'new_member',
-            })
-            .catch((err) =>
-              rt.log.error({ err, userId: ctx.params.userId }, 'new-member coupons not issued'),
-            );
-        },
+      'user.registered': async (ctx) => {
+        await issueGifts('new_member', [ctx.params.userId], 'new_member', {}).catch((err) =>
+          rt.log.error({ err, userId: ctx.params.userId }, 'new-member coupons not issued'),
+        );
       },
-      /** Compensation after a failed group: every live `group_failed` template to its members, once per group. */
-      'group.failed': {
-        async handler(
-          this: { broker: { call(a: string, p: object): Promise<unknown> } },
-          ctx: { params: { groupId: string; userIds?: string[] } },
-        ) {
-          const { groupId, userIds } = ctx.params;
-          if (!userIds?.length) return;
-          await this.broker
-            .call('coupons.issueGifts', {
-              on: 'group_failed',
-              userIds,
-              issueKey: `group:${groupId}`,
-              groupId,
-            })
-            .catch((err) => rt.log.error({ err, groupId }, 'failed-group coupons not issued'));
-        },
+      /**
+       * Compensation after a failed group: every live `group_failed` template to the members who held a slot when
+       * it failed, once per group. At most once, as every event: a lost one leaves those members without it.
+       */
+      'group.failed': async (ctx) => {
+        const { groupId } = ctx.params;
+        try {
+          const { userIds } = await call(ctx, 'groups.failedMembers', { id: groupId });
+          await issueGifts('group_failed', userIds, `group:${groupId}`, { groupId });
+        } catch (err) {
+          rt.log.error({ err, groupId }, 'failed-group coupons not issued');
+        }
       },
     },
-  } as ServiceSchema;
+  });
 }

@@ -230,3 +230,26 @@ export const IssueResult = Type.Object({
 
 export const TemplateParams = Type.Object({ id: CouponTemplateId }, { additionalProperties: false });
 export const ClaimParams = Type.Object({ templateId: CouponTemplateId }, { additionalProperties: false });
+
+/** A claimable template as the hot path loads it: a campaign of type `coupon` (total = stock, one unit a claim). */
+export const CouponClaimDef = Type.Object({
+  id: CouponTemplateId,
+  type: Type.Literal('coupon'),
+  title: Type.String(),
+  skuId: Type.String(),
+  priceFen: Type.Integer(),
+  startsAtMs: Type.Integer(),
+  endsAtMs: Type.Integer(),
+  stockTotal: Type.Integer(),
+  perUserLimit: Type.Integer(),
+  stopped: Type.Boolean(),
+  killSwitch: Type.Boolean(),
+  dryRun: Type.Boolean(),
+});
+
+export const GiftIssue = Type.Object({
+  on: Type.Union([Type.Literal('new_member'), Type.Literal('group_failed')]),
+  userIds: Type.Array(UserId, { maxItems: 500 }),
+  issueKey: Type.String({ minLength: 1, maxLength: 64 }),
+  groupId: Type.Optional(Type.String()),
+});

@@ -115,7 +115,7 @@ export function templateStatus(t: TemplateRow, nowMs: number): TemplateStatus {
 }
 
 /** The hot-path definition of a claimable template: claims are reservations of one unit of a `coupon` campaign. */
-export function toClaimDefinition(t: TemplateRow): CampaignDef {
+export function toClaimDefinition(t: TemplateRow): CampaignDef & { type: 'coupon' } {
   return {
     id: t.id,
     type: 'coupon',
