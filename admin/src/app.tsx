@@ -12,6 +12,15 @@ import { canManageAdmins } from './permissions.ts';
 import { SessionProvider, useSession } from './session.tsx';
 
 // Pages load on first visit, so the login page does not wait for the chart library.
+const AfterSalePage = lazy(() =>
+  import('./pages/after-sale.tsx').then((m) => ({ default: m.AfterSalePage })),
+);
+const CategoriesPage = lazy(() =>
+  import('./pages/categories.tsx').then((m) => ({ default: m.CategoriesPage })),
+);
+const FulfilmentPage = lazy(() =>
+  import('./pages/fulfilment.tsx').then((m) => ({ default: m.FulfilmentPage })),
+);
 const AdminsPage = lazy(() => import('./pages/admins.tsx').then((m) => ({ default: m.AdminsPage })));
 const AuditLogPage = lazy(() => import('./pages/audit-log.tsx').then((m) => ({ default: m.AuditLogPage })));
 const CampaignLivePage = lazy(() =>
@@ -55,9 +64,12 @@ function Localized() {
                 <Route path="/" element={<Navigate to="/dashboard" replace />} />
                 <Route path="/dashboard" element={<DashboardPage />} />
                 <Route path="/products" element={<ProductsPage />} />
+                <Route path="/categories" element={<CategoriesPage />} />
                 <Route path="/campaigns" element={<CampaignsPage />} />
                 <Route path="/campaigns/:id/live" element={<CampaignLivePage />} />
                 <Route path="/orders" element={<OrdersPage />} />
+                <Route path="/fulfilment" element={<FulfilmentPage />} />
+                <Route path="/after-sale" element={<AfterSalePage />} />
                 <Route
                   path="/admins"
                   element={

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'campaign.prewarm',
   'campaign.waiting_room',
   'category.create',
+  'category.update',
+  'category.delete',
   'group.robot_fill',
   'order.ship',
   'order.refund',
@@ -30,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'product.update',
   'refund_request.approve',
   'refund_request.reject',
+  'sku.stock_adjust',
 ] as const;
 
 /** Detail fields with a label in the texts; others are labelled with their key. */
@@ -60,6 +63,12 @@ export const AUDIT_FIELDS = [
   'campaignId',
   'missing',
   'paidMembers',
+  'delta',
+  'stock',
+  'productId',
+  'name',
+  'parentId',
+  'sortOrder',
 ] as const;
 
 const isKnown = <T extends string>(list: readonly T[], value: string): value is T =>

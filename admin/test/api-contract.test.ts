@@ -158,9 +158,21 @@ describe('admin API client against the gateway OpenAPI document', () => {
       token: shopper.token,
     });
     assert.equal(paid.status, 200);
-    const shipped = await client.shipOrder(orderId, 'SF1234567890');
+    const shipped = await client.shipOrder(orderId, {
+      carrier: 'SF',
+      trackingNo: 'SF1234567890',
+      morePackages: [{ carrier: 'YTO', trackingNo: 'YT1234567890' }],
+    });
     assert.equal(shipped.status, 'shipped');
     assert.equal(shipped.trackingNo, 'SF1234567890');
+    const tracking = await client.orderTracking(orderId);
+    assert.deepEqual(
+      tracking.packages.map((p) => [p.carrier, p.trackingNo, p.events]),
+      [
+        ['SF', 'SF1234567890', []],
+        ['YTO', 'YT1234567890', []],
+      ],
+    );
     const again = await api(platform.baseUrl, 'POST', `/api/admin/orders/${orderId}/ship`, {
       token,
       body: { trackingNo: 'SF0000000000' },
@@ -179,6 +191,36 @@ describe('admin API client against the gateway OpenAPI document', () => {
       [orderId],
     );
 
+    // The shop's writes: categories, a relative stock change, the after-sale queue.
+    const top = await client.createCategory({ name: `契约-${run}` });
+    const child = await client.createCategory({ name: '子类', parentId: top.id, sortOrder: 3 });
+    assert.equal(child.parentId, top.id);
+    const renamedCategory = await client.updateCategory(child.id, { name: '子类二', sortOrder: 1 });
+    assert.deepEqual([renamedCategory.name, renamedCategory.sortOrder], ['子类二', 1]);
+    await assert.rejects(
+      client.deleteCategory(top.id),
+      (e: unknown) => e instanceof ApiError && e.code === 'CONFLICT',
+    );
+    await client.deleteCategory(child.id);
+    await client.deleteCategory(top.id);
+    assert.ok(!(await client.listCategories()).some((c) => c.id === top.id || c.id === child.id));
+    const before = (await client.getProduct(product.id)).skus[0]!.stock;
+    const adjusted = await client.adjustStock(sku.id, { delta: 7, reason: '到货' });
+    assert.equal(adjusted.stock, before + 7);
+    await assert.rejects(
+      client.adjustStock(sku.id, { delta: -(before + 8), reason: '盘亏' }),
+      (e: unknown) => e instanceof ApiError && e.code === 'CONFLICT' && e.status === 409,
+    );
+    assert.equal(
+      (await client.getProduct(product.id)).skus[0]!.stock,
+      before + 7,
+      'a refused change changes nothing',
+    );
+    assert.deepEqual(
+      (await client.listRefundRequests('pending')).filter((r) => r.orderId === orderId),
+      [],
+    );
+
     // The dashboard counts the paid order; the audit log has every write above.
     const dashboard = await client.dashboard();
     assert.ok(dashboard.todayPaidOrders >= 1);
@@ -189,6 +231,10 @@ describe('admin API client against the gateway OpenAPI document', () => {
       'campaign.stop',
       'admin.update',
       'order.ship',
+      'category.create',
+      'category.update',
+      'category.delete',
+      'sku.stock_adjust',
     ]) {
       assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
     }

@@ -4,14 +4,17 @@
  * It runs in the browser and in node (tests): it only needs `fetch`.
  */
 import type {
+  AddressSnapshot,
   Admin,
   AdminAccount,
   AuditEntry,
   Campaign,
   CampaignLive,
   CampaignQuery,
+  Category,
   CreateAdminRequest,
   CreateCampaignRequest,
+  CreateCategoryRequest,
   CreateProductRequest,
   Dashboard,
   ItemsResponse,
@@ -26,8 +29,15 @@ import type {
   ParkedSettlementEntry,
   PrewarmResponse,
   Product,
+  RefundRequest,
+  RefundRequestStatus,
+  ShipRequest,
+  StockAdjustment,
+  StockAdjustmentRequest,
+  Tracking,
   UpdateAdminRequest,
   UpdateCampaignRequest,
+  UpdateCategoryRequest,
   UpdateProductRequest,
   WaitingRoom,
 } from './types.ts';
@@ -49,6 +59,11 @@ export const endpoints = {
   createProduct: { method: 'POST', path: '/api/admin/products' },
   getProduct: { method: 'GET', path: '/api/admin/products/:id' },
   updateProduct: { method: 'PATCH', path: '/api/admin/products/:id' },
+  adjustStock: { method: 'POST', path: '/api/admin/skus/:id/stock-adjustments' },
+  listCategories: { method: 'GET', path: '/api/admin/categories' },
+  createCategory: { method: 'POST', path: '/api/admin/categories' },
+  updateCategory: { method: 'PATCH', path: '/api/admin/categories/:id' },
+  deleteCategory: { method: 'DELETE', path: '/api/admin/categories/:id' },
   listCampaigns: { method: 'GET', path: '/api/admin/campaigns' },
   createCampaign: { method: 'POST', path: '/api/admin/campaigns' },
   getCampaign: { method: 'GET', path: '/api/admin/campaigns/:id' },
@@ -62,6 +77,11 @@ export const endpoints = {
   getOrder: { method: 'GET', path: '/api/admin/orders/:id' },
   shipOrder: { method: 'POST', path: '/api/admin/orders/:id/ship' },
   refundOrder: { method: 'POST', path: '/api/admin/orders/:id/refund' },
+  orderAddress: { method: 'GET', path: '/api/admin/orders/:id/address' },
+  orderTracking: { method: 'GET', path: '/api/admin/orders/:id/tracking' },
+  listRefundRequests: { method: 'GET', path: '/api/admin/refund-requests' },
+  approveRefundRequest: { method: 'POST', path: '/api/admin/refund-requests/:id/approve' },
+  rejectRefundRequest: { method: 'POST', path: '/api/admin/refund-requests/:id/reject' },
   listAdmins: { method: 'GET', path: '/api/admin/admins' },
   createAdmin: { method: 'POST', path: '/api/admin/admins' },
   updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
@@ -212,6 +232,27 @@ export class ApiClient {
     return this.#call('updateProduct', { params: { id }, body });
   }
 
+  /** Adds to or takes from a SKU's regular stock (`delta` +N / −N), never setting it outright. */
+  adjustStock(skuId: string, body: StockAdjustmentRequest): Promise<StockAdjustment> {
+    return this.#call('adjustStock', { params: { id: skuId }, body });
+  }
+
+  async listCategories(): Promise<Category[]> {
+    return (await this.#call<ItemsResponse<Category>>('listCategories')).items;
+  }
+
+  createCategory(body: CreateCategoryRequest): Promise<Category> {
+    return this.#call('createCategory', { body });
+  }
+
+  updateCategory(id: string, body: UpdateCategoryRequest): Promise<Category> {
+    return this.#call('updateCategory', { params: { id }, body });
+  }
+
+  async deleteCategory(id: string): Promise<void> {
+    await this.#call<null>('deleteCategory', { params: { id } });
+  }
+
   async listCampaigns(query: CampaignQuery = {}): Promise<Campaign[]> {
     return (await this.#call<ItemsResponse<Campaign>>('listCampaigns', { query: { ...query } })).items;
   }
@@ -256,8 +297,31 @@ export class ApiClient {
     return this.#call('getOrder', { params: { id } });
   }
 
-  shipOrder(id: string, trackingNo: string): Promise<OrderDetail> {
-    return this.#call('shipOrder', { params: { id }, body: { trackingNo } });
+  /** Ships in one package (`carrier`, `trackingNo`) or several (`morePackages` beyond the first). */
+  shipOrder(id: string, body: ShipRequest): Promise<OrderDetail> {
+    return this.#call('shipOrder', { params: { id }, body });
+  }
+
+  /** The order's delivery address in full (fulfilment roles only; each read is audited). */
+  orderAddress(id: string): Promise<AddressSnapshot> {
+    return this.#call('orderAddress', { params: { id } });
+  }
+
+  orderTracking(id: string): Promise<Tracking> {
+    return this.#call('orderTracking', { params: { id } });
+  }
+
+  async listRefundRequests(status?: RefundRequestStatus): Promise<RefundRequest[]> {
+    return (await this.#call<ItemsResponse<RefundRequest>>('listRefundRequests', { query: { status } }))
+      .items;
+  }
+
+  approveRefundRequest(id: string, note?: string): Promise<RefundRequest> {
+    return this.#call('approveRefundRequest', { params: { id }, body: note ? { note } : {} });
+  }
+
+  rejectRefundRequest(id: string, note: string): Promise<RefundRequest> {
+    return this.#call('rejectRefundRequest', { params: { id }, body: { note } });
   }
 
   refundOrder(id: string, reason: string): Promise<OrderDetail> {

@@ -12,14 +12,17 @@ import type {
 } from '@tuanmiao/contract';
 
 export type {
+  AddressSnapshot,
   Admin,
   AdminRole,
   AuditEntry,
   CampaignLive,
   CampaignStatus,
   CampaignType,
+  Category,
   CreateAdminRequest,
   CreateCampaignRequest,
+  CreateCategoryRequest,
   CreateProductRequest,
   Dashboard,
   HourlyGmv,
@@ -31,16 +34,25 @@ export type {
   OrderItem,
   OrderStatus,
   OrderTransition,
+  PackageInput,
+  PackageTracking,
   PageResponse,
   ParkedSettlementEntry,
   PrewarmResponse,
   Product,
   ProductStatus,
+  RefundRequest,
+  RefundRequestKind,
   RobotFill,
+  ShipRequest,
   Sku,
+  StockAdjustment,
+  StockAdjustmentRequest,
   TopCampaign,
+  Tracking,
   UpdateAdminRequest,
   UpdateCampaignRequest,
+  UpdateCategoryRequest,
   UpdateProductRequest,
   WaitingRoom,
 } from '@tuanmiao/contract';
@@ -66,3 +78,7 @@ export const ORDER_STATUSES = [
   'shipped',
   'completed',
 ] as const satisfies readonly OrderStatus[];
+
+/** Refund request states, in the order the after-sale filter lists them. */
+export const REFUND_REQUEST_STATUSES = ['pending', 'approved', 'rejected'] as const;
+export type RefundRequestStatus = (typeof REFUND_REQUEST_STATUSES)[number];

@@ -1,8 +1,11 @@
 import {
   AppstoreOutlined,
   AuditOutlined,
+  CarOutlined,
+  CustomerServiceOutlined,
   DashboardOutlined,
   FireOutlined,
+  PartitionOutlined,
   ProfileOutlined,
   TeamOutlined,
 } from '@ant-design/icons';
@@ -28,8 +31,11 @@ export function Shell() {
   const items: NavItem[] = [
     { key: '/dashboard', icon: <DashboardOutlined />, label: t('nav.dashboard') },
     { key: '/products', icon: <AppstoreOutlined />, label: t('nav.products') },
+    { key: '/categories', icon: <PartitionOutlined />, label: t('nav.categories') },
     { key: '/campaigns', icon: <FireOutlined />, label: t('nav.campaigns') },
     { key: '/orders', icon: <ProfileOutlined />, label: t('nav.orders') },
+    { key: '/fulfilment', icon: <CarOutlined />, label: t('nav.fulfilment') },
+    { key: '/after-sale', icon: <CustomerServiceOutlined />, label: t('nav.afterSale') },
     ...(canManageAdmins(admin.role)
       ? [{ key: '/admins', icon: <TeamOutlined />, label: t('nav.admins') }]
       : []),

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ORDER_STATUSES, type Order, type OrderDetail, type OrderStatus } from '../api/types.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { ShipModal } from '../components/ship-form.tsx';
 import { formatDateTimeSeconds } from '../dates.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { errorMessages } from '../i18n/messages.ts';
@@ -46,6 +47,7 @@ export function OrdersPage() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [shipId, setShipId] = useState<string | null>(null);
   const campaigns = useLoad(() => api.listCampaigns(), [api]);
   const products = useLoad(() => api.listProducts(), [api]);
 
@@ -86,37 +88,6 @@ export function OrdersPage() {
   const afterChange = async () => {
     await detail.reload();
     await load(null);
-  };
-
-  const ship = (order: OrderDetail) => {
-    let trackingNo = '';
-    modal.confirm({
-      title: t('orders.ship'),
-      content: (
-        <Input
-          placeholder={t('orders.trackingNo')}
-          aria-label={t('orders.trackingNo')}
-          onChange={(e) => {
-            trackingNo = e.target.value;
-          }}
-        />
-      ),
-      okText: t('common.confirm'),
-      cancelText: t('common.cancel'),
-      onOk: async () => {
-        if (!trackingNo.trim()) {
-          message.error(`${t('orders.trackingNo')}: ${t('common.required')}`);
-          throw new Error('tracking number required');
-        }
-        try {
-          await api.shipOrder(order.id, trackingNo.trim());
-          message.success(t('orders.shipped'));
-          await afterChange();
-        } catch (err) {
-          message.error(errorText(err));
-        }
-      },
-    });
   };
 
   const refund = (order: OrderDetail) => {
@@ -218,7 +189,7 @@ export function OrdersPage() {
           writable && o ? (
             <Space>
               {o.status === 'paid' ? (
-                <Button onClick={() => ship(o)} data-testid="ship-order">
+                <Button onClick={() => setShipId(o.id)} data-testid="ship-order">
                   {t('orders.ship')}
                 </Button>
               ) : null}
@@ -282,6 +253,7 @@ export function OrdersPage() {
           </div>
         ) : null}
       </Drawer>
+      <ShipModal orderId={shipId} onClose={() => setShipId(null)} onShipped={() => void afterChange()} />
     </Card>
   );
 }

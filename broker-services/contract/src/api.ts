@@ -41,6 +41,7 @@ import type {
   CategoryView,
   CreateCategoryBody,
   CreateProductBody,
+  PatchCategoryBody,
   PatchProductBody,
   ProductPage,
   ProductSort as ProductSortSchema,
@@ -48,6 +49,8 @@ import type {
   ShopProductView,
   ShopSkuView,
   SkuView,
+  StockAdjustmentBody,
+  StockAdjustmentView,
   StockStatus as StockStatusSchema,
 } from '../../src/modules/catalog/schemas.ts';
 import type {
@@ -119,6 +122,10 @@ export type UpdateProductRequest = Static<typeof PatchProductBody>;
 /** A category (two levels: `parentId` names the top-level one). */
 export type Category = Static<typeof CategoryView>;
 export type CreateCategoryRequest = Static<typeof CreateCategoryBody>;
+export type UpdateCategoryRequest = Static<typeof PatchCategoryBody>;
+/** A relative change of a SKU's regular stock (`+N` / `−N`) and its reason. */
+export type StockAdjustmentRequest = Static<typeof StockAdjustmentBody>;
+export type StockAdjustment = Static<typeof StockAdjustmentView>;
 export type StockStatus = Static<typeof StockStatusSchema>;
 export type ProductSort = Static<typeof ProductSortSchema>;
 export type BrowseQuery = Static<typeof BrowseQuerySchema>;

@@ -9,6 +9,7 @@ import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migrat
 import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migration20261220000500.ts';
 import { Migration20261230120000 } from '../modules/membership/migrations/Migration20261230120000.ts';
 import { Migration20261212000300 } from '../modules/orders/migrations/Migration20261212000300.ts';
+import { Migration20261222000600 } from '../modules/payments/migrations/Migration20261222000600.ts';
 import { Migration20261230100000 } from '../modules/points/migrations/Migration20261230100000.ts';
 import { Migration20261230110000 } from '../modules/points/migrations/Migration20261230110000.ts';
 import { ALL_ENTITIES } from './entities.ts';
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261212000400', class: Migration20261212000400 },
   { name: 'Migration20261214090000', class: Migration20261214090000 },
   { name: 'Migration20261220000500', class: Migration20261220000500 },
+  { name: 'Migration20261222000600', class: Migration20261222000600 },
   { name: 'Migration20261230100000', class: Migration20261230100000 },
   { name: 'Migration20261230110000', class: Migration20261230110000 },
   { name: 'Migration20261230120000', class: Migration20261230120000 },

@@ -128,6 +128,118 @@ function catalogueSuite(start: () => Promise<{ platform: StartedPlatform; dispos
     );
   });
 
+  test('a category is renamed or reordered; one with subcategories or products cannot be deleted', async () => {
+    const patch = (id: string, body: unknown) =>
+      api<{ id: string; name: string; sortOrder: number }>(base, 'PATCH', `/api/admin/categories/${id}`, {
+        token: admin,
+        body,
+      });
+    const renamed = await patch(teaCat, { name: '茗茶', sortOrder: 5 });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assert.deepEqual([renamed.body.name, renamed.body.sortOrder], ['茗茶', 5]);
+    assertError(
+      await patch(teaCat, { name: '水果' }),
+      409,
+      'CONFLICT',
+      'A category of that name is already there',
+    );
+    assert.equal((await patch(teaCat, { name: '茶叶', sortOrder: 0 })).status, 200);
+    assertError(
+      await api(base, 'DELETE', `/api/admin/categories/${foodCat}`, { token: admin }),
+      409,
+      'CONFLICT',
+      'The category has subcategories',
+    );
+    assertError(
+      await api(base, 'DELETE', `/api/admin/categories/${teaCat}`, { token: admin }),
+      409,
+      'CONFLICT',
+      'The category has products',
+    );
+    const empty = await post<{ id: string }>('/api/admin/categories', { name: '临时', parentId: foodCat });
+    const del = await api(base, 'DELETE', `/api/admin/categories/${empty.id}`, { token: admin });
+    assert.equal(del.status, 204);
+    assertError(
+      await api(base, 'DELETE', `/api/admin/categories/${empty.id}`, { token: admin }),
+      404,
+      'NOT_FOUND',
+      'No such category',
+    );
+    const names = (await api<{ items: { name: string }[] }>(base, 'GET', '/api/categories')).body.items.map(
+      (c) => c.name,
+    );
+    assert.ok(names.includes('茶叶') && !names.includes('临时') && !names.includes('茗茶'));
+    const audit = await api<{ items: { action: string; objectId: string }[] }>(
+      base,
+      'GET',
+      '/api/admin/audit-log',
+      {
+        token: admin,
+      },
+    );
+    const actions = audit.body.items.filter((e) => e.objectId === empty.id || e.objectId === teaCat);
+    assert.ok(actions.some((e) => e.action === 'category.delete' && e.objectId === empty.id));
+    assert.ok(actions.some((e) => e.action === 'category.update' && e.objectId === teaCat));
+  });
+
+  test('stock moves by +N / −N, never below zero, each move audited; concurrent moves all count', async () => {
+    const appleId = ids.烟台红富士苹果 ?? '';
+    const product = await api<{ skus: { id: string; stock: number }[] }>(
+      base,
+      'GET',
+      `/api/admin/products/${appleId}`,
+      { token: admin },
+    );
+    const sku = product.body.skus.find((s) => s.stock === 50);
+    assert.ok(sku, 'the 50-unit SKU');
+    const adjust = (delta: number, reason = '盘点') =>
+      api<{ stock: number; delta: number }>(base, 'POST', `/api/admin/skus/${sku.id}/stock-adjustments`, {
+        token: admin,
+        body: { delta, reason },
+      });
+    const added = await adjust(20, '到货 20 件');
+    assert.equal(added.status, 200, JSON.stringify(added.body));
+    assert.deepEqual([added.body.delta, added.body.stock], [20, 70]);
+    const refused = await adjust(-71);
+    assert.deepEqual(
+      { status: refused.status, body: refused.body },
+      {
+        status: 409,
+        body: {
+          error: {
+            code: 'CONFLICT',
+            message: 'Only 70 in stock: cannot take 71',
+            retryable: false,
+            details: { stock: 70 },
+          },
+        },
+      },
+    );
+    // Ten moves at once, five up and five down: the sum counts, as one guarded UPDATE each.
+    const moves = await Promise.all([3, -2, 3, -2, 3, -2, 3, -2, 3, -2].map((d) => adjust(d)));
+    assert.ok(moves.every((m) => m.status === 200));
+    const after = await api<{ skus: { id: string; stock: number }[] }>(
+      base,
+      'GET',
+      `/api/admin/products/${appleId}`,
+      { token: admin },
+    );
+    assert.equal(after.body.skus.find((s) => s.id === sku.id)?.stock, 75);
+    const taken = await adjust(-75, '报损');
+    assert.equal(taken.body.stock, 0);
+    const shopper = await api<ShopProduct>(base, 'GET', `/api/products/${appleId}`);
+    assert.equal(shopper.body.skus.find((s) => s.id === sku.id)?.stockStatus, 'sold_out');
+    assert.equal((await adjust(50, '补回')).body.stock, 50);
+    const audit = await api<{
+      items: { action: string; objectId: string; detail: Record<string, unknown> }[];
+    }>(base, 'GET', '/api/admin/audit-log', { token: admin });
+    const entries = audit.body.items.filter((e) => e.action === 'sku.stock_adjust' && e.objectId === sku.id);
+    assert.equal(entries.length, 13, 'every applied move, and no refused one, is in the audit log');
+    assert.ok(
+      entries.some((e) => e.detail.delta === 20 && e.detail.reason === '到货 20 件' && e.detail.stock === 70),
+    );
+  });
+
   test('search finds Chinese titles by substring, two-character words included', async () => {
     assert.deepEqual(await titles('?q=龙井'), ['西湖龙井 明前特级']);
     assert.deepEqual(await titles('?q=明前'), ['西湖龙井 明前特级']);

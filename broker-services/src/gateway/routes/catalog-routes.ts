@@ -1,16 +1,20 @@
 /** The shop's catalogue: categories and products for shoppers, categories for operators. */
 
+import Type from 'typebox';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
   BrowseQuery,
   CategoryList,
   CategoryView,
   CreateCategoryBody,
+  PatchCategoryBody,
   ProductPage,
   ShopProductView as ShopProductSchema,
   type ShopProductView,
+  StockAdjustmentBody,
+  StockAdjustmentView,
 } from '../../modules/catalog/schemas.ts';
-import { IdParam, ProductId } from '../../schemas/common.ts';
+import { CategoryId, IdParam, ProductId, SkuId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { READ_ROLES, requireAdmin, WRITE_ROLES } from '../auth.ts';
 import { callAs, errors } from '../call.ts';
@@ -99,5 +103,56 @@ export async function registerCatalogRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req, reply) =>
       reply.status(201).send(await callAs(broker, req, 'catalog.createCategory', req.body)),
+  );
+
+  app.patch(
+    '/api/admin/categories/:id',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Rename a category or change its place among its siblings',
+        security,
+        params: IdParam(CategoryId),
+        body: PatchCategoryBody,
+        response: { 200: CategoryView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.updateCategory', { ...req.body, ...req.params }),
+  );
+
+  app.delete(
+    '/api/admin/categories/:id',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete an empty category (409 while it has subcategories or products)',
+        security,
+        params: IdParam(CategoryId),
+        response: { 204: Type.Null(), ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req, reply) => {
+      await callAs(broker, req, 'catalog.deleteCategory', req.params);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/admin/skus/:id/stock-adjustments',
+    {
+      preHandler: requireAdmin(broker, WRITE_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary:
+          "Add to or take from a SKU's regular stock (+N / −N, relative, audited); 409 if it would go below zero",
+        security,
+        params: IdParam(SkuId),
+        body: StockAdjustmentBody,
+        response: { 200: StockAdjustmentView, ...errors(400, 401, 403, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'catalog.adjustStock', { ...req.body, ...req.params }),
   );
 }

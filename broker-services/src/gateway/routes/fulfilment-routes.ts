@@ -103,6 +103,21 @@ export async function registerFulfilmentRoutes(app: App, opts: GatewayOptions): 
   });
 
   app.get(
+    '/api/admin/orders/:id/tracking',
+    {
+      preHandler: requireAdmin(broker, READ_ROLES),
+      schema: {
+        tags: ['admin'],
+        summary: "An order's packages with their carriers, tracking numbers and events (404 before shipping)",
+        security,
+        params: IdParam(OrderId),
+        response: { 200: TrackingView, ...errors(400, 401, 403, 404) },
+      },
+    },
+    async (req) => callAs(broker, req, 'fulfilment.adminTracking', req.params),
+  );
+
+  app.get(
     '/api/admin/refund-requests',
     {
       preHandler: requireAdmin(broker, READ_ROLES),

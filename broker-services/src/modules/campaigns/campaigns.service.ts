@@ -22,6 +22,7 @@ import {
   type CampaignLive,
   CreateCampaignBody,
   PatchCampaignBody,
+  type RobotFillPolicy,
 } from './schemas.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
@@ -146,6 +147,26 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         return rows.map((r) => r.id);
       }),
+
+      /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */
+      robotFillPolicies: defineAction(
+        Type.Object({ ids: Type.Array(CampaignId, { maxItems: 100 }) }),
+        async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
+          if (ctx.params.ids.length === 0) return { items: [] };
+          const rows = await em().find(
+            Campaign,
+            { id: { $in: ctx.params.ids } },
+            { fields: ['id', 'robotFillEnabled', 'robotFillMaxMissing'] },
+          );
+          return {
+            items: rows.map((c) => ({
+              id: c.id,
+              enabled: c.robotFillEnabled,
+              maxMissing: c.robotFillMaxMissing,
+            })),
+          };
+        },
+      ),
 
       /** Admin list, filtered by type and status. */
       adminList: defineAction(AdminCampaignListQuery, async (ctx) => {

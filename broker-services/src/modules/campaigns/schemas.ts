@@ -44,6 +44,14 @@ export const AdminCampaignView = Type.Intersect([
 ]);
 export type AdminCampaignView = Static<typeof AdminCampaignView>;
 
+/** `campaigns.robotFillPolicies` (internal, groups): whether an expiring group may be completed by robots. */
+export const RobotFillPolicy = Type.Object({
+  id: CampaignId,
+  enabled: Type.Boolean(),
+  maxMissing: Type.Integer({ minimum: 0 }),
+});
+export type RobotFillPolicy = Static<typeof RobotFillPolicy>;
+
 export const CampaignListQuery = Type.Object(
   { type: Type.Optional(CampaignType) },
   { additionalProperties: false },

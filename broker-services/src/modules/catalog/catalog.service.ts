@@ -9,7 +9,7 @@ import { defineAction } from '../../broker/action.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
+import { CategoryId, IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin } from '../admin/audit.ts';
 import { browseProducts, productDetail } from './browse.ts';
 import { Category, Product, Sku } from './entities.ts';
@@ -18,8 +18,11 @@ import {
   type CategoryView,
   CreateCategoryBody,
   CreateProductBody,
+  PatchCategoryBody,
   PatchProductBody,
   type ProductView,
+  StockAdjustmentBody,
+  type StockAdjustmentView,
 } from './schemas.ts';
 import { skusForSale } from './stock.ts';
 
@@ -136,6 +139,91 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return categoryView(await em().findOneOrFail(Category, { id }));
+      }),
+
+      /** Admin: renames a category or moves it among its siblings; a name is unique among its siblings. */
+      updateCategory: defineAction(withParams(IdParam(CategoryId), PatchCategoryBody), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const { id, ...fields } = ctx.params;
+        await em().transactional(async (tx) => {
+          const category = await tx.findOne(Category, { id });
+          if (!category) throw new AppError('NOT_FOUND', 'No such category');
+          if (fields.name !== undefined && fields.name !== category.name) {
+            const siblings = await tx.count(Category, {
+              parentId: category.parentId ?? null,
+              name: fields.name,
+            });
+            if (siblings > 0) throw new AppError('CONFLICT', 'A category of that name is already there');
+          }
+          tx.assign(category, fields);
+          await tx.flush();
+          await recordAudit(tx, ctx.meta, {
+            action: 'category.update',
+            objectType: 'category',
+            objectId: id,
+            detail: { ...fields },
+          });
+        });
+        return categoryView(await em().findOneOrFail(Category, { id }));
+      }),
+
+      /** Admin: deletes an empty category; one with subcategories or products is CONFLICT (move them first). */
+      deleteCategory: defineAction(IdParam(CategoryId), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const { id } = ctx.params;
+        await em().transactional(async (tx) => {
+          // Locks the row, so a product or subcategory created under it meanwhile waits and then finds it gone.
+          const rows = await tx.execute<{ name: string }[]>(
+            'select name from categories where id = ? for update',
+            [id],
+          );
+          if (!rows[0]) throw new AppError('NOT_FOUND', 'No such category');
+          if ((await tx.count(Category, { parentId: id })) > 0) {
+            throw new AppError('CONFLICT', 'The category has subcategories');
+          }
+          if ((await tx.count(Product, { categoryId: id })) > 0) {
+            throw new AppError('CONFLICT', 'The category has products');
+          }
+          await tx.execute('delete from categories where id = ?', [id]);
+          await recordAudit(tx, ctx.meta, {
+            action: 'category.delete',
+            objectType: 'category',
+            objectId: id,
+            detail: { name: rows[0].name },
+          });
+        });
+        return null;
+      }),
+
+      /**
+       * Admin: adds to or takes from a SKU's regular stock in one guarded UPDATE (`stock + delta >= 0`), with
+       * its audit entry in the same transaction; checkouts taking units meanwhile are never overwritten.
+       */
+      adjustStock: defineAction(withParams(IdParam(SkuId), StockAdjustmentBody), async (ctx) => {
+        requireAdmin(ctx.meta);
+        const { id, delta, reason } = ctx.params;
+        return em().transactional(async (tx): Promise<StockAdjustmentView> => {
+          const rows = await tx.execute<{ product_id: string; stock: number }[]>(
+            'update skus set stock = stock + ? where id = ? and stock + ? >= 0 returning product_id, stock',
+            [delta, id, delta],
+          );
+          const row = rows[0];
+          if (!row) {
+            const sku = await tx.findOne(Sku, { id });
+            if (!sku) throw new AppError('NOT_FOUND', 'No such SKU');
+            throw new AppError('CONFLICT', `Only ${sku.stock} in stock: cannot take ${-delta}`, {
+              stock: sku.stock,
+            });
+          }
+          const stock = Number(row.stock);
+          await recordAudit(tx, ctx.meta, {
+            action: 'sku.stock_adjust',
+            objectType: 'sku',
+            objectId: id,
+            detail: { productId: row.product_id, delta, stock, reason },
+          });
+          return { skuId: id, productId: row.product_id, delta, stock };
+        });
       }),
 
       /** Shoppers: products on sale, filtered, sorted and searched (substring of the title), one page. */

@@ -100,6 +100,36 @@ export const CreateCategoryBody = Type.Object(
 );
 export type CreateCategoryBody = Static<typeof CreateCategoryBody>;
 
+/** A category's name and place among its siblings; its level stays (move products instead). */
+export const PatchCategoryBody = Type.Object(
+  {
+    name: Type.Optional(PlainText(1, 30)),
+    sortOrder: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PatchCategoryBody = Static<typeof PatchCategoryBody>;
+
+/**
+ * A relative change of a SKU's regular stock (+N received, −N written off), applied in one guarded UPDATE, so
+ * it never overwrites units that checkouts took meanwhile, as an absolute stock edit would.
+ */
+export const StockAdjustmentBody = Type.Object(
+  {
+    delta: Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, not: { const: 0 } }),
+    reason: PlainText(2, 200),
+  },
+  { additionalProperties: false },
+);
+export type StockAdjustmentBody = Static<typeof StockAdjustmentBody>;
+export const StockAdjustmentView = Type.Object({
+  skuId: SkuId,
+  productId: ProductId,
+  delta: Type.Integer(),
+  stock: Stock,
+});
+export type StockAdjustmentView = Static<typeof StockAdjustmentView>;
+
 export const StockStatus = Type.Union([
   Type.Literal('available'),
   Type.Literal('few_left'),

@@ -82,6 +82,33 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
     return rows[0];
   }
 
+  /** The packages of an order, each with its events, newest first; NOT_FOUND before it has shipped. */
+  async function trackingOf(orderId: string): Promise<TrackingView> {
+    const packages = await em().execute<{ id: string; carrier: string; tracking_no: string }[]>(
+      'select id, carrier, tracking_no from shipments where order_id = ? order by created_at, id',
+      [orderId],
+    );
+    if (packages.length === 0) throw new AppError('NOT_FOUND', 'The order has not shipped yet');
+    const events = await em().execute<{ shipment_id: string; at: Date; description: string }[]>(
+      `select shipment_id, at, description from tracking_events
+       where shipment_id in (${packages.map(() => '?').join(', ')}) order by at desc, id desc`,
+      packages.map((p) => p.id),
+    );
+    const view: TrackingView = {
+      carrier: packages[0]!.carrier,
+      trackingNo: packages[0]!.tracking_no,
+      events: events.map((e) => ({ at: iso(e.at), description: e.description })),
+      packages: packages.map((p) => ({
+        carrier: p.carrier,
+        trackingNo: p.tracking_no,
+        events: events
+          .filter((e) => e.shipment_id === p.id)
+          .map((e) => ({ at: iso(e.at), description: e.description })),
+      })),
+    };
+    return view;
+  }
+
   let sendingShipping = false;
 
   /** The gauges from PostgreSQL: every process running fulfilment shows the same counts. */
@@ -225,29 +252,14 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         requireUser(ctx.meta);
         // Another shopper's order is NOT_FOUND: the orders module answers that.
         await ctx.call('orders.get', { id: ctx.params.id }, { meta: ctx.meta });
-        const packages = await em().execute<{ id: string; carrier: string; tracking_no: string }[]>(
-          'select id, carrier, tracking_no from shipments where order_id = ? order by created_at, id',
-          [ctx.params.id],
-        );
-        if (packages.length === 0) throw new AppError('NOT_FOUND', 'The order has not shipped yet');
-        const events = await em().execute<{ shipment_id: string; at: Date; description: string }[]>(
-          `select shipment_id, at, description from tracking_events
-           where shipment_id in (${packages.map(() => '?').join(', ')}) order by at desc, id desc`,
-          packages.map((p) => p.id),
-        );
-        const view: TrackingView = {
-          carrier: packages[0]!.carrier,
-          trackingNo: packages[0]!.tracking_no,
-          events: events.map((e) => ({ at: iso(e.at), description: e.description })),
-          packages: packages.map((p) => ({
-            carrier: p.carrier,
-            trackingNo: p.tracking_no,
-            events: events
-              .filter((e) => e.shipment_id === p.id)
-              .map((e) => ({ at: iso(e.at), description: e.description })),
-          })),
-        };
-        return view;
+        return trackingOf(ctx.params.id);
+      }),
+
+      /** Admin: the packages of any order and their tracking timelines (NOT_FOUND before shipping). */
+      adminTracking: defineAction(IdParam(OrderId), async (ctx) => {
+        requireAdmin(ctx.meta);
+        await ctx.call('orders.adminGet', { id: ctx.params.id }, { meta: ctx.meta });
+        return trackingOf(ctx.params.id);
       }),
 
       /** A carrier's signed push of tracking events; refused signatures change nothing; events are stored once. */

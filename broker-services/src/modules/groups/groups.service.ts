@@ -15,6 +15,7 @@ import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { CampaignId, GroupId, IdParam } from '../../schemas/common.ts';
 import { recordAudit } from '../admin/audit.ts';
+import type { RobotFillPolicy } from '../campaigns/schemas.ts';
 import { type GroupView, sharePath } from './schemas.ts';
 
 interface GroupRow {
@@ -169,13 +170,19 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
 
       /** Ends every expired forming group (success by robot fill where the policy allows, else failure). */
       expireDue: defineAction(Type.Object({}), async (ctx) => {
-        const due = await em().execute<
-          (GroupRow & { robot_fill_enabled: boolean; robot_fill_max_missing: number })[]
-        >(
-          `select g.*, c.robot_fill_enabled, c.robot_fill_max_missing from groups g
-           join campaigns c on c.id = g.campaign_id
-           where g.status = 'forming' and g.expires_at <= ? order by g.expires_at limit 100`,
+        const due = await em().execute<GroupRow[]>(
+          `select * from groups where status = 'forming' and expires_at <= ? order by expires_at limit 100`,
           [new Date(rt.now())],
+        );
+        // The robot-fill policy is the campaign's: asked of its owner, once per campaign among the due groups.
+        const policies = new Map(
+          due.length === 0
+            ? []
+            : (
+                await ctx.call<{ items: RobotFillPolicy[] }, object>('campaigns.robotFillPolicies', {
+                  ids: [...new Set(due.map((g) => g.campaign_id))],
+                })
+              ).items.map((p) => [p.id, p]),
         );
         // `order.paid` is at-most-once: a group whose every slot is paid succeeds here even when its event was
         // lost, before (and instead of) failing at expiry.
@@ -200,7 +207,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           }
           const paid = ms.filter((m) => PAID.has(m.order_status));
           const missing = g.size - paid.length;
-          if (g.robot_fill_enabled && paid.length > 0 && missing <= g.robot_fill_max_missing) {
+          const policy = policies.get(g.campaign_id);
+          if (policy?.enabled && paid.length > 0 && missing <= policy.maxMissing) {
             const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
             if (done) {
               robotFilled++;

@@ -12,7 +12,6 @@ import Type, { type Static } from 'typebox';
 import { type CallerMeta, defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
-import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/common.ts';
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
@@ -21,11 +20,19 @@ import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser }
 import { recordShipments } from '../fulfilment/shipments.ts';
 import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
+import { createRefund, markPaymentLate, recordPayment } from '../payments/records.ts';
 import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
-import { AdminOrderListQuery, CheckoutBody, OrderListQuery, RefundBody, ShipBody } from './schemas.ts';
+import {
+  AdminOrderListQuery,
+  CheckoutBody,
+  type OrderForPayment,
+  OrderListQuery,
+  RefundBody,
+  ShipBody,
+} from './schemas.ts';
 import {
   cancelExpiredOrders,
   recordOrderTransitions,
@@ -162,13 +169,8 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     const outcome = await em().transactional(async (tx) => {
       // The payment row first: a concurrent apply of the same transaction (the notification and the expiry
       // sweep, or two redeliveries) waits here on the unique key and then sees a duplicate, never a late one.
-      const paymentId = newId('pay');
-      const recorded = await tx.execute<{ id: string }[]>(
-        `insert into payments (id, order_id, provider, provider_txn_id, amount_fen, outcome)
-         values (?, ?, ?, ?, ?, 'applied') on conflict (provider, provider_txn_id) do nothing returning id`,
-        [paymentId, p.orderId, p.provider, p.providerTxnId, p.amountFen],
-      );
-      if (!recorded[0]) return 'duplicate' as const;
+      const paymentId = await recordPayment(tx, p);
+      if (!paymentId) return 'duplicate' as const;
       const paid = await transitionOrders(ormSql(tx), {
         kind: 'move',
         ids: [p.orderId],
@@ -185,12 +187,14 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         pointsEffects = await pointsOnOrderTransition(tx, paid[0]!.row, 'paid', new Date(p.paidAt));
         return 'applied' as const;
       }
-      await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);
-      await tx.execute(
-        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
-         values (?, ?, ?, ?, 'late_payment', 'pending')`,
-        [newId('rfd'), p.orderId, `late_${p.providerTxnId}`.slice(0, 64), p.amountFen],
-      );
+      await markPaymentLate(tx, paymentId);
+      await createRefund(tx, {
+        orderId: p.orderId,
+        outRefundNo: `late_${p.providerTxnId}`,
+        amountFen: p.amountFen,
+        orderTotalFen: order.payable_fen,
+        reason: 'late_payment',
+      });
       return 'late_refunded' as const;
     });
     if (outcome === 'applied') {
@@ -388,6 +392,25 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const user = requireUser(ctx.meta);
         return shopperView(await loadOrder(ctx.params.id, user.id));
       }),
+
+      /**
+       * Internal (payments): what paying an order needs to know of it. With `userId`, another user's order is
+       * NOT_FOUND.
+       */
+      forPayment: defineAction(
+        Type.Object({ id: OrderId, userId: Type.Optional(Type.String()) }),
+        async (ctx): Promise<OrderForPayment> => {
+          const o = await loadOrder(ctx.params.id, ctx.params.userId);
+          return {
+            id: o.id,
+            userId: o.user_id,
+            status: o.status,
+            title: o.title,
+            payableFen: o.payable_fen,
+            expiresAt: new Date(o.expires_at).toISOString(),
+          };
+        },
+      ),
 
       /** The settled order of a reservation, if any (internal). */
       findByReservation: defineAction(
@@ -679,11 +702,13 @@ async function transitionToRefunding(
     actor,
     // The refund record and the admin's audit entry commit with the transition, or none of them does.
     inTransaction: async (tx, row) => {
-      await tx.execute(
-        `insert into refunds (id, order_id, out_refund_no, amount_fen, reason, status)
-         values (?, ?, ?, ?, ?, 'pending') on conflict (out_refund_no) do nothing`,
-        [newId('rfd'), orderId, `rf_${orderId}`, row.payable_fen, refundReason.slice(0, 200)],
-      );
+      await createRefund(tx, {
+        orderId,
+        outRefundNo: `rf_${orderId}`,
+        amountFen: row.payable_fen,
+        orderTotalFen: row.payable_fen,
+        reason: refundReason,
+      });
       if (audit) {
         persistAudit(tx, audit.meta, audit.input);
         await tx.flush();

@@ -54,6 +54,17 @@ export const OrderStatus = Type.Union([
 ]);
 export type OrderStatusValue = Static<typeof OrderStatus>;
 
+/** `orders.forPayment` (internal): what the payments module needs to know of an order to charge it. */
+export const OrderForPayment = Type.Object({
+  id: OrderId,
+  userId: Type.String(),
+  status: OrderStatus,
+  title: Type.String(),
+  payableFen: Fen,
+  expiresAt: IsoTime,
+});
+export type OrderForPayment = Static<typeof OrderForPayment>;
+
 export const OrderItem = Type.Object({
   skuId: Type.String(),
   title: Type.String(),

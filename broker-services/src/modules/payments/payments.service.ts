@@ -8,14 +8,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { type ActionContext, defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
-import type { OrderRow } from '../orders/order-machine.ts';
-import { PaymentBody } from '../orders/schemas.ts';
+import { type OrderForPayment, PaymentBody } from '../orders/schemas.ts';
 
 interface RefundRow {
   id: string;
@@ -23,7 +22,7 @@ interface RefundRow {
   out_refund_no: string;
   amount_fen: number;
   reason: string;
-  total_fen: number;
+  order_total_fen: number;
   /** When the channel accepted it (still processing then); null until it has. */
   requested_at: Date | null;
 }
@@ -32,13 +31,9 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
   let sweeping = false;
 
-  async function orderOf(id: string, userId?: string): Promise<OrderRow> {
-    const rows = await em().execute<OrderRow[]>(
-      `select * from orders where id = ?${userId ? ' and user_id = ?' : ''}`,
-      userId ? [id, userId] : [id],
-    );
-    if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order');
-    return rows[0];
+  /** The order as the orders module tells it (NOT_FOUND for another user's). */
+  function orderOf(ctx: ActionContext<unknown>, id: string, userId: string): Promise<OrderForPayment> {
+    return ctx.call<OrderForPayment, object>('orders.forPayment', { id, userId });
   }
 
   return {
@@ -58,26 +53,24 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
        */
       start: defineAction(withParams(IdParam(OrderId), PaymentBody), async (ctx) => {
         const user = requireUser(ctx.meta);
-        const order = await orderOf(ctx.params.id, user.id);
+        const order = await orderOf(ctx, ctx.params.id, user.id);
         if (order.status !== 'pending_payment') {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
-        if (new Date(order.expires_at).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
+        if (new Date(order.expiresAt).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
         const { hasAddress } = await ctx.call<{ hasAddress: boolean }, object>('orders.ensureAddress', {
           id: order.id,
           userId: user.id,
           ...(ctx.params.addressId ? { addressId: ctx.params.addressId } : {}),
         });
         if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
-        const [u] = await em().execute<{ openid: string }[]>('select openid from users where id = ?', [
-          user.id,
-        ]);
+        const payer = await ctx.call<{ openid: string }, object>('users.openid', { id: user.id });
         const params = await rt.payments.startPayment({
           orderId: order.id,
-          amountFen: order.payable_fen,
+          amountFen: order.payableFen,
           description: order.title.slice(0, 120),
-          payerOpenid: u!.openid,
-          expiresAt: new Date(order.expires_at),
+          payerOpenid: payer.openid,
+          expiresAt: new Date(order.expiresAt),
         });
         return { provider: rt.payments.name, params };
       }),
@@ -128,7 +121,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
       devConfirm: defineAction(IdParam(OrderId), async (ctx) => {
         if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
         const user = requireUser(ctx.meta);
-        const order = await orderOf(ctx.params.id, user.id);
+        const order = await orderOf(ctx, ctx.params.id, user.id);
         const providerTxnId = `dev_${order.id}`;
         const recorded = async () =>
           (
@@ -146,7 +139,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
             orderId: order.id,
             provider: 'dev',
             providerTxnId,
-            amountFen: order.payable_fen,
+            amountFen: order.payableFen,
             paidAt: new Date(rt.now()).toISOString(),
           })) as { outcome: string };
           paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
@@ -165,9 +158,8 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         let processed = 0;
         try {
           const pending = await em().execute<RefundRow[]>(
-            `select r.id, r.order_id, r.out_refund_no, r.amount_fen, r.reason, o.payable_fen as total_fen, r.requested_at
-             from refunds r join orders o on o.id = r.order_id
-             where r.status = 'pending' order by r.created_at limit 100`,
+            `select id, order_id, out_refund_no, amount_fen, reason, order_total_fen, requested_at
+             from refunds where status = 'pending' order by created_at limit 100`,
           );
           for (const r of pending) {
             try {
@@ -176,7 +168,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
                   orderId: r.order_id,
                   outRefundNo: r.out_refund_no,
                   refundFen: r.amount_fen,
-                  totalFen: r.total_fen,
+                  totalFen: r.order_total_fen,
                   reason: r.reason,
                 },
                 { requested: r.requested_at !== null },

@@ -57,6 +57,15 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
         }
       }),
 
+      /** Internal (payments): the shopper's WeChat openid, the payer of their orders. */
+      openid: defineAction(Type.Object({ id: UserId }), async (ctx) => {
+        const [u] = await rt.orm.em
+          .fork()
+          .execute<{ openid: string }[]>('select openid from users where id = ?', [ctx.params.id]);
+        if (!u) throw new AppError('NOT_FOUND', 'No such user');
+        return { openid: u.openid };
+      }),
+
       /** One shopper by id (internal: the member card, operators' points adjustments); NOT_FOUND if unknown. */
       get: defineAction(Type.Object({ id: UserId }), async (ctx) => {
         const rows = await rt.orm.em
