@@ -330,6 +330,24 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
     assert.ok(text.includes('tm_wechat_shipping_oldest_pending_seconds 0'));
   });
 
+  test('concurrent uploads share one stable_token request; an upload WeChat already holds counts as recorded', async () => {
+    // A fresh client (a new process): its first uploads, all at once, fetch one token between them.
+    const client = createWechatShippingClient({ apiBase: wechat.url, appId, appSecret });
+    const held = [...wechat.shippingRecords.entries()].slice(0, 3);
+    assert.equal(held.length, 3);
+    const infos = held.map(([, body]) => {
+      const { upload_time: _at, ...info } = body;
+      return info as unknown as Parameters<typeof client.uploadShippingInfo>[0];
+    });
+    const tokensBefore = wechat.tokenRequests.length;
+    // Each payment's second upload is WeChat's one re-upload (重新发货); the third is answered 10060003.
+    await Promise.all(infos.map((info) => client.uploadShippingInfo(info, new Date())));
+    assert.equal(wechat.tokenRequests.length - tokensBefore, 1, 'one stable_token call for three uploads');
+    await client.uploadShippingInfo(infos[0]!, new Date());
+    assert.equal(wechat.shippingRequests.at(-1)?.errcode, 10060003);
+    assert.equal(wechat.tokenRequests.length - tokensBefore, 1);
+  });
+
   test('a wrong app secret is WECHAT_TOKEN_REFUSED, which retrying will not mend', async () => {
     const client = createWechatShippingClient({ apiBase: wechat.url, appId, appSecret: 'not-the-secret' });
     const err = await client
