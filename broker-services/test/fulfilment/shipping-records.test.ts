@@ -12,6 +12,8 @@ import {
   createWechatShippingClient,
   WechatShippingError,
 } from '../../src/integrations/wechat/shipping-client.ts';
+import createFulfilmentService from '../../src/modules/fulfilment/fulfilment.service.ts';
+import { createBroker } from '../../src/runtime/broker.ts';
 import { assertError } from '../gateway/support.ts';
 import { addAddress, adminLogin, request } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -315,6 +317,32 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
       [order.id],
     );
     assert.equal(audit.rows[0].n, 1);
+  });
+
+  test('two processes sweeping at once send each record once (claimed with SKIP LOCKED)', async () => {
+    // A second fulfilment service on a broker of its own, as a second process would run it, on the same database.
+    const other = createBroker(p.rt.config, `second-${run}`);
+    other.createService(createFulfilmentService(p.rt));
+    await other.start();
+    try {
+      const orders = [];
+      for (let i = 0; i < 6; i++) {
+        const order = await paidOrder();
+        assert.equal((await ship(order.id, { carrier: 'ZTO', trackingNo: `ZT${run}1${i}` })).status, 200);
+        orders.push(order);
+      }
+      const both = await Promise.all([
+        sweep(),
+        other.call('fulfilment.sendShippingRecords', {}) as Promise<{ sent: number }>,
+      ]);
+      assert.equal(both[0].sent + both[1].sent, 6);
+      for (const o of orders) {
+        assert.deepEqual(uploadsOf(o.transactionId), [[200, 0]]);
+        assert.equal((await adminOrder(o.id)).shippingRecord?.attempts, 1);
+      }
+    } finally {
+      await other.stop();
+    }
   });
 
   test('the gauges count the records by state', async () => {
