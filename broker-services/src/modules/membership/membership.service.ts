@@ -5,13 +5,12 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
-import type { UserView } from '../users/schemas.ts';
+import { membershipContract } from './contract.ts';
 import {
   evaluateMember,
   type LevelChange,
@@ -21,7 +20,7 @@ import {
   reportLevelChanges,
   windowGrowth,
 } from './levels.ts';
-import { type MembershipCard, type MeView, PutMemberLevelsBody } from './schemas.ts';
+import type { MembershipCard, MeView } from './schemas.ts';
 
 /** Shoppers one review looks at; the rest follow on the next sweeps. */
 const REVIEW_BATCH = 500;
@@ -64,22 +63,21 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
     };
   }
 
-  return {
-    name: 'membership',
+  return defineService(membershipContract, {
     mixins: [
       sweeperMixin({ action: 'membership.review', intervalMs: rt.config.sweepIntervalMs * 60, log: rt.log }),
     ],
     actions: {
       /** The caller's member card: level, benefits, growth and progress to the next level. */
-      card: defineAction(Type.Object({}), async (ctx) => cardOf(requireUser(ctx.meta).id)),
+      card: async (ctx) => cardOf(requireUser(ctx.meta).id),
 
       /** The caller as the mini-program shows them (GET /api/me): who, level, growth, points. */
-      me: defineAction(Type.Object({}), async (ctx): Promise<MeView> => {
+      me: async (ctx): Promise<MeView> => {
         const user = requireUser(ctx.meta);
         const [who, card, points] = await Promise.all([
-          ctx.call<UserView, object>('users.get', { id: user.id }),
+          call(ctx, 'users.get', { id: user.id }),
           cardOf(user.id),
-          ctx.call<{ balance: number }, object>('points.balance', { userId: user.id }),
+          call(ctx, 'points.balance', { userId: user.id }),
         ]);
         return {
           id: who.id,
@@ -88,20 +86,20 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
           growth: card.growth,
           points: points.balance,
         };
-      }),
+      },
 
       /** Admin: the levels and the growth window. */
-      getLevels: defineAction(Type.Object({}), async (ctx) => {
+      getLevels: async (ctx) => {
         requireAdmin(ctx.meta);
         const db = em();
         return { windowDays: await readWindowDays(db), levels: await readLevels(db) };
-      }),
+      },
 
       /**
        * Admin: replaces the levels and the growth window; every shopper is reviewed again on the next sweeps. The
        * change and its audit entry commit together.
        */
-      setLevels: defineAction(PutMemberLevelsBody, async (ctx) => {
+      setLevels: async (ctx) => {
         requireAdmin(ctx.meta);
         const levels = [...ctx.params.levels].sort((a, b) => a.threshold - b.threshold);
         if (levels[0]!.threshold !== 0) {
@@ -143,13 +141,13 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
           await tx.flush();
           return after;
         });
-      }),
+      },
 
       /**
        * Sweeper: the scheduled review. Each shopper not reviewed for a day gets the level their growth in the window
        * reaches now, up or down, one transaction each. Returns how many were reviewed and moved.
        */
-      review: defineAction(Type.Object({}), async () => {
+      review: async () => {
         const now = new Date(rt.now());
         const due = await em().execute<{ user_id: string }[]>(
           'select user_id from members where evaluated_at <= ? order by evaluated_at, user_id limit ?',
@@ -164,7 +162,7 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
         }
         reportLevelChanges(rt.log, changes);
         return { reviewed: due.length, changed: changes.length };
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }
