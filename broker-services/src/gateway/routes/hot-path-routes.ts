@@ -10,6 +10,7 @@ import type { Reservation, ReserveResult } from '@tuanmiao/hot-path';
 import { reservationsTotal } from '@tuanmiao/observability';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
@@ -62,21 +63,13 @@ export async function findReservation(
   reservationId: string,
 ): Promise<ReservationViewT> {
   const userId = req.caller.user!.id;
-  const settled = (await opts.broker.call('orders.findByReservation', { reservationId, userId })) as {
-    order: {
-      id: string;
-      campaignId: string;
-      status: string;
-      expiresAt: string;
-      items: { quantity: number }[];
-      groupId?: string;
-    } | null;
-  };
-  if (settled.order) {
+  const settled = await call(opts.broker, 'orders.findByReservation', { reservationId, userId });
+  // A reservation's order is a campaign order: it always has its campaign.
+  if (settled.order?.campaignId) {
     const o = settled.order;
     return {
       id: reservationId,
-      campaignId: o.campaignId,
+      campaignId: settled.order.campaignId,
       quantity: o.items[0]?.quantity ?? 1,
       status: o.status === 'cancelled' ? 'released' : 'settled',
       orderId: o.id,
@@ -84,7 +77,7 @@ export async function findReservation(
       expiresAt: o.expiresAt,
     };
   }
-  const campaigns = (await opts.broker.call('campaigns.activeIds', {})) as string[];
+  const campaigns = await call(opts.broker, 'campaigns.activeIds', {});
   for (const campaignId of campaigns) {
     const r = await opts.rt.store.getReservation(campaignId, reservationId);
     if (r && r.userId === userId) return toReservationView(r);
@@ -114,12 +107,10 @@ export async function registerHotPathRoutes(
     groupCampaign.set(groupId, campaignId);
   }
   async function lookUpGroupCampaign(groupId: string): Promise<string> {
-    const live = (
-      (await broker.call('campaigns.list', { type: 'groupbuy' })) as { items: CampaignView[] }
-    ).items
+    const live = (await call(broker, 'campaigns.list', { type: 'groupbuy' })).items
       .filter((x) => x.status === 'live')
       .map((x) => x.id);
-    const group = (await broker.call('groups.get', { id: groupId, campaignIds: live })) as GroupView;
+    const group = await call(broker, 'groups.get', { id: groupId, campaignIds: live });
     return group.campaignId;
   }
   function groupCampaignOf(groupId: string): Promise<string> | string {
@@ -150,7 +141,7 @@ export async function registerHotPathRoutes(
     const now = Date.now();
     const fetched = (async () => {
       try {
-        const view = (await broker.call('campaigns.get', { id })) as CampaignView;
+        const view = await call(broker, 'campaigns.get', { id });
         if (cache.size > 10_000) cache.clear();
         cache.set(id, { at: now, view });
         return view;

@@ -1,5 +1,6 @@
 /** Shopper routes other than the hot path: login, campaigns, reservations, orders, payments, group reads. */
 import Type from 'typebox';
+import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
 import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
@@ -41,7 +42,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         response: { 200: ShopperSession, ...errors(400, 502, 503) },
       },
     },
-    async (req) => session(await callAs<UserView>(broker, req, 'users.loginWechat', req.body)),
+    async (req) => session(await callAs(broker, req, 'users.loginWechat', req.body)),
   );
 
   app.post(
@@ -56,7 +57,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => {
       if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
-      return session(await callAs<UserView>(broker, req, 'users.loginDev', req.body));
+      return session(await callAs(broker, req, 'users.loginDev', req.body));
     },
   );
 
@@ -265,8 +266,6 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
 
 /** Ids of group-buy campaigns that may hold groups not yet settled (a handful at any time). */
 async function activeGroupbuyCampaigns(opts: GatewayOptions): Promise<string[]> {
-  const res = (await opts.broker.call('campaigns.list', { type: 'groupbuy' })) as {
-    items: { id: string; status: string }[];
-  };
+  const res = await call(opts.broker, 'campaigns.list', { type: 'groupbuy' });
   return res.items.filter((c) => c.status === 'live' || c.status === 'ended').map((c) => c.id);
 }
