@@ -23,6 +23,7 @@ const ServiceName = Type.Union([
   Type.Literal('cart'),
   Type.Literal('fulfilment'),
   Type.Literal('points'),
+  Type.Literal('membership'),
   Type.Literal('coupons'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
@@ -39,6 +40,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'cart',
   'fulfilment',
   'points',
+  'membership',
   'coupons',
 ];
 

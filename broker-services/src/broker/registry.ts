@@ -11,6 +11,7 @@ import { catalogContract } from '../modules/catalog/contract.ts';
 import { couponsContract } from '../modules/coupons/contract.ts';
 import { fulfilmentContract } from '../modules/fulfilment/contract.ts';
 import { groupsContract } from '../modules/groups/contract.ts';
+import { membershipContract } from '../modules/membership/contract.ts';
 import { ordersContract } from '../modules/orders/contract.ts';
 import { paymentsContract } from '../modules/payments/contract.ts';
 import { pointsContract } from '../modules/points/contract.ts';
@@ -26,6 +27,7 @@ export const busContracts = {
   coupons: couponsContract,
   fulfilment: fulfilmentContract,
   groups: groupsContract,
+  membership: membershipContract,
   orders: ordersContract,
   payments: paymentsContract,
   points: pointsContract,

@@ -28,6 +28,8 @@ export interface LockInput {
   lines: readonly PricedLine[];
   orderKind: OrderKind;
   now: Date;
+  /** The most the coupon may take off (what earlier discounts, the member's, left of the items). */
+  capFen?: number;
 }
 
 /**
@@ -57,7 +59,11 @@ export async function lockCouponForOrder(
     new Date(coupon.valid_from).getTime() <= nowMs &&
     nowMs < new Date(coupon.valid_until).getTime();
   if (!usable) throw new AppError('COUPON_UNAVAILABLE', undefined, { couponId: input.couponId });
-  const discountFen = discountFor(coupon, input.lines, input.orderKind);
+  // What is left after earlier discounts bounds it too, keeping at least 1 fen to pay (see discountFor).
+  const discountFen = Math.min(
+    discountFor(coupon, input.lines, input.orderKind),
+    input.capFen === undefined ? Number.MAX_SAFE_INTEGER : Math.max(0, input.capFen - 1),
+  );
   if (discountFen === 0) throw new AppError('COUPON_NOT_APPLICABLE', undefined, { couponId: input.couponId });
   const change = await lockCoupon(sql, {
     couponId: input.couponId,

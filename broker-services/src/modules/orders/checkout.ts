@@ -15,6 +15,7 @@ import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
 import { lockCouponForOrder, reportCouponChanges } from '../coupons/order-coupons.ts';
+import { memberDiscountFen } from '../membership/order-effects.ts';
 import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
 import { recordOrderTransitions } from './transitions.ts';
@@ -110,9 +111,11 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
-    // The price breakdown: the coupon's discount first (locked to the order here, in its transaction: a coupon
-    // that is not free, another live order took it even at this instant, rolls back the order and its stock
-    // with it), then the points spent on what is left (held here, ../points).
+    // The price breakdown: discounts first (the member discount of ../membership, then the coupon's on what is
+    // left: locked to the order here, in its transaction, so a coupon that is not free, another live order took
+    // it even at this instant, rolls back the order and its stock with it), then the points spent on what is
+    // left (held here, ../points).
+    const memberFen = await memberDiscountFen(tx, input.userId, totalFen);
     const coupon =
       input.couponId === undefined
         ? undefined
@@ -123,8 +126,9 @@ export async function placeRegularOrder(
             lines: taken,
             orderKind: 'regular',
             now: input.now,
+            capFen: totalFen - memberFen,
           });
-    const discountFen = coupon?.discountFen ?? 0;
+    const discountFen = memberFen + (coupon?.discountFen ?? 0);
     const points = input.pointsToUse
       ? await holdCheckoutPoints(
           tx,

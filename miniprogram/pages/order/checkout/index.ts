@@ -47,10 +47,14 @@ Page({
     busy: false,
     error: '',
   },
-  /** One tap on "提交订单" and its retries share a requestId: a lost answer never makes a second order. */
-  tap: new TapCommand({ campaignId: '', requestIdPrefix: 'co' }),
+  /**
+   * One tap on "提交订单" and its retries share a requestId: a lost answer never makes a second order. Made in
+   * onLoad, since object fields of the options are copied per page and a copy would lose its methods.
+   */
+  tap: null as TapCommand | null,
 
   onLoad(query: Record<string, string | undefined>) {
+    this.tap = new TapCommand({ campaignId: '', requestIdPrefix: 'co' });
     this.load(decodeCheckoutItems(query.items ?? ''), query.product ?? '');
   },
   async load(items: Array<{ skuId: string; quantity: number }>, productId: string) {
@@ -164,6 +168,7 @@ Page({
     this.setData({ busy: true, error: '' });
     const couponId = this.data.coupons[this.data.couponIndex]?.couponId ?? '';
     try {
+      this.tap ??= new TapCommand({ campaignId: '', requestIdPrefix: 'co' });
       const order = await this.tap.run(({ requestId }) =>
         dispatchCheckout({
           items: this.data.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
