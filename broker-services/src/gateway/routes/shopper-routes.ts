@@ -242,11 +242,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         response: { 200: GroupView, ...errors(400, 404) },
       },
     },
-    async (req) =>
-      callAs(broker, req, 'groups.get', {
-        id: req.params.groupId,
-        campaignIds: await activeGroupbuyCampaigns(opts),
-      }),
+    async (req) => callAs(broker, req, 'groups.get', { id: req.params.groupId }),
   );
 
   app.get(
@@ -261,12 +257,4 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => callAs(broker, req, 'groups.listJoinable', { id: req.params.campaignId }),
   );
-}
-
-/** Ids of group-buy campaigns that may hold groups not yet settled (a handful at any time). */
-async function activeGroupbuyCampaigns(opts: GatewayOptions): Promise<string[]> {
-  const res = (await opts.broker.call('campaigns.list', { type: 'groupbuy' })) as {
-    items: { id: string; status: string }[];
-  };
-  return res.items.filter((c) => c.status === 'live' || c.status === 'ended').map((c) => c.id);
 }

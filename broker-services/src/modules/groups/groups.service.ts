@@ -12,6 +12,7 @@ import Type from 'typebox';
 import { defineAction } from '../../broker/action.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
+import { campaignOfId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { CampaignId, GroupId, IdParam } from '../../schemas/common.ts';
 import { recordAudit } from '../admin/audit.ts';
@@ -113,31 +114,28 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       sweeperMixin({ action: 'groups.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
     ],
     actions: {
-      /** A group with its members; before settlement it is read from the hot path. */
-      get: defineAction(
-        Type.Object({ id: GroupId, campaignIds: Type.Optional(Type.Array(CampaignId)) }),
-        async (ctx) => {
-          const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
-          if (g) return view(g);
-          for (const campaignId of ctx.params.campaignIds ?? []) {
-            const hot = await rt.store.getGroup(campaignId, ctx.params.id);
-            if (hot) {
-              return {
-                id: hot.id,
-                campaignId,
-                leaderId: hot.leaderId,
-                size: hot.size,
-                slotsTaken: hot.slotsTaken,
-                members: hot.members.map((m) => ({ userId: m.userId, paid: false })),
-                status: hot.status,
-                expiresAt: new Date(hot.expiresAtMs).toISOString(),
-                sharePath: sharePath(hot.id),
-              } satisfies GroupView;
-            }
-          }
-          throw new AppError('NOT_FOUND', 'No such group');
-        },
-      ),
+      /**
+       * A group with its members; before settlement it is read from the hot path, under the campaign its id
+       * names (a group id from before ids carried their campaign is found once settled).
+       */
+      get: defineAction(Type.Object({ id: GroupId }), async (ctx) => {
+        const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
+        if (g) return view(g);
+        const campaignId = campaignOfId(ctx.params.id);
+        const hot = campaignId ? await rt.store.getGroup(campaignId, ctx.params.id) : null;
+        if (!campaignId || !hot) throw new AppError('NOT_FOUND', 'No such group');
+        return {
+          id: hot.id,
+          campaignId,
+          leaderId: hot.leaderId,
+          size: hot.size,
+          slotsTaken: hot.slotsTaken,
+          members: hot.members.map((m) => ({ userId: m.userId, paid: false })),
+          status: hot.status,
+          expiresAt: new Date(hot.expiresAtMs).toISOString(),
+          sharePath: sharePath(hot.id),
+        } satisfies GroupView;
+      }),
 
       /** Forming groups of a campaign that a stranger can join, closest to full first. */
       listJoinable: defineAction(IdParam(CampaignId), async (ctx) => {
