@@ -269,7 +269,17 @@ describe('admin console end to end', () => {
     const dateTime = /^\d{4}-\d\d-\d\d \d\d:\d\d$/;
     for (const language of ['zh-CN', 'en']) {
       if (language === 'en') await page.getByRole('button', { name: 'English' }).click();
-      for (const path of ['dashboard', 'products', 'campaigns', 'orders', 'admins', 'audit-log']) {
+      for (const path of [
+        'dashboard',
+        'products',
+        'categories',
+        'campaigns',
+        'orders',
+        'fulfilment',
+        'after-sale',
+        'admins',
+        'audit-log',
+      ]) {
         await page.goto(`${baseUrl}/admin/${path}`);
         await page.locator('.ant-card').first().waitFor();
         await page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
@@ -300,7 +310,16 @@ describe('admin console end to end', () => {
       }
       await page.goto(`${baseUrl}/admin/products`);
       await page.locator('.ant-table-row').first().waitFor();
-      const created = await page.locator('.ant-table-row').first().locator('td').nth(3).textContent();
+      // The created-time column, found by its header in either language.
+      const heads = await page.locator('.ant-table-thead th').allTextContents();
+      const createdColumn = heads.findIndex((h) => h === '创建时间' || h === 'Created');
+      assert.ok(createdColumn >= 0, `${language}: a created-time column in ${heads.join(' | ')}`);
+      const created = await page
+        .locator('.ant-table-row')
+        .first()
+        .locator('td')
+        .nth(createdColumn)
+        .textContent();
       assert.match(created ?? '', dateTime, `${language}: product created time`);
       await page.goto(`${baseUrl}/admin/campaigns`);
       await page.locator('.ant-table-row').first().waitFor();

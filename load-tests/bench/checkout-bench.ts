@@ -1,31 +1,46 @@
 /**
  * (l) The regular-price checkout: `POST /api/orders` through the gateway of a platform process started as in
- * production (fresh PostgreSQL database, Redis, NATS), each order two SKUs (quantity 1 each) of a 50-SKU product
- * with large stock, for shoppers from dev login who each have an address; orders/s (2xx/s), closed-loop, with
- * where the machine's CPU went. Read against (e), the naive PostgreSQL UPDATE+INSERT measured in the same run: the
- * checkout takes its stock in PostgreSQL too (`broker-services/src/modules/orders/checkout.ts`), but per order it
- * also claims the requestId, locks two SKU rows in id order, writes the lines, the sealed address and the first
- * transition, behind authentication, validation, rate limit and metrics.
+ * production (fresh PostgreSQL database, Redis, NATS), each order two SKUs (quantity 1 each) with large stock, for
+ * shoppers from dev login who each have an address; orders/s (2xx/s), closed-loop, with where the machine's CPU
+ * went. Twice: over a catalogue (the two SKUs of two of 50 products, as a shop's orders spread) and on one hot
+ * product (both SKUs among the 50 of one product). Read against (e), the naive PostgreSQL UPDATE+INSERT on one
+ * row measured in the same run: the checkout takes its stock in PostgreSQL too
+ * (`broker-services/src/modules/orders/checkout.ts`), but per order it also claims the requestId, locks two SKU
+ * rows in id order and then their products' rows (units sold), writes the lines, the sealed address and the first
+ * transition, behind authentication, validation, rate limit and metrics; on one product every checkout queues on
+ * that product's row for the rest of its transaction.
  * `BENCH_ONLY=checkout npm run bench` runs (e) and (l) alone.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 
-/** SKUs of the bench product: orders spread over them, as a shop's do over its catalogue. */
-const SKUS = 50;
+/** Products of the catalogue, and SKUs of the hot product. */
+const PRODUCTS = 50;
+const HOT_SKUS = 50;
 const ITEMS_PER_ORDER = 2;
 
+/** The two checkout measurements. */
+export interface CheckoutFigures {
+  /** Two SKUs of two different products among 50 per order. */
+  catalogue: HttpFigures;
+  /** Two SKUs of one product per order: every checkout also updates that product's row. */
+  hotProduct: HttpFigures;
+}
+
 export interface CheckoutBenchResult {
-  skus: number;
+  products: number;
   itemsPerOrder: number;
-  checkout: HttpFigures;
+  checkout: CheckoutFigures;
   naivePg: HttpFigures;
-  /** Checkout orders/s over the naive baseline's 2xx/s, both measured in the same run. */
+  /** Catalogue checkout orders/s over the naive baseline's 2xx/s, both measured in the same run. */
   checkoutToNaivePg: number;
+  /** The same for the hot product. */
+  hotProductCheckoutToNaivePg: number;
 }
 
 /** The environment of a platform process started as in production for the bench. */
@@ -85,8 +100,8 @@ async function forEachLimited(n: number, limit: number, fn: (i: number) => Promi
 }
 
 /**
- * (l) on a running platform: makes the product, gives each shopper an address, warms up, then measures
- * checkouts closed-loop with the CPU breakdown.
+ * (l) on a running platform: makes the products, gives each shopper an address, then for the catalogue and for
+ * the hot product warms up and measures checkouts closed-loop with the CPU breakdown.
  */
 export async function measureCheckout(o: {
   base: string;
@@ -99,17 +114,22 @@ export async function measureCheckout(o: {
   warmSeconds: number;
   tag: string;
   log: (line: string) => void;
-}): Promise<HttpFigures> {
+}): Promise<CheckoutFigures> {
   const call = caller(o.base);
-  const product = await call<{ skus: { id: string }[] }>('POST', '/api/admin/products', o.adminToken, {
-    title: `Bench checkout ${o.tag}`,
-    skus: Array.from({ length: SKUS }, (_, i) => ({
-      name: `规格 ${i + 1}`,
-      priceFen: 990 + i,
-      stock: 100_000_000,
-    })),
-  });
-  const skuIds = product.skus.map((s) => s.id);
+  const createProduct = async (title: string, skus: number) =>
+    (
+      await call<{ skus: { id: string }[] }>('POST', '/api/admin/products', o.adminToken, {
+        title,
+        skus: Array.from({ length: skus }, (_, i) => ({
+          name: `规格 ${i + 1}`,
+          priceFen: 990 + i,
+          stock: 100_000_000,
+        })),
+      })
+    ).skus.map((s) => s.id);
+  const catalogue: string[] = [];
+  for (let p = 0; p < PRODUCTS; p++) catalogue.push(...(await createProduct(`Bench ${o.tag} 商品 ${p}`, 1)));
+  const hot = await createProduct(`Bench ${o.tag} 爆款`, HOT_SKUS);
   const addressIds: string[] = new Array(o.tokens.length);
   await forEachLimited(o.tokens.length, 16, async (i) => {
     const a = await call<{ id: string }>('POST', '/api/addresses', o.tokens[i], {
@@ -120,9 +140,11 @@ export async function measureCheckout(o: {
     });
     addressIds[i] = a.id;
   });
-  o.log(`(l) checkout: ${SKUS} SKUs, ${o.tokens.length} shoppers with an address`);
+  o.log(
+    `(l) checkout: ${PRODUCTS} products of one SKU and one of ${HOT_SKUS} SKUs, ${o.tokens.length} shoppers with an address`,
+  );
   const auth = o.tokens.map((t) => `Bearer ${t}`);
-  const load = (phase: string) => ({
+  const load = (skuIds: readonly string[], phase: string) => ({
     url: o.base,
     serverPid: o.platformPid,
     method: 'POST' as const,
@@ -131,10 +153,10 @@ export async function measureCheckout(o: {
     headers: { 'content-type': 'application/json' },
     next: (i: number) => {
       const u = i % auth.length;
-      // Two distinct SKUs per order, spread over the product's SKUs.
-      const first = (i * 7) % SKUS;
+      // Two distinct SKUs per order, spread over the given SKUs.
+      const first = (i * 7) % skuIds.length;
       const items = Array.from({ length: ITEMS_PER_ORDER }, (_, k) => ({
-        skuId: skuIds[(first + k) % SKUS],
+        skuId: skuIds[(first + k) % skuIds.length],
         quantity: 1,
       }));
       return {
@@ -143,10 +165,20 @@ export async function measureCheckout(o: {
       };
     },
   });
-  await measureHttp({ ...load('warm'), durationSeconds: o.warmSeconds });
-  const figures = await measureHttp({ ...load('peak'), durationSeconds: o.durationSeconds, breakdown: true });
-  o.log(formatFigures('(l) gateway POST /api/orders (regular checkout, 2 SKUs)', figures));
-  return figures;
+  const measure = async (skuIds: readonly string[], phase: string, name: string) => {
+    await measureHttp({ ...load(skuIds, `${phase}-warm`), durationSeconds: o.warmSeconds });
+    const figures = await measureHttp({
+      ...load(skuIds, phase),
+      durationSeconds: o.durationSeconds,
+      breakdown: true,
+    });
+    o.log(formatFigures(name, figures));
+    return figures;
+  };
+  return {
+    catalogue: await measure(catalogue, 'cat', '(l) gateway POST /api/orders, 2 SKUs of 2 of 50 products'),
+    hotProduct: await measure(hot, 'hot', '(l) gateway POST /api/orders, 2 SKUs of one hot product'),
+  };
 }
 
 /** `BENCH_ONLY=checkout`: (e) and (l) in one run, on a database of their own. */
@@ -157,6 +189,8 @@ export async function runCheckoutBench(o: {
   durationSeconds: number;
   connections: number;
   users: number;
+  /** Write a V8 CPU profile of the platform process here (node --cpu-prof). */
+  profileDir?: string;
   log: (line: string) => void;
 }): Promise<CheckoutBenchResult> {
   const tag = randomBytes(4).toString('hex');
@@ -185,10 +219,18 @@ export async function runCheckoutBench(o: {
     o.log(formatFigures('(e) naive PostgreSQL UPDATE+INSERT', naivePg));
 
     const adminPassword = randomBytes(12).toString('base64url');
-    platform = await startPlatform({
-      env: benchPlatformEnv({ databaseUrl, redisUrl: o.redisUrl, natsUrl: o.natsUrl, tag, adminPassword }),
-      timeoutMs: 90_000,
+    const env = benchPlatformEnv({
+      databaseUrl,
+      redisUrl: o.redisUrl,
+      natsUrl: o.natsUrl,
+      tag,
+      adminPassword,
     });
+    if (o.profileDir) {
+      mkdirSync(o.profileDir, { recursive: true });
+      env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${o.profileDir}`;
+    }
+    platform = await startPlatform({ env, timeoutMs: 90_000 });
     const call = caller(platform.baseUrl);
     const adminToken = (
       await call<{ token: string }>('POST', '/api/admin/auth/login', undefined, {
@@ -214,14 +256,18 @@ export async function runCheckoutBench(o: {
       log: o.log,
     });
     const result: CheckoutBenchResult = {
-      skus: SKUS,
+      products: PRODUCTS,
       itemsPerOrder: ITEMS_PER_ORDER,
       checkout,
       naivePg,
-      checkoutToNaivePg: +(checkout.okPerSec / Math.max(1, naivePg.okPerSec)).toFixed(3),
+      checkoutToNaivePg: +(checkout.catalogue.okPerSec / Math.max(1, naivePg.okPerSec)).toFixed(3),
+      hotProductCheckoutToNaivePg: +(checkout.hotProduct.okPerSec / Math.max(1, naivePg.okPerSec)).toFixed(3),
     };
     o.log(
-      `ratio checkoutToNaivePg: ${result.checkoutToNaivePg} (${checkout.okPerSec} orders/s against ${naivePg.okPerSec} naive UPDATE+INSERT/s)`,
+      `ratio checkoutToNaivePg: ${result.checkoutToNaivePg} (${checkout.catalogue.okPerSec} orders/s against ${naivePg.okPerSec} naive UPDATE+INSERT/s)`,
+    );
+    o.log(
+      `ratio hotProductCheckoutToNaivePg: ${result.hotProductCheckoutToNaivePg} (${checkout.hotProduct.okPerSec} orders/s)`,
     );
     return result;
   } finally {

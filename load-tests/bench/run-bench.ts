@@ -111,8 +111,10 @@ export interface BenchReport {
     gatewayReserveAt80: HttpFigures;
     gatewayJoin: HttpFigures;
     reference: HttpFigures;
-    /** (l) The regular checkout, orders/s as 2xx/s. */
+    /** (l) The regular checkout over a catalogue, orders/s as 2xx/s. */
     checkout: HttpFigures;
+    /** (l) The regular checkout on one hot product. */
+    checkoutHotProduct: HttpFigures;
   };
   hotPath: HotPathBenchResult;
   /** Redis CPU per call of the reserve and join scripts against a one-command EVALSHA (section k). */
@@ -134,6 +136,7 @@ export interface BenchReport {
     gatewayToBareFastify: Ratio;
     gatewayToNaivePg: Ratio;
     checkoutToNaivePg: Ratio;
+    checkoutHotProductToNaivePg: Ratio;
     gatewayJoinToRawJoinEvalsha: Ratio;
     referenceToBareFastify: Ratio;
     gatewayToReference: Ratio;
@@ -565,7 +568,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         gatewayReserveAt80,
         gatewayJoin,
         reference: referenceFigures,
-        checkout,
+        checkout: checkout.catalogue,
+        checkoutHotProduct: checkout.hotProduct,
       },
       hotPath,
       scriptCost,
@@ -576,7 +580,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         hotPathToRawEvalsha: ratio(bestStore / hotPath.rawReserveEvalshaOpsPerSec, 0.5),
         gatewayToBareFastify: ratio(gatewayReserve.okPerSec / bareFastify.requestsPerSec, 0.5),
         gatewayToNaivePg: ratio(gatewayReserve.okPerSec / Math.max(1, naivePg.okPerSec), 10),
-        checkoutToNaivePg: ratio(checkout.okPerSec / Math.max(1, naivePg.okPerSec), 0),
+        checkoutToNaivePg: ratio(checkout.catalogue.okPerSec / Math.max(1, naivePg.okPerSec), 0),
+        checkoutHotProductToNaivePg: ratio(checkout.hotProduct.okPerSec / Math.max(1, naivePg.okPerSec), 0),
         gatewayJoinToRawJoinEvalsha: ratio(gatewayJoin.okPerSec / hotPath.rawJoinEvalshaOpsPerSec, 0),
         referenceToBareFastify: ratio(referenceFigures.okPerSec / bareFastify.requestsPerSec, 0),
         gatewayToReference: ratio(gatewayReserve.okPerSec / Math.max(1, referenceFigures.okPerSec), 0),
@@ -690,6 +695,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
     durationSeconds: Number(process.env.BENCH_DURATION ?? defaultBenchOptions.durationSeconds),
     connections: defaultBenchOptions.connections,
     users: Number(process.env.BENCH_USERS ?? 500),
+    ...(process.env.BENCH_PROFILE_DIR ? { profileDir: process.env.BENCH_PROFILE_DIR } : {}),
     log: (line) => console.log(line),
   });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {

@@ -48,6 +48,7 @@ test('npm run bench with tiny counts writes a complete report', async () => {
   assert.ok((written.http.checkout.statusCounts['201'] ?? 0) > 0);
   assert.equal(written.http.checkout.statusCounts['201'], written.http.checkout.requests);
   assert.equal(typeof written.ratios.checkoutToNaivePg.value, 'number');
+  assert.equal(written.http.checkoutHotProduct.statusCounts['201'], written.http.checkoutHotProduct.requests);
   assert.equal(written.search.products, 2000);
   assert.ok(written.search.indexed.meanHits > 0, 'the search queries find products');
   assert.equal(written.http.gatewayJoin.statusCounts['201'], 100, 'every join took a free slot');

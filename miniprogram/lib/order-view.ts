@@ -22,7 +22,10 @@ export interface OrderRowView {
   id: string;
   statusLabel: string;
   payable: boolean;
-  totalFen: number;
+  /** The first line's product, and how many other lines: "西湖龙井 明前特级 等 2 种". */
+  title: string;
+  /** What the shopper pays (or paid): the items less any discount and points. */
+  payableFen: number;
   quantity: number;
   createdAt: string;
 }
@@ -32,8 +35,15 @@ export function orderRowView(order: Order): OrderRowView {
     id: order.id,
     statusLabel: ORDER_STATUS_LABELS[order.status] ?? order.status,
     payable: order.status === 'pending_payment',
-    totalFen: order.totalFen,
+    title: orderTitle(order),
+    payableFen: order.payableFen,
     quantity: (order.items ?? []).reduce((n, item) => n + item.quantity, 0),
     createdAt: formatDateTime(order.createdAt),
   };
+}
+
+function orderTitle(order: Order): string {
+  const items = order.items ?? [];
+  const first = items[0]?.title ?? '';
+  return items.length > 1 ? `${first} 等 ${items.length} 种` : first;
 }

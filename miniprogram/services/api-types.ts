@@ -23,6 +23,7 @@ export type {
   Group,
   GroupEntry,
   GroupStatus,
+  MyPoints,
   Order,
   OrderItem,
   OrderStatus,

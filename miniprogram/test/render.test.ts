@@ -39,6 +39,8 @@ before(async () => {
     'components/product-card',
     'pages/shop/product',
     'pages/order/detail',
+    'pages/home/cart',
+    'pages/order/checkout',
   ]);
 });
 after(() => tree.cleanup());
@@ -267,5 +269,63 @@ describe('shop pages', () => {
       withClass(page, 'od__event--latest').map((el) => el.textContent?.replace(/\s+/g, '')),
       ['派送中2026-11-3011:00'],
     );
+  });
+
+  test('cart: lines with their ticks, an unavailable line says why, the ticked total in yuan', async () => {
+    const page = tree.render('pages/home/cart');
+    const { cartPageView } = await import('../lib/cart-view');
+    const view = cartPageView(
+      {
+        items: [
+          {
+            skuId: 'sku_a',
+            quantity: 2,
+            priceFen: 8990,
+            available: true,
+            title: '五常大米',
+            skuTitle: '5kg',
+            stockLeft: 9,
+          },
+          {
+            skuId: 'sku_b',
+            quantity: 1,
+            priceFen: 59800,
+            available: false,
+            title: '大闸蟹',
+            skuTitle: '8 只装',
+            stockLeft: 0,
+          },
+        ],
+        totalFen: 17980,
+      },
+      new Set(),
+    );
+    page.setData({ loggedIn: true, loaded: true, view });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /✓五常大米5kg¥89\.90－2＋删除/);
+    assert.match(text, /大闸蟹8只装已售罄或已下架¥598\.00/);
+    assert.match(text, /全选合计¥179\.80结算\(2\)$/);
+  });
+
+  test('checkout: the address, the lines and the breakdown down to what is paid', async () => {
+    const page = tree.render('pages/order/checkout');
+    page.setData({
+      address: { id: 'adr_1', name: '张三', phone: '13812348000', region: [], detail: '', isDefault: true },
+      addressText: '浙江省 杭州市 西湖区 龙井路 1 号',
+      lines: [{ skuId: 'sku_a', title: '五常大米', skuTitle: '5kg', quantity: 2, priceFen: 8990 }],
+      breakdown: [
+        { label: '商品金额', fen: 17980 },
+        { label: '优惠', fen: -1000 },
+        { label: '积分抵扣', fen: 0 },
+      ],
+      payableFen: 16980,
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /^张三13812348000浙江省杭州市西湖区龙井路1号/);
+    assert.match(text, /五常大米5kg×2¥89\.90/);
+    assert.match(text, /商品金额¥179\.80优惠-¥10\.00积分抵扣-¥0\.00/);
+    assert.match(text, /实付¥169\.80提交订单$/);
   });
 });

@@ -41,6 +41,8 @@ const { orderActions, priceBreakdown, trackingView, afterSaleReason } = await im
   '../lib/fulfilment-view'
 );
 const { TapCommand } = await import('../lib/tap-command');
+const { fetchPointsBalance } = await import('../services/points/fetchPointsBalance');
+const { pointsToRequest } = await import('../lib/checkout-points');
 type Order = import('../services/api-types').Order;
 
 const CARRIER_SECRET = 'carrier-shop-e2e-secret';
@@ -308,11 +310,34 @@ describe('the shop through the mini-program against the real gateway', () => {
     assert.ok(me.user.id);
   });
 
-  test('after-sale: 仅退款 with a reason on a paid order; the operator approves and it is refunded', async () => {
+  test('after-sale: an order paid partly with points; 仅退款 with a reason; approved, refunded, points back', async () => {
     assert.ok(state.riceSku, 'the flow above ran');
     await loginAs(`shop-e2e-${run}`);
+    // The completed order above earned points (on the cash it paid); this order spends them.
+    let balance = await fetchPointsBalance();
+    for (let i = 0; i < 50 && balance === 0; i++) {
+      await sleep(200);
+      balance = await fetchPointsBalance();
+    }
+    assert.ok(balance > 0, 'the completed order earned points');
+    const pointsToUse = pointsToRequest(balance, true, null);
     const items = [{ skuId: state.riceSku, quantity: 1 }];
-    const order = await dispatchCheckout({ items, addressId: state.addressId, requestId: `as-${run}-0001` });
+    const order = await dispatchCheckout({
+      items,
+      addressId: state.addressId,
+      pointsToUse,
+      requestId: `as-${run}-0001`,
+    });
+    assert.equal(order.pointsUsed, pointsToUse);
+    const { lines, payableFen } = priceBreakdown(order);
+    assert.equal(lines[0]?.fen, 8990);
+    assert.ok((lines[2]?.fen ?? 0) < 0, 'the points took something off');
+    assert.equal(
+      lines.reduce((sum, l) => sum + l.fen, 0),
+      payableFen,
+      'items − discount − points = payable',
+    );
+    assert.equal(await fetchPointsBalance(), balance - pointsToUse, 'the points are held by the order');
     await dispatchPayment(order.id);
     const paid = await waitForOrder(order.id, (o) => o.status === 'paid');
     assert.equal(paid.status, 'paid');
@@ -341,5 +366,11 @@ describe('the shop through the mini-program against the real gateway', () => {
     const refunded = await waitForOrder(order.id, (o) => o.status === 'refunded');
     assert.equal(refunded.status, 'refunded');
     assert.equal(orderActions(refunded).afterSale, false);
+    let after = await fetchPointsBalance();
+    for (let i = 0; i < 50 && after !== balance; i++) {
+      await sleep(200);
+      after = await fetchPointsBalance();
+    }
+    assert.equal(after, balance, 'the refund gave the points back');
   });
 });

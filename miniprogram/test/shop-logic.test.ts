@@ -15,6 +15,8 @@ const { addressInputOf, formOfWechatAddress, addressLine, EMPTY_ADDRESS_FORM } =
 const { priceBreakdown, orderActions, trackingView, afterSaleReason } = await import(
   '../lib/fulfilment-view'
 );
+const { orderRowView } = await import('../lib/order-view');
+const { pointsToRequest, maxPointsOf } = await import('../lib/checkout-points');
 type ShopProduct = import('../services/api-types').ShopProduct;
 type Order = import('../services/api-types').Order;
 
@@ -216,6 +218,37 @@ describe('orders after checkout', () => {
       payableFen,
     );
     assert.ok(priceBreakdown(order({})).lines.every((l) => !Object.is(l.fen, -0)));
+  });
+  test('a list row shows what is paid and the first product', () => {
+    const item = (title: string, quantity: number) => ({
+      skuId: 'sku_1',
+      title,
+      quantity,
+      unitPriceFen: 100,
+    });
+    const row = orderRowView(
+      order({
+        items: [item('西湖龙井', 2), item('五常大米', 1)],
+        itemsFen: 300,
+        discountFen: 50,
+        payableFen: 250,
+      }),
+    );
+    assert.deepEqual(
+      [row.title, row.quantity, row.payableFen, row.payable],
+      ['西湖龙井 等 2 种', 3, 250, true],
+    );
+    assert.equal(orderRowView(order({ items: [item('五常大米', 1)] })).title, '五常大米');
+  });
+  test('points at checkout: the balance, then at most what the gateway said the order allows', () => {
+    assert.equal(pointsToRequest(500, false, null), 0);
+    assert.equal(pointsToRequest(500, true, null), 500);
+    assert.equal(pointsToRequest(500, true, 120), 120);
+    assert.equal(pointsToRequest(80, true, 120), 80);
+    assert.equal(pointsToRequest(0, true, null), 0);
+    assert.equal(maxPointsOf({ maxPoints: 120 }), 120);
+    assert.equal(maxPointsOf({ maxPoints: -1 }), null);
+    assert.equal(maxPointsOf(undefined), null);
   });
   test('what each status allows', () => {
     const pick = (o: Order) =>

@@ -100,16 +100,18 @@ export function AfterSalePage() {
         loading={loading}
         dataSource={data ?? []}
         pagination={false}
-        scroll={{ x: true }}
+        scroll={{ x: 1500 }}
         columns={[
           { title: t('afterSale.request'), dataIndex: 'id', render: (id: string) => <code>{id}</code> },
           { title: t('afterSale.order'), dataIndex: 'orderId', render: (id: string) => <code>{id}</code> },
           {
             title: t('afterSale.kind'),
             dataIndex: 'kind',
-            render: (kind: RefundRequest['kind']) => <Tag>{t(`afterSale.kind.${kind}`)}</Tag>,
+            render: (kind: RefundRequest['kind']) => (
+              <Tag style={{ whiteSpace: 'nowrap' }}>{t(`afterSale.kind.${kind}`)}</Tag>
+            ),
           },
-          { title: t('afterSale.reason'), dataIndex: 'reason' },
+          { title: t('afterSale.reason'), dataIndex: 'reason', width: 220 },
           {
             title: t('common.status'),
             dataIndex: 'status',
@@ -135,6 +137,7 @@ export function AfterSalePage() {
                 {
                   title: t('common.actions'),
                   key: 'actions',
+                  fixed: 'right' as const,
                   render: (_: unknown, r: RefundRequest) =>
                     r.status === 'pending' ? (
                       <Space>

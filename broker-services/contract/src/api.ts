@@ -81,6 +81,7 @@ import type {
   ShipBody,
   WechatPaymentParams as WechatPaymentParamsSchema,
 } from '../../src/modules/orders/schemas.ts';
+import type { PointsView } from '../../src/modules/points/schemas.ts';
 import type { ShopperSession, UserView } from '../../src/modules/users/schemas.ts';
 
 /** `{items}` answers. */
@@ -138,6 +139,8 @@ export type ShopProductPage = Static<typeof ProductPage>;
 export type Cart = Static<typeof CartView>;
 export type CartLine = Static<typeof CartLineSchema>;
 export type CheckoutRequest = Static<typeof CheckoutBody>;
+/** My points (`GET /api/me/points`): the balance and the ledger, newest first. */
+export type MyPoints = Static<typeof PointsView>;
 export type ShipRequest = Static<typeof ShipBody>;
 export type PackageInput = Static<typeof PackageInputSchema>;
 export type Tracking = Static<typeof TrackingView>;

@@ -14,7 +14,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketServer, type PGLiteSocketServerOptions } from '@electric-sql/pglite-socket';
+import { ConnectionAffineQueue } from './pglite-protocol-queue.ts';
 
 export const EMBEDDED_MAX_CONNECTIONS = 8;
 
@@ -59,7 +60,7 @@ export async function startEmbeddedPostgres(opts: {
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
   if (opts.embeddedPgPort !== 0) {
-    const server = new PGLiteSocketServer({
+    const server = socketServer({
       db,
       host: '127.0.0.1',
       port: opts.embeddedPgPort,
@@ -79,7 +80,7 @@ export async function startEmbeddedPostgres(opts: {
   const socketPath = path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`);
   // A socket file left by a process that was killed; two processes never share one PGlite data directory.
   rmSync(socketPath, { force: true });
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: EMBEDDED_MAX_CONNECTIONS });
+  const server = socketServer({ db, path: socketPath, maxConnections: EMBEDDED_MAX_CONNECTIONS });
   await server.start();
   chmodSync(socketPath, 0o600);
   return {
@@ -91,6 +92,20 @@ export async function startEmbeddedPostgres(opts: {
       await db.close();
     },
   };
+}
+
+/**
+ * pglite-socket's server with its query queue replaced by one that keeps each connection's protocol exchange
+ * whole (./pglite-protocol-queue.ts: its own queue lets two connections' statements cross). The server hands
+ * `queryQueue` to each connection's handler as it arrives, so the queue is swapped before it starts; the
+ * property is private in its declarations, hence the one cast.
+ */
+function socketServer(options: PGLiteSocketServerOptions): PGLiteSocketServer {
+  const server = new PGLiteSocketServer(options);
+  (server as unknown as { queryQueue: ConnectionAffineQueue }).queryQueue = new ConnectionAffineQueue(
+    options.db,
+  );
+  return server;
 }
 
 /** A directory for the socket that only this OS user may enter. */

@@ -45,6 +45,7 @@ import {
   PaymentStart,
   ReservationView,
 } from '../../src/modules/orders/schemas.ts';
+import { PointsView } from '../../src/modules/points/schemas.ts';
 import { ShopperSession } from '../../src/modules/users/schemas.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
@@ -132,6 +133,7 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['GET /api/orders/{id}/tracking', 200, TrackingView],
   ['POST /api/orders/{id}/receipt', 200, OrderView],
   ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
+  ['GET /api/me/points', 200, PointsView],
 ];
 
 type Shape =

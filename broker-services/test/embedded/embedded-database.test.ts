@@ -47,6 +47,55 @@ describe('embedded database (item 6, item 8)', () => {
     }
   });
 
+  test("two connections' statements never cross on the one session, in or out of a transaction", async () => {
+    // pglite-socket's own queue ran one protocol message at a time from any connection: B's Parse replaced the
+    // unnamed statement between A's Parse and A's Bind, and A ran B's SQL (see src/db/pglite-protocol-queue.ts).
+    const db = await startEmbeddedPostgres({ dataDir: tempDir(), embeddedPgPort: 0 });
+    const clients = Array.from({ length: 4 }, () => new pg.Client({ connectionString: db.url }));
+    try {
+      for (const c of clients) await c.connect();
+      await clients[0]!.query('create table crossing (client int not null, n int not null)');
+      const rounds = 150;
+      const problems: string[] = [];
+      await Promise.all(
+        clients.map(async (c, k) => {
+          for (let i = 0; i < rounds; i++) {
+            // Each client its own statement shape, so a crossed Bind shows as a wrong row or an error.
+            const sql = [
+              'select $1::int * 2 as v',
+              "select $1::text || '-' || $2::text as v",
+              'select $1::int + $2::int + $3::int as v',
+              'insert into crossing (client, n) values ($1, $2) returning n as v',
+            ][k]!;
+            const params = [[i], [`a${i}`, `b${i}`], [i, 1, 2], [k, i]][k]!;
+            const want = [i * 2, `a${i}-b${i}`, i + 3, i][k];
+            try {
+              if (k === 2 && i % 10 === 0) {
+                // A transaction of several statements from the same client, between everyone else's.
+                await c.query('begin');
+                const a = await c.query<{ v: number }>(sql, params);
+                const b = await c.query<{ v: number }>('select $1::int as v', [i]);
+                await c.query('commit');
+                if (a.rows[0]?.v !== want || b.rows[0]?.v !== i) problems.push(`tx ${k}/${i}`);
+                continue;
+              }
+              const got = (await c.query<{ v: unknown }>(sql, params)).rows[0]?.v;
+              if (got !== want) problems.push(`client ${k} round ${i}: ${String(got)} for ${String(want)}`);
+            } catch (err) {
+              problems.push(`client ${k} round ${i}: ${(err as Error).message}`);
+            }
+          }
+        }),
+      );
+      assert.deepEqual(problems.slice(0, 5), []);
+      const written = await clients[0]!.query<{ n: number }>('select count(*)::int as n from crossing');
+      assert.equal(written.rows[0]?.n, rounds, 'every insert ran once, none ran as another statement');
+    } finally {
+      for (const c of clients) await c.end().catch(() => {});
+      await db.stop();
+    }
+  });
+
   test('every pool of a process (ORM, settlement workers, reconciliation) fits in the connection limit at once', async () => {
     for (let workers = 1; workers <= 16; workers++) {
       const b = embeddedPoolBudget(workers);

@@ -12,6 +12,8 @@ import {
   createWechatShippingClient,
   WechatShippingError,
 } from '../../src/integrations/wechat/shipping-client.ts';
+import createFulfilmentService from '../../src/modules/fulfilment/fulfilment.service.ts';
+import { createBroker } from '../../src/runtime/broker.ts';
 import { assertError } from '../gateway/support.ts';
 import { addAddress, adminLogin, request } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -317,6 +319,32 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
     assert.equal(audit.rows[0].n, 1);
   });
 
+  test('two processes sweeping at once send each record once (claimed with SKIP LOCKED)', async () => {
+    // A second fulfilment service on a broker of its own, as a second process would run it, on the same database.
+    const other = createBroker(p.rt.config, `second-${run}`);
+    other.createService(createFulfilmentService(p.rt));
+    await other.start();
+    try {
+      const orders = [];
+      for (let i = 0; i < 6; i++) {
+        const order = await paidOrder();
+        assert.equal((await ship(order.id, { carrier: 'ZTO', trackingNo: `ZT${run}1${i}` })).status, 200);
+        orders.push(order);
+      }
+      const both = await Promise.all([
+        sweep(),
+        other.call('fulfilment.sendShippingRecords', {}) as Promise<{ sent: number }>,
+      ]);
+      assert.equal(both[0].sent + both[1].sent, 6);
+      for (const o of orders) {
+        assert.deepEqual(uploadsOf(o.transactionId), [[200, 0]]);
+        assert.equal((await adminOrder(o.id)).shippingRecord?.attempts, 1);
+      }
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('the gauges count the records by state', async () => {
     await sweep();
     const { text } = await request(p.gateway, 'GET', '/metrics');
@@ -328,6 +356,24 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
       assert.ok(text.includes(`tm_wechat_shipping_records{state="${state}"} ${count}`), `${state} ${count}`);
     }
     assert.ok(text.includes('tm_wechat_shipping_oldest_pending_seconds 0'));
+  });
+
+  test('concurrent uploads share one stable_token request; an upload WeChat already holds counts as recorded', async () => {
+    // A fresh client (a new process): its first uploads, all at once, fetch one token between them.
+    const client = createWechatShippingClient({ apiBase: wechat.url, appId, appSecret });
+    const held = [...wechat.shippingRecords.entries()].slice(0, 3);
+    assert.equal(held.length, 3);
+    const infos = held.map(([, body]) => {
+      const { upload_time: _at, ...info } = body;
+      return info as unknown as Parameters<typeof client.uploadShippingInfo>[0];
+    });
+    const tokensBefore = wechat.tokenRequests.length;
+    // Each payment's second upload is WeChat's one re-upload (重新发货); the third is answered 10060003.
+    await Promise.all(infos.map((info) => client.uploadShippingInfo(info, new Date())));
+    assert.equal(wechat.tokenRequests.length - tokensBefore, 1, 'one stable_token call for three uploads');
+    await client.uploadShippingInfo(infos[0]!, new Date());
+    assert.equal(wechat.shippingRequests.at(-1)?.errcode, 10060003);
+    assert.equal(wechat.tokenRequests.length - tokensBefore, 1);
   });
 
   test('a wrong app secret is WECHAT_TOKEN_REFUSED, which retrying will not mend', async () => {

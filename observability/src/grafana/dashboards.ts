@@ -453,6 +453,19 @@ export const groupBuy: DashboardSpec = {
             { expr: rate('tm_order_transitions_total', 'reason', 'to="cancelled"'), legend: '{{reason}}' },
           ],
         },
+        {
+          title: 'WeChat shipping records by state',
+          description:
+            "发货信息录入: pending records are retried with back-off; a failed one needs the operator (its buyer's funds stay frozen until WeChat takes it).",
+          kind: 'timeseries',
+          queries: [{ expr: 'max by (state) (tm_wechat_shipping_records)', legend: '{{state}}' }],
+        },
+        {
+          title: 'Oldest pending WeChat shipping record',
+          kind: 'timeseries',
+          unit: 's',
+          queries: [{ expr: 'max(tm_wechat_shipping_oldest_pending_seconds)', legend: 'oldest pending' }],
+        },
       ],
     },
   ],

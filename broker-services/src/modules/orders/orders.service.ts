@@ -20,7 +20,7 @@ import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser }
 import { recordShipments } from '../fulfilment/shipments.ts';
 import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
-import { createRefund, markPaymentLate, recordPayment } from '../payments/records.ts';
+import { appliedPaymentOf, createRefund, markPaymentLate, recordPayment } from '../payments/records.ts';
 import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
@@ -540,6 +540,12 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const order = await loadOrder(ctx.params.id);
+        // A payment WeChat Pay took is recorded at WeChat as shipped (its funds stay frozen until then).
+        const paid = await appliedPaymentOf(em(), order.id);
+        const wechat = paid?.provider === 'wechat' ? paid : null;
+        const payerOpenid = wechat
+          ? (await ctx.call<{ openid: string }, object>('users.openid', { id: order.user_id })).openid
+          : '';
         const now = new Date(rt.now());
         const packages = [
           { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
@@ -556,15 +562,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           // The packages and the audit entry commit with the transition, or none of them does.
           inTransaction: async (tx) => {
             await recordShipments(tx, ctx.params.id, packages);
-            const [paidBy] = await tx.execute<{ provider_txn_id: string; openid: string }[]>(
-              `select p.provider_txn_id, u.openid from payments p join users u on u.id = ?
-               where p.order_id = ? and p.provider = 'wechat' and p.outcome = 'applied'`,
-              [order.user_id, order.id],
-            );
             await recordShippingRecord(tx, {
               orderId: order.id,
-              wechatTransactionId: paidBy?.provider_txn_id ?? null,
-              payerOpenid: paidBy?.openid ?? '',
+              wechatTransactionId: wechat?.providerTxnId ?? null,
+              payerOpenid,
               itemDesc: order.title,
               receiverPhone: addressOf(order)?.phone,
               packages,

@@ -27,6 +27,18 @@ export async function recordPayment(tx: EntityManager, p: PaymentRecord): Promis
   return recorded[0]?.id ?? null;
 }
 
+/** The payment applied to an order, if any (the shipping record names WeChat Pay's transaction). */
+export async function appliedPaymentOf(
+  em: EntityManager,
+  orderId: string,
+): Promise<{ provider: string; providerTxnId: string } | null> {
+  const [row] = await em.execute<{ provider: string; provider_txn_id: string }[]>(
+    `select provider, provider_txn_id from payments where order_id = ? and outcome = 'applied' limit 1`,
+    [orderId],
+  );
+  return row ? { provider: row.provider, providerTxnId: row.provider_txn_id } : null;
+}
+
 /** A recorded payment that found its order cancelled: it is refunded, never applied. */
 export async function markPaymentLate(tx: EntityManager, paymentId: string): Promise<void> {
   await tx.execute(`update payments set outcome = 'late_refunded' where id = ?`, [paymentId]);

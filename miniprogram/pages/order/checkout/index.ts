@@ -1,5 +1,6 @@
 import { addressLine } from '../../../lib/address-view';
 import { decodeCheckoutItems } from '../../../lib/cart-view';
+import { maxPointsOf, pointsToRequest } from '../../../lib/checkout-points';
 import { type PriceLine, priceBreakdown } from '../../../lib/fulfilment-view';
 import { TapCommand } from '../../../lib/tap-command';
 import { fetchAddresses } from '../../../services/address/fetchAddresses';
@@ -7,6 +8,7 @@ import type { Address } from '../../../services/api-types';
 import { fetchCart } from '../../../services/cart/fetchCart';
 import { fetchProduct } from '../../../services/catalog/fetchProduct';
 import { dispatchCheckout } from '../../../services/order/dispatchCheckout';
+import { fetchPointsBalance } from '../../../services/points/fetchPointsBalance';
 import { toApiError } from '../../../services/request';
 
 interface CheckoutLine {
@@ -30,6 +32,11 @@ Page({
     addressText: '',
     breakdown: [] as PriceLine[],
     payableFen: 0,
+    pointsBalance: 0,
+    usePoints: false,
+    /** What the gateway said this order may use at most, once it has refused more. */
+    maxPoints: null as number | null,
+    pointsToUse: 0,
     busy: false,
     error: '',
   },
@@ -53,6 +60,10 @@ Page({
       });
       this.setData({ lines, breakdown, payableFen, error: '' });
       this.useAddress(addresses.find((a) => a.isDefault) ?? addresses[0] ?? null);
+      // Points are optional: without a balance (or its answer) the switch just does not show.
+      fetchPointsBalance()
+        .then((pointsBalance) => this.setData({ pointsBalance }))
+        .catch(() => this.setData({ pointsBalance: 0 }));
     } catch (err) {
       this.setData({
         error: err instanceof Error && !('code' in err) ? '没有可结算的商品' : toApiError(err).message,
@@ -100,6 +111,13 @@ Page({
   useAddress(address: Address | null) {
     this.setData({ address, addressText: address ? addressLine(address) : '' });
   },
+  onPointsChange(event: WechatMiniprogram.SwitchChange) {
+    const usePoints = event.detail.value;
+    this.setData({
+      usePoints,
+      pointsToUse: pointsToRequest(this.data.pointsBalance, usePoints, this.data.maxPoints),
+    });
+  },
   onAddressTap() {
     const selected = this.data.address?.id ?? '';
     wx.navigateTo({
@@ -121,12 +139,27 @@ Page({
         dispatchCheckout({
           items: this.data.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
           addressId: address.id,
+          ...(this.data.pointsToUse > 0 ? { pointsToUse: this.data.pointsToUse } : {}),
           requestId,
         }),
       );
       wx.redirectTo({ url: `/pages/order/detail/index?id=${order.id}&pay=1` });
     } catch (err) {
-      this.setData({ error: toApiError(err).message });
+      const error = toApiError(err);
+      const maxPoints = error.code === 'POINTS_OVER_LIMIT' ? maxPointsOf(error.details) : null;
+      if (maxPoints !== null) {
+        // Ask for what this order allows; the shopper sees it and submits again.
+        const pointsToUse = pointsToRequest(this.data.pointsBalance, maxPoints > 0, maxPoints);
+        this.setData({
+          maxPoints,
+          pointsToUse,
+          usePoints: pointsToUse > 0,
+          error:
+            pointsToUse > 0 ? `本单最多可用 ${maxPoints} 积分，已为你调整，请再次提交` : '本单不能使用积分',
+        });
+        return;
+      }
+      this.setData({ error: error.message });
     } finally {
       this.setData({ busy: false });
     }
