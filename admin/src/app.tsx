@@ -15,6 +15,7 @@ import { SessionProvider, useSession } from './session.tsx';
 const AfterSalePage = lazy(() =>
   import('./pages/after-sale.tsx').then((m) => ({ default: m.AfterSalePage })),
 );
+const PointsPage = lazy(() => import('./pages/points.tsx').then((m) => ({ default: m.PointsPage })));
 const CategoriesPage = lazy(() =>
   import('./pages/categories.tsx').then((m) => ({ default: m.CategoriesPage })),
 );
@@ -65,6 +66,7 @@ function Localized() {
                 <Route path="/dashboard" element={<DashboardPage />} />
                 <Route path="/products" element={<ProductsPage />} />
                 <Route path="/categories" element={<CategoriesPage />} />
+                <Route path="/points" element={<PointsPage />} />
                 <Route path="/campaigns" element={<CampaignsPage />} />
                 <Route path="/campaigns/:id/live" element={<CampaignLivePage />} />
                 <Route path="/orders" element={<OrdersPage />} />

@@ -44,7 +44,7 @@ async function clusterInfo(port: number): Promise<string> {
   const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await r.connect();
-    return (await r.call('CLUSTER', 'INFO')) as string;
+    return String(await r.call('CLUSTER', 'INFO'));
   } finally {
     r.disconnect();
   }
@@ -129,11 +129,16 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
           cluster.seeds.map((s) => ({ host: '127.0.0.1', port: Number(s.split(':')[1]) })),
         );
         try {
-          const slot = (await c.call('CLUSTER', 'KEYSLOT', key)) as number;
-          const slots = (await c.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-          const range = slots.find(([from, to]) => slot >= from && slot <= to);
-          if (!range) throw new Error(`no master serves slot ${slot}`);
-          return range[2][1];
+          const slot = Number(await c.call('CLUSTER', 'KEYSLOT', key));
+          // CLUSTER SLOTS: one [from, to, [masterHost, masterPort, ...], ...replicas] per range.
+          const slots: unknown = await c.call('CLUSTER', 'SLOTS');
+          const ranges = Array.isArray(slots) ? slots : [];
+          const range = ranges.find(
+            (r: unknown) => Array.isArray(r) && slot >= Number(r[0]) && slot <= Number(r[1]),
+          );
+          if (!Array.isArray(range) || !Array.isArray(range[2]))
+            throw new Error(`no master serves slot ${slot}`);
+          return Number(range[2][1]);
         } finally {
           c.disconnect();
         }

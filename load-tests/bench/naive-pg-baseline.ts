@@ -36,7 +36,7 @@ export async function measureNaivePg(o: {
       next: (i: number) => ({ body: `{"userId":"usr_${i % o.users}","requestId":"naive-${o.tag}-${i}"}` }),
     };
     await measureHttp({ ...load, durationSeconds: o.warmSeconds });
-    return await measureHttp({ ...load, durationSeconds: o.durationSeconds });
+    return await measureHttp({ ...load, durationSeconds: o.durationSeconds, breakdown: true });
   } finally {
     await naive.stop();
   }

@@ -158,6 +158,13 @@ export const groupTransitionsTotal = new Counter({
   registers,
 });
 
+export const groupOutcomeOrdersTotal = new Counter({
+  name: 'tm_group_outcome_orders_total',
+  help: 'Orders of ended groups, handled by the orders module on group.succeeded and group.failed: ready to ship, or refunded or cancelled by the event (the groups sweeper settles the rest).',
+  labelNames: ['outcome', 'action'] as const,
+  registers,
+});
+
 export const paymentNotificationsTotal = new Counter({
   name: 'tm_payment_notifications_total',
   help: 'Payment provider notifications received; result is paid, duplicate, bad_signature, unknown_order, ...',

@@ -44,6 +44,7 @@ describe('metrics registry', () => {
       'tm_settlement_pool_queue_size',
       'tm_order_transitions_total',
       'tm_group_transitions_total',
+      'tm_group_outcome_orders_total',
       'tm_payment_notifications_total',
       'tm_refunds_total',
       'tm_reconciliation_drift_units',

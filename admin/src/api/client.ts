@@ -15,18 +15,26 @@ import type {
   CreateAdminRequest,
   CreateCampaignRequest,
   CreateCategoryRequest,
+  CreateMallItemRequest,
   CreateProductRequest,
   Dashboard,
   ItemsResponse,
   KillSwitchRequest,
+  LedgerEntry,
+  LedgerSearch,
   LoginRequest,
   LoginResponse,
+  MallItem,
   MeResponse,
   Order,
   OrderDetail,
   OrderQuery,
   PageResponse,
   ParkedSettlementEntry,
+  PointsAdjustment,
+  PointsAdjustmentRequest,
+  PointsReconciliation,
+  PointsRules,
   PrewarmResponse,
   Product,
   RefundRequest,
@@ -38,6 +46,7 @@ import type {
   UpdateAdminRequest,
   UpdateCampaignRequest,
   UpdateCategoryRequest,
+  UpdateMallItemRequest,
   UpdateProductRequest,
   WaitingRoom,
 } from './types.ts';
@@ -87,6 +96,14 @@ export const endpoints = {
   updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
   auditLog: { method: 'GET', path: '/api/admin/audit-log' },
   settlementParked: { method: 'GET', path: '/api/admin/settlement/parked' },
+  pointsRules: { method: 'GET', path: '/api/admin/points-rules' },
+  setPointsRules: { method: 'PUT', path: '/api/admin/points-rules' },
+  pointsLedger: { method: 'GET', path: '/api/admin/points-ledger' },
+  adjustPoints: { method: 'POST', path: '/api/admin/points-adjustments' },
+  pointsReconciliation: { method: 'GET', path: '/api/admin/points-reconciliation' },
+  listMallItems: { method: 'GET', path: '/api/admin/points-mall/items' },
+  createMallItem: { method: 'POST', path: '/api/admin/points-mall/items' },
+  updateMallItem: { method: 'PATCH', path: '/api/admin/points-mall/items/:id' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;
@@ -346,5 +363,40 @@ export class ApiClient {
 
   async settlementParked(): Promise<ParkedSettlementEntry[]> {
     return (await this.#call<ItemsResponse<ParkedSettlementEntry>>('settlementParked')).items;
+  }
+
+  pointsRules(): Promise<PointsRules> {
+    return this.#call('pointsRules');
+  }
+
+  /** Replaces the rules (audited); they apply to orders from then on. */
+  setPointsRules(body: PointsRules): Promise<PointsRules> {
+    return this.#call('setPointsRules', { body });
+  }
+
+  /** The ledger, newest first, narrowed by shopper, order or reason. */
+  pointsLedger(query: LedgerSearch = {}): Promise<PageResponse<LedgerEntry>> {
+    return this.#call('pointsLedger', { query: { ...query } });
+  }
+
+  /** Adds (positive) or takes (negative) a shopper's points with a note; idempotent by `requestId`. */
+  adjustPoints(body: PointsAdjustmentRequest): Promise<PointsAdjustment> {
+    return this.#call('adjustPoints', { body });
+  }
+
+  pointsReconciliation(): Promise<PointsReconciliation> {
+    return this.#call('pointsReconciliation');
+  }
+
+  async listMallItems(): Promise<MallItem[]> {
+    return (await this.#call<ItemsResponse<MallItem>>('listMallItems')).items;
+  }
+
+  createMallItem(body: CreateMallItemRequest): Promise<MallItem> {
+    return this.#call('createMallItem', { body });
+  }
+
+  updateMallItem(id: string, body: UpdateMallItemRequest): Promise<MallItem> {
+    return this.#call('updateMallItem', { params: { id }, body });
   }
 }

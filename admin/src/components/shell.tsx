@@ -5,6 +5,7 @@ import {
   CustomerServiceOutlined,
   DashboardOutlined,
   FireOutlined,
+  GiftOutlined,
   PartitionOutlined,
   ProfileOutlined,
   TeamOutlined,
@@ -36,6 +37,7 @@ export function Shell() {
     { key: '/orders', icon: <ProfileOutlined />, label: t('nav.orders') },
     { key: '/fulfilment', icon: <CarOutlined />, label: t('nav.fulfilment') },
     { key: '/after-sale', icon: <CustomerServiceOutlined />, label: t('nav.afterSale') },
+    { key: '/points', icon: <GiftOutlined />, label: t('nav.points') },
     ...(canManageAdmins(admin.role)
       ? [{ key: '/admins', icon: <TeamOutlined />, label: t('nav.admins') }]
       : []),

@@ -81,7 +81,22 @@ import type {
   ShipBody,
   WechatPaymentParams as WechatPaymentParamsSchema,
 } from '../../src/modules/orders/schemas.ts';
-import type { PointsView } from '../../src/modules/points/schemas.ts';
+import type {
+  AdjustmentBody,
+  AdjustmentView,
+  CreateMallItemBody,
+  LedgerEntryView,
+  LedgerQuery,
+  MallItemView,
+  PatchMallItemBody,
+  PointsEntryView,
+  PointsReason as PointsReasonSchema,
+  PointsRules as PointsRulesSchema,
+  PointsView,
+  ReconciliationView,
+  RedemptionResult,
+  RedemptionView,
+} from '../../src/modules/points/schemas.ts';
 import type { ShopperSession, UserView } from '../../src/modules/users/schemas.ts';
 
 /** `{items}` answers. */
@@ -148,6 +163,21 @@ export type PackageTracking = Static<typeof PackageTrackingSchema>;
 export type RefundRequestKind = Static<typeof RefundRequestKindSchema>;
 export type RefundRequest = Static<typeof RefundRequestView>;
 export type RefundRequestInput = Static<typeof CreateRefundRequestBody>;
+
+// Points and the points mall.
+export type PointsReason = Static<typeof PointsReasonSchema>;
+export type PointsEntry = Static<typeof PointsEntryView>;
+export type PointsRules = Static<typeof PointsRulesSchema>;
+export type LedgerEntry = Static<typeof LedgerEntryView>;
+export type LedgerSearch = Static<typeof LedgerQuery>;
+export type PointsAdjustmentRequest = Static<typeof AdjustmentBody>;
+export type PointsAdjustment = Static<typeof AdjustmentView>;
+export type PointsReconciliation = Static<typeof ReconciliationView>;
+export type MallItem = Static<typeof MallItemView>;
+export type CreateMallItemRequest = Static<typeof CreateMallItemBody>;
+export type UpdateMallItemRequest = Static<typeof PatchMallItemBody>;
+export type Redemption = Static<typeof RedemptionView>;
+export type RedemptionResponse = Static<typeof RedemptionResult>;
 
 // Campaigns.
 export type CampaignType = Static<typeof CampaignTypeSchema>;

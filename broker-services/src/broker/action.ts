@@ -1,6 +1,5 @@
-/** Typed action definitions: the params schema gives the handler's parameter type. */
-import type { ActionSchema, Context } from 'moleculer';
-import type { Static, TSchema } from 'typebox';
+/** Who calls an action, and the context its handler gets (see ./bus.ts for the typed bus). */
+import type { Context } from 'moleculer';
 import type { AdminRole } from '../modules/admin/schemas.ts';
 
 /** Who is calling, set by the gateway from a verified token; never taken from the request body. */
@@ -12,19 +11,3 @@ export interface CallerMeta {
 }
 
 export type ActionContext<P> = Context<P, CallerMeta>;
-
-export interface TypedAction<S extends TSchema, R> {
-  params: S;
-  visibility?: 'published' | 'public' | 'protected';
-  handler(ctx: ActionContext<Static<S>>): Promise<R>;
-}
-
-/** Declares an action with its params schema and typed handler. */
-export function defineAction<S extends TSchema, R>(
-  params: S,
-  handler: (ctx: ActionContext<Static<S>>) => Promise<R>,
-): ActionSchema {
-  const action: TypedAction<S, R> = { params, handler };
-  // Moleculer types params as fastest-validator rules; ours are TypeBox schemas read by TypeBoxValidator.
-  return action as unknown as ActionSchema;
-}

@@ -5,10 +5,16 @@
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
 import type { Logger } from 'pino';
+import { type ActionName, call, type ParamsOf } from './bus.ts';
+
+/** Actions a sweeper may call: those that take no params. */
+export type SweepAction = {
+  [A in ActionName]: Record<string, never> extends ParamsOf<A> ? A : never;
+}[ActionName];
 
 export interface SweeperOptions {
   /** The action to call, e.g. `orders.expireDue`. */
-  action: string;
+  action: SweepAction;
   /** Pause between the end of one sweep and the start of the next. */
   intervalMs: number;
   log: Logger;
@@ -22,7 +28,7 @@ export function sweeperMixin(opts: SweeperOptions): Partial<ServiceSchema> {
       running = true;
       const tick = async () => {
         try {
-          await this.broker.call(opts.action, {});
+          await call(this.broker, opts.action, {});
         } catch (err) {
           opts.log.error({ err, action: opts.action }, 'sweep failed');
         }

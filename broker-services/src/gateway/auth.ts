@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
 import type { CallerMeta } from '../broker/action.ts';
+import { call } from '../broker/bus.ts';
 import { AppError } from '../errors.ts';
 import type { AdminRole, AdminView } from '../modules/admin/schemas.ts';
 
@@ -101,10 +102,7 @@ export function requireAdmin(broker: ServiceBroker, roles: readonly AdminRole[])
     if (claims.kind !== 'admin') throw new AppError('FORBIDDEN', 'Admin routes take an admin token');
     let admin: AdminView;
     try {
-      admin = (await broker.call('admin.session', {
-        id: claims.sub,
-        passwordVersion: claims.pwv ?? 0,
-      })) as AdminView;
+      admin = await call(broker, 'admin.session', { id: claims.sub, passwordVersion: claims.pwv ?? 0 });
     } catch (err) {
       if ((err as { type?: string }).type === 'NOT_FOUND')
         throw new AppError('UNAUTHORIZED', 'Unknown admin');

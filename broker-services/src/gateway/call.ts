@@ -1,14 +1,16 @@
 /** One broker call on behalf of the request's verified caller. */
 import type { FastifyRequest } from 'fastify';
 import type { ServiceBroker } from 'moleculer';
+import { type ActionName, call, type ParamsOf, type ResultOf } from '../broker/bus.ts';
 
-export function callAs<R>(
+/** Calls an action of the bus registry as the request's caller: its params and result are the action's contract. */
+export function callAs<A extends ActionName>(
   broker: ServiceBroker,
   req: FastifyRequest,
-  action: string,
-  params: object,
-): Promise<R> {
-  return broker.call(action, params, { meta: req.caller ?? { requestId: req.id, ip: req.ip } }) as Promise<R>;
+  action: A,
+  params: ParamsOf<A>,
+): Promise<ResultOf<A>> {
+  return call(broker, action, params, { meta: req.caller ?? { requestId: req.id, ip: req.ip } });
 }
 
 /** Standard error responses of a route, for the OpenAPI document. */

@@ -21,6 +21,7 @@ import { dependencyUp } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
+import { call } from '../broker/bus.ts';
 import { type Config, hasRedis, isEmbedded } from '../config.ts';
 import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
@@ -85,6 +86,8 @@ export interface StartOptions {
   listen?: boolean;
   /** The primary of a gateway worker group: its metrics are in the group's `/metrics`, no listener of its own. */
   groupPrimary?: boolean;
+  /** Check every local action's answer against its bus contract (the in-process test layer). */
+  checkResults?: boolean;
 }
 /** Where a process without a gateway serves `/metrics` unless METRICS_PORT says otherwise. */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -208,7 +211,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     };
 
     // The bus.
-    const broker = createBroker(config, nodeId);
+    const broker = createBroker(config, nodeId, { checkResults: opts.checkResults ?? false });
     const want = new Set(config.services);
     if (want.has('users')) broker.createService(createUsersService(rt, createWechatLogin(config)));
     if (want.has('catalog')) broker.createService(createCatalogService(rt));
@@ -239,7 +242,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
-        listCampaignIds: async () => (await broker.call('campaigns.activeIds', {})) as string[],
+        listCampaignIds: () => call(broker, 'campaigns.activeIds', {}),
         observer: loggingHotPathObserver(
           log,
           () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),

@@ -8,6 +8,7 @@
 import { isBusinessRefusal } from '@tuanmiao/contract/errors';
 import { createBrokerMetricsMiddleware } from '@tuanmiao/observability';
 import { type Middleware, ServiceBroker } from 'moleculer';
+import { contractResultCheck } from '../broker/result-check.ts';
 import { TypeBoxValidator } from '../broker/validator.ts';
 import type { Config } from '../config.ts';
 
@@ -43,7 +44,12 @@ function heartbeatChecks(): Middleware {
   };
 }
 
-export function createBroker(config: Config, nodeId: string): ServiceBroker {
+export interface BrokerOptions {
+  /** Check every local action's answer against its contract (tests; see ../broker/result-check.ts). */
+  checkResults?: boolean;
+}
+
+export function createBroker(config: Config, nodeId: string, opts: BrokerOptions = {}): ServiceBroker {
   return new ServiceBroker({
     nodeID: nodeId,
     namespace: config.brokerNamespace,
@@ -101,6 +107,10 @@ export function createBroker(config: Config, nodeId: string): ServiceBroker {
       check: isInfrastructureError,
     },
     registry: { strategy: 'RoundRobin', preferLocal: true },
-    middlewares: [createBrokerMetricsMiddleware(), heartbeatChecks()],
+    middlewares: [
+      createBrokerMetricsMiddleware(),
+      heartbeatChecks(),
+      ...(opts.checkResults ? [contractResultCheck()] : []),
+    ],
   });
 }

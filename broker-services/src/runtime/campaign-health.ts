@@ -21,6 +21,7 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
+import { call } from '../broker/bus.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -31,10 +32,8 @@ const STUCK_GRACE_MS = 60_000;
 
 /** The definitions of the campaigns not over yet (those the hot path guards). */
 export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<CampaignDef[]> {
-  const ids = (await broker.call('campaigns.activeIds', {})) as string[];
-  return Promise.all(
-    ids.map(async (id) => (await broker.call('campaigns.definition', { id })) as CampaignDef),
-  );
+  const ids = await call(broker, 'campaigns.activeIds', {});
+  return Promise.all(ids.map((id) => call(broker, 'campaigns.definition', { id })));
 }
 
 /** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
@@ -95,7 +94,7 @@ export async function checkCampaigns(deps: {
 /** Feeds the stock gauges at scrape time from the hot path, for the campaigns not over yet. */
 export function registerStockGauges(broker: ServiceBroker, store: HotPathStore): () => void {
   return registerCampaignStockSource(async () => {
-    const ids = (await broker.call('campaigns.activeIds', {})) as string[];
+    const ids = await call(broker, 'campaigns.activeIds', {});
     const out = [];
     for (const campaignId of ids) {
       const c = await store.getCampaignCounters(campaignId);

@@ -4,22 +4,16 @@
  */
 import type { ServiceBroker } from 'moleculer';
 import type { CallerMeta } from '../broker/action.ts';
-import type { ProductView } from '../modules/catalog/schemas.ts';
+import { call } from '../broker/bus.ts';
 
 const DAY = 86400_000;
 
 export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ seeded: boolean }> {
   const meta: CallerMeta = { admin: { id: 'system', username: 'demo-seed', role: 'owner' } };
-  const existing = (await broker.call('catalog.list', {}, { meta })) as { items: unknown[] };
+  const existing = await call(broker, 'catalog.list', {}, { meta });
   if (existing.items.length > 0) return { seeded: false };
   const category = async (name: string, parentId?: string) =>
-    (
-      await broker.call<{ id: string }, object>(
-        'catalog.createCategory',
-        { name, ...(parentId ? { parentId } : {}) },
-        { meta },
-      )
-    ).id;
+    (await call(broker, 'catalog.createCategory', { name, ...(parentId ? { parentId } : {}) }, { meta })).id;
   const food = await category('食品生鲜');
   const teaCat = await category('茶叶', food);
   const grain = await category('米面粮油', food);
@@ -29,8 +23,7 @@ export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ 
     description: string,
     categoryId: string,
     skus: { name: string; priceFen: number; stock: number }[],
-  ) =>
-    (await broker.call('catalog.create', { title, description, categoryId, skus }, { meta })) as ProductView;
+  ) => call(broker, 'catalog.create', { title, description, categoryId, skus }, { meta });
   const tea = await create('西湖龙井 明前特级', '杭州西湖产区，明前采摘', teaCat, [
     { name: '100g 罐装', priceFen: 29900, stock: 200 },
     { name: '250g 礼盒', priceFen: 69900, stock: 8 },
@@ -42,7 +35,8 @@ export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ 
     { name: '8 只装', priceFen: 59800, stock: 0 },
   ]);
   const start = new Date(nowMs - 60_000).toISOString();
-  await broker.call(
+  await call(
+    broker,
     'campaigns.create',
     {
       type: 'seckill',
@@ -56,7 +50,8 @@ export async function seedDemo(broker: ServiceBroker, nowMs: number): Promise<{ 
     },
     { meta },
   );
-  await broker.call(
+  await call(
+    broker,
     'campaigns.create',
     {
       type: 'groupbuy',

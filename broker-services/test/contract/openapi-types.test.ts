@@ -45,7 +45,17 @@ import {
   PaymentStart,
   ReservationView,
 } from '../../src/modules/orders/schemas.ts';
-import { PointsView } from '../../src/modules/points/schemas.ts';
+import {
+  AdjustmentView,
+  LedgerPage,
+  MallItemList,
+  MallItemView,
+  PointsRules,
+  PointsView,
+  ReconciliationView,
+  RedemptionList,
+  RedemptionResult,
+} from '../../src/modules/points/schemas.ts';
 import { ShopperSession } from '../../src/modules/users/schemas.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
@@ -104,6 +114,14 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['PATCH /api/admin/admins/{id}', 200, AdminView],
   ['GET /api/admin/audit-log', 200, AuditPage],
   ['GET /api/admin/settlement/parked', 200, ParkedSettlementPage],
+  ['GET /api/admin/points-rules', 200, PointsRules],
+  ['PUT /api/admin/points-rules', 200, PointsRules],
+  ['GET /api/admin/points-ledger', 200, LedgerPage],
+  ['POST /api/admin/points-adjustments', 201, AdjustmentView],
+  ['GET /api/admin/points-reconciliation', 200, ReconciliationView],
+  ['GET /api/admin/points-mall/items', 200, MallItemList],
+  ['POST /api/admin/points-mall/items', 201, MallItemView],
+  ['PATCH /api/admin/points-mall/items/{id}', 200, MallItemView],
   // The mini-program (miniprogram/services/**).
   ['POST /api/auth/wechat', 200, ShopperSession],
   ['POST /api/auth/dev', 200, ShopperSession],
@@ -134,6 +152,9 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['POST /api/orders/{id}/receipt', 200, OrderView],
   ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
   ['GET /api/me/points', 200, PointsView],
+  ['GET /api/points-mall/items', 200, MallItemList],
+  ['POST /api/points-mall/items/{id}/redemptions', 201, RedemptionResult],
+  ['GET /api/me/points-mall/redemptions', 200, RedemptionList],
 ];
 
 type Shape =

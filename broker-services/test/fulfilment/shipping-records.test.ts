@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { call } from '../../src/broker/bus.ts';
 import {
   createWechatShippingClient,
   WechatShippingError,
@@ -119,12 +120,7 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
     p.api<AdminOrder>('POST', `/api/admin/orders/${id}/ship`, { token: admin, body });
   const adminOrder = async (id: string) =>
     (await p.api<AdminOrder>('GET', `/api/admin/orders/${id}`, { token: admin })).body;
-  const sweep = () =>
-    p.broker.call('fulfilment.sendShippingRecords', {}) as Promise<{
-      sent: number;
-      retry: number;
-      failed: number;
-    }>;
+  const sweep = () => call(p.broker, 'fulfilment.sendShippingRecords', {});
   /** Uploads WeChat answered for this payment, in order: [HTTP status, errcode]. */
   const uploadsOf = (transactionId: string) =>
     wechat.shippingRequests

@@ -104,7 +104,8 @@ async function boot(b: {
   deployment: TestDeployment;
   dispose: () => Promise<void>;
 }): Promise<InProcessPlatform> {
-  const platform = await startPlatform(b.config, { now: b.clock.now, listen: false });
+  // Every answer on the bus is checked against its contract's result schema while the tests run.
+  const platform = await startPlatform(b.config, { now: b.clock.now, listen: false, checkResults: true });
   const gateway = platform.gateway;
   if (!gateway) throw new Error('the gateway did not start');
   return {

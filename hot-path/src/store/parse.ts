@@ -9,6 +9,11 @@ import type {
 } from './types.ts';
 import { orderIdFor } from './types.ts';
 
+/** A script's reply that is a table of numbers (integers, or integer strings read back from a hash), as numbers. */
+export function numberTable(reply: unknown): number[] {
+  return Array.isArray(reply) ? reply.map(Number) : [];
+}
+
 export function flatToMap(flat: unknown): Map<string, string> {
   const m = new Map<string, string>();
   if (!Array.isArray(flat)) return m;

@@ -5,7 +5,14 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { HotPathObserver } from '../observer.ts';
 import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
-import { flatToMap, groupFields, hashToGroup, parseSettlementEntry, recordToReservation } from './parse.ts';
+import {
+  flatToMap,
+  groupFields,
+  hashToGroup,
+  numberTable,
+  parseSettlementEntry,
+  recordToReservation,
+} from './parse.ts';
 import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import {
   ackSettledCall,
@@ -242,7 +249,8 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async loadCampaign(def: CampaignDef): Promise<LoadCampaignResult> {
-    const [state, total] = (await this.#call(loadCampaignCall(this.keys(def.id), def))) as [number, number];
+    // An empty or malformed reply reads as -1: the campaign needs a rebuild, never a false prime.
+    const [state = -1, total = 0] = numberTable(await this.#call(loadCampaignCall(this.keys(def.id), def)));
     return { state: state === 1 ? 'primed' : state === 0 ? 'refreshed' : 'needs_rebuild', stockTotal: total };
   }
 
@@ -584,18 +592,15 @@ export class RedisHotPathStore implements HotPathStore {
     settledUpTo?: HotPosition,
   ): Promise<number> {
     if (entries.length === 0) return 0;
-    const res = (await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries))) as [
-      number,
-      number,
-      number,
-    ];
+    const [acked = 0, generation = 0, seq = 0] = numberTable(
+      await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries)),
+    );
     if (settledUpTo) {
       this.raiseFloor(campaignId, settledUpTo);
       // This Redis wrote those entries: its position can only be behind them if it came back from an older copy.
-      if (isBehind({ generation: Number(res[1]), seq: Number(res[2]) }, settledUpTo))
-        this.#suspect(campaignId);
+      if (isBehind({ generation, seq }, settledUpTo)) this.#suspect(campaignId);
     }
-    return Number(res[0]);
+    return acked;
   }
 
   async pendingSettlement(campaignId: string): Promise<PendingSummary> {

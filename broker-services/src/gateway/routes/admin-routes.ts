@@ -5,7 +5,6 @@ import {
   AdminLoginBody,
   AdminSession,
   AdminView,
-  type AdminView as AdminViewT,
   AuditPage,
   CreateAdminBody,
   DashboardView,
@@ -61,12 +60,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => {
-      const { admin, passwordVersion } = await callAs<{ admin: AdminViewT; passwordVersion: number }>(
-        broker,
-        req,
-        'admin.login',
-        req.body,
-      );
+      const { admin, passwordVersion } = await callAs(broker, req, 'admin.login', req.body);
       const token = app.jwt.sign(
         { sub: admin.id, kind: 'admin', pwv: passwordVersion },
         { expiresIn: rt.config.adminTokenTtlSeconds },
@@ -87,7 +81,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
       },
     },
     async (req) => ({
-      admin: await callAs<AdminViewT>(broker, req, 'admin.get', { id: req.caller.admin!.id }),
+      admin: await callAs(broker, req, 'admin.get', { id: req.caller.admin!.id }),
     }),
   );
 
@@ -441,7 +435,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
         response: { 200: ParkedSettlementPage, ...readErrors },
       },
     },
-    async (req) => callAs<ParkedSettlementPage>(broker, req, 'admin.settlementParked', req.query),
+    async (req) => callAs(broker, req, 'admin.settlementParked', req.query),
   );
 
   app.post(

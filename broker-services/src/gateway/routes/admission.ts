@@ -8,8 +8,9 @@
 import type { RedisClient } from '@tuanmiao/hot-path';
 import { waitingRoomAdmittedTotal, waitingRoomQueued } from '@tuanmiao/observability';
 import Type from 'typebox';
+import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
-import { AdmissionView, type CampaignView } from '../../modules/campaigns/schemas.ts';
+import { AdmissionView } from '../../modules/campaigns/schemas.ts';
 import { CampaignId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
@@ -85,7 +86,7 @@ export async function registerAdmissionRoute(
       },
     },
     async (req, reply) => {
-      const c = (await opts.broker.call('campaigns.get', { id: req.params.id })) as CampaignView;
+      const c = await call(opts.broker, 'campaigns.get', { id: req.params.id });
       const userId = req.caller.user!.id;
       const nowMs = opts.rt.now();
       if (c.waitingRoom.enabled) {

@@ -1,7 +1,6 @@
 /** The shop's catalogue: categories and products for shoppers, categories for operators. */
 
 import Type from 'typebox';
-import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
   BrowseQuery,
   CategoryList,
@@ -10,7 +9,6 @@ import {
   PatchCategoryBody,
   ProductPage,
   ShopProductView as ShopProductSchema,
-  type ShopProductView,
   StockAdjustmentBody,
   StockAdjustmentView,
 } from '../../modules/catalog/schemas.ts';
@@ -61,8 +59,8 @@ export async function registerCatalogRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => {
       const [product, campaigns] = await Promise.all([
-        callAs<ShopProductView>(broker, req, 'catalog.detail', req.params),
-        callAs<{ items: CampaignView[] }>(broker, req, 'campaigns.list', {}),
+        callAs(broker, req, 'catalog.detail', req.params),
+        callAs(broker, req, 'campaigns.list', {}),
       ]);
       const live = campaigns.items.filter((c) => c.status === 'live' && c.productId === product.id);
       return {

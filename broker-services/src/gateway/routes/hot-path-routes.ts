@@ -10,6 +10,7 @@ import type { Reservation, ReserveResult } from '@tuanmiao/hot-path';
 import { reservationsTotal } from '@tuanmiao/observability';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { campaignOfId, newCampaignScopedId } from '../../ids.ts';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
@@ -62,21 +63,13 @@ export async function findReservation(
   reservationId: string,
 ): Promise<ReservationViewT> {
   const userId = req.caller.user!.id;
-  const settled = (await opts.broker.call('orders.findByReservation', { reservationId, userId })) as {
-    order: {
-      id: string;
-      campaignId: string;
-      status: string;
-      expiresAt: string;
-      items: { quantity: number }[];
-      groupId?: string;
-    } | null;
-  };
-  if (settled.order) {
+  const settled = await call(opts.broker, 'orders.findByReservation', { reservationId, userId });
+  // A reservation's order is a campaign order: it always has its campaign.
+  if (settled.order?.campaignId) {
     const o = settled.order;
     return {
       id: reservationId,
-      campaignId: o.campaignId,
+      campaignId: settled.order.campaignId,
       quantity: o.items[0]?.quantity ?? 1,
       status: o.status === 'cancelled' ? 'released' : 'settled',
       orderId: o.id,
@@ -115,9 +108,7 @@ export async function registerHotPathRoutes(
     const known = legacyGroupCampaign.get(groupId);
     if (known) return known;
     if (legacyGroupCampaign.size > 100_000) legacyGroupCampaign.clear();
-    const lookup = broker
-      .call<GroupView, { id: string }>('groups.get', { id: groupId })
-      .then((g) => g.campaignId);
+    const lookup = call(broker, 'groups.get', { id: groupId }).then((g) => g.campaignId);
     legacyGroupCampaign.set(groupId, lookup);
     lookup.catch(() => legacyGroupCampaign.delete(groupId));
     return lookup;
@@ -135,7 +126,7 @@ export async function registerHotPathRoutes(
     const now = Date.now();
     const fetched = (async () => {
       try {
-        const view = (await broker.call('campaigns.get', { id })) as CampaignView;
+        const view = await call(broker, 'campaigns.get', { id });
         if (cache.size > 10_000) cache.clear();
         cache.set(id, { at: now, view });
         return view;

@@ -41,7 +41,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         response: { 200: ShopperSession, ...errors(400, 502, 503) },
       },
     },
-    async (req) => session(await callAs<UserView>(broker, req, 'users.loginWechat', req.body)),
+    async (req) => session(await callAs(broker, req, 'users.loginWechat', req.body)),
   );
 
   app.post(
@@ -56,7 +56,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => {
       if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
-      return session(await callAs<UserView>(broker, req, 'users.loginDev', req.body));
+      return session(await callAs(broker, req, 'users.loginDev', req.body));
     },
   );
 

@@ -6,14 +6,13 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { AddressId, IdParam, UserId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { addressesContract } from './contract.ts';
 import {
   loadKeyring,
   maskDetail,
@@ -23,7 +22,7 @@ import {
   type PiiKeyring,
   sealPii,
 } from './pii-cipher.ts';
-import { type AddressSnapshot, type AddressView, CreateAddressBody, PatchAddressBody } from './schemas.ts';
+import type { AddressSnapshot, AddressView } from './schemas.ts';
 
 export const MAX_ADDRESSES = 20;
 /** Roles that fulfil orders and so may read an address in full. */
@@ -104,8 +103,7 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
   const lockUser = (tx: EntityManager, userId: string) =>
     tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`addresses:${userId}`]);
 
-  return {
-    name: 'addresses',
+  return defineService(addressesContract, {
     mixins: [
       sweeperMixin({
         action: 'addresses.resealOld',
@@ -115,13 +113,13 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
     ],
     actions: {
       /** The caller's addresses, the default first. */
-      listMine: defineAction(Type.Object({}), async (ctx) => {
+      listMine: async (ctx) => {
         const user = requireUser(ctx.meta);
         return { items: (await mine(em(), user.id)).map(view) };
-      }),
+      },
 
       /** Adds an address; the first one, or one asked to be, becomes the default. */
-      create: defineAction(CreateAddressBody, async (ctx) => {
+      create: async (ctx) => {
         const user = requireUser(ctx.meta);
         checkRegion(ctx.params.region);
         const id = newId('adr');
@@ -154,10 +152,10 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           );
         });
         return view(await loadMine(em(), id, user.id));
-      }),
+      },
 
       /** Edits one of the caller's addresses; `isDefault: true` moves the default here. */
-      patch: defineAction(withParams(IdParam(AddressId), PatchAddressBody), async (ctx) => {
+      patch: async (ctx) => {
         const user = requireUser(ctx.meta);
         const { id, isDefault, region, regionNames, ...pii } = ctx.params;
         if (region) checkRegion(region);
@@ -187,10 +185,10 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           );
         });
         return view(await loadMine(em(), id, user.id));
-      }),
+      },
 
       /** Deletes one of the caller's addresses; the newest other one becomes the default if this one was. */
-      remove: defineAction(IdParam(AddressId), async (ctx) => {
+      remove: async (ctx) => {
         const user = requireUser(ctx.meta);
         await em().transactional(async (tx) => {
           await lockUser(tx, user.id);
@@ -205,10 +203,10 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           }
         });
         return { deleted: true };
-      }),
+      },
 
       /** Internal: the sealed snapshot of one of a shopper's addresses, for an order to keep. */
-      snapshot: defineAction(Type.Object({ id: AddressId, userId: Type.String() }), async (ctx) => {
+      snapshot: async (ctx) => {
         const rows = await em().execute<AddressRow[]>(
           'select * from addresses where id = ? and user_id = ?',
           [ctx.params.id, ctx.params.userId],
@@ -223,16 +221,16 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           detail: a.detail,
         };
         return snapshot;
-      }),
+      },
 
       /** Admin: a shopper's addresses, masked. */
-      adminListForUser: defineAction(Type.Object({ userId: UserId }), async (ctx) => {
+      adminListForUser: async (ctx) => {
         requireAdmin(ctx.meta);
         return { items: (await mine(em(), ctx.params.userId)).map(masked) };
-      }),
+      },
 
       /** Admin (fulfilment roles): one address in full; the read is audited before the answer leaves. */
-      adminReveal: defineAction(IdParam(AddressId), async (ctx) => {
+      adminReveal: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         if (!(FULFILMENT_ROLES as readonly string[]).includes(admin.role)) throw new AppError('FORBIDDEN');
         const rows = await em().execute<AddressRow[]>('select * from addresses where id = ?', [
@@ -247,10 +245,10 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           detail: { userId: rows[0].user_id },
         });
         return full;
-      }),
+      },
 
       /** Seals rows again with the newest key (after a rotation); a batch per call, the sweeper calls it. */
-      resealOld: defineAction(Type.Object({}), async () => {
+      resealOld: async () => {
         const rows = await em().execute<AddressRow[]>('select * from addresses where key_id <> ? limit 200', [
           ring.currentId,
         ]);
@@ -269,9 +267,9 @@ export default function createAddressesService(rt: Runtime): ServiceSchema {
           resealed += done.length;
         }
         return { resealed };
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }
 
 function namesLiteral(names: readonly string[] | undefined): string {

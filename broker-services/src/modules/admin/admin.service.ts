@@ -1,23 +1,15 @@
 /** admin: operator accounts and roles, their login, the audit log and the dashboard figures. */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { AdminId, Cursor, IdParam, Limit, withParams } from '../../schemas/common.ts';
 import { persistAudit, requireAdmin } from './audit.ts';
+import { adminContract } from './contract.ts';
 import { Admin, AuditEntry } from './entities.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import {
-  AdminLoginBody,
-  type AdminView,
-  CreateAdminBody,
-  type ParkedSettlementPage,
-  ParkedSettlementQuery,
-  PatchAdminBody,
-} from './schemas.ts';
+import type { AdminView, ParkedSettlementPage } from './schemas.ts';
 
 /** Failed sign-ins of one username in a row (none older than FAILURE_MEMORY_MS apart) before it is locked. */
 export const LOGIN_FAILURES_BEFORE_LOCK = 5;
@@ -65,8 +57,7 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
     return admin;
   }
 
-  return {
-    name: 'admin',
+  return defineService(adminContract, {
     actions: {
       /**
        * Checks a username and password; a disabled admin cannot log in. Failures are counted per username (known
@@ -74,7 +65,7 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
        * each further failure, whatever address the attempts come from. Answers the admin and the password version
        * its token is to carry.
        */
-      login: defineAction(AdminLoginBody, async (ctx) => {
+      login: async (ctx) => {
         const { username, password } = ctx.params;
         const now = rt.now();
         const e = em();
@@ -136,42 +127,36 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
           await tx.flush();
         });
         throw new AppError('INVALID_CREDENTIALS');
-      }),
+      },
 
       /**
        * The admin behind an admin token, while that token still stands: the admin exists, and no password
        * change came after the token was issued (the gateway checks this on every admin call).
        */
-      session: defineAction(
-        Type.Object(
-          { id: AdminId, passwordVersion: Type.Integer({ minimum: 0 }) },
-          { additionalProperties: false },
-        ),
-        async (ctx) => {
-          const a = await em().findOne(Admin, { id: ctx.params.id });
-          if (!a) throw new AppError('UNAUTHORIZED', 'Unknown admin');
-          if (a.passwordVersion !== ctx.params.passwordVersion)
-            throw new AppError(
-              'UNAUTHORIZED',
-              'The password changed since this token was issued; sign in again',
-            );
-          return view(a);
-        },
-      ),
+      session: async (ctx) => {
+        const a = await em().findOne(Admin, { id: ctx.params.id });
+        if (!a) throw new AppError('UNAUTHORIZED', 'Unknown admin');
+        if (a.passwordVersion !== ctx.params.passwordVersion)
+          throw new AppError(
+            'UNAUTHORIZED',
+            'The password changed since this token was issued; sign in again',
+          );
+        return view(a);
+      },
 
       /** The admin behind a token, if still enabled (the gateway checks this on every admin call). */
-      get: defineAction(IdParam(AdminId), async (ctx) => {
+      get: async (ctx) => {
         const a = await em().findOne(Admin, { id: ctx.params.id });
         if (!a) throw new AppError('NOT_FOUND', 'No such admin');
         return view(a);
-      }),
+      },
 
-      list: defineAction(Type.Object({}), async (ctx) => {
+      list: async (ctx) => {
         requireAdmin(ctx.meta);
         return { items: (await em().find(Admin, {}, { orderBy: { createdAt: 'asc' } })).map(view) };
-      }),
+      },
 
-      create: defineAction(CreateAdminBody, async (ctx) => {
+      create: async (ctx) => {
         await ownerOnly(ctx.meta);
         const e = em();
         if (await e.count(Admin, { username: ctx.params.username })) {
@@ -191,9 +176,9 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
         });
         await e.flush();
         return view(a);
-      }),
+      },
 
-      patch: defineAction(withParams(IdParam(AdminId), PatchAdminBody), async (ctx) => {
+      patch: async (ctx) => {
         const me = await ownerOnly(ctx.meta);
         const e = em();
         const a = await e.findOne(Admin, { id: ctx.params.id });
@@ -220,41 +205,35 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
         });
         await e.flush();
         return view(a);
-      }),
+      },
 
       /** The audit log, newest first, by id cursor. */
-      auditLog: defineAction(
-        Type.Object(
-          { cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
-          { additionalProperties: false },
-        ),
-        async (ctx) => {
-          requireAdmin(ctx.meta);
-          const limit = ctx.params.limit ?? 50;
-          const before = ctx.params.cursor ? Number(ctx.params.cursor) : undefined;
-          if (before !== undefined && !Number.isSafeInteger(before)) {
-            throw new AppError('VALIDATION_FAILED', 'cursor must be a number');
-          }
-          const rows = await em().find(AuditEntry, before ? { id: { $lt: before } } : {}, {
-            orderBy: { id: 'desc' },
-            limit: limit + 1,
-          });
-          const items = rows.slice(0, limit).map((r) => ({
-            id: String(r.id),
-            adminId: r.adminId,
-            adminUsername: r.adminUsername,
-            action: r.action,
-            objectType: r.objectType,
-            objectId: r.objectId,
-            detail: r.detail,
-            at: r.at.toISOString(),
-          }));
-          return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
-        },
-      ),
+      auditLog: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const limit = ctx.params.limit ?? 50;
+        const before = ctx.params.cursor ? Number(ctx.params.cursor) : undefined;
+        if (before !== undefined && !Number.isSafeInteger(before)) {
+          throw new AppError('VALIDATION_FAILED', 'cursor must be a number');
+        }
+        const rows = await em().find(AuditEntry, before ? { id: { $lt: before } } : {}, {
+          orderBy: { id: 'desc' },
+          limit: limit + 1,
+        });
+        const items = rows.slice(0, limit).map((r) => ({
+          id: String(r.id),
+          adminId: r.adminId,
+          adminUsername: r.adminUsername,
+          action: r.action,
+          objectType: r.objectType,
+          objectId: r.objectId,
+          detail: r.detail,
+          at: r.at.toISOString(),
+        }));
+        return { items, ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}) };
+      },
 
       /** Settlement entries parked after repeated failures, newest first (the table is settlement's). */
-      settlementParked: defineAction(ParkedSettlementQuery, async (ctx): Promise<ParkedSettlementPage> => {
+      settlementParked: async (ctx): Promise<ParkedSettlementPage> => {
         requireAdmin(ctx.meta);
         const rows = await em().execute<
           {
@@ -288,10 +267,10 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
             };
           }),
         };
-      }),
+      },
 
       /** Today's figures (UTC day): GMV, orders, paid conversion, live campaigns, top campaigns, GMV by hour. */
-      dashboard: defineAction(Type.Object({}), async (ctx) => {
+      dashboard: async (ctx) => {
         requireAdmin(ctx.meta);
         const now = new Date(rt.now());
         const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
@@ -342,7 +321,7 @@ export default function createAdminService(rt: Runtime): ServiceSchema {
           })),
           serverTime: now.toISOString(),
         };
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }

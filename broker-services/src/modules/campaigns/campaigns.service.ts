@@ -5,25 +5,17 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { GROUP_TTL_MIN_SECONDS } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { CampaignId, IdParam, withParams } from '../../schemas/common.ts';
 import { persistAudit, recordAudit, requireAdmin } from '../admin/audit.ts';
 import { Product, Sku } from '../catalog/entities.ts';
 import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
+import { campaignsContract } from './contract.ts';
 import { Campaign } from './entities.ts';
-import {
-  AdminCampaignListQuery,
-  CampaignListQuery,
-  type CampaignLive,
-  CreateCampaignBody,
-  PatchCampaignBody,
-  type RobotFillPolicy,
-} from './schemas.ts';
+import type { CampaignLive, RobotFillPolicy } from './schemas.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -103,14 +95,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     return result;
   }
 
-  return {
-    name: 'campaigns',
+  return defineService(campaignsContract, {
     actions: {
       /**
        * Shopper list: live and scheduled campaigns first, then the rest, by start time. Dry runs (rehearsals,
        * load tests) are left out; they stay reachable by id.
        */
-      list: defineAction(CampaignListQuery, async (ctx) => {
+      list: async (ctx) => {
         const now = rt.now();
         const rows = await em().find(
           Campaign,
@@ -125,51 +116,46 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const rank = { live: 0, scheduled: 1, ended: 2, stopped: 3 } as const;
         items.sort((a, b) => rank[a.status] - rank[b.status]);
         return { items };
-      }),
+      },
 
       /** One campaign as shoppers see it. */
-      get: defineAction(IdParam(CampaignId), async (ctx) => {
+      get: async (ctx) => {
         const c = await find(ctx.params.id);
         return toCampaignView(c, await stockLeft(c), rt.now());
-      }),
+      },
 
       /** Internal: the hot-path definition, for reconciliation and pre-warm. */
-      definition: defineAction(IdParam(CampaignId), async (ctx) =>
-        toHotPathDefinition(await find(ctx.params.id)),
-      ),
+      definition: async (ctx) => toHotPathDefinition(await find(ctx.params.id)),
 
       /** Internal: ids of campaigns that are not over yet (loaded at start, reconciled periodically). */
-      activeIds: defineAction(Type.Object({}), async () => {
+      activeIds: async () => {
         const rows = await em().find(
           Campaign,
           { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
           { fields: ['id'] },
         );
         return rows.map((r) => r.id);
-      }),
+      },
 
       /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */
-      robotFillPolicies: defineAction(
-        Type.Object({ ids: Type.Array(CampaignId, { maxItems: 100 }) }),
-        async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
-          if (ctx.params.ids.length === 0) return { items: [] };
-          const rows = await em().find(
-            Campaign,
-            { id: { $in: ctx.params.ids } },
-            { fields: ['id', 'robotFillEnabled', 'robotFillMaxMissing'] },
-          );
-          return {
-            items: rows.map((c) => ({
-              id: c.id,
-              enabled: c.robotFillEnabled,
-              maxMissing: c.robotFillMaxMissing,
-            })),
-          };
-        },
-      ),
+      robotFillPolicies: async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
+        if (ctx.params.ids.length === 0) return { items: [] };
+        const rows = await em().find(
+          Campaign,
+          { id: { $in: ctx.params.ids } },
+          { fields: ['id', 'robotFillEnabled', 'robotFillMaxMissing'] },
+        );
+        return {
+          items: rows.map((c) => ({
+            id: c.id,
+            enabled: c.robotFillEnabled,
+            maxMissing: c.robotFillMaxMissing,
+          })),
+        };
+      },
 
       /** Admin list, filtered by type and status. */
-      adminList: defineAction(AdminCampaignListQuery, async (ctx) => {
+      adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const now = rt.now();
         const rows = await em().find(Campaign, ctx.params.type ? { type: ctx.params.type } : {}, {
@@ -180,16 +166,16 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           rows.map(async (c) => toAdminCampaignView(c, await stockLeft(c), now)),
         );
         return { items: ctx.params.status ? items.filter((i) => i.status === ctx.params.status) : items };
-      }),
+      },
 
-      adminGet: defineAction(IdParam(CampaignId), async (ctx) => {
+      adminGet: async (ctx) => {
         requireAdmin(ctx.meta);
         const c = await find(ctx.params.id);
         return toAdminCampaignView(c, await stockLeft(c), rt.now());
-      }),
+      },
 
       /** Creates a seckill or group-buy campaign on a SKU and loads it into the hot path. */
-      create: defineAction(CreateCampaignBody, async (ctx) => {
+      create: async (ctx) => {
         requireAdmin(ctx.meta);
         const b = ctx.params;
         const startsAt = new Date(b.startsAt);
@@ -232,10 +218,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         await flushAudited(e, ctx.meta, 'campaign.create', c.id, { ...b });
         await load(c);
         return toAdminCampaignView(c, c.stockTotal, rt.now());
-      }),
+      },
 
       /** Edits a campaign; once live, only the end, the stock total (upwards) and the title may change. */
-      patch: defineAction(withParams(IdParam(CampaignId), PatchCampaignBody), async (ctx) => {
+      patch: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, robotFill, ...fields } = ctx.params;
         validateGroupTtl(fields.groupTtlSeconds);
@@ -277,10 +263,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         });
         await load(c);
         return toAdminCampaignView(c, await stockLeft(c), rt.now());
-      }),
+      },
 
       /** Stops a campaign for good: no new reservations; existing orders go on. */
-      stop: defineAction(IdParam(CampaignId), async (ctx) => {
+      stop: async (ctx) => {
         requireAdmin(ctx.meta);
         const e = em();
         const c = await e.findOne(Campaign, { id: ctx.params.id });
@@ -289,10 +275,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         await flushAudited(e, ctx.meta, 'campaign.stop', c.id, {});
         await load(c);
         return toAdminCampaignView(c, await stockLeft(c), rt.now());
-      }),
+      },
 
       /** Kill switch: pauses (or resumes) new reservations at once on every gateway; in-flight ones still settle. */
-      killSwitch: defineAction(Type.Object({ id: CampaignId, active: Type.Boolean() }), async (ctx) => {
+      killSwitch: async (ctx) => {
         requireAdmin(ctx.meta);
         const e = em();
         const c = await e.findOne(Campaign, { id: ctx.params.id });
@@ -307,33 +293,26 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
         await load(c);
         return toAdminCampaignView(c, await stockLeft(c), rt.now());
-      }),
+      },
 
       /** Waiting room: on or off, and the admission rate (changeable live). */
-      waitingRoom: defineAction(
-        Type.Object({
-          id: CampaignId,
-          enabled: Type.Boolean(),
-          admissionRatePerSecond: Type.Integer({ minimum: 1, maximum: 100000 }),
-        }),
-        async (ctx) => {
-          requireAdmin(ctx.meta);
-          const e = em();
-          const c = await e.findOne(Campaign, { id: ctx.params.id });
-          if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
-          c.waitingRoomEnabled = ctx.params.enabled;
-          c.admissionRatePerSecond = ctx.params.admissionRatePerSecond;
-          await flushAudited(e, ctx.meta, 'campaign.waiting_room', c.id, {
-            enabled: c.waitingRoomEnabled,
-            admissionRatePerSecond: c.admissionRatePerSecond,
-          });
-          await load(c);
-          return toAdminCampaignView(c, await stockLeft(c), rt.now());
-        },
-      ),
+      waitingRoom: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const e = em();
+        const c = await e.findOne(Campaign, { id: ctx.params.id });
+        if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
+        c.waitingRoomEnabled = ctx.params.enabled;
+        c.admissionRatePerSecond = ctx.params.admissionRatePerSecond;
+        await flushAudited(e, ctx.meta, 'campaign.waiting_room', c.id, {
+          enabled: c.waitingRoomEnabled,
+          admissionRatePerSecond: c.admissionRatePerSecond,
+        });
+        await load(c);
+        return toAdminCampaignView(c, await stockLeft(c), rt.now());
+      },
 
       /** Pre-warm: loads the campaign into the hot path before it starts and reads it back to verify. */
-      prewarm: defineAction(IdParam(CampaignId), async (ctx) => {
+      prewarm: async (ctx) => {
         requireAdmin(ctx.meta);
         const c = await find(ctx.params.id);
         await load(c);
@@ -346,10 +325,10 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           { verified },
           { loaded: true, verified, counters },
         );
-      }),
+      },
 
       /** Live figures for the operator: stock, reservations, orders by status, groups. */
-      live: defineAction(IdParam(CampaignId), async (ctx): Promise<CampaignLive> => {
+      live: async (ctx): Promise<CampaignLive> => {
         requireAdmin(ctx.meta);
         const c = await find(ctx.params.id);
         const e = em();
@@ -413,12 +392,12 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
             : {}),
           serverTime: new Date(rt.now()).toISOString(),
         };
-      }),
+      },
     },
     async started() {
       // Prime the hot path with every campaign not over yet; reconciliation then checks it against PostgreSQL.
       const rows = await em().find(Campaign, { endsAt: { $gt: new Date(rt.now() - 3600_000) } });
       for (const c of rows) await load(c, true);
     },
-  } as ServiceSchema;
+  });
 }

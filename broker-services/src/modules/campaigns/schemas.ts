@@ -144,3 +144,33 @@ export const WaitingRoomBody = Type.Object(
 export type WaitingRoomBody = Static<typeof WaitingRoomBody>;
 export const PrewarmView = Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() });
 export const AdmissionView = Type.Object({ token: Type.String(), expiresAt: IsoTime });
+
+/** What the hot path counts for a campaign (`@tuanmiao/hot-path` CampaignCounters). */
+export const CampaignCountersView = Type.Object({
+  stockTotal: Type.Integer(),
+  stockLeft: Type.Integer(),
+  unsettled: Type.Integer({ minimum: 0 }),
+});
+/** Pre-warm's answer inside the broker: the route shows `PrewarmView`, the counters read back are for tests. */
+export const PrewarmResult = Type.Object({
+  loaded: Type.Boolean(),
+  verified: Type.Boolean(),
+  counters: Type.Union([CampaignCountersView, Type.Null()]),
+});
+/** A campaign as the hot path loads it (`@tuanmiao/hot-path` CampaignDef). */
+export const HotPathCampaignDef = Type.Object({
+  id: CampaignId,
+  type: CampaignType,
+  title: Type.String(),
+  skuId: Type.String(),
+  priceFen: Type.Integer(),
+  startsAtMs: Type.Integer(),
+  endsAtMs: Type.Integer(),
+  stockTotal: Type.Integer(),
+  perUserLimit: Type.Integer(),
+  groupSize: Type.Optional(Type.Integer()),
+  groupTtlMs: Type.Optional(Type.Integer()),
+  stopped: Type.Boolean(),
+  killSwitch: Type.Boolean(),
+  dryRun: Type.Boolean(),
+});

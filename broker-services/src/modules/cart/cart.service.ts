@@ -5,14 +5,13 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { call, defineService } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { SkuId } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
 import type { SkuForSale } from '../catalog/stock.ts';
-import { CartQuantity, type CartView, MAX_CART_LINES } from './schemas.ts';
+import { cartContract } from './contract.ts';
+import { type CartView, MAX_CART_LINES } from './schemas.ts';
 
 export default function createCartService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -45,29 +44,24 @@ export default function createCartService(rt: Runtime): ServiceSchema {
     return { items, totalFen };
   }
 
-  return {
-    name: 'cart',
+  return defineService(cartContract, {
     actions: {
       /** The caller's cart at today's prices. */
-      get: defineAction(Type.Object({}), async (ctx) => {
+      get: async (ctx) => {
         const user = requireUser(ctx.meta);
         return cartOf(user.id, async (ids) =>
-          ids.length
-            ? (await ctx.call<{ items: SkuForSale[] }, object>('catalog.skusForSale', { ids })).items
-            : [],
+          ids.length ? (await call(ctx, 'catalog.skusForSale', { ids })).items : [],
         );
-      }),
+      },
 
       /** Sets a line's quantity (0 removes it); a SKU that does not exist or is off sale is NOT_FOUND. */
-      setItem: defineAction(Type.Object({ skuId: SkuId, quantity: CartQuantity }), async (ctx) => {
+      setItem: async (ctx) => {
         const user = requireUser(ctx.meta);
         const { skuId, quantity } = ctx.params;
         if (quantity === 0) {
           await em().execute('delete from cart_items where user_id = ? and sku_id = ?', [user.id, skuId]);
         } else {
-          const [sku] = (
-            await ctx.call<{ items: SkuForSale[] }, object>('catalog.skusForSale', { ids: [skuId] })
-          ).items;
+          const [sku] = (await call(ctx, 'catalog.skusForSale', { ids: [skuId] })).items;
           if (!sku?.onSale) throw new AppError('NOT_FOUND', 'No such product on sale');
           await em().transactional(async (tx) => {
             await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`cart:${user.id}`]);
@@ -84,24 +78,19 @@ export default function createCartService(rt: Runtime): ServiceSchema {
           });
         }
         return cartOf(user.id, async (ids) =>
-          ids.length
-            ? (await ctx.call<{ items: SkuForSale[] }, object>('catalog.skusForSale', { ids })).items
-            : [],
+          ids.length ? (await call(ctx, 'catalog.skusForSale', { ids })).items : [],
         );
-      }),
+      },
 
       /** Internal: removes the lines a checkout bought (after its order exists). */
-      removeBought: defineAction(
-        Type.Object({ userId: Type.String(), skuIds: Type.Array(SkuId, { maxItems: 100 }) }),
-        async (ctx) => {
-          if (ctx.params.skuIds.length === 0) return { removed: 0 };
-          const rows = await em().execute<{ sku_id: string }[]>(
-            `delete from cart_items where user_id = ? and sku_id in (${ctx.params.skuIds.map(() => '?').join(', ')}) returning sku_id`,
-            [ctx.params.userId, ...ctx.params.skuIds],
-          );
-          return { removed: rows.length };
-        },
-      ),
+      removeBought: async (ctx) => {
+        if (ctx.params.skuIds.length === 0) return { removed: 0 };
+        const rows = await em().execute<{ sku_id: string }[]>(
+          `delete from cart_items where user_id = ? and sku_id in (${ctx.params.skuIds.map(() => '?').join(', ')}) returning sku_id`,
+          [ctx.params.userId, ...ctx.params.skuIds],
+        );
+        return { removed: rows.length };
+      },
     },
-  } as ServiceSchema;
+  });
 }

@@ -4,26 +4,15 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { CategoryId, IdParam, ProductId, SkuId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin } from '../admin/audit.ts';
 import { browseProducts, productDetail } from './browse.ts';
+import { catalogContract } from './contract.ts';
 import { Category, Product, Sku } from './entities.ts';
-import {
-  BrowseQuery,
-  type CategoryView,
-  CreateCategoryBody,
-  CreateProductBody,
-  PatchCategoryBody,
-  PatchProductBody,
-  type ProductView,
-  StockAdjustmentBody,
-  type StockAdjustmentView,
-} from './schemas.ts';
+import type { CategoryView, ProductView, StockAdjustmentView } from './schemas.ts';
 import { skusForSale } from './stock.ts';
 
 const PAGE = 20;
@@ -74,24 +63,23 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
     return view(product, await e.find(Sku, { productId: id }));
   }
 
-  return {
-    name: 'catalog',
+  return defineService(catalogContract, {
     actions: {
       /** Every product with its SKUs, newest first. */
-      list: defineAction(Type.Object({}), async () => {
+      list: async () => {
         const e = em();
         const products = await e.find(Product, {}, { orderBy: { id: 'desc' }, limit: 500 });
         const skus = products.length
           ? await e.find(Sku, { productId: { $in: products.map((p) => p.id) } })
           : [];
         return { items: products.map((p) => view(p, skus)) };
-      }),
+      },
 
       /** One product with its SKUs. */
-      get: defineAction(IdParam(ProductId), async (ctx) => load(em(), ctx.params.id)),
+      get: async (ctx) => load(em(), ctx.params.id),
 
       /** The SKU with its product (campaigns read the price and title from here). */
-      getSku: defineAction(IdParam(SkuId), async (ctx) => {
+      getSku: async (ctx) => {
         const e = em();
         const sku = await e.findOne(Sku, { id: ctx.params.id });
         if (!sku) throw new AppError('NOT_FOUND', 'No such SKU');
@@ -100,17 +88,17 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           sku: { id: sku.id, name: sku.name, priceFen: sku.priceFen },
           product: { id: product.id, title: product.title, status: product.status },
         };
-      }),
+      },
 
       /** Shoppers: every category, top level first, in the operator's order. */
-      categories: defineAction(Type.Object({}), async () => {
+      categories: async () => {
         const rows = await em().find(Category, {}, { orderBy: { sortOrder: 'asc', id: 'asc' } });
         const top = rows.filter((c) => !c.parentId);
         return { items: [...top, ...rows.filter((c) => c.parentId)].map(categoryView) };
-      }),
+      },
 
       /** Admin: creates a category, top level or under a top-level one (two levels at most). */
-      createCategory: defineAction(CreateCategoryBody, async (ctx) => {
+      createCategory: async (ctx) => {
         requireAdmin(ctx.meta);
         const id = newId('cat');
         await em().transactional(async (tx) => {
@@ -139,10 +127,10 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return categoryView(await em().findOneOrFail(Category, { id }));
-      }),
+      },
 
       /** Admin: renames a category or moves it among its siblings; a name is unique among its siblings. */
-      updateCategory: defineAction(withParams(IdParam(CategoryId), PatchCategoryBody), async (ctx) => {
+      updateCategory: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, ...fields } = ctx.params;
         await em().transactional(async (tx) => {
@@ -165,10 +153,10 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return categoryView(await em().findOneOrFail(Category, { id }));
-      }),
+      },
 
       /** Admin: deletes an empty category; one with subcategories or products is CONFLICT (move them first). */
-      deleteCategory: defineAction(IdParam(CategoryId), async (ctx) => {
+      deleteCategory: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id } = ctx.params;
         await em().transactional(async (tx) => {
@@ -193,13 +181,13 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return null;
-      }),
+      },
 
       /**
        * Admin: adds to or takes from a SKU's regular stock in one guarded UPDATE (`stock + delta >= 0`), with
        * its audit entry in the same transaction; checkouts taking units meanwhile are never overwritten.
        */
-      adjustStock: defineAction(withParams(IdParam(SkuId), StockAdjustmentBody), async (ctx) => {
+      adjustStock: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, delta, reason } = ctx.params;
         return em().transactional(async (tx): Promise<StockAdjustmentView> => {
@@ -224,23 +212,21 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
           return { skuId: id, productId: row.product_id, delta, stock };
         });
-      }),
+      },
 
       /** Shoppers: products on sale, filtered, sorted and searched (substring of the title), one page. */
-      browse: defineAction(BrowseQuery, async (ctx) =>
-        browseProducts(em(), { ...ctx.params, limit: ctx.params.limit ?? PAGE }),
-      ),
+      browse: async (ctx) => browseProducts(em(), { ...ctx.params, limit: ctx.params.limit ?? PAGE }),
 
       /** Internal: SKUs with their price, stock and whether their product is on sale (the cart reads these). */
-      skusForSale: defineAction(Type.Object({ ids: Type.Array(SkuId, { maxItems: 100 }) }), async (ctx) => ({
+      skusForSale: async (ctx) => ({
         items: await skusForSale(em(), ctx.params.ids),
-      })),
+      }),
 
       /** Shoppers: one product on sale with its SKUs and their stock; off sale is NOT_FOUND. */
-      detail: defineAction(IdParam(ProductId), async (ctx) => productDetail(em(), ctx.params.id)),
+      detail: async (ctx) => productDetail(em(), ctx.params.id),
 
       /** Creates a product with its SKUs. */
-      create: defineAction(CreateProductBody, async (ctx) => {
+      create: async (ctx) => {
         requireAdmin(ctx.meta);
         const e = em();
         const id = newId('prd');
@@ -276,10 +262,10 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return load(em(), id);
-      }),
+      },
 
       /** Edits a product; SKUs listed with an id are updated, without one created; SKUs are never deleted. */
-      patch: defineAction(withParams(IdParam(ProductId), PatchProductBody), async (ctx) => {
+      patch: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, skus, ...fields } = ctx.params;
         await em().transactional(async (tx) => {
@@ -316,7 +302,7 @@ export default function createCatalogService(rt: Runtime): ServiceSchema {
           });
         });
         return load(em(), id);
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }

@@ -193,3 +193,15 @@ export const ProductPage = Type.Object({
   nextCursor: Type.Optional(Type.String()),
 });
 export type ProductPage = Static<typeof ProductPage>;
+
+/** A SKU with its price, stock and whether its product is on sale (what the cart reads). */
+export const SkuForSaleView = Type.Object({
+  id: SkuId,
+  productId: ProductId,
+  title: Type.String(),
+  skuTitle: Type.String(),
+  priceFen: Fen,
+  stockLeft: Type.Integer({ minimum: 0 }),
+  onSale: Type.Boolean(),
+});
+export type SkuForSaleView = Static<typeof SkuForSaleView>;

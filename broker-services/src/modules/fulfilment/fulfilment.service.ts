@@ -12,26 +12,17 @@ import {
   wechatShippingUploadsTotal,
 } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
 import { Compile } from 'typebox/compile';
-import { defineAction } from '../../broker/action.ts';
+import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import { WechatShippingError } from '../../integrations/wechat/shipping-client.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import { recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
 import { verifyCarrierPush } from './carrier-signature.ts';
-import {
-  CarrierPush,
-  CreateRefundRequestBody,
-  DecideBody,
-  RefundRequestId,
-  RefundRequestListQuery,
-  type RefundRequestView,
-  type TrackingView,
-} from './schemas.ts';
+import { fulfilmentContract } from './contract.ts';
+import { CarrierPush, type RefundRequestView, type TrackingView } from './schemas.ts';
 import { type ShippingRecordRow, type ShippingRecordState, shippingRecordView } from './shipping-records.ts';
 
 const checkPush = Compile(CarrierPush);
@@ -168,8 +159,7 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
     return 'sent';
   }
 
-  return {
-    name: 'fulfilment',
+  return defineService(fulfilmentContract, {
     mixins: [
       sweeperMixin({
         action: 'fulfilment.sendShippingRecords',
@@ -183,7 +173,7 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
        * with SKIP LOCKED, so processes sweeping side by side never send the same record at once; a retryable
        * failure puts it back with back-off, a refusal marks it failed with WeChat's errcode.
        */
-      sendShippingRecords: defineAction(Type.Object({}), async () => {
+      sendShippingRecords: async () => {
         const outcome = { sent: 0, retry: 0, failed: 0 };
         if (!rt.wechatShipping || sendingShipping) {
           await countShippingRecords();
@@ -209,10 +199,10 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         }
         await countShippingRecords();
         return outcome;
-      }),
+      },
 
       /** Admin: a failed WeChat shipping record goes back to pending, sent on the next sweep (e.g. after a fix). */
-      retryShippingRecord: defineAction(IdParam(OrderId), async (ctx) => {
+      retryShippingRecord: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const rows = await em().transactional(async (tx) => {
           const [current] = await tx.execute<ShippingRecordRow[]>(
@@ -245,99 +235,85 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
           'WeChat shipping record retried',
         );
         return shippingRecordView(rows[0]!);
-      }),
+      },
 
       /** The packages of one of the caller's orders and their tracking timelines (NOT_FOUND before shipping). */
-      tracking: defineAction(IdParam(OrderId), async (ctx) => {
+      tracking: async (ctx) => {
         requireUser(ctx.meta);
         // Another shopper's order is NOT_FOUND: the orders module answers that.
-        await ctx.call('orders.get', { id: ctx.params.id }, { meta: ctx.meta });
+        await call(ctx, 'orders.get', { id: ctx.params.id }, { meta: ctx.meta });
         return trackingOf(ctx.params.id);
-      }),
+      },
 
       /** Admin: the packages of any order and their tracking timelines (NOT_FOUND before shipping). */
-      adminTracking: defineAction(IdParam(OrderId), async (ctx) => {
+      adminTracking: async (ctx) => {
         requireAdmin(ctx.meta);
-        await ctx.call('orders.adminGet', { id: ctx.params.id }, { meta: ctx.meta });
+        await call(ctx, 'orders.adminGet', { id: ctx.params.id }, { meta: ctx.meta });
         return trackingOf(ctx.params.id);
-      }),
+      },
 
       /** A carrier's signed push of tracking events; refused signatures change nothing; events are stored once. */
-      carrierPush: defineAction(
-        Type.Object({
-          carrier: Type.String({ minLength: 2, maxLength: 32, pattern: '^[A-Za-z0-9_]+$' }),
-          headers: Type.Record(Type.String(), Type.String()),
-          rawBody: Type.String({ maxLength: 65536 }),
-        }),
-        async (ctx) => {
-          const secret = rt.config.carrierPushSecret;
-          if (!secret) throw new AppError('NOT_FOUND', 'Route not found');
-          const verdict = verifyCarrierPush(secret, ctx.params.headers, ctx.params.rawBody, rt.now());
-          if (verdict === 'stale') throw new AppError('CARRIER_PUSH_STALE');
-          if (verdict !== 'ok') throw new AppError('CARRIER_SIGNATURE_INVALID');
-          let push: unknown;
-          try {
-            push = JSON.parse(ctx.params.rawBody);
-          } catch {
-            push = null;
-          }
-          if (!checkPush.Check(push)) throw new AppError('VALIDATION_FAILED', 'The push body is not valid');
-          const [shipment] = await em().execute<{ id: string }[]>(
-            'select id from shipments where carrier = ? and tracking_no = ?',
-            [ctx.params.carrier, push.trackingNo],
-          );
-          if (!shipment) throw new AppError('NOT_FOUND', 'No such shipment');
-          let stored = 0;
-          await em().transactional(async (tx) => {
-            for (const e of push.events) {
-              const rows = await tx.execute<{ id: number }[]>(
-                `insert into tracking_events (shipment_id, carrier_event_id, at, description) values (?, ?, ?, ?)
+      carrierPush: async (ctx) => {
+        const secret = rt.config.carrierPushSecret;
+        if (!secret) throw new AppError('NOT_FOUND', 'Route not found');
+        const verdict = verifyCarrierPush(secret, ctx.params.headers, ctx.params.rawBody, rt.now());
+        if (verdict === 'stale') throw new AppError('CARRIER_PUSH_STALE');
+        if (verdict !== 'ok') throw new AppError('CARRIER_SIGNATURE_INVALID');
+        let push: unknown;
+        try {
+          push = JSON.parse(ctx.params.rawBody);
+        } catch {
+          push = null;
+        }
+        if (!checkPush.Check(push)) throw new AppError('VALIDATION_FAILED', 'The push body is not valid');
+        const [shipment] = await em().execute<{ id: string }[]>(
+          'select id from shipments where carrier = ? and tracking_no = ?',
+          [ctx.params.carrier, push.trackingNo],
+        );
+        if (!shipment) throw new AppError('NOT_FOUND', 'No such shipment');
+        let stored = 0;
+        await em().transactional(async (tx) => {
+          for (const e of push.events) {
+            const rows = await tx.execute<{ id: number }[]>(
+              `insert into tracking_events (shipment_id, carrier_event_id, at, description) values (?, ?, ?, ?)
                  on conflict (shipment_id, carrier_event_id) do nothing returning id`,
-                [shipment.id, e.id, new Date(e.at), e.description],
-              );
-              stored += rows.length;
-            }
-          });
-          return { stored };
-        },
-      ),
+              [shipment.id, e.id, new Date(e.at), e.description],
+            );
+            stored += rows.length;
+          }
+        });
+        return { stored };
+      },
 
       /** The shopper asks for a refund of a paid or shipped order, with a reason; one open request per order. */
-      createRefundRequest: defineAction(
-        withParams(IdParam(OrderId), CreateRefundRequestBody),
-        async (ctx) => {
-          const user = requireUser(ctx.meta);
-          const order = await ctx.call<{ status: string }, object>(
-            'orders.get',
-            { id: ctx.params.id },
-            { meta: ctx.meta },
-          );
-          if (order.status !== 'paid' && order.status !== 'shipped') {
-            throw new AppError('INVALID_TRANSITION', `An order that is ${order.status} cannot be refunded`);
-          }
-          const id = newId('ars');
-          const rows = await em().execute<RequestRow[]>(
-            `insert into refund_requests (id, order_id, user_id, kind, reason, status) values (?, ?, ?, ?, ?, 'pending')
+      createRefundRequest: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await call(ctx, 'orders.get', { id: ctx.params.id }, { meta: ctx.meta });
+        if (order.status !== 'paid' && order.status !== 'shipped') {
+          throw new AppError('INVALID_TRANSITION', `An order that is ${order.status} cannot be refunded`);
+        }
+        const id = newId('ars');
+        const rows = await em().execute<RequestRow[]>(
+          `insert into refund_requests (id, order_id, user_id, kind, reason, status) values (?, ?, ?, ?, ?, 'pending')
            on conflict (order_id) where status = 'pending' do nothing returning *`,
-            [id, ctx.params.id, user.id, ctx.params.kind ?? 'refund_only', ctx.params.reason],
-          );
-          if (!rows[0]) throw new AppError('CONFLICT', 'A refund request for this order is already open');
-          return requestView(rows[0]);
-        },
-      ),
+          [id, ctx.params.id, user.id, ctx.params.kind ?? 'refund_only', ctx.params.reason],
+        );
+        if (!rows[0]) throw new AppError('CONFLICT', 'A refund request for this order is already open');
+        return requestView(rows[0]);
+      },
 
       /** Admin: refund requests, oldest first (the after-sale queue). */
-      adminList: defineAction(RefundRequestListQuery, async (ctx) => {
+      adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const rows = await em().execute<RequestRow[]>(
           `select * from refund_requests ${ctx.params.status ? 'where status = ?' : ''} order by created_at, id limit 200`,
           ctx.params.status ? [ctx.params.status] : [],
         );
         return { items: rows.map(requestView) };
-      }),
+      },
 
       /** Admin: approves a request; the order is refunded through the payment provider exactly once. */
-      approve: defineAction(withParams(IdParam(RefundRequestId), DecideBody), async (ctx) => {
+      approve: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const request = await loadRequest(ctx.params.id);
         const claimed = await em().execute<RequestRow[]>(
@@ -346,7 +322,7 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
           [admin.id, ctx.params.note ?? null, request.id],
         );
         if (!claimed[0]) throw new AppError('INVALID_TRANSITION', `The request is already ${request.status}`);
-        const res = await ctx.call<{ refunding: boolean }, object>('orders.refundForSystem', {
+        const res = await call(ctx, 'orders.refundForSystem', {
           id: request.order_id,
           reason: 'after_sale_approved',
         });
@@ -365,10 +341,10 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
           detail: { orderId: request.order_id },
         });
         return requestView(claimed[0]);
-      }),
+      },
 
       /** Admin: rejects a request with an optional note for the shopper. */
-      reject: defineAction(withParams(IdParam(RefundRequestId), DecideBody), async (ctx) => {
+      reject: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const request = await loadRequest(ctx.params.id);
         const rows = await em().transactional(async (tx) => {
@@ -389,7 +365,7 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         });
         if (!rows[0]) throw new AppError('INVALID_TRANSITION', `The request is already ${request.status}`);
         return requestView(rows[0]);
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }

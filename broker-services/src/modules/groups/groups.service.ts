@@ -8,15 +8,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { groupTransitionsTotal, robotFillTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { type BusEndpoint, call, defineService, emit } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { campaignOfId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { CampaignId, GroupId, IdParam } from '../../schemas/common.ts';
 import { recordAudit } from '../admin/audit.ts';
-import type { RobotFillPolicy } from '../campaigns/schemas.ts';
+import { groupsContract } from './contract.ts';
 import { type GroupView, sharePath } from './schemas.ts';
 
 interface GroupRow {
@@ -32,10 +30,6 @@ interface MemberRow {
   user_id: string;
   order_id: string;
   order_status: string;
-}
-
-interface Emitter {
-  emit(event: string, payload: object): unknown;
 }
 
 const PAID = new Set(['paid', 'shipped', 'completed']);
@@ -81,11 +75,16 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
   }
 
   /** The all-paid success: every slot taken by a member whose order is paid; the guarded transition emits once. */
-  async function succeedIfAllPaid(g: GroupRow, ms: MemberRow[], ctx: Emitter): Promise<boolean> {
+  async function succeedIfAllPaid(g: GroupRow, ms: MemberRow[], ctx: BusEndpoint): Promise<boolean> {
     if (ms.length < g.size || !ms.every((m) => PAID.has(m.order_status))) return false;
     const done = await transition(g.id, 'succeeded', 'all_paid');
     if (!done) return false;
-    ctx.emit('group.succeeded', { version: 1, groupId: g.id, campaignId: g.campaign_id, robotFilled: 0 });
+    void emit(ctx, 'group.succeeded', {
+      version: 1,
+      groupId: g.id,
+      campaignId: g.campaign_id,
+      robotFilled: 0,
+    });
     return true;
   }
 
@@ -108,8 +107,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
     };
   }
 
-  return {
-    name: 'groups',
+  return defineService(groupsContract, {
     mixins: [
       sweeperMixin({ action: 'groups.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
     ],
@@ -118,7 +116,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
        * A group with its members; before settlement it is read from the hot path, under the campaign its id
        * names (a group id from before ids carried their campaign is found once settled).
        */
-      get: defineAction(Type.Object({ id: GroupId }), async (ctx) => {
+      get: async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
         if (g) return view(g);
         const campaignId = campaignOfId(ctx.params.id);
@@ -135,12 +133,12 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           expiresAt: new Date(hot.expiresAtMs).toISOString(),
           sharePath: sharePath(hot.id),
         } satisfies GroupView;
-      }),
+      },
 
       /** Forming groups of a campaign that a stranger can join, closest to full first. */
-      listJoinable: defineAction(IdParam(CampaignId), async (ctx) => {
+      listJoinable: async (ctx) => {
         // An unknown campaign is NOT_FOUND, not an empty list: the hot path alone cannot tell them apart.
-        await ctx.call('campaigns.get', { id: ctx.params.id });
+        await call(ctx, 'campaigns.get', { id: ctx.params.id });
         const hot = await rt.store.listFormingGroups(ctx.params.id, rt.now(), 20);
         return {
           items: hot.map(
@@ -157,17 +155,17 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
             }),
           ),
         };
-      }),
+      },
 
       /** Succeeds the group when every slot is taken by a paid member; emits group.succeeded once. */
-      checkSuccess: defineAction(IdParam(GroupId), async (ctx) => {
+      checkSuccess: async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
         if (g?.status !== 'forming') return { succeeded: false };
         return { succeeded: await succeedIfAllPaid(g, await members(g.id), ctx) };
-      }),
+      },
 
       /** Ends every expired forming group (success by robot fill where the policy allows, else failure). */
-      expireDue: defineAction(Type.Object({}), async (ctx) => {
+      expireDue: async (ctx) => {
         const due = await em().execute<GroupRow[]>(
           `select * from groups where status = 'forming' and expires_at <= ? order by expires_at limit 100`,
           [new Date(rt.now())],
@@ -177,7 +175,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           due.length === 0
             ? []
             : (
-                await ctx.call<{ items: RobotFillPolicy[] }, object>('campaigns.robotFillPolicies', {
+                await call(ctx, 'campaigns.robotFillPolicies', {
                   ids: [...new Set(due.map((g) => g.campaign_id))],
                 })
               ).items.map((p) => [p.id, p]),
@@ -218,9 +216,9 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
                 detail: { campaignId: g.campaign_id, missing, paidMembers: paid.length },
               });
               for (const m of ms.filter((x) => x.order_status === 'pending_payment')) {
-                await ctx.call('orders.cancelForSystem', { id: m.order_id, reason: 'group_robot_filled' });
+                await call(ctx, 'orders.cancelForSystem', { id: m.order_id, reason: 'group_robot_filled' });
               }
-              ctx.emit('group.succeeded', {
+              void emit(ctx, 'group.succeeded', {
                 version: 1,
                 groupId: g.id,
                 campaignId: g.campaign_id,
@@ -231,7 +229,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           }
           if (await transition(g.id, 'failed', 'expired')) {
             failed++;
-            ctx.emit('group.failed', { version: 1, groupId: g.id, campaignId: g.campaign_id });
+            void emit(ctx, 'group.failed', { version: 1, groupId: g.id, campaignId: g.campaign_id });
           }
         }
         // Resolve the members of failed groups: refunds for the paid, cancellation for the unpaid. Each order's
@@ -244,21 +242,17 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
         );
         for (const o of unresolved) {
           if (o.status === 'paid')
-            await ctx.call('orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
-          else await ctx.call('orders.cancelForSystem', { id: o.order_id, reason: 'group_failed' });
+            await call(ctx, 'orders.refundForSystem', { id: o.order_id, reason: 'group_failed' });
+          else await call(ctx, 'orders.cancelForSystem', { id: o.order_id, reason: 'group_failed' });
         }
         return { succeeded, failed, robotFilled, resolved: unresolved.length };
-      }),
-    },
-    events: {
-      'order.paid': {
-        async handler(
-          this: { broker: { call(a: string, p: object): Promise<unknown> } },
-          ctx: { params: { groupId?: string | null } },
-        ) {
-          if (ctx.params.groupId) await this.broker.call('groups.checkSuccess', { id: ctx.params.groupId });
-        },
       },
     },
-  } as ServiceSchema;
+    events: {
+      /** A member paid: the group may be full of paid members now. */
+      'order.paid': async (ctx) => {
+        if (ctx.params.groupId) await call(ctx, 'groups.checkSuccess', { id: ctx.params.groupId });
+      },
+    },
+  });
 }

@@ -9,11 +9,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
 import Type, { type Static } from 'typebox';
-import { type CallerMeta, defineAction } from '../../broker/action.ts';
+import type { CallerMeta } from '../../broker/action.ts';
+import { type BusEndpoint, call, defineService, emit } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { Fen, IdParam, OrderId, ReservationId, withParams } from '../../schemas/common.ts';
+import { Fen, OrderId } from '../../schemas/common.ts';
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
@@ -23,16 +24,11 @@ import type { ConfirmedPayment } from '../payments/provider.ts';
 import { appliedPaymentOf, createRefund, markPaymentLate, recordPayment } from '../payments/records.ts';
 import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '../points/order-effects.ts';
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
+import { ordersContract } from './contract.ts';
+import { type GroupOutcomeDeps, onGroupFailed, onGroupSucceeded } from './group-outcomes.ts';
 import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
-import {
-  AdminOrderListQuery,
-  CheckoutBody,
-  type OrderForPayment,
-  OrderListQuery,
-  RefundBody,
-  ShipBody,
-} from './schemas.ts';
+import type { OrderForPayment } from './schemas.ts';
 import {
   cancelExpiredOrders,
   recordOrderTransitions,
@@ -71,7 +67,6 @@ const PaymentInput = Type.Object({
 });
 type PaymentInput = Static<typeof PaymentInput>;
 type PaymentOutcome = 'applied' | 'duplicate' | 'late_refunded';
-type Emit = (event: string, payload: object) => void;
 
 export default function createOrdersService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -156,7 +151,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
    * replay is a no-op) and moves the order to paid; a payment that lands on an order already cancelled is
    * recorded as `late_refunded` with a pending refund, never reopening the order nor taking stock again.
    */
-  async function applyPayment(p: PaymentInput, emit: Emit): Promise<PaymentOutcome> {
+  async function applyPayment(p: PaymentInput, bus: BusEndpoint): Promise<PaymentOutcome> {
     const order = await loadOrder(p.orderId);
     if (p.amountFen !== order.payable_fen) {
       throw new AppError('PAYMENT_AMOUNT_MISMATCH', 'Paid amount differs from the order total', {
@@ -200,7 +195,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     if (outcome === 'applied') {
       recordOrderTransitions(rt.log, transitioned, 'payment_confirmed', p.provider);
       reportPointsEffects(rt.log, pointsEffects);
-      emit('order.paid', {
+      void emit(bus, 'order.paid', {
         version: 1,
         orderId: order.id,
         campaignId: order.campaign_id,
@@ -209,7 +204,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       });
     } else if (outcome === 'late_refunded') {
       rt.log.warn({ orderId: p.orderId, status: order.status }, 'payment after cancellation: refunding');
-      emit('refund.requested', { version: 1, orderId: order.id });
+      void emit(bus, 'refund.requested', { version: 1, orderId: order.id });
     }
     return outcome;
   }
@@ -243,7 +238,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
    * sweep interval. Returns how many this call cancelled.
    */
   async function expireDue(
-    emit: Emit,
+    bus: BusEndpoint,
     batchSize = EXPIRY_BATCH,
     maxBatches = EXPIRY_BATCHES_PER_SWEEP,
   ): Promise<number> {
@@ -271,7 +266,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
               amountFen: paid.amountFen,
               paidAt: paid.paidAt.toISOString(),
             },
-            emit,
+            bus,
           );
         } catch (err) {
           // One order that cannot be settled (a wrong amount at the channel) must not stop the others.
@@ -310,8 +305,37 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return { items, nextCursor: more ? items[items.length - 1]?.id : undefined };
   }
 
-  return {
-    name: 'orders',
+  /** Cancels an order for a reason of the system (group failed, robot fill), its stock back; true if this call did. */
+  async function cancelForSystem(orderId: string, reason: string): Promise<boolean> {
+    const now = new Date(rt.now());
+    const done = await transitionOrder(em(), rt.log, {
+      orderId,
+      to: 'cancelled',
+      reason,
+      actor: 'system',
+      at: now,
+      stamp: ['cancelled_at', 'stock_released_at'],
+      cancelReason: reason,
+    });
+    if (done) await releaseStock(done.row);
+    return done !== null;
+  }
+
+  /** Refunds a paid order for a reason of the system (group failed, after-sale); true if this call did. */
+  async function refundForSystem(bus: BusEndpoint, orderId: string, reason: string): Promise<boolean> {
+    const done = await transitionToRefunding(em(), rt, orderId, reason, reason, 'system');
+    if (done) void emit(bus, 'refund.requested', { version: 1, orderId });
+    return done !== null;
+  }
+
+  const groupOutcomes = (bus: BusEndpoint): GroupOutcomeDeps => ({
+    em,
+    log: rt.log,
+    refund: (orderId, reason) => refundForSystem(bus, orderId, reason),
+    cancel: cancelForSystem,
+  });
+
+  return defineService(ordersContract, {
     mixins: [
       sweeperMixin({ action: 'orders.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
       sweeperMixin({ action: 'orders.autoReceive', intervalMs: rt.config.sweepIntervalMs * 5, log: rt.log }),
@@ -322,13 +346,13 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
        * snapshotted, idempotent by requestId (a replay answers the first order). Coupons and points are part of
        * the contract and of the price breakdown, and refused until the marketing module provides them.
        */
-      checkout: defineAction(CheckoutBody, async (ctx) => {
+      checkout: async (ctx) => {
         const user = requireUser(ctx.meta);
         if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
-        const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
+        const address = await call(ctx, 'addresses.snapshot', {
           id: ctx.params.addressId,
           userId: user.id,
         });
@@ -345,87 +369,78 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
         if (!order) throw new AppError('INTERNAL');
         if (placed) {
-          await ctx
-            .call('cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) })
-            .catch((err) => {
+          await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
+            (err) => {
               rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
-            });
+            },
+          );
         }
         return { order: await shopperView(order) };
-      }),
+      },
 
       /**
        * Internal (payments.start): the order's delivery address. Sets it from one of the shopper's addresses while
        * the order is unpaid; answers whether the order has one now.
        */
-      ensureAddress: defineAction(
-        Type.Object({ id: OrderId, userId: Type.String(), addressId: Type.Optional(Type.String()) }),
-        async (ctx) => {
-          const order = await loadOrder(ctx.params.id, ctx.params.userId);
-          if (!ctx.params.addressId) return { hasAddress: order.address_pii !== null };
-          const address = await ctx.call<AddressSnapshot, object>('addresses.snapshot', {
-            id: ctx.params.addressId,
-            userId: ctx.params.userId,
-          });
-          const { keyId, sealed } = sealPii(ring, orderAddressContext(order.id, order.user_id), address);
-          const set = await em().execute<{ id: string }[]>(
-            `update orders set address_pii = ?, address_key_id = ?, updated_at = now()
+      ensureAddress: async (ctx) => {
+        const order = await loadOrder(ctx.params.id, ctx.params.userId);
+        if (!ctx.params.addressId) return { hasAddress: order.address_pii !== null };
+        const address = await call(ctx, 'addresses.snapshot', {
+          id: ctx.params.addressId,
+          userId: ctx.params.userId,
+        });
+        const { keyId, sealed } = sealPii(ring, orderAddressContext(order.id, order.user_id), address);
+        const set = await em().execute<{ id: string }[]>(
+          `update orders set address_pii = ?, address_key_id = ?, updated_at = now()
              where id = ? and user_id = ? and status = 'pending_payment' returning id`,
-            [sealed, keyId, order.id, order.user_id],
-          );
-          return { hasAddress: set.length === 1 || order.address_pii !== null };
-        },
-      ),
+          [sealed, keyId, order.id, order.user_id],
+        );
+        return { hasAddress: set.length === 1 || order.address_pii !== null };
+      },
 
       /** The caller's orders, newest first. */
-      listMine: defineAction(OrderListQuery, async (ctx) => {
+      listMine: async (ctx) => {
         const user = requireUser(ctx.meta);
         const res = await page(['user_id = ?'], [user.id], ctx.params.cursor, ctx.params.limit ?? PAGE);
         return {
           items: await shopperViews(res.items),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
-      }),
+      },
 
       /** One of the caller's orders; another user's order is NOT_FOUND. */
-      get: defineAction(IdParam(OrderId), async (ctx) => {
+      get: async (ctx) => {
         const user = requireUser(ctx.meta);
         return shopperView(await loadOrder(ctx.params.id, user.id));
-      }),
+      },
 
       /**
        * Internal (payments): what paying an order needs to know of it. With `userId`, another user's order is
        * NOT_FOUND.
        */
-      forPayment: defineAction(
-        Type.Object({ id: OrderId, userId: Type.Optional(Type.String()) }),
-        async (ctx): Promise<OrderForPayment> => {
-          const o = await loadOrder(ctx.params.id, ctx.params.userId);
-          return {
-            id: o.id,
-            userId: o.user_id,
-            status: o.status,
-            title: o.title,
-            payableFen: o.payable_fen,
-            expiresAt: new Date(o.expires_at).toISOString(),
-          };
-        },
-      ),
+      forPayment: async (ctx): Promise<OrderForPayment> => {
+        const o = await loadOrder(ctx.params.id, ctx.params.userId);
+        return {
+          id: o.id,
+          userId: o.user_id,
+          status: o.status,
+          title: o.title,
+          payableFen: o.payable_fen,
+          expiresAt: new Date(o.expires_at).toISOString(),
+        };
+      },
 
       /** The settled order of a reservation, if any (internal). */
-      findByReservation: defineAction(
-        Type.Object({ reservationId: ReservationId, userId: Type.String() }),
-        async (ctx) => {
-          const rows = await em().execute<OrderRow[]>(
-            'select * from orders where reservation_id = ? and user_id = ?',
-            [ctx.params.reservationId, ctx.params.userId],
-          );
-          return rows[0] ? { order: toAdminOrderView(rows[0]) } : { order: null };
-        },
-      ),
+      findByReservation: async (ctx) => {
+        const rows = await em().execute<OrderRow[]>(
+          'select * from orders where reservation_id = ? and user_id = ?',
+          [ctx.params.reservationId, ctx.params.userId],
+        );
+        return rows[0] ? { order: toAdminOrderView(rows[0]) } : { order: null };
+      },
 
       /** The shopper cancels an unpaid order; its stock goes back to the campaign. */
-      cancel: defineAction(IdParam(OrderId), async (ctx) => {
+      cancel: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await loadOrder(ctx.params.id, user.id);
         const now = new Date(rt.now());
@@ -445,38 +460,24 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         }
         await releaseStock(done.row);
         return shopperView(done.row);
-      }),
+      },
 
       /** Internal: cancel one order for a reason of the system (group failed, operator), releasing stock. */
-      cancelForSystem: defineAction(
-        Type.Object({ id: OrderId, reason: Type.String({ minLength: 2, maxLength: 64 }) }),
-        async (ctx) => {
-          const now = new Date(rt.now());
-          const done = await transitionOrder(em(), rt.log, {
-            orderId: ctx.params.id,
-            to: 'cancelled',
-            reason: ctx.params.reason,
-            actor: 'system',
-            at: now,
-            stamp: ['cancelled_at', 'stock_released_at'],
-            cancelReason: ctx.params.reason,
-          });
-          if (done) await releaseStock(done.row);
-          return { cancelled: done !== null };
-        },
-      ),
+      cancelForSystem: async (ctx) => ({
+        cancelled: await cancelForSystem(ctx.params.id, ctx.params.reason),
+      }),
 
       /**
        * Internal: applies a confirmed payment. One transaction records the payment (unique per provider
        * transaction, so a replay is a no-op) and moves the order to paid; a payment that lands on an order
        * already cancelled is recorded as `late_refunded` and refunded in full, never reopening the order.
        */
-      applyPayment: defineAction(PaymentInput, async (ctx) => ({
-        outcome: await applyPayment(ctx.params, (event, payload) => ctx.emit(event, payload)),
-      })),
+      applyPayment: async (ctx) => ({
+        outcome: await applyPayment(ctx.params, ctx),
+      }),
 
       /** Admin: orders filtered by status and campaign, newest first. */
-      adminList: defineAction(AdminOrderListQuery, async (ctx) => {
+      adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
         const values: unknown[] = [];
@@ -496,10 +497,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           })(),
           ...(res.nextCursor ? { nextCursor: res.nextCursor } : {}),
         };
-      }),
+      },
 
       /** Admin: one order with its transition history. */
-      adminGet: defineAction(IdParam(OrderId), async (ctx) => {
+      adminGet: async (ctx) => {
         requireAdmin(ctx.meta);
         const order = await loadOrder(ctx.params.id);
         const transitions = await em().execute<
@@ -515,10 +516,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             at: new Date(t.at).toISOString(),
           })),
         );
-      }),
+      },
 
       /** Admin (fulfilment roles): the order's delivery address in full; each read is in the audit log. */
-      adminRevealAddress: defineAction(IdParam(OrderId), async (ctx) => {
+      adminRevealAddress: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         if (admin.role !== 'owner' && admin.role !== 'operator') throw new AppError('FORBIDDEN');
         const order = await loadOrder(ctx.params.id);
@@ -531,21 +532,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           detail: { userId: order.user_id },
         });
         return address;
-      }),
+      },
 
       /**
        * Admin: ship a paid order with its tracking number (or several packages). The same transaction writes the
        * order's WeChat shipping record, which the fulfilment sweeper sends to WeChat until it is accepted.
        */
-      ship: defineAction(withParams(IdParam(OrderId), ShipBody), async (ctx) => {
+      ship: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const order = await loadOrder(ctx.params.id);
         // A payment WeChat Pay took is recorded at WeChat as shipped (its funds stay frozen until then).
         const paid = await appliedPaymentOf(em(), order.id);
         const wechat = paid?.provider === 'wechat' ? paid : null;
-        const payerOpenid = wechat
-          ? (await ctx.call<{ openid: string }, object>('users.openid', { id: order.user_id })).openid
-          : '';
+        const payerOpenid = wechat ? (await call(ctx, 'users.openid', { id: order.user_id })).openid : '';
         const now = new Date(rt.now());
         const packages = [
           { carrier: ctx.params.carrier ?? 'other', trackingNo: ctx.params.trackingNo },
@@ -580,10 +579,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           },
         });
         return adminView(done.row);
-      }),
+      },
 
       /** The shopper confirms receipt of a shipped order (shipped → completed). */
-      confirmReceipt: defineAction(IdParam(OrderId), async (ctx) => {
+      confirmReceipt: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await loadOrder(ctx.params.id, user.id);
         if (order.status === 'completed') return shopperView(order);
@@ -596,10 +595,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           at: new Date(rt.now()),
         });
         return shopperView(done.row);
-      }),
+      },
 
       /** Completes shipped orders nobody confirmed within AUTO_RECEIPT_DAYS (the sweeper calls it). */
-      autoReceive: defineAction(Type.Object({}), async () => {
+      autoReceive: async () => {
         const before = new Date(rt.now() - rt.config.autoReceiptDays * 86400_000);
         const due = await em().execute<{ id: string }[]>(
           `select id from orders where status = 'shipped' and shipped_at <= ? order by shipped_at limit 200`,
@@ -617,10 +616,10 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           if (done) completed++;
         }
         return { completed };
-      }),
+      },
 
       /** Admin: refund a paid (or shipped) order in full through the payment provider. */
-      refund: defineAction(withParams(IdParam(OrderId), RefundBody), async (ctx) => {
+      refund: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         await loadOrder(ctx.params.id);
         const done = await requestRefund(
@@ -640,29 +639,17 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             },
           },
         );
-        ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
+        void emit(ctx, 'refund.requested', { version: 1, orderId: ctx.params.id });
         return adminView(done.row);
-      }),
+      },
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
-      refundForSystem: defineAction(
-        Type.Object({ id: OrderId, reason: Type.String({ minLength: 2, maxLength: 64 }) }),
-        async (ctx) => {
-          const done = await transitionToRefunding(
-            em(),
-            rt,
-            ctx.params.id,
-            ctx.params.reason,
-            ctx.params.reason,
-            'system',
-          );
-          if (done) ctx.emit('refund.requested', { version: 1, orderId: ctx.params.id });
-          return { refunding: done !== null };
-        },
-      ),
+      refundForSystem: async (ctx) => ({
+        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason),
+      }),
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
-      completeRefund: defineAction(Type.Object({ id: OrderId }), async (ctx) => {
+      completeRefund: async (ctx) => {
         const now = new Date(rt.now());
         const order = await loadOrder(ctx.params.id);
         if (order.status !== 'refunding') return { refunded: false };
@@ -676,14 +663,24 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         });
         if (done && !order.shipped_at) await releaseStock(done.row);
         return { refunded: done !== null };
-      }),
+      },
 
       /** Runs the expiry sweep once (the timer calls it too); returns how many orders it cancelled. */
-      expireDue: defineAction(Type.Object({}), async (ctx) => ({
-        cancelled: await expireDue((event, payload) => ctx.emit(event, payload)),
-      })),
+      expireDue: async (ctx) => ({
+        cancelled: await expireDue(ctx),
+      }),
     },
-  } as ServiceSchema;
+    events: {
+      /** A group filled: its paid orders are ready to ship. */
+      'group.succeeded': async (ctx) => {
+        await onGroupSucceeded(groupOutcomes(ctx), ctx.params);
+      },
+      /** A group expired unfilled: its paid orders are refunded, its unpaid ones cancelled, now. */
+      'group.failed': async (ctx) => {
+        await onGroupFailed(groupOutcomes(ctx), ctx.params);
+      },
+    },
+  });
 }
 
 /** Moves a paid (or shipped) order to refunding and creates its refund record, in one transaction. */

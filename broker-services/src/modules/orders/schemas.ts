@@ -204,3 +204,19 @@ export const RefundBody = Type.Object(
   { reason: Type.String({ minLength: 2, maxLength: 200 }) },
   { additionalProperties: false },
 );
+
+/** A payment the channel confirmed, as payments hands it to the orders service (internal). */
+export const ApplyPaymentParams = Type.Object({
+  orderId: OrderId,
+  provider: Type.Union([Type.Literal('wechat'), Type.Literal('dev')]),
+  providerTxnId: Type.String({ minLength: 1, maxLength: 64 }),
+  amountFen: Fen,
+  paidAt: Type.String({ format: 'date-time' }),
+});
+export type ApplyPaymentParams = Static<typeof ApplyPaymentParams>;
+export type PaymentOutcomeValue = Static<typeof PaymentOutcome>;
+/** A system reason (group failed, robot fill, after-sale approved) on an internal cancel or refund. */
+export const SystemReasonParams = Type.Object({
+  id: OrderId,
+  reason: Type.String({ minLength: 2, maxLength: 64 }),
+});

@@ -7,14 +7,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentNotificationsTotal, refundsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { type ActionContext, defineAction } from '../../broker/action.ts';
+import type { ActionContext } from '../../broker/action.ts';
+import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import { requireUser } from '../admin/audit.ts';
-import { type OrderForPayment, PaymentBody } from '../orders/schemas.ts';
+import type { OrderForPayment, PaymentOutcomeValue } from '../orders/schemas.ts';
+import { paymentsContract } from './contract.ts';
 
 interface RefundRow {
   id: string;
@@ -33,11 +33,10 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
 
   /** The order as the orders module tells it (NOT_FOUND for another user's). */
   function orderOf(ctx: ActionContext<unknown>, id: string, userId: string): Promise<OrderForPayment> {
-    return ctx.call<OrderForPayment, object>('orders.forPayment', { id, userId });
+    return call(ctx, 'orders.forPayment', { id, userId });
   }
 
-  return {
-    name: 'payments',
+  return defineService(paymentsContract, {
     mixins: [
       sweeperMixin({
         action: 'payments.processRefunds',
@@ -51,81 +50,73 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
        * are shipped, so an order needs a delivery address first: `addressId` sets it (a campaign order gets it
        * here, between its reservation and its payment), and without one the answer is ADDRESS_REQUIRED.
        */
-      start: defineAction(withParams(IdParam(OrderId), PaymentBody), async (ctx) => {
+      start: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx, ctx.params.id, user.id);
         if (order.status !== 'pending_payment') {
           throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
         }
         if (new Date(order.expiresAt).getTime() <= rt.now()) throw new AppError('ORDER_EXPIRED');
-        const { hasAddress } = await ctx.call<{ hasAddress: boolean }, object>('orders.ensureAddress', {
+        const { hasAddress } = await call(ctx, 'orders.ensureAddress', {
           id: order.id,
           userId: user.id,
           ...(ctx.params.addressId ? { addressId: ctx.params.addressId } : {}),
         });
         if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
-        const payer = await ctx.call<{ openid: string }, object>('users.openid', { id: user.id });
-        const params = await rt.payments.startPayment({
+        const payer = await call(ctx, 'users.openid', { id: user.id });
+        return rt.payments.startPayment({
           orderId: order.id,
           amountFen: order.payableFen,
           description: order.title.slice(0, 120),
           payerOpenid: payer.openid,
           expiresAt: new Date(order.expiresAt),
         });
-        return { provider: rt.payments.name, params };
-      }),
+      },
 
       /** A WeChat Pay notification: verified over the raw body, decrypted, applied once. */
-      wechatNotify: defineAction(
-        Type.Object({
-          headers: Type.Record(Type.String(), Type.String()),
-          rawBody: Type.String({ maxLength: 65536 }),
-        }),
-        async (ctx) => {
-          if (rt.payments.name !== 'wechat') throw new AppError('NOT_FOUND', 'Route not found');
-          let paid: Awaited<ReturnType<Runtime['payments']['parseNotification']>>;
-          try {
-            paid = await rt.payments.parseNotification(ctx.params.headers, ctx.params.rawBody, rt.now());
-          } catch (err) {
-            const code = (err as { code?: unknown }).code;
-            paymentNotificationsTotal.inc({
-              provider: 'wechat',
-              result: typeof code === 'string' ? code : 'error',
-            });
-            if (code === 'PAYMENT_TIMESTAMP_STALE') throw new AppError('PAYMENT_TIMESTAMP_STALE');
-            if (code === 'PAYMENT_NOTIFICATION_MALFORMED')
-              throw new AppError('PAYMENT_NOTIFICATION_MALFORMED');
-            throw new AppError('PAYMENT_SIGNATURE_INVALID');
-          }
-          if (!paid) {
-            paymentNotificationsTotal.inc({ provider: 'wechat', result: 'ignored' });
-            return { outcome: 'ignored' };
-          }
-          const res = (await ctx.call('orders.applyPayment', {
-            orderId: paid.orderId,
+      wechatNotify: async (ctx) => {
+        if (rt.payments.name !== 'wechat') throw new AppError('NOT_FOUND', 'Route not found');
+        let paid: Awaited<ReturnType<Runtime['payments']['parseNotification']>>;
+        try {
+          paid = await rt.payments.parseNotification(ctx.params.headers, ctx.params.rawBody, rt.now());
+        } catch (err) {
+          const code = (err as { code?: unknown }).code;
+          paymentNotificationsTotal.inc({
             provider: 'wechat',
-            providerTxnId: paid.providerTxnId,
-            amountFen: paid.amountFen,
-            paidAt: paid.paidAt.toISOString(),
-          })) as { outcome: string };
-          paymentNotificationsTotal.inc({ provider: 'wechat', result: res.outcome });
-          return res;
-        },
-      ),
+            result: typeof code === 'string' ? code : 'error',
+          });
+          if (code === 'PAYMENT_TIMESTAMP_STALE') throw new AppError('PAYMENT_TIMESTAMP_STALE');
+          if (code === 'PAYMENT_NOTIFICATION_MALFORMED') throw new AppError('PAYMENT_NOTIFICATION_MALFORMED');
+          throw new AppError('PAYMENT_SIGNATURE_INVALID');
+        }
+        if (!paid) {
+          paymentNotificationsTotal.inc({ provider: 'wechat', result: 'ignored' });
+          return { outcome: 'ignored' as const };
+        }
+        const res = await call(ctx, 'orders.applyPayment', {
+          orderId: paid.orderId,
+          provider: 'wechat',
+          providerTxnId: paid.providerTxnId,
+          amountFen: paid.amountFen,
+          paidAt: paid.paidAt.toISOString(),
+        });
+        paymentNotificationsTotal.inc({ provider: 'wechat', result: res.outcome });
+        return res;
+      },
 
       /**
        * The development provider's confirmation: pays the caller's own order. Idempotent like a WeChat Pay
        * notification: a retry (the first answer lost on the way) gets the first confirmation's outcome and the
        * order as it is now, whatever happened to the order since.
        */
-      devConfirm: defineAction(IdParam(OrderId), async (ctx) => {
+      devConfirm: async (ctx) => {
         if (rt.payments.name !== 'dev') throw new AppError('NOT_FOUND', 'Route not found');
         const user = requireUser(ctx.meta);
         const order = await orderOf(ctx, ctx.params.id, user.id);
         const providerTxnId = `dev_${order.id}`;
         const recorded = async () =>
           (
-            await em().execute<{ outcome: string }[]>(
+            await em().execute<{ outcome: PaymentOutcomeValue }[]>(
               `select outcome from payments where provider = 'dev' and provider_txn_id = ?`,
               [providerTxnId],
             )
@@ -135,24 +126,24 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
           if (order.status !== 'pending_payment' && order.status !== 'cancelled') {
             throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${order.status} cannot be paid`);
           }
-          const res = (await ctx.call('orders.applyPayment', {
+          const res = await call(ctx, 'orders.applyPayment', {
             orderId: order.id,
             provider: 'dev',
             providerTxnId,
             amountFen: order.payableFen,
             paidAt: new Date(rt.now()).toISOString(),
-          })) as { outcome: string };
+          });
           paymentNotificationsTotal.inc({ provider: 'dev', result: res.outcome });
           // Two confirmations at once: the one that lost the race answers with the winner's outcome.
           outcome = res.outcome === 'duplicate' ? ((await recorded()) ?? res.outcome) : res.outcome;
         } else {
           paymentNotificationsTotal.inc({ provider: 'dev', result: 'duplicate' });
         }
-        return { outcome, order: await ctx.call('orders.get', { id: order.id }, { meta: ctx.meta }) };
-      }),
+        return { outcome, order: await call(ctx, 'orders.get', { id: order.id }, { meta: ctx.meta }) };
+      },
 
       /** Drives every pending refund once; the timer and the refund.requested event call it. */
-      processRefunds: defineAction(Type.Object({}), async (ctx) => {
+      processRefunds: async (ctx) => {
         if (sweeping) return { processed: 0 };
         sweeping = true;
         let processed = 0;
@@ -186,7 +177,7 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
               // next sweep asks the channel again (idempotent by out_refund_no) and completes the order (a
               // no-op by then). The other way round, a crash would leave the order refunding for good.
               // A late payment's refund leaves its cancelled order as it is; any other completes the order.
-              if (r.reason !== 'late_payment') await ctx.call('orders.completeRefund', { id: r.order_id });
+              if (r.reason !== 'late_payment') await call(ctx, 'orders.completeRefund', { id: r.order_id });
               const done = await em().execute<{ id: string }[]>(
                 `update refunds set status = 'succeeded', done_at = now(), updated_at = now(), attempts = attempts + 1
                  where id = ? and status = 'pending' returning id`,
@@ -208,14 +199,13 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
           sweeping = false;
         }
         return { processed };
-      }),
-    },
-    events: {
-      'refund.requested': {
-        async handler(this: { broker: { call(a: string, p: object): Promise<unknown> } }) {
-          await this.broker.call('payments.processRefunds', {});
-        },
       },
     },
-  } as ServiceSchema;
+    events: {
+      /** A refund is pending: drive it now rather than at the next sweep. */
+      'refund.requested': async (ctx) => {
+        await call(ctx, 'payments.processRefunds', {});
+      },
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import type { DevPaymentParams, WechatPaymentParams } from '../orders/schemas.ts';
+import type { PaymentStart } from '../orders/schemas.ts';
 
 /** What the payments area needs from a payment channel; `dev` for the embedded demo, `wechat` for production. */
 export interface StartPaymentInput {
@@ -26,8 +26,8 @@ export interface RefundInput {
 
 export interface PaymentProvider {
   readonly name: 'dev' | 'wechat';
-  /** Parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
-  startPayment(input: StartPaymentInput): Promise<WechatPaymentParams | DevPaymentParams>;
+  /** The channel and the parameters the mini-program passes to wx.requestPayment (or the dev confirm route). */
+  startPayment(input: StartPaymentInput): Promise<PaymentStart>;
   /** Verifies and decrypts a notification; only `wechat` receives them. */
   parseNotification(
     headers: Record<string, string | undefined>,
@@ -51,8 +51,8 @@ export function createDevPaymentProvider(): PaymentProvider {
     name: 'dev',
     async startPayment(input) {
       return {
-        confirmPath: `/api/payments/dev/${input.orderId}/confirm`,
-        amountFen: input.amountFen,
+        provider: 'dev',
+        params: { confirmPath: `/api/payments/dev/${input.orderId}/confirm`, amountFen: input.amountFen },
       };
     },
     async parseNotification() {

@@ -72,7 +72,7 @@ export function createWechatPayProvider(config: Config): PaymentProvider {
         if (err instanceof WechatPayError) throw new AppError('PAYMENT_PROVIDER_ERROR');
         throw err;
       }
-      return { ...client.buildRequestPaymentParams(prepayId) };
+      return { provider: 'wechat', params: { ...client.buildRequestPaymentParams(prepayId) } };
     },
     async parseNotification(headers, rawBody, nowMs) {
       const n = client.verifyAndDecryptNotification({ headers, rawBody, nowMs });

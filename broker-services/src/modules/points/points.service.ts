@@ -5,14 +5,13 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { IdParam, UserId, withParams } from '../../schemas/common.ts';
 import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { pointsContract } from './contract.ts';
 import { expireDuePoints } from './expiry.ts';
 import { applyPointsChange, noPointsEffects, reportPointsEffects } from './ledger.ts';
 import {
@@ -24,19 +23,7 @@ import {
 } from './mall.ts';
 import { findLedgerDrift, reconcilePoints } from './reconcile.ts';
 import { readPointsRules, writePointsRules } from './rules.ts';
-import {
-  AdjustmentBody,
-  CreateMallItemBody,
-  type LedgerEntryView,
-  LedgerQuery,
-  MallItemId,
-  PatchMallItemBody,
-  PointsHistoryQuery,
-  PointsRules,
-  type PointsView,
-  RedeemBody,
-  RedemptionListQuery,
-} from './schemas.ts';
+import type { LedgerEntryView, PointsView } from './schemas.ts';
 
 const PAGE = 20;
 
@@ -97,15 +84,14 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
     return { items, nextCursor: more ? String(items[items.length - 1]!.id) : undefined };
   }
 
-  return {
-    name: 'points',
+  return defineService(pointsContract, {
     mixins: [
       sweeperMixin({ action: 'points.expireDue', intervalMs: rt.config.sweepIntervalMs * 10, log: rt.log }),
       sweeperMixin({ action: 'points.reconcile', intervalMs: rt.config.sweepIntervalMs * 30, log: rt.log }),
     ],
     actions: {
       /** The caller's balance and ledger, newest first. */
-      mine: defineAction(PointsHistoryQuery, async (ctx): Promise<PointsView> => {
+      mine: async (ctx): Promise<PointsView> => {
         const user = requireUser(ctx.meta);
         const page = await ledgerPage(
           ['user_id = ?'],
@@ -124,21 +110,21 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           })),
           ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
         };
-      }),
+      },
 
       /** Internal: a shopper's balance (the member card, GET /api/me). */
-      balance: defineAction(Type.Object({ userId: UserId }), async (ctx) => ({
+      balance: async (ctx) => ({
         balance: await balanceOf(ctx.params.userId),
-      })),
-
-      /** Admin: the rules in force. */
-      getRules: defineAction(Type.Object({}), async (ctx) => {
-        requireAdmin(ctx.meta);
-        return readPointsRules(em());
       }),
 
+      /** Admin: the rules in force. */
+      getRules: async (ctx) => {
+        requireAdmin(ctx.meta);
+        return readPointsRules(em());
+      },
+
       /** Admin: replaces the rules; the change and its audit entry commit together. */
-      setRules: defineAction(PointsRules, async (ctx) => {
+      setRules: async (ctx) => {
         requireAdmin(ctx.meta);
         return em().transactional(async (tx) => {
           const before = await readPointsRules(tx);
@@ -152,10 +138,10 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           await tx.flush();
           return after;
         });
-      }),
+      },
 
       /** Admin: the ledger, filtered by shopper, order or reason, newest first. */
-      ledger: defineAction(LedgerQuery, async (ctx) => {
+      ledger: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
         const values: unknown[] = [];
@@ -176,16 +162,16 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           items: page.items.map(entryView),
           ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
         };
-      }),
+      },
 
       /**
        * Admin: adds or takes a shopper's points, idempotent by requestId (a replay answers the first entry); the
        * change and its audit entry commit together.
        */
-      adjust: defineAction(AdjustmentBody, async (ctx) => {
+      adjust: async (ctx) => {
         requireAdmin(ctx.meta);
         if (ctx.params.delta === 0) throw new AppError('VALIDATION_FAILED', 'delta must not be 0');
-        await ctx.call('users.get', { id: ctx.params.userId });
+        await call(ctx, 'users.get', { id: ctx.params.userId });
         const effects = noPointsEffects();
         const sourceRef = `adjust:${ctx.params.requestId}`;
         const rules = await readPointsRules(em());
@@ -221,23 +207,23 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           throw new AppError('IDEMPOTENCY_KEY_REUSED');
         }
         return { entry: entryView(entry), balance: await balanceOf(ctx.params.userId) };
-      }),
+      },
 
       /** Admin: reconciles now (the sweeper does it on its own too); lists shoppers whose ledger does not sum. */
-      reconcileNow: defineAction(Type.Object({}), async (ctx) => {
+      reconcileNow: async (ctx) => {
         requireAdmin(ctx.meta);
         await reconcilePoints(em(), rt.log);
         const items = await findLedgerDrift(em());
         return { driftUsers: items.length, items };
-      }),
+      },
 
       /** Sweeper: reconciles the ledger and sets tm_points_ledger_drift_users. */
-      reconcile: defineAction(Type.Object({}), async () => ({
+      reconcile: async () => ({
         driftUsers: (await reconcilePoints(em(), rt.log)).length,
-      })),
+      }),
 
       /** The points mall as shoppers see it: active items in their window, cheapest first. */
-      mallItems: defineAction(Type.Object({}), async () => {
+      mallItems: async () => {
         const now = new Date(rt.now());
         const rows = await em().execute<MallItemRow[]>(
           `select * from points_mall_items where status = 'active'
@@ -246,10 +232,10 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           [now, now],
         );
         return { items: rows.map(mallItemView) };
-      }),
+      },
 
       /** Redeems one unit of an item for points (stock, limit and points in one transaction; see ./mall.ts). */
-      redeem: defineAction(withParams(IdParam(MallItemId), RedeemBody), async (ctx) => {
+      redeem: async (ctx) => {
         const user = requireUser(ctx.meta);
         return {
           order: await redeemMallItem(em(), rt.log, {
@@ -259,10 +245,10 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
             now: new Date(rt.now()),
           }),
         };
-      }),
+      },
 
       /** The caller's redemptions, newest first. */
-      myRedemptions: defineAction(RedemptionListQuery, async (ctx) => {
+      myRedemptions: async (ctx) => {
         const user = requireUser(ctx.meta);
         const limit = ctx.params.limit ?? PAGE;
         const rows = await em().execute<RedemptionRow[]>(
@@ -275,19 +261,19 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           items: items.map(redemptionView),
           ...(rows.length > limit ? { nextCursor: items[items.length - 1]!.id } : {}),
         };
-      }),
+      },
 
       /** Admin: every item of the points mall, stopped ones included, newest first. */
-      adminMallItems: defineAction(Type.Object({}), async (ctx) => {
+      adminMallItems: async (ctx) => {
         requireAdmin(ctx.meta);
         const rows = await em().execute<MallItemRow[]>(
           'select * from points_mall_items order by id desc limit 500',
         );
         return { items: rows.map(mallItemView) };
-      }),
+      },
 
       /** Admin: adds an item to the points mall; the item and its audit entry commit together. */
-      createMallItem: defineAction(CreateMallItemBody, async (ctx) => {
+      createMallItem: async (ctx) => {
         requireAdmin(ctx.meta);
         const b = ctx.params;
         if (b.startsAt && b.endsAt && new Date(b.endsAt) <= new Date(b.startsAt)) {
@@ -321,13 +307,13 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           await tx.flush();
           return mallItemView(item);
         });
-      }),
+      },
 
       /**
        * Admin: edits an item. A new stock total moves the units left by the same amount (never below the units
        * already redeemed: CONFLICT); the change and its audit entry commit together.
        */
-      patchMallItem: defineAction(withParams(IdParam(MallItemId), PatchMallItemBody), async (ctx) => {
+      patchMallItem: async (ctx) => {
         requireAdmin(ctx.meta);
         const { id, ...b } = ctx.params;
         return em().transactional(async (tx) => {
@@ -376,10 +362,10 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
           await tx.flush();
           return mallItemView(rows[0]!);
         });
-      }),
+      },
 
       /** Sweeper: expires the points due by now (rules.expiryDays after they were earned). */
-      expireDue: defineAction(Type.Object({}), async () => expireDuePoints(em(), rt.log, new Date(rt.now()))),
+      expireDue: async () => expireDuePoints(em(), rt.log, new Date(rt.now())),
     },
-  } as ServiceSchema;
+  });
 }

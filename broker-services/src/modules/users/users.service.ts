@@ -1,12 +1,11 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
-import Type from 'typebox';
-import { defineAction } from '../../broker/action.ts';
+import { defineService } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { UserId } from '../../schemas/common.ts';
-import { DevLoginBody, type UserView, WechatLoginBody } from './schemas.ts';
+import { usersContract } from './contract.ts';
+import type { UserView } from './schemas.ts';
 
 export interface WechatLogin {
   code2Session(code: string): Promise<{ openid: string }>;
@@ -35,11 +34,10 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
     return view(rows[0]!);
   }
 
-  return {
-    name: 'users',
+  return defineService(usersContract, {
     actions: {
       /** Exchanges a wx.login code for the shopper, creating the shopper on first login. */
-      loginWechat: defineAction(WechatLoginBody, async (ctx) => {
+      loginWechat: async (ctx) => {
         try {
           const session = await wechat.code2Session(ctx.params.code);
           return upsertByOpenid(session.openid);
@@ -55,31 +53,31 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
           if (code === 'WECHAT_LOGIN_FAILED') throw new AppError('WECHAT_LOGIN_FAILED');
           throw err;
         }
-      }),
+      },
 
       /** Internal (payments): the shopper's WeChat openid, the payer of their orders. */
-      openid: defineAction(Type.Object({ id: UserId }), async (ctx) => {
+      openid: async (ctx) => {
         const [u] = await rt.orm.em
           .fork()
           .execute<{ openid: string }[]>('select openid from users where id = ?', [ctx.params.id]);
         if (!u) throw new AppError('NOT_FOUND', 'No such user');
         return { openid: u.openid };
-      }),
+      },
 
       /** One shopper by id (internal: the member card, operators' points adjustments); NOT_FOUND if unknown. */
-      get: defineAction(Type.Object({ id: UserId }), async (ctx) => {
+      get: async (ctx) => {
         const rows = await rt.orm.em
           .fork()
           .execute<UserRow[]>('select * from users where id = ?', [ctx.params.id]);
         if (!rows[0]) throw new AppError('NOT_FOUND', 'No such shopper');
         return view(rows[0]);
-      }),
+      },
 
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
-      loginDev: defineAction(DevLoginBody, async (ctx) => {
+      loginDev: async (ctx) => {
         if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
         return upsertByOpenid(`dev_${ctx.params.openid}`);
-      }),
+      },
     },
-  } as ServiceSchema;
+  });
 }
