@@ -11,6 +11,7 @@ import { groupOutcomeOrdersTotal } from '@tuanmiao/observability';
 import type { CallerMeta } from '../../src/broker/action.ts';
 import { call, defineService, type EventPayload, emit } from '../../src/broker/bus.ts';
 import { defineContract } from '../../src/broker/contract.ts';
+import { busContracts } from '../../src/broker/registry.ts';
 import { createCampaign, joinGroup, openGroup, orderOf, payDev, type Shopper } from '../groupbuy/helpers.ts';
 import { GROUPBUY_ENV } from '../groupbuy/suite.ts';
 import { adminLogin, devLogin, eventually } from '../support/http.ts';
@@ -105,6 +106,18 @@ describe('typed bus (in process)', () => {
     );
   });
 
+  test('every event the registry declares has a subscriber among the platform services', () => {
+    const subscribed = new Set(
+      p.broker.registry
+        .getEventList({ onlyLocal: true, skipInternal: true })
+        .filter((e) => e.group !== 'outcomeListener')
+        .map((e) => e.name),
+    );
+    const declared = Object.values(busContracts).flatMap((c) => Object.keys(c.events));
+    assert.ok(declared.length >= 4);
+    for (const name of declared) assert.ok(subscribed.has(name), `${name} has no subscriber`);
+  });
+
   test('group.succeeded (v1): the listener hears it; orders counts the paid orders ready to ship', async () => {
     const before = await outcomeCount('succeeded', 'ready_to_ship');
     const g = await formGroup('bus_ok', 2);
@@ -158,6 +171,21 @@ describe('typed bus (in process)', () => {
     );
     assert.equal(await refundRows(g.orders[0]!), 1);
     assert.equal(await outcomeCount('failed', 'refunded'), refunded + 1);
+    // A payload outside the contract (an undeclared version), sent past the typed emit, reaches no handler: each
+    // subscription validates its payload on arrival. A version 1 sent after it is heard, so the first was refused.
+    const other = await formGroup('bus_v2', 2);
+    await p.broker.emit('group.failed', { version: 2, groupId: other.groupId, campaignId: other.campaignId });
+    await emit(p.broker, 'group.failed', { version: 1, groupId: g.groupId, campaignId: g.campaignId });
+    await eventually(
+      async () =>
+        heard.filter((h) => h.event === 'group.failed' && h.payload.groupId === g.groupId).length === 3
+          ? true
+          : undefined,
+      10_000,
+      'the third delivery heard',
+    );
+    assert.equal(heard.filter((h) => h.payload.groupId === other.groupId).length, 0);
+    assert.equal(await orderStatus(other.orders[0]!), 'pending_payment');
   });
 
   test('a group failing at expiry: the event and the sweeper both settle it, one refund per paid order', async () => {
