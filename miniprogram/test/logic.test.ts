@@ -388,3 +388,33 @@ describe('a buy tap keeps its requestId through retries', () => {
     assert.deepEqual(waits.slice(0, 2), [2000, 2000]);
   });
 });
+
+describe('points mall item: what the button says', async () => {
+  const { mallItemView } = await import('../lib/points-view');
+  const now = Date.parse('2026-11-30T12:00:00Z');
+  const item = {
+    id: 'pmi_1',
+    title: '定制茶杯',
+    description: '',
+    pointsCost: 300,
+    stockTotal: 100,
+    stockLeft: 50,
+    perUserLimit: 2,
+    status: 'active' as const,
+  };
+
+  test('redeemable, then each reason it is not, in the order a shopper can act on', () => {
+    assert.equal(mallItemView(item, 300, 0, now).action, '立即兑换');
+    assert.equal(mallItemView(item, 300, 0, now).stockLabel, '');
+    assert.equal(mallItemView({ ...item, stockLeft: 3 }, 300, 0, now).stockLabel, '仅剩 3 件');
+    assert.equal(mallItemView(item, 299, 0, now).action, '积分不足');
+    assert.equal(mallItemView(item, 900, 2, now).action, '已达兑换上限');
+    assert.equal(mallItemView(item, 900, 1, now).limitLabel, '每人限兑 2 件 · 已兑 1 件');
+    const later = { ...item, startsAt: '2026-11-30T13:00:00Z' };
+    assert.equal(mallItemView(later, 900, 0, now).action, '即将开始');
+    const over = { ...item, endsAt: '2026-11-30T12:00:00Z' };
+    assert.equal(mallItemView(over, 900, 0, now).action, '已结束');
+    // Sold out wins over everything else: nothing the shopper does can change it.
+    assert.equal(mallItemView({ ...over, stockLeft: 0 }, 0, 5, now).action, '已兑完');
+  });
+});

@@ -41,6 +41,8 @@ before(async () => {
     'pages/order/detail',
     'pages/home/cart',
     'pages/order/checkout',
+    'pages/points/index',
+    'pages/points/mall',
   ]);
 });
 after(() => tree.cleanup());
@@ -327,5 +329,75 @@ describe('shop pages', () => {
     assert.match(text, /五常大米5kg×2¥89\.90/);
     assert.match(text, /商品金额¥179\.80优惠-¥10\.00积分抵扣-¥0\.00/);
     assert.match(text, /实付¥169\.80提交订单$/);
+  });
+
+  test('points: the balance and the ledger in the shopper’s words, earnings red with their expiry', async () => {
+    const page = tree.render('pages/points/index');
+    await tree.simulate.sleep(50);
+    const { ledgerRowView } = await import('../lib/points-view');
+    page.setData({
+      balance: 500,
+      error: '',
+      loading: false,
+      finished: true,
+      rows: [
+        ledgerRowView({ delta: -300, reason: 'mall_redeem', at: '2026-11-30T12:00:00.000Z' }, 0),
+        ledgerRowView(
+          {
+            delta: 800,
+            reason: 'order_earn',
+            orderId: 'ord_1',
+            at: '2026-11-29T12:00:00.000Z',
+            expiresAt: '2027-05-28T12:00:00.000Z',
+          },
+          1,
+        ),
+      ],
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /^我的积分500去积分商城兑换积分明细/);
+    assert.match(text, /积分商城兑换2026-11-30\d\d:00-300/);
+    assert.match(text, /购物赠送2026-11-29\d\d:00·2027-05-2\d到期\+800没有更多了$/);
+    const earned = [...page.dom.querySelectorAll('wx-text')].filter((el) =>
+      el.getAttribute('class')?.includes('points__delta--earned'),
+    );
+    assert.deepEqual(
+      earned.map((el) => el.textContent),
+      ['+800'],
+    );
+  });
+
+  test('points mall: cost, limit and stock, and a button that says why it cannot be tapped', async () => {
+    const page = tree.render('pages/points/mall');
+    await tree.simulate.sleep(50);
+    const { mallItemView } = await import('../lib/points-view');
+    const item = {
+      id: 'pmi_1',
+      title: '定制茶杯',
+      description: '骨瓷',
+      pointsCost: 300,
+      stockTotal: 10,
+      stockLeft: 2,
+      perUserLimit: 1,
+      status: 'active' as const,
+    };
+    const now = Date.parse('2026-11-30T00:00:00Z');
+    page.setData({
+      balance: 500,
+      loaded: true,
+      error: '',
+      rows: [
+        mallItemView(item, 500, 0, now),
+        mallItemView({ ...item, id: 'pmi_2', title: '茶叶罐', pointsCost: 900 }, 500, 0, now),
+        mallItemView({ ...item, id: 'pmi_3', title: '帆布袋', stockLeft: 0 }, 500, 0, now),
+      ],
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /^我的积分500积分明细›/);
+    assert.match(text, /定制茶杯骨瓷每人限兑1件·仅剩2件300积分立即兑换/);
+    assert.match(text, /茶叶罐骨瓷每人限兑1件·仅剩2件900积分积分不足/);
+    assert.match(text, /帆布袋骨瓷每人限兑1件·已兑完300积分已兑完$/);
   });
 });

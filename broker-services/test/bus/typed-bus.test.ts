@@ -158,6 +158,21 @@ describe('typed bus (in process)', () => {
     );
     assert.equal(await refundRows(g.orders[0]!), 1);
     assert.equal(await outcomeCount('failed', 'refunded'), refunded + 1);
+    // A payload outside the contract (an undeclared version), sent past the typed emit, reaches no handler: each
+    // subscription validates its payload on arrival. A version 1 sent after it is heard, so the first was refused.
+    const other = await formGroup('bus_v2', 2);
+    await p.broker.emit('group.failed', { version: 2, groupId: other.groupId, campaignId: other.campaignId });
+    await emit(p.broker, 'group.failed', { version: 1, groupId: g.groupId, campaignId: g.campaignId });
+    await eventually(
+      async () =>
+        heard.filter((h) => h.event === 'group.failed' && h.payload.groupId === g.groupId).length === 3
+          ? true
+          : undefined,
+      10_000,
+      'the third delivery heard',
+    );
+    assert.equal(heard.filter((h) => h.payload.groupId === other.groupId).length, 0);
+    assert.equal(await orderStatus(other.orders[0]!), 'pending_payment');
   });
 
   test('a group failing at expiry: the event and the sweeper both settle it, one refund per paid order', async () => {

@@ -9,17 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import { ERRORS } from '@tuanmiao/contract';
 import { Errors } from 'moleculer';
 import type { CallerMeta } from '../../src/broker/action.ts';
+import { call } from '../../src/broker/bus.ts';
 import { AppError } from '../../src/errors.ts';
-import type { AdminCampaignView } from '../../src/modules/campaigns/schemas.ts';
-import type { ProductView } from '../../src/modules/catalog/schemas.ts';
 import { adminLogin } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
 const HOUR = 3_600_000;
 
 /** Asserts that `call` rejects with an AppError of `code` carrying the registry's status and retryable. */
-async function assertAppError(call: Promise<unknown>, code: keyof typeof ERRORS, message: string) {
-  await assert.rejects(call, (err: unknown) => {
+async function assertAppError(answer: Promise<unknown>, code: keyof typeof ERRORS, message: string) {
+  await assert.rejects(answer, (err: unknown) => {
     assert.ok(err instanceof AppError, `an AppError, not ${String(err)}`);
     assert.deepEqual(
       { type: err.type, code: err.code, retryable: err.retryable, message: err.message, data: err.data },
@@ -44,13 +43,15 @@ describe('campaigns service: status by the clock, refusals as AppError', () => {
   });
 
   test('scheduled → live → ended as the clock moves; each status refuses what it must', async () => {
-    const product = await p.broker.call<ProductView, unknown>(
+    const product = await call(
+      p.broker,
       'catalog.create',
       { title: 'Clock tea', skus: [{ name: '100 g', priceFen: 5000 }] },
       { meta },
     );
     const now = p.clock.now();
-    const created = await p.broker.call<AdminCampaignView, unknown>(
+    const created = await call(
+      p.broker,
       'campaigns.create',
       {
         type: 'seckill',
@@ -65,13 +66,12 @@ describe('campaigns service: status by the clock, refusals as AppError', () => {
       { meta },
     );
     assert.equal(created.status, 'scheduled');
-    const get = () =>
-      p.broker.call<AdminCampaignView, unknown>('campaigns.adminGet', { id: created.id }, { meta });
+    const get = () => call(p.broker, 'campaigns.adminGet', { id: created.id }, { meta });
 
     p.clock.advance(HOUR + 1000);
     assert.equal((await get()).status, 'live');
     await assertAppError(
-      p.broker.call('campaigns.patch', { id: created.id, priceFen: 890 }, { meta }),
+      call(p.broker, 'campaigns.patch', { id: created.id, priceFen: 890 }, { meta }),
       'INVALID_TRANSITION',
       'Live campaigns cannot change priceFen',
     );
@@ -80,7 +80,7 @@ describe('campaigns service: status by the clock, refusals as AppError', () => {
     p.clock.advance(HOUR);
     assert.equal((await get()).status, 'ended');
     await assertAppError(
-      p.broker.call('campaigns.patch', { id: created.id, title: 'Too late' }, { meta }),
+      call(p.broker, 'campaigns.patch', { id: created.id, title: 'Too late' }, { meta }),
       'INVALID_TRANSITION',
       'A ended campaign cannot be edited',
     );
@@ -89,16 +89,16 @@ describe('campaigns service: status by the clock, refusals as AppError', () => {
 
   test('no admin in the meta is UNAUTHORIZED; an unknown id is NOT_FOUND; a malformed one a ValidationError', async () => {
     await assertAppError(
-      p.broker.call('campaigns.adminList', {}),
+      call(p.broker, 'campaigns.adminList', {}),
       'UNAUTHORIZED',
       ERRORS.UNAUTHORIZED.message,
     );
     await assertAppError(
-      p.broker.call('campaigns.stop', { id: `cmp_${'0'.repeat(26)}` }, { meta }),
+      call(p.broker, 'campaigns.stop', { id: `cmp_${'0'.repeat(26)}` }, { meta }),
       'NOT_FOUND',
       'No such campaign',
     );
-    await assert.rejects(p.broker.call('campaigns.get', { id: 'cmp_1' }), (err: unknown) => {
+    await assert.rejects(call(p.broker, 'campaigns.get', { id: 'cmp_1' }), (err: unknown) => {
       assert.ok(err instanceof Errors.ValidationError, `a ValidationError, not ${String(err)}`);
       assert.equal(err.code, 422);
       assert.ok(Array.isArray(err.data) && err.data.length > 0, JSON.stringify(err.data));

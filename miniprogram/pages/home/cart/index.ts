@@ -26,8 +26,12 @@ Page({
     error: '',
   },
   cart: null as Cart | null,
-  deselected: new Set<string>(),
+  /** Lines the shopper unticked; made in onLoad, since object fields of the options are copied per page. */
+  deselected: null as Set<string> | null,
 
+  onLoad() {
+    this.deselected = new Set<string>();
+  },
   onShow() {
     const loggedIn = api.session() !== null;
     this.setData({ loggedIn });
@@ -45,18 +49,24 @@ Page({
   },
   show(cart: Cart) {
     this.cart = cart;
-    this.setData({ view: cartPageView(cart, this.deselected), loaded: true, error: '' });
+    this.setData({ view: cartPageView(cart, this.unticked()), loaded: true, error: '' });
+  },
+  unticked(): Set<string> {
+    this.deselected ??= new Set<string>();
+    return this.deselected;
   },
   onToggle(event: WechatMiniprogram.TouchEvent) {
     const skuId = String(event.currentTarget.dataset.sku ?? '');
-    if (this.deselected.has(skuId)) this.deselected.delete(skuId);
-    else this.deselected.add(skuId);
+    const unticked = this.unticked();
+    if (unticked.has(skuId)) unticked.delete(skuId);
+    else unticked.add(skuId);
     if (this.cart) this.show(this.cart);
   },
   onToggleAll() {
     if (!this.cart) return;
-    if (this.data.view.allSelected) for (const l of this.cart.items) this.deselected.add(l.skuId);
-    else this.deselected.clear();
+    const unticked = this.unticked();
+    if (this.data.view.allSelected) for (const l of this.cart.items) unticked.add(l.skuId);
+    else unticked.clear();
     this.show(this.cart);
   },
   async setQuantity(skuId: string, quantity: number) {

@@ -3,6 +3,7 @@ import type { ShopperUser } from '../../../services/api-types';
 import { dispatchLogout } from '../../../services/auth/dispatchLogout';
 import { dispatchWechatLogin } from '../../../services/auth/dispatchWechatLogin';
 import { fetchOrders } from '../../../services/order/fetchOrders';
+import { fetchPointsBalance } from '../../../services/points/fetchPointsBalance';
 import { api, toApiError } from '../../../services/request';
 
 /** Me: log in with WeChat (wx.login → POST /api/auth/wechat), and my latest orders. */
@@ -10,6 +11,7 @@ Page({
   data: {
     user: null as ShopperUser | null,
     recent: [] as OrderRowView[],
+    points: null as number | null,
     busy: false,
     error: '',
   },
@@ -20,8 +22,8 @@ Page({
   },
   async loadRecent() {
     try {
-      const page = await fetchOrders(null, 3);
-      this.setData({ recent: page.items.map(orderRowView), error: '' });
+      const [page, points] = await Promise.all([fetchOrders(null, 3), fetchPointsBalance()]);
+      this.setData({ recent: page.items.map(orderRowView), points, error: '' });
     } catch (err) {
       this.setData({ error: toApiError(err).message });
     }
@@ -41,10 +43,16 @@ Page({
   },
   onLogoutTap() {
     dispatchLogout();
-    this.setData({ user: null, recent: [] });
+    this.setData({ user: null, recent: [], points: null });
   },
   onAddressesTap() {
     wx.navigateTo({ url: '/pages/address/list/index' });
+  },
+  onPointsTap() {
+    wx.navigateTo({ url: '/pages/points/index/index' });
+  },
+  onMallTap() {
+    wx.navigateTo({ url: '/pages/points/mall/index' });
   },
   onAllOrdersTap() {
     wx.navigateTo({ url: '/pages/order/list/index' });

@@ -40,10 +40,14 @@ Page({
     busy: false,
     error: '',
   },
-  /** One tap on "提交订单" and its retries share a requestId: a lost answer never makes a second order. */
-  tap: new TapCommand({ campaignId: '', requestIdPrefix: 'co' }),
+  /**
+   * One tap on "提交订单" and its retries share a requestId: a lost answer never makes a second order. Made in
+   * onLoad, since object fields of the options are copied per page and a copy would lose its methods.
+   */
+  tap: null as TapCommand | null,
 
   onLoad(query: Record<string, string | undefined>) {
+    this.tap = new TapCommand({ campaignId: '', requestIdPrefix: 'co' });
     this.load(decodeCheckoutItems(query.items ?? ''), query.product ?? '');
   },
   async load(items: Array<{ skuId: string; quantity: number }>, productId: string) {
@@ -135,6 +139,7 @@ Page({
     }
     this.setData({ busy: true, error: '' });
     try {
+      this.tap ??= new TapCommand({ campaignId: '', requestIdPrefix: 'co' });
       const order = await this.tap.run(({ requestId }) =>
         dispatchCheckout({
           items: this.data.lines.map((l) => ({ skuId: l.skuId, quantity: l.quantity })),
