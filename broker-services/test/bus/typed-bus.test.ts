@@ -11,6 +11,7 @@ import { groupOutcomeOrdersTotal } from '@tuanmiao/observability';
 import type { CallerMeta } from '../../src/broker/action.ts';
 import { call, defineService, type EventPayload, emit } from '../../src/broker/bus.ts';
 import { defineContract } from '../../src/broker/contract.ts';
+import { busContracts } from '../../src/broker/registry.ts';
 import { createCampaign, joinGroup, openGroup, orderOf, payDev, type Shopper } from '../groupbuy/helpers.ts';
 import { GROUPBUY_ENV } from '../groupbuy/suite.ts';
 import { adminLogin, devLogin, eventually } from '../support/http.ts';
@@ -103,6 +104,18 @@ describe('typed bus (in process)', () => {
         return true;
       },
     );
+  });
+
+  test('every event the registry declares has a subscriber among the platform services', () => {
+    const subscribed = new Set(
+      p.broker.registry
+        .getEventList({ onlyLocal: true, skipInternal: true })
+        .filter((e) => e.group !== 'outcomeListener')
+        .map((e) => e.name),
+    );
+    const declared = Object.values(busContracts).flatMap((c) => Object.keys(c.events));
+    assert.ok(declared.length >= 4);
+    for (const name of declared) assert.ok(subscribed.has(name), `${name} has no subscriber`);
   });
 
   test('group.succeeded (v1): the listener hears it; orders counts the paid orders ready to ship', async () => {
