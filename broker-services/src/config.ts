@@ -23,6 +23,7 @@ const ServiceName = Type.Union([
   Type.Literal('cart'),
   Type.Literal('fulfilment'),
   Type.Literal('points'),
+  Type.Literal('membership'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -38,6 +39,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'cart',
   'fulfilment',
   'points',
+  'membership',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */

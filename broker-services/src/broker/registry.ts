@@ -10,6 +10,7 @@ import { cartContract } from '../modules/cart/contract.ts';
 import { catalogContract } from '../modules/catalog/contract.ts';
 import { fulfilmentContract } from '../modules/fulfilment/contract.ts';
 import { groupsContract } from '../modules/groups/contract.ts';
+import { membershipContract } from '../modules/membership/contract.ts';
 import { ordersContract } from '../modules/orders/contract.ts';
 import { paymentsContract } from '../modules/payments/contract.ts';
 import { pointsContract } from '../modules/points/contract.ts';
@@ -24,6 +25,7 @@ export const busContracts = {
   catalog: catalogContract,
   fulfilment: fulfilmentContract,
   groups: groupsContract,
+  membership: membershipContract,
   orders: ordersContract,
   payments: paymentsContract,
   points: pointsContract,

@@ -35,6 +35,7 @@ import { registerCartRoutes } from './routes/cart-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
 import { registerFulfilmentRoutes } from './routes/fulfilment-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
+import { registerMembershipRoutes } from './routes/membership-routes.ts';
 import { registerOpsRoutes } from './routes/ops-routes.ts';
 import { registerPointsRoutes } from './routes/points-routes.ts';
 import { registerShopperRoutes } from './routes/shopper-routes.ts';
@@ -181,6 +182,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerCartRoutes(app, opts);
   await registerFulfilmentRoutes(app, opts);
   await registerPointsRoutes(app, opts);
+  await registerMembershipRoutes(app, opts);
 
   app.get('/', { schema: { hide: true } }, (_req, reply) =>
     reply.redirect(opts.adminDist ? '/admin/' : '/docs'),

@@ -35,6 +35,7 @@ import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
 import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
+import createMembershipService from '../modules/membership/membership.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
 import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
@@ -218,6 +219,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('cart')) broker.createService(createCartService(rt));
     if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
     if (want.has('points')) broker.createService(createPointsService(rt));
+    if (want.has('membership')) broker.createService(createMembershipService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);

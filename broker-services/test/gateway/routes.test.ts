@@ -52,6 +52,10 @@ const addressBody = {
   detail: '龙井路 1 号',
 };
 const REQ = 'req-00000001';
+const MEMBER_LEVELS = {
+  windowDays: 365,
+  levels: [{ code: 'regular', name: '普通会员', threshold: 0, discountPercent: 0, benefits: [] }],
+};
 const POINTS_RULES = {
   earnPointsPerYuan: 1,
   pointValueFen: 1,
@@ -694,6 +698,23 @@ const ROUTES: Record<string, RouteRow> = {
     badId: '/api/admin/points-mall/items/pmi_x',
     badBodies: [{}, { pointsCost: 0 }, { status: 'deleted' }, { stockLeft: 3 }],
     note: 'CONFLICT below the units redeemed in test/points',
+  },
+  'GET /api/me': { access: 'shopper', path: '/api/me' },
+  'GET /api/me/membership': { access: 'shopper', path: '/api/me/membership' },
+  'GET /api/admin/member-levels': { access: 'read', path: '/api/admin/member-levels' },
+  'PUT /api/admin/member-levels': {
+    access: 'write',
+    path: '/api/admin/member-levels',
+    body: MEMBER_LEVELS,
+    badBodies: [
+      {},
+      { ...MEMBER_LEVELS, windowDays: 7 },
+      { ...MEMBER_LEVELS, levels: [] },
+      { ...MEMBER_LEVELS, levels: [{ ...MEMBER_LEVELS.levels[0], code: 'Regular' }] },
+      { ...MEMBER_LEVELS, levels: [{ ...MEMBER_LEVELS.levels[0], discountPercent: 51 }] },
+      { ...MEMBER_LEVELS, extra: 1 },
+    ],
+    note: 'threshold 0, repeated codes and thresholds, and the audit entry in test/membership',
   },
   'GET /api/admin/points-reconciliation': { access: 'read', path: '/api/admin/points-reconciliation' },
   'GET /api/admin/settlement/parked': {

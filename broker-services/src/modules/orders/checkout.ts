@@ -14,6 +14,7 @@ import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import { memberDiscountFen } from '../membership/order-effects.ts';
 import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
 import { recordOrderTransitions } from './transitions.ts';
@@ -107,8 +108,9 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
-    // The price breakdown: discounts first, then the points spent on what is left (held here, ../points).
-    const discountFen = 0;
+    // The price breakdown: discounts first (the member discount of ../membership), then the points spent on what
+    // is left (held here, ../points).
+    const discountFen = await memberDiscountFen(tx, input.userId, totalFen);
     const points = input.pointsToUse
       ? await holdCheckoutPoints(
           tx,

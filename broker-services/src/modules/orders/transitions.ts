@@ -9,6 +9,11 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { returnRegularStock } from '../catalog/stock.ts';
 import {
+  type LevelChange,
+  membershipOnOrderTransition,
+  reportLevelChanges,
+} from '../membership/order-effects.ts';
+import {
   noPointsEffects,
   pointsOnOrderTransition,
   releaseOrderPoints,
@@ -78,6 +83,7 @@ export async function transitionOrder(
   req: TransitionRequest,
 ): Promise<{ row: OrderRow; from: OrderStatus } | null> {
   let pointsEffects = noPointsEffects();
+  let levelChanges: LevelChange[] = [];
   const done = await em.transactional(async (tx) => {
     const [moved] = await transitionOrders(ormSql(tx), {
       kind: 'move',
@@ -96,12 +102,15 @@ export async function transitionOrder(
     if (req.stamp?.includes('stock_released_at')) await returnStockOf(tx, [moved.row]);
     // The order's points (held, spent, released, earned, returned) move with its status, once, by the winner.
     pointsEffects = await pointsOnOrderTransition(tx, moved.row, req.to, req.at ?? new Date());
+    // Its growth too (completion earns, a refund takes back), and a level reached at once.
+    levelChanges = await membershipOnOrderTransition(tx, moved.row, req.to, req.at ?? new Date());
     await req.inTransaction?.(tx, moved.row);
     return moved;
   });
   if (!done) return null;
   recordOrderTransitions(log, [done], req.reason, req.actor);
   reportPointsEffects(log, pointsEffects);
+  reportLevelChanges(log, levelChanges);
   return { row: done.row, from: done.from as OrderStatus };
 }
 

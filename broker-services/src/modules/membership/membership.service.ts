@@ -1,0 +1,168 @@
+/**
+ * membership: levels with thresholds and benefits (the operator's), each shopper's growth and level, the member
+ * card with progress to the next level, and the scheduled review that moves shoppers up or down (a sweeper).
+ * Growth is written by the orders module's transactions through ./order-effects.ts.
+ */
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ServiceSchema } from 'moleculer';
+import { call, defineService } from '../../broker/bus.ts';
+import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
+import { AppError } from '../../errors.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+import { persistAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import { membershipContract } from './contract.ts';
+import {
+  evaluateMember,
+  type LevelChange,
+  levelFor,
+  readLevels,
+  readWindowDays,
+  reportLevelChanges,
+  windowGrowth,
+} from './levels.ts';
+import type { MembershipCard, MeView } from './schemas.ts';
+
+/** Shoppers one review looks at; the rest follow on the next sweeps. */
+const REVIEW_BATCH = 500;
+/** A shopper's level is reviewed once a day. */
+const REVIEW_EVERY_MS = 86400_000;
+
+export default function createMembershipService(rt: Runtime): ServiceSchema {
+  const em = (): EntityManager => rt.orm.em.fork();
+
+  async function cardOf(userId: string): Promise<MembershipCard> {
+    const db = em();
+    const now = new Date(rt.now());
+    const levels = await readLevels(db);
+    const growth = await windowGrowth(db, userId, now, await readWindowDays(db));
+    const rows = await db.execute<{ level_code: string; evaluated_at: Date }[]>(
+      'select level_code, evaluated_at from members where user_id = ?',
+      [userId],
+    );
+    const level = levels.find((l) => l.code === rows[0]?.level_code) ?? levelFor(levels, growth);
+    const next = levels.find((l) => l.threshold > level.threshold);
+    const progressPercent = next
+      ? Math.max(
+          0,
+          Math.min(100, Math.floor(((growth - level.threshold) * 100) / (next.threshold - level.threshold))),
+        )
+      : 100;
+    return {
+      level: { code: level.code, name: level.name, discountPercent: level.discountPercent },
+      growth,
+      benefits: level.benefits,
+      ...(next
+        ? {
+            nextLevel: { code: next.code, name: next.name, threshold: next.threshold },
+            growthToNext: Math.max(0, next.threshold - growth),
+          }
+        : {}),
+      progressPercent,
+      ...(rows[0] ? { reviewedAt: new Date(rows[0].evaluated_at).toISOString() } : {}),
+      levels,
+    };
+  }
+
+  return defineService(membershipContract, {
+    mixins: [
+      sweeperMixin({ action: 'membership.review', intervalMs: rt.config.sweepIntervalMs * 60, log: rt.log }),
+    ],
+    actions: {
+      /** The caller's member card: level, benefits, growth and progress to the next level. */
+      card: async (ctx) => cardOf(requireUser(ctx.meta).id),
+
+      /** The caller as the mini-program shows them (GET /api/me): who, level, growth, points. */
+      me: async (ctx): Promise<MeView> => {
+        const user = requireUser(ctx.meta);
+        const [who, card, points] = await Promise.all([
+          call(ctx, 'users.get', { id: user.id }),
+          cardOf(user.id),
+          call(ctx, 'points.balance', { userId: user.id }),
+        ]);
+        return {
+          id: who.id,
+          ...(who.nickname ? { nickname: who.nickname } : {}),
+          level: card.level,
+          growth: card.growth,
+          points: points.balance,
+        };
+      },
+
+      /** Admin: the levels and the growth window. */
+      getLevels: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const db = em();
+        return { windowDays: await readWindowDays(db), levels: await readLevels(db) };
+      },
+
+      /**
+       * Admin: replaces the levels and the growth window; every shopper is reviewed again on the next sweeps. The
+       * change and its audit entry commit together.
+       */
+      setLevels: async (ctx) => {
+        requireAdmin(ctx.meta);
+        const levels = [...ctx.params.levels].sort((a, b) => a.threshold - b.threshold);
+        if (levels[0]!.threshold !== 0) {
+          throw new AppError('VALIDATION_FAILED', 'The lowest level must have threshold 0');
+        }
+        if (new Set(levels.map((l) => l.code)).size !== levels.length) {
+          throw new AppError('VALIDATION_FAILED', 'Level codes must differ');
+        }
+        if (new Set(levels.map((l) => l.threshold)).size !== levels.length) {
+          throw new AppError('VALIDATION_FAILED', 'Level thresholds must differ');
+        }
+        return em().transactional(async (tx) => {
+          const before = { windowDays: await readWindowDays(tx), levels: await readLevels(tx) };
+          await tx.execute('delete from member_levels');
+          for (const l of levels) {
+            await tx.execute(
+              `insert into member_levels (code, name, threshold, discount_percent, benefits) values (?, ?, ?, ?, ?)`,
+              [
+                l.code,
+                l.name,
+                l.threshold,
+                l.discountPercent,
+                `{${l.benefits.map((b) => JSON.stringify(b)).join(',')}}`,
+              ],
+            );
+          }
+          await tx.execute('update member_settings set window_days = ?, updated_at = now() where id = 1', [
+            ctx.params.windowDays,
+          ]);
+          // Every shopper's level is decided again under the new levels by the next reviews.
+          await tx.execute(`update members set evaluated_at = 'epoch'`);
+          const after = { windowDays: await readWindowDays(tx), levels: await readLevels(tx) };
+          persistAudit(tx, ctx.meta, {
+            action: 'member_levels.update',
+            objectType: 'member_levels',
+            objectId: 'member_levels',
+            detail: { before, after },
+          });
+          await tx.flush();
+          return after;
+        });
+      },
+
+      /**
+       * Sweeper: the scheduled review. Each shopper not reviewed for a day gets the level their growth in the window
+       * reaches now, up or down, one transaction each. Returns how many were reviewed and moved.
+       */
+      review: async () => {
+        const now = new Date(rt.now());
+        const due = await em().execute<{ user_id: string }[]>(
+          'select user_id from members where evaluated_at <= ? order by evaluated_at, user_id limit ?',
+          [new Date(now.getTime() - REVIEW_EVERY_MS), REVIEW_BATCH],
+        );
+        const changes: LevelChange[] = [];
+        for (const { user_id } of due) {
+          const change = await em().transactional((tx) =>
+            evaluateMember(tx, user_id, now, { upOnly: false, reason: 'schedule' }),
+          );
+          if (change) changes.push(change);
+        }
+        reportLevelChanges(rt.log, changes);
+        return { reviewed: due.length, changed: changes.length };
+      },
+    },
+  });
+}
