@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { pointsOnOrderTransition, reportPointsEffects } from '../../src/modules/points/order-effects.ts';
 import { assertError } from '../gateway/support.ts';
 import { addAddress, adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type InProcessOptions, type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -366,6 +367,43 @@ function pointsSuite(opts: InProcessOptions) {
     await p.broker.call('points.expireDue', {});
     assert.equal(await balance(dave), 0, 'a second sweep expires nothing');
     await setRules({});
+    await assertLedgerSums();
+  });
+
+  test('a refund after completion takes back what the order earned, at most down to a zero balance, once', async () => {
+    // The order machine refunds no completed order today; the rule is the points module's, tested on its function.
+    const ivy = await shopper('ivy');
+    const order = (await checkout(ivy, 1)).body.order;
+    await complete(ivy, order);
+    assert.equal(await balance(ivy), 100);
+    const spent = await call('POST', '/api/admin/points-adjustments', admin, {
+      userId: ivy.userId,
+      delta: -60,
+      note: '测试扣减',
+      requestId: `take-${run}`,
+    });
+    assert.equal(spent.status, 201);
+    const refund = async () => {
+      const effects = await p.rt.orm.em
+        .fork()
+        .transactional((tx) =>
+          pointsOnOrderTransition(
+            tx,
+            { id: order.id, user_id: ivy.userId, payable_fen: order.payableFen },
+            'refunded',
+            new Date(p.clock.now()),
+          ),
+        );
+      reportPointsEffects(p.rt.log, effects);
+      return effects;
+    };
+    const first = await refund();
+    assert.deepEqual(
+      first.changes.map((c) => [c.reason, c.delta, c.balanceAfter]),
+      [['order_earn_reversal', -40, 0]],
+    );
+    assert.equal(await balance(ivy), 0);
+    assert.deepEqual((await refund()).changes, [], 'a second refund takes nothing');
     await assertLedgerSums();
   });
 

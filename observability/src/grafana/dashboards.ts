@@ -140,6 +140,68 @@ export const overview: DashboardSpec = {
       ],
     },
     {
+      row: 'Points and membership',
+      panels: [
+        {
+          title: 'Points ledger drift (shoppers)',
+          description:
+            'Shoppers whose points balance is not the sum of their ledger at the last reconciliation: 0 is healthy (TuanmiaoPointsLedgerDrift).',
+          kind: 'stat',
+          w: 6,
+          h: 6,
+          queries: [{ expr: 'max(tm_points_ledger_drift_users)', legend: 'drift' }],
+        },
+        {
+          title: 'Points earned and spent per second',
+          description:
+            'Points moved by the ledger: earned (order_earn, checkout_release, refund_return, admin grants) and spent (checkout_hold, mall_redeem, expired, reversals).',
+          kind: 'timeseries',
+          w: 9,
+          h: 6,
+          stack: true,
+          queries: [
+            { expr: rate('tm_points_moved_total', 'direction, reason'), legend: '{{direction}} {{reason}}' },
+          ],
+        },
+        {
+          title: 'Order points: held, spent, released, returned',
+          kind: 'timeseries',
+          unit: 'ops',
+          w: 9,
+          h: 6,
+          stack: true,
+          queries: [
+            { expr: rate('tm_points_hold_transitions_total', 'from, to'), legend: '{{from}} → {{to}}' },
+          ],
+        },
+        {
+          title: 'Points-mall redemptions by result',
+          description:
+            'ok, replayed, or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, INSUFFICIENT_POINTS are answers).',
+          kind: 'timeseries',
+          unit: 'ops',
+          w: 12,
+          h: 6,
+          stack: true,
+          queries: [{ expr: rate('tm_points_mall_redemptions_total', 'result'), legend: '{{result}}' }],
+        },
+        {
+          title: 'Member level changes',
+          kind: 'timeseries',
+          unit: 'ops',
+          w: 12,
+          h: 6,
+          stack: true,
+          queries: [
+            {
+              expr: rate('tm_member_level_changes_total', 'direction, reason'),
+              legend: '{{direction}} ({{reason}})',
+            },
+          ],
+        },
+      ],
+    },
+    {
       row: 'Broker actions',
       panels: [
         {
