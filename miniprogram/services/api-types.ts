@@ -24,6 +24,8 @@ export type {
   GroupEntry,
   GroupStatus,
   MallItem,
+  MemberCard,
+  MemberLevel,
   MyPoints,
   Order,
   OrderItem,
