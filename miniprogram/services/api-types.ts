@@ -29,6 +29,8 @@ export type {
   GroupEntry,
   GroupStatus,
   MallItem,
+  MemberCard,
+  MemberLevel,
   MyPoints,
   Order,
   OrderItem,

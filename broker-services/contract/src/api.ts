@@ -82,6 +82,11 @@ import type {
   GroupView,
 } from '../../src/modules/groups/schemas.ts';
 import type {
+  MemberLevel as MemberLevelSchema,
+  MembershipCard,
+  MeView,
+} from '../../src/modules/membership/schemas.ts';
+import type {
   AdminOrderListQuery,
   AdminOrderView,
   CheckoutBody,
@@ -213,6 +218,14 @@ export type CreateMallItemRequest = Static<typeof CreateMallItemBody>;
 export type UpdateMallItemRequest = Static<typeof PatchMallItemBody>;
 export type Redemption = Static<typeof RedemptionView>;
 export type RedemptionResponse = Static<typeof RedemptionResult>;
+
+// Membership.
+/** A member level with its threshold, discount and benefits. */
+export type MemberLevel = Static<typeof MemberLevelSchema>;
+/** My member card (`GET /api/me/membership`): level, benefits, growth and progress to the next level. */
+export type MemberCard = Static<typeof MembershipCard>;
+/** Me (`GET /api/me`): who I am, my level, growth and points. */
+export type Me = Static<typeof MeView>;
 
 // Campaigns.
 export type CampaignType = Static<typeof CampaignTypeSchema>;

@@ -59,7 +59,7 @@ import { seedDemo } from './demo-seed.ts';
 import { DependencyWatch, watchNats, watchRedis } from './dependency-watch.ts';
 import { hotPathObserver, loggingHotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
-import { connectRedis } from './redis.ts';
+import { openRedis } from './redis.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface Platform {
@@ -177,13 +177,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       const where = config.redisClusterNodes
         ? `cluster ${config.redisClusterNodes.join(',')}`
         : (config.redisUrl ?? '');
-      redis = await reach('Redis', where, async () => {
-        const r = connectRedis(config);
-        watchRedis(r, dependencies);
-        await r.connect();
-        await r.ping();
-        return r;
-      });
+      redis = await reach('Redis', where, () => openRedis(config, (r) => watchRedis(r, dependencies)));
       stops.push(async () => {
         redis!.disconnect();
       });

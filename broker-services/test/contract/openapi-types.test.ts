@@ -45,6 +45,7 @@ import {
 } from '../../src/modules/coupons/schemas.ts';
 import { RefundRequestList, RefundRequestView, TrackingView } from '../../src/modules/fulfilment/schemas.ts';
 import { GroupAndReservation, GroupList, GroupView } from '../../src/modules/groups/schemas.ts';
+import { MembershipCard } from '../../src/modules/membership/schemas.ts';
 import {
   AdminOrderPage,
   AdminOrderView,
@@ -172,6 +173,7 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['GET /api/points-mall/items', 200, MallItemList],
   ['POST /api/points-mall/items/{id}/redemptions', 201, RedemptionResult],
   ['GET /api/me/points-mall/redemptions', 200, RedemptionList],
+  ['GET /api/me/membership', 200, MembershipCard],
 ];
 
 type Shape =

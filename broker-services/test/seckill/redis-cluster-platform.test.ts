@@ -3,6 +3,7 @@
  * REDIS_CLUSTER_NODES set and no REDIS_URL, campaigns spread over the masters by their hash tag, each campaign's
  * keys stay on its one master, reservations keep their limits and idempotency and settle into PostgreSQL through
  * the cluster's streams, and the per-IP rate limit and the waiting room's arrival counter live on the cluster.
+ * A REDIS_URL naming one node of the cluster works the same: the platform finds it runs in cluster mode.
  * (The store's own failover under a burst is hot-path/test/cluster-failover.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -163,5 +164,39 @@ describe('the platform on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
     assert.ok(queued >= 10 - 2 * seconds);
     const counters = await keysOn(wr.master, `tm:{c:${wr.id}}:adm:*`);
     assert.ok(counters.length >= 1, 'the arrival counter is on the campaign master');
+  });
+
+  test('a REDIS_URL naming one node of the cluster: the platform talks to the whole cluster', async () => {
+    await platform.stop();
+    const { REDIS_URL: _single, ...env } = dep.env;
+    platform = await startPlatform({
+      env: { ...env, REDIS_URL: `redis://${cluster.seeds[0]}`, RECONCILE_INTERVAL_SECONDS: '5' },
+    });
+    const base = platform.baseUrl;
+    const ready = await api<{ status: string }>(base, 'GET', '/readyz');
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    const adminToken = await adminLogin(base, 'admin', dep.adminPassword);
+    const shopper = await devLogin(base, `cluster-url-${dep.tag}`);
+    // Campaigns on at least two masters: a client of the one node named would get MOVED for the others' keys.
+    const masters = new Set<number>();
+    for (let i = 0; masters.size < 2; i++) {
+      assert.ok(i < 10, 'ten campaigns all landed on one master');
+      const id = await createLiveSeckill(base, adminToken, { stockTotal: 2, perUserLimit: 1 });
+      const master = await cluster.masterPortFor(`${dep.redisKeyPrefix}tm:{c:${id}}:meta`);
+      masters.add(master);
+      const r = await api(base, 'POST', `/api/seckill/${id}/reservations`, {
+        token: shopper.token,
+        body: { quantity: 1, requestId: `cluster-url-${i}` },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      await eventually(
+        async () => {
+          const f = await liveFigures(base, adminToken, id);
+          return f.sold + f.reserved === 1 && f.unsettled === 0 ? f : undefined;
+        },
+        30_000,
+        `campaign ${id} settled`,
+      );
+    }
   });
 });

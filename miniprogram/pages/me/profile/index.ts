@@ -57,6 +57,9 @@ Page({
   onMallTap() {
     wx.navigateTo({ url: '/pages/points/mall/index' });
   },
+  onMemberTap() {
+    wx.navigateTo({ url: '/pages/points/member/index' });
+  },
   onAllOrdersTap() {
     wx.navigateTo({ url: '/pages/order/list/index' });
   },
