@@ -42,7 +42,35 @@ export function newId(prefix: IdPrefix): string {
   return `${prefix}_${next()}`;
 }
 
-/** The order id a reservation settles into: the same ULID, so it is known before settlement. */
+/**
+ * The order id a reservation settles into: the reservation's own ULID, so it is known before settlement (without
+ * the campaign's ULID its id may carry: an order id is WeChat Pay's out_trade_no, at most 32 characters). The
+ * hot path's `orderIdFor` is the same function.
+ */
 export function orderIdForReservation(reservationId: string): string {
-  return `ord_${reservationId.slice(4)}`;
+  return `ord_${reservationId.slice(4).replace(/_[0-9A-HJKMNP-TV-Z]{26}$/, '')}`;
+}
+
+const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
+const CAMPAIGN_ID = new RegExp(`^cmp_(${ULID})$`);
+const OF_CAMPAIGN = new RegExp(`^(?:grp|rsv)_${ULID}_(${ULID})$`);
+
+/**
+ * A new id of a group or a reservation of a campaign, carrying the campaign's: `grp_<ULID>_<campaign ULID>`. It
+ * leads to its campaign with no search (`campaignOfId`), and still sorts by creation (its own ULID first). The
+ * order a reservation settles into is `ord_<ULID>` (orderIdForReservation); its row names the campaign.
+ */
+export function newCampaignScopedId(prefix: 'grp' | 'rsv', campaignId: string): string {
+  const campaign = CAMPAIGN_ID.exec(campaignId);
+  // A campaign id that is not `cmp_<ULID>` (none is made so) cannot be carried: the id stays plain.
+  return campaign ? `${newId(prefix)}_${campaign[1]}` : newId(prefix);
+}
+
+/**
+ * The campaign a group or reservation id names, or undefined for a plain id (one made before ids carried their
+ * campaign: look it up where it is stored).
+ */
+export function campaignOfId(id: string): string | undefined {
+  const m = OF_CAMPAIGN.exec(id);
+  return m ? `cmp_${m[1]}` : undefined;
 }

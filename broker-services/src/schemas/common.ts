@@ -45,10 +45,17 @@ export const prefixedId = (prefix: string) =>
     description: `${prefix}_ followed by a ULID`,
   });
 
+/** An id that may carry its campaign's ULID after its own (../ids.ts `newCampaignScopedId`); older ids do not. */
+const campaignScopedId = (prefix: string) =>
+  Type.String({
+    pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}(_[0-9A-HJKMNP-TV-Z]{26})?$`,
+    description: `${prefix}_ followed by a ULID, then (a campaign's) _ and the campaign's ULID`,
+  });
+
 export const CampaignId = prefixedId('cmp');
 export const OrderId = prefixedId('ord');
-export const ReservationId = prefixedId('rsv');
-export const GroupId = prefixedId('grp');
+export const ReservationId = campaignScopedId('rsv');
+export const GroupId = campaignScopedId('grp');
 export const ProductId = prefixedId('prd');
 export const SkuId = prefixedId('sku');
 export const CategoryId = prefixedId('cat');

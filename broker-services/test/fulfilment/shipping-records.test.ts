@@ -327,10 +327,7 @@ describe('WeChat shipping records (upload_shipping_info)', () => {
         assert.equal((await ship(order.id, { carrier: 'ZTO', trackingNo: `ZT${run}1${i}` })).status, 200);
         orders.push(order);
       }
-      const both = await Promise.all([
-        sweep(),
-        other.call('fulfilment.sendShippingRecords', {}) as Promise<{ sent: number }>,
-      ]);
+      const both = await Promise.all([sweep(), call(other, 'fulfilment.sendShippingRecords', {})]);
       assert.equal(both[0].sent + both[1].sent, 6);
       for (const o of orders) {
         assert.deepEqual(uploadsOf(o.transactionId), [[200, 0]]);

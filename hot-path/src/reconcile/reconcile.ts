@@ -180,6 +180,7 @@ export async function reconcileCampaign(args: {
     known.set(r.id, { reservation: r, live });
   }
 
+  const byOrder = new Map([...known.values()].map((k) => [k.reservation.orderId, k]));
   const groups = new Map<string, GroupState>();
   for (const m of members.rows) {
     let g = groups.get(m.id);
@@ -199,8 +200,7 @@ export async function reconcileCampaign(args: {
     }
     if (m.user_id !== null && m.slot !== null) {
       g.members.push({ userId: m.user_id, slot: Number(m.slot) });
-      const rsvId = m.order_id ? `rsv_${m.order_id.slice(4)}` : undefined;
-      const k = rsvId ? known.get(rsvId) : undefined;
+      const k = m.order_id ? byOrder.get(m.order_id) : undefined;
       if (k) k.reservation.slot = Number(m.slot);
     }
   }

@@ -304,7 +304,12 @@ export function requestFingerprint(r: ReservationRequest): string {
   }
 }
 
-/** Deterministic order id of a reservation: `ord_` + the part after `rsv_`. */
+/**
+ * Deterministic order id of a reservation: `ord_` + the reservation's own ULID (the part after `rsv_`, without
+ * the campaign's ULID a reservation id may carry after it): the order id is WeChat Pay's out_trade_no, at most
+ * 32 characters.
+ */
 export function orderIdFor(reservationId: string): string {
-  return `ord_${reservationId.startsWith('rsv_') ? reservationId.slice(4) : reservationId}`;
+  const own = reservationId.startsWith('rsv_') ? reservationId.slice(4) : reservationId;
+  return `ord_${own.replace(/_[0-9A-HJKMNP-TV-Z]{26}$/, '')}`;
 }

@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
-import { newId } from '../../ids.ts';
+import { campaignOfId, newCampaignScopedId } from '../../ids.ts';
 import type { CampaignView } from '../../modules/campaigns/schemas.ts';
 import {
   GroupAndReservation,
@@ -77,11 +77,11 @@ export async function findReservation(
       expiresAt: o.expiresAt,
     };
   }
-  const campaigns = await call(opts.broker, 'campaigns.activeIds', {});
-  for (const campaignId of campaigns) {
-    const r = await opts.rt.store.getReservation(campaignId, reservationId);
-    if (r && r.userId === userId) return toReservationView(r);
-  }
+  // Not settled yet: the hot path holds it under its campaign, which its id names (an id from before ids carried
+  // their campaign is only found once settled, a moment after it was made).
+  const campaignId = campaignOfId(reservationId);
+  const r = campaignId ? await opts.rt.store.getReservation(campaignId, reservationId) : null;
+  if (r && r.userId === userId) return toReservationView(r);
   throw new AppError('NOT_FOUND', 'No such reservation');
 }
 
@@ -97,35 +97,20 @@ export async function registerHotPathRoutes(
   const security = [{ bearer: [] }];
   const paymentTtlMs = rt.config.paymentTtlSeconds * 1000;
   /**
-   * Group id → campaign id: groups never move, so a join needs the bus only the first time. The lookup in
-   * flight is shared: a group just shared in a chat gets its joins all at once, and each of them asking the bus
-   * (a campaign list from PostgreSQL plus the group) cost the join storm nine tenths of its throughput.
+   * The campaign of a group is in the group's id (`campaignOfId`), so a join needs no lookup. A group from
+   * before ids carried their campaign is looked up once where it is stored (groups.get) and remembered: groups
+   * never move. The lookup in flight is shared: a group just shared in a chat gets its joins all at once.
    */
-  const groupCampaign = new Map<string, string | Promise<string>>();
-  function rememberGroup(groupId: string, campaignId: string | Promise<string>): void {
-    if (groupCampaign.size > 100_000) groupCampaign.clear();
-    groupCampaign.set(groupId, campaignId);
-  }
-  async function lookUpGroupCampaign(groupId: string): Promise<string> {
-    const live = (await call(broker, 'campaigns.list', { type: 'groupbuy' })).items
-      .filter((x) => x.status === 'live')
-      .map((x) => x.id);
-    const group = await call(broker, 'groups.get', { id: groupId, campaignIds: live });
-    return group.campaignId;
-  }
+  const legacyGroupCampaign = new Map<string, Promise<string>>();
   function groupCampaignOf(groupId: string): Promise<string> | string {
-    const known = groupCampaign.get(groupId);
-    if (known !== undefined) return known;
-    const lookup = lookUpGroupCampaign(groupId);
-    rememberGroup(groupId, lookup);
-    lookup.then(
-      (campaignId) => {
-        if (groupCampaign.get(groupId) === lookup) groupCampaign.set(groupId, campaignId);
-      },
-      () => {
-        if (groupCampaign.get(groupId) === lookup) groupCampaign.delete(groupId);
-      },
-    );
+    const inId = campaignOfId(groupId);
+    if (inId) return inId;
+    const known = legacyGroupCampaign.get(groupId);
+    if (known) return known;
+    if (legacyGroupCampaign.size > 100_000) legacyGroupCampaign.clear();
+    const lookup = call(broker, 'groups.get', { id: groupId }).then((g) => g.campaignId);
+    legacyGroupCampaign.set(groupId, lookup);
+    lookup.catch(() => legacyGroupCampaign.delete(groupId));
     return lookup;
   }
   await registerAdmissionRoute(
@@ -247,7 +232,7 @@ export async function registerHotPathRoutes(
         userId: req.caller.user!.id,
         requestId: req.body.requestId,
         quantity: req.body.quantity,
-        reservationId: newId('rsv'),
+        reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
       });
@@ -308,14 +293,13 @@ export async function registerHotPathRoutes(
         campaignId: c.id,
         userId: req.caller.user!.id,
         requestId: req.body.requestId,
-        groupId: newId('grp'),
-        reservationId: newId('rsv'),
+        groupId: newCampaignScopedId('grp', c.id),
+        reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
       });
       if (!res.ok) return await refuseMissing('groupbuy', c, res.code);
       rebuilds.present(c.id);
-      rememberGroup(res.group.id, c.id);
       reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
     },
@@ -343,7 +327,7 @@ export async function registerHotPathRoutes(
         groupId: req.params.groupId,
         userId: req.caller.user!.id,
         requestId: req.body.requestId,
-        reservationId: newId('rsv'),
+        reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
       });

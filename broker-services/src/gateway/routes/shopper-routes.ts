@@ -1,6 +1,5 @@
 /** Shopper routes other than the hot path: login, campaigns, reservations, orders, payments, group reads. */
 import Type from 'typebox';
-import { call } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
 import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
@@ -243,11 +242,7 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
         response: { 200: GroupView, ...errors(400, 404) },
       },
     },
-    async (req) =>
-      callAs(broker, req, 'groups.get', {
-        id: req.params.groupId,
-        campaignIds: await activeGroupbuyCampaigns(opts),
-      }),
+    async (req) => callAs(broker, req, 'groups.get', { id: req.params.groupId }),
   );
 
   app.get(
@@ -262,10 +257,4 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
     },
     async (req) => callAs(broker, req, 'groups.listJoinable', { id: req.params.campaignId }),
   );
-}
-
-/** Ids of group-buy campaigns that may hold groups not yet settled (a handful at any time). */
-async function activeGroupbuyCampaigns(opts: GatewayOptions): Promise<string[]> {
-  const res = await call(opts.broker, 'campaigns.list', { type: 'groupbuy' });
-  return res.items.filter((c) => c.status === 'live' || c.status === 'ended').map((c) => c.id);
 }

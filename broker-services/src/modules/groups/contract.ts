@@ -8,7 +8,7 @@ export const groupsContract = defineContract({
   name: 'groups',
   actions: {
     get: {
-      params: Type.Object({ id: GroupId, campaignIds: Type.Optional(Type.Array(CampaignId)) }),
+      params: Type.Object({ id: GroupId }),
       result: GroupView,
     },
     listJoinable: { params: IdParam(CampaignId), result: GroupList },

@@ -11,6 +11,7 @@ import type { ServiceSchema } from 'moleculer';
 import { type BusEndpoint, call, defineService, emit } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
+import { campaignOfId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
 import { recordAudit } from '../admin/audit.ts';
 import { groupsContract } from './contract.ts';
@@ -111,27 +112,27 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
       sweeperMixin({ action: 'groups.expireDue', intervalMs: rt.config.sweepIntervalMs, log: rt.log }),
     ],
     actions: {
-      /** A group with its members; before settlement it is read from the hot path. */
+      /**
+       * A group with its members; before settlement it is read from the hot path, under the campaign its id
+       * names (a group id from before ids carried their campaign is found once settled).
+       */
       get: async (ctx) => {
         const [g] = await em().execute<GroupRow[]>('select * from groups where id = ?', [ctx.params.id]);
         if (g) return view(g);
-        for (const campaignId of ctx.params.campaignIds ?? []) {
-          const hot = await rt.store.getGroup(campaignId, ctx.params.id);
-          if (hot) {
-            return {
-              id: hot.id,
-              campaignId,
-              leaderId: hot.leaderId,
-              size: hot.size,
-              slotsTaken: hot.slotsTaken,
-              members: hot.members.map((m) => ({ userId: m.userId, paid: false })),
-              status: hot.status,
-              expiresAt: new Date(hot.expiresAtMs).toISOString(),
-              sharePath: sharePath(hot.id),
-            } satisfies GroupView;
-          }
-        }
-        throw new AppError('NOT_FOUND', 'No such group');
+        const campaignId = campaignOfId(ctx.params.id);
+        const hot = campaignId ? await rt.store.getGroup(campaignId, ctx.params.id) : null;
+        if (!campaignId || !hot) throw new AppError('NOT_FOUND', 'No such group');
+        return {
+          id: hot.id,
+          campaignId,
+          leaderId: hot.leaderId,
+          size: hot.size,
+          slotsTaken: hot.slotsTaken,
+          members: hot.members.map((m) => ({ userId: m.userId, paid: false })),
+          status: hot.status,
+          expiresAt: new Date(hot.expiresAtMs).toISOString(),
+          sharePath: sharePath(hot.id),
+        } satisfies GroupView;
       },
 
       /** Forming groups of a campaign that a stranger can join, closest to full first. */

@@ -7,7 +7,7 @@
  * crash writes nothing twice.
  *
  * Loaded by module URL in each settlement worker thread (`startSettlement({ sink })`): keep its imports to the
- * machine, the groups' writes and types.
+ * machine, the groups' writes, ../../ids.ts and types.
  */
 import type {
   SettledTransitionCount,
@@ -15,15 +15,14 @@ import type {
   SettlementSink,
   SettlementSql,
 } from '@tuanmiao/hot-path';
+import { orderIdForReservation } from '../../ids.ts';
 import { openGroups, seatMembers, vacateSlots } from '../groups/members.ts';
 import { type NewOrder, type OrderTransitioned, transitionOrders } from './order-machine.ts';
 
 const ACTOR = 'hot-path';
 
-/** Deterministic order id of a reservation: `ord_` + the part after `rsv_` (as the hot path's `orderIdFor`). */
-function orderIdOf(reservationId: string): string {
-  return `ord_${reservationId.startsWith('rsv_') ? reservationId.slice(4) : reservationId}`;
-}
+/** Deterministic order id of a reservation (the hot path's `orderIdFor`). */
+const orderIdOf = orderIdForReservation;
 
 const at = (ms: number | undefined) => new Date(ms ?? Date.now());
 
