@@ -16,6 +16,7 @@ const AfterSalePage = lazy(() =>
   import('./pages/after-sale.tsx').then((m) => ({ default: m.AfterSalePage })),
 );
 const PointsPage = lazy(() => import('./pages/points.tsx').then((m) => ({ default: m.PointsPage })));
+const MembersPage = lazy(() => import('./pages/members.tsx').then((m) => ({ default: m.MembersPage })));
 const CategoriesPage = lazy(() =>
   import('./pages/categories.tsx').then((m) => ({ default: m.CategoriesPage })),
 );
@@ -68,6 +69,7 @@ function Localized() {
                 <Route path="/products" element={<ProductsPage />} />
                 <Route path="/categories" element={<CategoriesPage />} />
                 <Route path="/points" element={<PointsPage />} />
+                <Route path="/members" element={<MembersPage />} />
                 <Route path="/campaigns" element={<CampaignsPage />} />
                 <Route path="/campaigns/:id/live" element={<CampaignLivePage />} />
                 <Route path="/coupons" element={<CouponsPage />} />

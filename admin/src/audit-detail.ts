@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   'group.robot_fill',
   'order.ship',
   'order.refund',
+  'member_levels.update',
   'order.address.reveal',
   'points.adjust',
   'points.rules.update',

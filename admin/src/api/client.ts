@@ -29,6 +29,8 @@ import type {
   LoginRequest,
   LoginResponse,
   MallItem,
+  MemberLevels,
+  MemberLevelsInput,
   MeResponse,
   Order,
   OrderDetail,
@@ -112,6 +114,8 @@ export const endpoints = {
   listMallItems: { method: 'GET', path: '/api/admin/points-mall/items' },
   createMallItem: { method: 'POST', path: '/api/admin/points-mall/items' },
   updateMallItem: { method: 'PATCH', path: '/api/admin/points-mall/items/:id' },
+  memberLevels: { method: 'GET', path: '/api/admin/member-levels' },
+  setMemberLevels: { method: 'PUT', path: '/api/admin/member-levels' },
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;
@@ -422,5 +426,14 @@ export class ApiClient {
 
   updateMallItem(id: string, body: UpdateMallItemRequest): Promise<MallItem> {
     return this.#call('updateMallItem', { params: { id }, body });
+  }
+
+  memberLevels(): Promise<MemberLevels> {
+    return this.#call('memberLevels');
+  }
+
+  /** Replaces the levels and the growth window (audited); every member is reviewed again. */
+  setMemberLevels(body: MemberLevelsInput): Promise<MemberLevels> {
+    return this.#call('setMemberLevels', { body });
   }
 }

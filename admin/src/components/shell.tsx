@@ -2,6 +2,7 @@ import {
   AppstoreOutlined,
   AuditOutlined,
   CarOutlined,
+  CrownOutlined,
   CustomerServiceOutlined,
   DashboardOutlined,
   FireOutlined,
@@ -39,6 +40,7 @@ export function Shell() {
     { key: '/fulfilment', icon: <CarOutlined />, label: t('nav.fulfilment') },
     { key: '/after-sale', icon: <CustomerServiceOutlined />, label: t('nav.afterSale') },
     { key: '/points', icon: <GiftOutlined />, label: t('nav.points') },
+    { key: '/members', icon: <CrownOutlined />, label: t('nav.members') },
     ...(canManageAdmins(admin.role)
       ? [{ key: '/admins', icon: <TeamOutlined />, label: t('nav.admins') }]
       : []),

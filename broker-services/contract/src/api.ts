@@ -83,8 +83,10 @@ import type {
 } from '../../src/modules/groups/schemas.ts';
 import type {
   MemberLevel as MemberLevelSchema,
+  MemberLevelsView,
   MembershipCard,
   MeView,
+  PutMemberLevelsBody,
 } from '../../src/modules/membership/schemas.ts';
 import type {
   AdminOrderListQuery,
@@ -224,6 +226,9 @@ export type RedemptionResponse = Static<typeof RedemptionResult>;
 export type MemberLevel = Static<typeof MemberLevelSchema>;
 /** My member card (`GET /api/me/membership`): level, benefits, growth and progress to the next level. */
 export type MemberCard = Static<typeof MembershipCard>;
+/** The levels and the growth window (`GET|PUT /api/admin/member-levels`). */
+export type MemberLevels = Static<typeof MemberLevelsView>;
+export type MemberLevelsInput = Static<typeof PutMemberLevelsBody>;
 /** Me (`GET /api/me`): who I am, my level, growth and points. */
 export type Me = Static<typeof MeView>;
 

@@ -45,7 +45,7 @@ import {
 } from '../../src/modules/coupons/schemas.ts';
 import { RefundRequestList, RefundRequestView, TrackingView } from '../../src/modules/fulfilment/schemas.ts';
 import { GroupAndReservation, GroupList, GroupView } from '../../src/modules/groups/schemas.ts';
-import { MembershipCard } from '../../src/modules/membership/schemas.ts';
+import { MemberLevelsView, MembershipCard } from '../../src/modules/membership/schemas.ts';
 import {
   AdminOrderPage,
   AdminOrderView,
@@ -136,6 +136,8 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['GET /api/admin/points-mall/items', 200, MallItemList],
   ['POST /api/admin/points-mall/items', 201, MallItemView],
   ['PATCH /api/admin/points-mall/items/{id}', 200, MallItemView],
+  ['GET /api/admin/member-levels', 200, MemberLevelsView],
+  ['PUT /api/admin/member-levels', 200, MemberLevelsView],
   // The mini-program (miniprogram/services/**).
   ['POST /api/auth/wechat', 200, ShopperSession],
   ['POST /api/auth/dev', 200, ShopperSession],

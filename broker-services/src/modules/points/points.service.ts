@@ -87,7 +87,9 @@ export default function createPointsService(rt: Runtime): ServiceSchema {
   return defineService(pointsContract, {
     mixins: [
       sweeperMixin({ action: 'points.expireDue', intervalMs: rt.config.sweepIntervalMs * 10, log: rt.log }),
-      sweeperMixin({ action: 'points.reconcile', intervalMs: rt.config.sweepIntervalMs * 30, log: rt.log }),
+      // Reconciliation sums the whole ledger per shopper (one grouped scan), so it runs every few minutes, not
+      // every sweep; a drift it finds alerts at once.
+      sweeperMixin({ action: 'points.reconcile', intervalMs: rt.config.sweepIntervalMs * 300, log: rt.log }),
     ],
     actions: {
       /** The caller's balance and ledger, newest first. */
