@@ -640,6 +640,74 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal((await mine(newcomer.token)).length, 1, 'a second sign-in is no new member');
     });
 
+    test('a group that fails gives its members the compensation coupon, once per group', async () => {
+      await createTemplate({
+        name: '拼团失败补偿',
+        claimable: false,
+        issueOn: 'group_failed',
+        kind: 'no_threshold',
+        amountOffFen: 500,
+        minSpendFen: 0,
+      });
+      const campaign = await api<{ id: string }>('POST', '/api/admin/campaigns', {
+        token: admin,
+        body: {
+          type: 'groupbuy',
+          title: `团 ${run}`,
+          skuId: skuTea,
+          priceFen: 3000,
+          startsAt: iso(now() - 60_000),
+          endsAt: iso(now() + 24 * HOUR),
+          stockTotal: 10,
+          perUserLimit: 1,
+          groupSize: 3,
+          groupTtlSeconds: 30,
+        },
+      });
+      assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+      const leader = await shopper('group-leader');
+      const joiner = await shopper('group-joiner');
+      const opened = await api<{ group: { id: string } }>(
+        'POST',
+        `/api/groupbuy/${campaign.body.id}/groups`,
+        {
+          token: leader.token,
+          body: { requestId: `open-${run}` },
+        },
+      );
+      assert.equal(opened.status, 201, JSON.stringify(opened.body));
+      const groupId = opened.body.group.id;
+      const joined = await api('POST', `/api/groupbuy/groups/${groupId}/members`, {
+        token: joiner.token,
+        body: { requestId: `join-${run}` },
+      });
+      assert.equal(joined.status, 201, JSON.stringify(joined.body));
+      // Both members settled into the group in PostgreSQL before it expires unfilled.
+      await eventually(async () => {
+        const g = await api<{ members: unknown[] }>('GET', `/api/groupbuy/groups/${groupId}`, {
+          token: leader.token,
+        });
+        return g.body.members?.length === 2 ? true : undefined;
+      });
+      p.clock.advance(31_000);
+      await p.broker.call('groups.expireDue', {});
+      for (const s of [leader, joiner]) {
+        const gifts = await eventually(async () => {
+          const items = (await mine(s.token)).filter((c) => c.source === 'group_failed');
+          return items.length > 0 ? items : undefined;
+        });
+        assert.equal(gifts.length, 1);
+      }
+      await p.broker.call('groups.expireDue', {});
+      const outsider = await shopper('group-outsider');
+      assert.equal(
+        (await mine(outsider.token)).filter((c) => c.source === 'group_failed').length,
+        0,
+        'only the members',
+      );
+      assert.equal((await mine(leader.token)).filter((c) => c.source === 'group_failed').length, 1, 'once');
+    });
+
     test('reconciliation counts coupons out of step with their orders: none, until one is written around the machines', async () => {
       const sql = new pg.Pool({ connectionString: p.deployment.databaseUrl, max: 1 });
       const check = async () => {
