@@ -708,6 +708,44 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal((await mine(leader.token)).filter((c) => c.source === 'group_failed').length, 1, 'once');
     });
 
+    test('with a member discount: the member’s first, then the coupon on what is left, at least 1 fen to pay', async () => {
+      interface Levels {
+        windowDays: number;
+        levels: {
+          code: string;
+          name: string;
+          threshold: number;
+          discountPercent: number;
+          benefits: string[];
+        }[];
+      }
+      const before = (await api<Levels>('GET', '/api/admin/member-levels', { token: admin })).body;
+      const put = (body: Levels) => api('PUT', '/api/admin/member-levels', { token: admin, body });
+      const levels = before.levels.map((l, i) => ({
+        ...l,
+        discountPercent: i === 0 ? 10 : l.discountPercent,
+      }));
+      assert.equal((await put({ windowDays: before.windowDays, levels })).status, 200);
+      try {
+        const big = await createTemplate({
+          name: '无门槛 59 元',
+          kind: 'no_threshold',
+          amountOffFen: 5900,
+          minSpendFen: 0,
+        });
+        const s = await shopper('member');
+        const c = (await claim(s.token, big.id)).body.coupon.id;
+        await settled(s.token, c);
+        const res = await checkout(s.token, s.userId, [{ skuId: skuTea, quantity: 1 }], { couponId: c });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        // 6000 of tea: 600 member discount, then the coupon's 5900 bounded by the 5400 left less the 1 fen to pay.
+        assert.equal(res.body.order.discountFen, 600 + 5399);
+        assert.equal(res.body.order.payableFen, 1);
+      } finally {
+        await put({ windowDays: before.windowDays, levels: before.levels });
+      }
+    });
+
     test('reconciliation counts coupons out of step with their orders: none, until one is written around the machines', async () => {
       const sql = new pg.Pool({ connectionString: p.deployment.databaseUrl, max: 1 });
       const check = async () => {
