@@ -364,6 +364,16 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal(live.left + live.claimedUnsettled + live.claimed, 7, 'left + unsettled + settled = total');
       const loser = shoppers.find((s) => !won.has(s.userId))!;
       assertError(await claim(loser.token, t.id), 409, 'SOLD_OUT', 'Sold out');
+      // Counted: the claims by result at the gateway, the coupons created by settlement (its observer).
+      const metrics = (await p.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      const count = (series: string) =>
+        Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+      assert.ok(count('tm_coupon_claims_total{result="ok"}') >= 7, 'claims counted');
+      assert.ok(count('tm_coupon_claims_total{result="SOLD_OUT"}') >= 1, 'refusals counted by code');
+      assert.ok(
+        count('tm_coupon_transitions_total{from="none",to="unused",reason="claimed"}') >= 7,
+        'settled claims counted as transitions',
+      );
 
       // A restart (the in-process store starts empty; Redis keeps its state): rebuilt from the coupons.
       p = await p.restart();
