@@ -9,6 +9,12 @@ export {
   reconcileCampaign,
   type SqlRunner,
 } from './reconcile/reconcile.ts';
+export type {
+  FormingGroupRow,
+  ReleasedOrderRow,
+  SettledOrderRow,
+  SettledRecords,
+} from './reconcile/records.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';

@@ -19,6 +19,7 @@ import {
   SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  settledRecords,
   uid,
 } from './helpers.ts';
 import { cutAofTail, type RedisServer, startRedisServer, startTcpSwitch } from './redis-server.ts';
@@ -60,6 +61,7 @@ function rig(store: RedisHotPathStore, db: PgSchema, def: CampaignDef): Rig {
   const guard = startHotStateGuard({
     store,
     sql: db.pool,
+    records: settledRecords(db.pool),
     listCampaigns: async () => [def],
     onReport: (r) => {
       reports.push(r);

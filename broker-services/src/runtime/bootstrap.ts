@@ -37,6 +37,7 @@ import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createMembershipService from '../modules/membership/membership.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
+import { settledRecords } from '../modules/orders/settled-records.ts';
 import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
 import {
@@ -252,6 +253,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       const guard = startHotStateGuard({
         store,
         sql,
+        records: settledRecords(sql),
         listCampaigns: () => activeCampaignDefinitions(broker),
         onReport: (report) => logRebuild(log, report),
         onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),

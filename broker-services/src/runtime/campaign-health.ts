@@ -22,6 +22,7 @@ import {
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
 import { call } from '../broker/bus.ts';
+import { settledRecords, unpaidPastExpiryUnits } from '../modules/orders/settled-records.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -58,18 +59,19 @@ export async function checkCampaigns(deps: {
   atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
+  const records = settledRecords(sql);
   for (const def of await activeCampaignDefinitions(broker)) {
     const id = def.id;
     try {
       const finished = await finishReleases({
         store,
-        sql,
+        records,
         campaignId: id,
         sinceMs: deps.nowMs - RELEASE_WINDOW_MS,
       });
       if (finished > 0)
         log.warn({ campaignId: id, finished }, 'released units the hot path had not received');
-      const report = await reconcileCampaign({ store, sql, def });
+      const report = await reconcileCampaign({ store, sql, records, def });
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
@@ -81,12 +83,10 @@ export async function checkCampaigns(deps: {
       reconciliationRunsTotal.inc({ result: 'error' });
       log.error({ err, campaignId: id }, 'reconciliation failed');
     }
-    const stuck = await sql.query<{ units: string }>(
-      `select coalesce(sum(quantity), 0) as units from orders
-       where campaign_id = $1 and status = 'pending_payment' and expires_at < $2`,
-      [id, new Date(deps.nowMs - STUCK_GRACE_MS)],
+    reservationsStuck.set(
+      { campaign_id: id },
+      await unpaidPastExpiryUnits(sql, id, new Date(deps.nowMs - STUCK_GRACE_MS)),
     );
-    reservationsStuck.set({ campaign_id: id }, Number(stuck.rows[0]?.units ?? 0));
     killSwitchActive.set({ campaign_id: id }, def.killSwitch ? 1 : 0);
   }
 }

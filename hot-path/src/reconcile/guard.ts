@@ -7,10 +7,13 @@
  */
 import type { CampaignDef, HotPathStore } from '../store/types.ts';
 import { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile.ts';
+import type { SettledRecords } from './records.ts';
 
 export interface HotStateGuardOptions {
   store: HotPathStore;
   sql: SqlRunner;
+  /** The settled orders and groups, read through their owner. */
+  records: SettledRecords;
   /** The campaigns to guard (those not over yet), with their definitions. */
   listCampaigns(): Promise<CampaignDef[]>;
   /** Each check's report (log a rebuild, set the drift gauge). */
@@ -50,7 +53,12 @@ export function startHotStateGuard(opts: HotStateGuardOptions): HotStateGuard {
     try {
       const def = (await opts.listCampaigns()).find((d) => d.id === campaignId);
       if (!def) return;
-      const report = await reconcileCampaign({ store: opts.store, sql: opts.sql, def });
+      const report = await reconcileCampaign({
+        store: opts.store,
+        sql: opts.sql,
+        records: opts.records,
+        def,
+      });
       opts.onReport?.(report);
       if (report.outcome === 'busy') retryLater(campaignId);
     } catch (error) {

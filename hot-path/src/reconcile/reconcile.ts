@@ -15,6 +15,7 @@ import type {
   StreamEntry,
 } from '../store/types.ts';
 import { isBehind, orderIdFor, requestFingerprint } from '../store/types.ts';
+import type { SettledRecords } from './records.ts';
 
 /** Consecutive checks that must all see drift before it alone triggers a rebuild (one could race a settlement). */
 const DRIFT_CHECKS = 3;
@@ -23,10 +24,7 @@ export type RebuildReason = 'missing' | 'behind' | 'drift';
 
 /** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
 export interface SqlRunner {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(
-    text: string,
-    params?: unknown[],
-  ): Promise<{ rows: R[] }>;
+  query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface ReconcileReport {
@@ -87,10 +85,13 @@ function ms(v: unknown): number {
  */
 export async function reconcileCampaign(args: {
   store: HotPathStore;
+  /** For the hot path's own `hot_path_positions`. */
   sql: SqlRunner;
+  /** The settled orders and groups, read through their owner. */
+  records: SettledRecords;
   def: CampaignDef;
 }): Promise<ReconcileReport> {
-  const { store, sql, def } = args;
+  const { store, sql, records, def } = args;
   const settled = await readSettledPosition(sql, def.id);
   // From here on this process refuses to sell on a hot state behind what PostgreSQL settled.
   store.raiseFloor(def.id, settled);
@@ -108,7 +109,7 @@ export async function reconcileCampaign(args: {
     }
     // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
     // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
-    const liveUnits = await countLiveUnits(sql, def.id, snap.entries);
+    const liveUnits = await countLiveUnits(records, def.id, snap.entries);
     const left = snap.counters.stockLeft;
     if (left === Math.max(0, snap.counters.stockTotal - liveUnits)) {
       await store.loadCampaign(def);
@@ -123,43 +124,11 @@ export async function reconcileCampaign(args: {
     return report(store, def, 'busy', 0, 0, { settled, position, reason });
   // Suspended (or missing): nothing is sold from here until the rebuild, so this read of the stream is final.
   const unsettled = await store.listUnsettled(def.id);
-  const orders = await sql.query<{
-    reservation_id: string;
-    request_id: string;
-    user_id: string;
-    quantity: number;
-    unit_price_fen: number;
-    group_id: string | null;
-    status: string;
-    created_at: Date;
-    expires_at: Date;
-    stock_released_at: Date | null;
-    group_leader_id: string | null;
-  }>(
-    `select o.reservation_id, o.request_id, o.user_id, o.quantity, o.unit_price_fen, o.group_id, o.status,
-            o.created_at, o.expires_at, o.stock_released_at, g.leader_id as group_leader_id
-     from orders o left join groups g on g.id = o.group_id
-     where o.campaign_id = $1`,
-    [def.id],
-  );
-  const members = await sql.query<{
-    id: string;
-    leader_id: string;
-    size: number;
-    created_at: Date;
-    expires_at: Date;
-    user_id: string | null;
-    slot: number | null;
-    order_id: string | null;
-  }>(
-    `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
-     from groups g left join group_members m on m.group_id = g.id and m.left_at is null
-     where g.campaign_id = $1 and g.status = 'forming'`,
-    [def.id],
-  );
+  const orders = await records.campaignOrders(def.id);
+  const members = await records.formingGroups(def.id);
 
   const known = new Map<string, Known>();
-  for (const o of orders.rows) {
+  for (const o of orders) {
     // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
     const live = o.status !== 'cancelled' && !o.stock_released_at;
     const r: Reservation = {
@@ -182,7 +151,7 @@ export async function reconcileCampaign(args: {
 
   const byOrder = new Map([...known.values()].map((k) => [k.reservation.orderId, k]));
   const groups = new Map<string, GroupState>();
-  for (const m of members.rows) {
+  for (const m of members) {
     let g = groups.get(m.id);
     if (!g) {
       g = {
@@ -320,25 +289,17 @@ async function report(
 /**
  * Live units (units not back in stock) as the full rebuild counts them, from a sum in PostgreSQL plus the unsettled
  * stream entries: a reservation not yet an order adds its units, a release not yet applied takes its order's (or
- * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one statement, so one
- * snapshot: an entry settled meanwhile is counted once, by PostgreSQL.
+ * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one snapshot
+ * (`SettledRecords.liveUnits`): an entry settled meanwhile is counted once, by PostgreSQL.
  */
-async function countLiveUnits(sql: SqlRunner, campaignId: string, unsettled: StreamEntry[]): Promise<number> {
+async function countLiveUnits(
+  records: SettledRecords,
+  campaignId: string,
+  unsettled: StreamEntry[],
+): Promise<number> {
   const ids = [...new Set(unsettled.map((u) => u.entry.reservationId))];
-  const res = await sql.query<{ units: string | number; found: unknown }>(
-    `select
-       (select coalesce(sum(quantity), 0) from orders
-        where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null) as units,
-       (select coalesce(json_agg(json_build_array(reservation_id, quantity,
-          status <> 'cancelled' and stock_released_at is null)), '[]'::json)
-        from orders where reservation_id = any($2::text[])) as found`,
-    [campaignId, ids],
-  );
-  const row = res.rows[0];
-  let live = Number(row?.units ?? 0);
-  const found = (typeof row?.found === 'string' ? JSON.parse(row.found) : (row?.found ?? [])) as Array<
-    [string, number, boolean]
-  >;
+  const { units, found } = await records.liveUnits(campaignId, ids);
+  let live = units;
   const settled = new Map(
     found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]),
   );
