@@ -29,6 +29,7 @@ const CampaignLivePage = lazy(() =>
   import('./pages/campaign-live.tsx').then((m) => ({ default: m.CampaignLivePage })),
 );
 const CampaignsPage = lazy(() => import('./pages/campaigns.tsx').then((m) => ({ default: m.CampaignsPage })));
+const CouponsPage = lazy(() => import('./pages/coupons.tsx').then((m) => ({ default: m.CouponsPage })));
 const DashboardPage = lazy(() => import('./pages/dashboard.tsx').then((m) => ({ default: m.DashboardPage })));
 const OrdersPage = lazy(() => import('./pages/orders.tsx').then((m) => ({ default: m.OrdersPage })));
 const ProductsPage = lazy(() => import('./pages/products.tsx').then((m) => ({ default: m.ProductsPage })));
@@ -71,6 +72,7 @@ function Localized() {
                 <Route path="/members" element={<MembersPage />} />
                 <Route path="/campaigns" element={<CampaignsPage />} />
                 <Route path="/campaigns/:id/live" element={<CampaignLivePage />} />
+                <Route path="/coupons" element={<CouponsPage />} />
                 <Route path="/orders" element={<OrdersPage />} />
                 <Route path="/fulfilment" element={<FulfilmentPage />} />
                 <Route path="/after-sale" element={<AfterSalePage />} />

@@ -24,6 +24,7 @@ const ServiceName = Type.Union([
   Type.Literal('fulfilment'),
   Type.Literal('points'),
   Type.Literal('membership'),
+  Type.Literal('coupons'),
 ]);
 export type ServiceName = Static<typeof ServiceName>;
 export const ALL_SERVICES: readonly ServiceName[] = [
@@ -40,6 +41,7 @@ export const ALL_SERVICES: readonly ServiceName[] = [
   'fulfilment',
   'points',
   'membership',
+  'coupons',
 ];
 
 /** Lowest payment and group TTL anyone may set; production keeps PAYMENT_TTL_MIN_SECONDS and GROUP_TTL_MIN_SECONDS. */

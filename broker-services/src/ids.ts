@@ -35,7 +35,10 @@ export type IdPrefix =
   | 'swr'
   | 'ars'
   | 'pmi'
-  | 'rdm';
+  | 'rdm'
+  | 'cpt'
+  | 'cpn'
+  | 'clm';
 
 /** A new identifier with the given kind prefix. */
 export function newId(prefix: IdPrefix): string {

@@ -3,18 +3,16 @@ export type { HotPathObserver } from './observer.ts';
 export { finishReleases } from './reconcile/finish-releases.ts';
 export { type HotStateGuard, type HotStateGuardOptions, startHotStateGuard } from './reconcile/guard.ts';
 export {
+  type LiveUnitsSource,
+  ms as msOf,
   type RebuildReason,
   type ReconcileReport,
   readSettledPosition,
   reconcileCampaign,
+  type SettledUnits,
   type SqlRunner,
 } from './reconcile/reconcile.ts';
-export type {
-  FormingGroupRow,
-  ReleasedOrderRow,
-  SettledOrderRow,
-  SettledRecords,
-} from './reconcile/records.ts';
+export type { FormingGroupRow, ReleasedOrderRow, SettledRecords } from './reconcile/records.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';

@@ -17,9 +17,9 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLED_RECORDS,
   SETTLEMENT_SINK,
   seckillDef,
-  settledRecords,
   uid,
 } from './helpers.ts';
 import { type LocalRedisCluster, startRedisCluster } from './redis-cluster.ts';
@@ -131,7 +131,7 @@ describe('Redis Cluster: a master killed mid-burst', () => {
     await settlement.stop();
 
     for (const def of defs) {
-      const report = await reconcileCampaign({ store, sql: db.pool, records: settledRecords(db.pool), def });
+      const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(report.unsettledEntries, 0, `${def.id}: everything settled`);
       // left + live units (pending, paid) = total, never negative.
       assert.equal(report.drift, 0, `${def.id}: Redis and PostgreSQL agree`);

@@ -11,8 +11,8 @@ import {
   disposeStore,
   type PgSchema,
   rsv,
+  SETTLED_RECORDS,
   seckillDef,
-  settledRecords,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -57,14 +57,14 @@ for (const kind of storeKinds) {
       );
       const sinceMs = Date.now() - 60_000;
       assert.equal(
-        await finishReleases({ store, records: settledRecords(db.pool), campaignId: def.id, sinceMs }),
+        await finishReleases({ store, sql: db.pool, records: SETTLED_RECORDS, campaignId: def.id, sinceMs }),
         1,
       );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 5);
       assert.equal((await store.getReservation(def.id, reservationId))?.status, 'released');
       // Again: nothing more comes back.
       assert.equal(
-        await finishReleases({ store, records: settledRecords(db.pool), campaignId: def.id, sinceMs }),
+        await finishReleases({ store, sql: db.pool, records: SETTLED_RECORDS, campaignId: def.id, sinceMs }),
         0,
       );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 5);
@@ -96,7 +96,8 @@ for (const kind of storeKinds) {
       assert.equal(
         await finishReleases({
           store,
-          records: settledRecords(db.pool),
+          sql: db.pool,
+          records: SETTLED_RECORDS,
           campaignId: def.id,
           sinceMs: Date.now() - 60_000,
         }),
@@ -108,7 +109,13 @@ for (const kind of storeKinds) {
         true,
       );
       assert.equal(
-        await finishReleases({ store, records: settledRecords(db.pool), campaignId: def.id, sinceMs: 0 }),
+        await finishReleases({
+          store,
+          sql: db.pool,
+          records: SETTLED_RECORDS,
+          campaignId: def.id,
+          sinceMs: 0,
+        }),
         0,
       );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 3);

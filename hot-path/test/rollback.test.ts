@@ -16,10 +16,10 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLED_RECORDS,
   SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
-  settledRecords,
   uid,
 } from './helpers.ts';
 import { cutAofTail, type RedisServer, startRedisServer, startTcpSwitch } from './redis-server.ts';
@@ -61,7 +61,7 @@ function rig(store: RedisHotPathStore, db: PgSchema, def: CampaignDef): Rig {
   const guard = startHotStateGuard({
     store,
     sql: db.pool,
-    records: settledRecords(db.pool),
+    records: SETTLED_RECORDS,
     listCampaigns: async () => [def],
     onReport: (r) => {
       reports.push(r);

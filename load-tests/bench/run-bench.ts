@@ -18,6 +18,8 @@
  *       one-command EVALSHA, on a private redis-server (hot-path/bench/script-cost.ts; `BENCH_ONLY=scripts`).
  *   (l) the regular-price checkout (`POST /api/orders`, two SKUs an order) through the gateway, orders/s against
  *       (e) (./checkout-bench.ts; `BENCH_ONLY=checkout` runs (e) and (l) alone).
+ *   (m) coupon claims through the gateway against seckill reservations through the gateway, on a platform of its
+ *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -35,6 +37,7 @@ import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/scrip
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
+import { runCouponBench } from './coupon-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 import {
@@ -697,6 +700,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
     users: Number(process.env.BENCH_USERS ?? 500),
     ...(process.env.BENCH_PROFILE_DIR ? { profileDir: process.env.BENCH_PROFILE_DIR } : {}),
     log: (line) => console.log(line),
+  });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'coupons') {
+  await runCouponBench({
+    postgresUrl: defaultBenchOptions.postgresUrl,
+    redisUrl: defaultBenchOptions.redisUrl,
+    natsUrl: defaultBenchOptions.natsUrl,
+    ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
   });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });

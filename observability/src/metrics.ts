@@ -158,6 +158,26 @@ export const groupTransitionsTotal = new Counter({
   registers,
 });
 
+export const couponClaimsTotal = new Counter({
+  name: 'tm_coupon_claims_total',
+  help: 'Coupon claims (抢券) on the hot path; result is ok (a new claim), replayed (a retry answered with the first one) or the refusal code (SOLD_OUT, LIMIT_EXCEEDED, ...).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const couponTransitionsTotal = new Counter({
+  name: 'tm_coupon_transitions_total',
+  help: 'Coupon status changes, by from (none for a new coupon), to and reason: claimed, issued (new_member, group_failed, operator), order_placed, order_paid, order_cancelled, order_refunded, expired.',
+  labelNames: ['from', 'to', 'reason'] as const,
+  registers,
+});
+
+export const couponsOutOfStep = new Gauge({
+  name: 'tm_coupons_out_of_step',
+  help: 'Coupons locked on an order that is no longer unpaid, or used on an order that is not paid (reconciliation): must be 0.',
+  registers,
+});
+
 export const groupOutcomeOrdersTotal = new Counter({
   name: 'tm_group_outcome_orders_total',
   help: 'Orders of ended groups, handled by the orders module on group.succeeded and group.failed: ready to ship, or refunded or cancelled by the event (the groups sweeper settles the rest).',

@@ -7,6 +7,7 @@ import type {
   AddressSnapshot,
   Admin,
   AdminAccount,
+  AdminCouponTemplate,
   AuditEntry,
   Campaign,
   CampaignLive,
@@ -15,9 +16,12 @@ import type {
   CreateAdminRequest,
   CreateCampaignRequest,
   CreateCategoryRequest,
+  CreateCouponTemplateRequest,
   CreateMallItemRequest,
   CreateProductRequest,
   Dashboard,
+  IssueCouponsRequest,
+  IssueCouponsResponse,
   ItemsResponse,
   KillSwitchRequest,
   LedgerEntry,
@@ -98,6 +102,10 @@ export const endpoints = {
   updateAdmin: { method: 'PATCH', path: '/api/admin/admins/:id' },
   auditLog: { method: 'GET', path: '/api/admin/audit-log' },
   settlementParked: { method: 'GET', path: '/api/admin/settlement/parked' },
+  listCouponTemplates: { method: 'GET', path: '/api/admin/coupon-templates' },
+  createCouponTemplate: { method: 'POST', path: '/api/admin/coupon-templates' },
+  stopCouponTemplate: { method: 'POST', path: '/api/admin/coupon-templates/:id/stop' },
+  issueCoupons: { method: 'POST', path: '/api/admin/coupon-templates/:id/issues' },
   pointsRules: { method: 'GET', path: '/api/admin/points-rules' },
   setPointsRules: { method: 'PUT', path: '/api/admin/points-rules' },
   pointsLedger: { method: 'GET', path: '/api/admin/points-ledger' },
@@ -367,6 +375,22 @@ export class ApiClient {
 
   async settlementParked(): Promise<ParkedSettlementEntry[]> {
     return (await this.#call<ItemsResponse<ParkedSettlementEntry>>('settlementParked')).items;
+  }
+
+  async listCouponTemplates(): Promise<AdminCouponTemplate[]> {
+    return (await this.#call<ItemsResponse<AdminCouponTemplate>>('listCouponTemplates')).items;
+  }
+
+  createCouponTemplate(body: CreateCouponTemplateRequest): Promise<AdminCouponTemplate> {
+    return this.#call('createCouponTemplate', { body });
+  }
+
+  stopCouponTemplate(id: string): Promise<AdminCouponTemplate> {
+    return this.#call('stopCouponTemplate', { params: { id } });
+  }
+
+  issueCoupons(id: string, body: IssueCouponsRequest): Promise<IssueCouponsResponse> {
+    return this.#call('issueCoupons', { params: { id }, body });
   }
 
   pointsRules(): Promise<PointsRules> {

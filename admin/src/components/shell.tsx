@@ -35,6 +35,7 @@ export function Shell() {
     { key: '/products', icon: <AppstoreOutlined />, label: t('nav.products') },
     { key: '/categories', icon: <PartitionOutlined />, label: t('nav.categories') },
     { key: '/campaigns', icon: <FireOutlined />, label: t('nav.campaigns') },
+    { key: '/coupons', icon: <GiftOutlined />, label: t('nav.coupons') },
     { key: '/orders', icon: <ProfileOutlined />, label: t('nav.orders') },
     { key: '/fulfilment', icon: <CarOutlined />, label: t('nav.fulfilment') },
     { key: '/after-sale', icon: <CustomerServiceOutlined />, label: t('nav.afterSale') },

@@ -54,6 +54,21 @@ import type {
   StockStatus as StockStatusSchema,
 } from '../../src/modules/catalog/schemas.ts';
 import type {
+  AdminCouponTemplateView,
+  Applicable,
+  ApplicableBody,
+  ClaimedCoupon,
+  CouponKind as CouponKindSchema,
+  CouponStatus as CouponStatusSchema,
+  CouponTemplateStats,
+  CouponTemplateView,
+  CouponView,
+  CreateCouponTemplateBody,
+  IssueBody,
+  IssueResult,
+  PatchCouponTemplateBody,
+} from '../../src/modules/coupons/schemas.ts';
+import type {
   CreateRefundRequestBody,
   PackageInput as PackageInputSchema,
   PackageTracking as PackageTrackingSchema,
@@ -156,6 +171,26 @@ export type BrowseQuery = Static<typeof BrowseQuerySchema>;
 export type ShopProduct = Static<typeof ShopProductView>;
 export type ShopSku = Static<typeof ShopSkuView>;
 export type ShopProductPage = Static<typeof ProductPage>;
+
+// Coupons.
+/** A coupon template as the coupon center shows it (`GET /api/coupons`), with its claim window for a countdown. */
+export type CouponTemplate = Static<typeof CouponTemplateView>;
+/** One of my coupons (`GET /api/me/coupons`). */
+export type Coupon = Static<typeof CouponView>;
+export type CouponStatus = Static<typeof CouponStatusSchema>;
+/** 满减 `amount_off`, 折扣 `percent_off`, 无门槛 `no_threshold`. */
+export type CouponKind = Static<typeof CouponKindSchema>;
+/** `POST /api/coupons/:templateId/claims` → the coupon claimed (or the one a retried requestId claimed). */
+export type CouponClaim = Static<typeof ClaimedCoupon>;
+export type ApplicableCouponsRequest = Static<typeof ApplicableBody>;
+/** `POST /api/me/coupons/applicable` → my coupons for these items, best first, with their discount. */
+export type ApplicableCoupons = Static<typeof Applicable>;
+export type AdminCouponTemplate = Static<typeof AdminCouponTemplateView>;
+export type CouponTemplateFigures = Static<typeof CouponTemplateStats>;
+export type CreateCouponTemplateRequest = Static<typeof CreateCouponTemplateBody>;
+export type UpdateCouponTemplateRequest = Static<typeof PatchCouponTemplateBody>;
+export type IssueCouponsRequest = Static<typeof IssueBody>;
+export type IssueCouponsResponse = Static<typeof IssueResult>;
 
 // Cart, checkout, delivery, after-sale.
 export type Cart = Static<typeof CartView>;

@@ -54,7 +54,16 @@ export const ERRORS = {
   ADDRESS_REQUIRED: { status: 409, retryable: false, message: 'Choose a delivery address first' },
   ADDRESS_LIMIT: { status: 409, retryable: false, message: 'The address book is full' },
   CART_FULL: { status: 409, retryable: false, message: 'The cart is full' },
-  COUPON_NOT_SUPPORTED: { status: 400, retryable: false, message: 'Coupons cannot be used at checkout yet' },
+  COUPON_UNAVAILABLE: {
+    status: 409,
+    retryable: false,
+    message: 'The coupon is not available (on another order, used, expired or not yet valid)',
+  },
+  COUPON_NOT_APPLICABLE: {
+    status: 409,
+    retryable: false,
+    message: 'The coupon does not apply to these items (scope, minimum spend or campaign price)',
+  },
   CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
   CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },
   WECHAT_SHIPPING_UNAVAILABLE: {

@@ -8,6 +8,7 @@ import { adminContract } from '../modules/admin/contract.ts';
 import { campaignsContract } from '../modules/campaigns/contract.ts';
 import { cartContract } from '../modules/cart/contract.ts';
 import { catalogContract } from '../modules/catalog/contract.ts';
+import { couponsContract } from '../modules/coupons/contract.ts';
 import { fulfilmentContract } from '../modules/fulfilment/contract.ts';
 import { groupsContract } from '../modules/groups/contract.ts';
 import { membershipContract } from '../modules/membership/contract.ts';
@@ -23,6 +24,7 @@ export const busContracts = {
   campaigns: campaignsContract,
   cart: cartContract,
   catalog: catalogContract,
+  coupons: couponsContract,
   fulfilment: fulfilmentContract,
   groups: groupsContract,
   membership: membershipContract,

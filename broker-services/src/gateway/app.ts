@@ -33,6 +33,7 @@ import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCartRoutes } from './routes/cart-routes.ts';
 import { registerCatalogRoutes } from './routes/catalog-routes.ts';
+import { registerCouponRoutes } from './routes/coupon-routes.ts';
 import { registerFulfilmentRoutes } from './routes/fulfilment-routes.ts';
 import { registerHotPathRoutes } from './routes/hot-path-routes.ts';
 import { registerMembershipRoutes } from './routes/membership-routes.ts';
@@ -180,6 +181,7 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
   await registerCatalogRoutes(app, opts);
   await registerAddressRoutes(app, opts);
   await registerCartRoutes(app, opts);
+  await registerCouponRoutes(app, opts);
   await registerFulfilmentRoutes(app, opts);
   await registerPointsRoutes(app, opts);
   await registerMembershipRoutes(app, opts);

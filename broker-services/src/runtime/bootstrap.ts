@@ -21,7 +21,6 @@ import { dependencyUp } from '@tuanmiao/observability';
 import type { ServiceBroker } from 'moleculer';
 import pgDriver from 'pg';
 import pino from 'pino';
-import { call } from '../broker/bus.ts';
 import { type Config, hasRedis, isEmbedded } from '../config.ts';
 import { type EmbeddedPostgres, embeddedPoolBudget, startEmbeddedPostgres } from '../db/embedded-postgres.ts';
 import { migrateUp, openOrm } from '../db/orm.ts';
@@ -33,11 +32,13 @@ import { generatePassword, verifyPassword } from '../modules/admin/passwords.ts'
 import createCampaignsService from '../modules/campaigns/campaigns.service.ts';
 import createCartService from '../modules/cart/cart.service.ts';
 import createCatalogService from '../modules/catalog/catalog.service.ts';
+import { CLAIMED_COUPONS } from '../modules/coupons/claims-source.ts';
+import createCouponsService from '../modules/coupons/coupons.service.ts';
 import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts';
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createMembershipService from '../modules/membership/membership.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
-import { settledRecords } from '../modules/orders/settled-records.ts';
+import { SETTLED_RECORDS } from '../modules/orders/settled-records.ts';
 import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
 import {
@@ -50,6 +51,7 @@ import createUsersService from '../modules/users/users.service.ts';
 import { createBroker } from './broker.ts';
 import {
   activeCampaignDefinitions,
+  activeHotPathIds,
   checkCampaigns,
   logRebuild,
   registerStockGauges,
@@ -221,6 +223,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (want.has('fulfilment')) broker.createService(createFulfilmentService(rt));
     if (want.has('points')) broker.createService(createPointsService(rt));
     if (want.has('membership')) broker.createService(createMembershipService(rt));
+    if (want.has('coupons')) broker.createService(createCouponsService(rt));
     await reach('NATS', config.natsUrl ?? 'local', () => broker.start());
     stops.push(() => broker.stop());
     watchNats(broker, dependencies);
@@ -239,7 +242,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         niceIncrement: config.settlementNice,
         lingerMs: config.settlementLingerMs,
         leaseMs: 5000,
-        listCampaignIds: () => call(broker, 'campaigns.activeIds', {}),
+        listCampaignIds: () => activeHotPathIds(broker),
+        // Coupon claims settle into the coupons module's tables, through its own sink.
+        sinks: { coupon: new URL('../modules/coupons/settle-claims.ts', import.meta.url) },
         observer: loggingHotPathObserver(
           log,
           () => !dependencies.isUp('hotpath') || !dependencies.isUp('database'),
@@ -253,8 +258,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       const guard = startHotStateGuard({
         store,
         sql,
-        records: settledRecords(sql),
+        records: SETTLED_RECORDS,
         listCampaigns: () => activeCampaignDefinitions(broker),
+        unitsFor: (def) => (def.type === 'coupon' ? CLAIMED_COUPONS : undefined),
         onReport: (report) => logRebuild(log, report),
         onError: (err, campaignId) => log.error({ err, campaignId }, 'hot-state check failed'),
       });

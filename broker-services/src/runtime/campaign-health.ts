@@ -12,6 +12,7 @@ import {
   type SqlRunner,
 } from '@tuanmiao/hot-path';
 import {
+  couponsOutOfStep,
   killSwitchActive,
   oversoldUnits,
   reconciliationDriftUnits,
@@ -22,7 +23,8 @@ import {
 import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
 import { call } from '../broker/bus.ts';
-import { settledRecords, unpaidPastExpiryUnits } from '../modules/orders/settled-records.ts';
+import { CLAIMED_COUPONS, countCouponsOutOfStep } from '../modules/coupons/claims-source.ts';
+import { SETTLED_RECORDS, unpaidPastExpiryUnits } from '../modules/orders/settled-records.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -31,10 +33,37 @@ const RELEASE_WINDOW_MS = 10 * 60_000;
 /** Units of unpaid orders this long past their expiry count as stuck (the sweeper should have cancelled them). */
 const STUCK_GRACE_MS = 60_000;
 
-/** The definitions of the campaigns not over yet (those the hot path guards). */
+/**
+ * Claimable coupon templates not over yet: their claims are on the hot path too. A deployment without the coupons
+ * service (or a bus hiccup) lists none, rather than stopping the campaigns' settlement and checks with it.
+ */
+async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]> {
+  try {
+    return await call(broker, 'coupons.activeIds', {});
+  } catch {
+    return [];
+  }
+}
+
+/** Every hot-path campaign not over yet: seckill and group-buy campaigns, and claimable coupon templates. */
+export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]> {
+  const [campaigns, coupons] = await Promise.all([
+    call(broker, 'campaigns.activeIds', {}),
+    activeCouponTemplateIds(broker),
+  ]);
+  return [...campaigns, ...coupons];
+}
+
+/** The definitions of the campaigns and coupon templates not over yet (those the hot path guards). */
 export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<CampaignDef[]> {
-  const ids = await call(broker, 'campaigns.activeIds', {});
-  return Promise.all(ids.map((id) => call(broker, 'campaigns.definition', { id })));
+  const [ids, couponIds] = await Promise.all([
+    call(broker, 'campaigns.activeIds', {}),
+    activeCouponTemplateIds(broker),
+  ]);
+  return Promise.all([
+    ...ids.map((id) => call(broker, 'campaigns.definition', { id })),
+    ...couponIds.map((id) => call(broker, 'coupons.definition', { id })),
+  ]);
 }
 
 /** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
@@ -59,19 +88,28 @@ export async function checkCampaigns(deps: {
   atStart?: boolean;
 }): Promise<void> {
   const { broker, store, sql, log } = deps;
-  const records = settledRecords(sql);
+  try {
+    couponsOutOfStep.set(await countCouponsOutOfStep(sql));
+  } catch (err) {
+    log.error({ err }, 'coupon check failed');
+  }
   for (const def of await activeCampaignDefinitions(broker)) {
     const id = def.id;
+    if (def.type === 'coupon') {
+      await checkCouponTemplate(deps, def);
+      continue;
+    }
     try {
       const finished = await finishReleases({
         store,
-        records,
+        sql,
+        records: SETTLED_RECORDS,
         campaignId: id,
         sinceMs: deps.nowMs - RELEASE_WINDOW_MS,
       });
       if (finished > 0)
         log.warn({ campaignId: id, finished }, 'released units the hot path had not received');
-      const report = await reconcileCampaign({ store, sql, records, def });
+      const report = await reconcileCampaign({ store, sql, records: SETTLED_RECORDS, def });
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
@@ -91,10 +129,41 @@ export async function checkCampaigns(deps: {
   }
 }
 
+/**
+ * A coupon template's check: the same reconciliation (left + claimed unsettled + settled claims = total), drift
+ * and oversold gauges as a campaign's, against its claimed coupons. Claims are never released, and there are no
+ * unpaid orders or kill switch to watch.
+ */
+async function checkCouponTemplate(
+  deps: { store: HotPathStore; sql: SqlRunner; log: Logger; atStart?: boolean },
+  def: CampaignDef,
+): Promise<void> {
+  const { store, sql, log } = deps;
+  try {
+    const report = await reconcileCampaign({
+      store,
+      sql,
+      records: SETTLED_RECORDS,
+      def,
+      units: CLAIMED_COUPONS,
+    });
+    reconciliationDriftUnits.set({ campaign_id: def.id }, report.drift);
+    reconciliationRunsTotal.inc({ result: report.outcome });
+    oversoldUnits.set({ campaign_id: def.id }, Math.max(0, report.liveUnits - def.stockTotal));
+    if (report.outcome === 'rebuilt' && deps.atStart && store.kind === 'memory')
+      log.info({ report }, 'in-process hot path state of a coupon template rebuilt from PostgreSQL at start');
+    else if (report.outcome === 'rebuilt') logRebuild(log, report);
+    else if (report.drift !== 0) log.warn({ report }, 'hot path drifts from PostgreSQL');
+  } catch (err) {
+    reconciliationRunsTotal.inc({ result: 'error' });
+    log.error({ err, templateId: def.id }, 'reconciliation failed');
+  }
+}
+
 /** Feeds the stock gauges at scrape time from the hot path, for the campaigns not over yet. */
 export function registerStockGauges(broker: ServiceBroker, store: HotPathStore): () => void {
   return registerCampaignStockSource(async () => {
-    const ids = await call(broker, 'campaigns.activeIds', {});
+    const ids = await activeHotPathIds(broker);
     const out = [];
     for (const campaignId of ids) {
       const c = await store.getCampaignCounters(campaignId);

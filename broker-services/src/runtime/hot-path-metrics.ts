@@ -1,6 +1,7 @@
 /** Wires the hot path's observer hooks to the prom-client metrics of @tuanmiao/observability. */
 import type { HotPathObserver } from '@tuanmiao/hot-path';
 import {
+  couponTransitionsTotal,
   groupTransitionsTotal,
   hotPathAckTimeoutsTotal,
   hotpathScriptDuration,
@@ -24,7 +25,12 @@ export const hotPathObserver: HotPathObserver = {
     recordSettlementBatch(e.inserted, e.duplicates);
     // Settlement's status changes, made in a worker thread, are counted here where /metrics is served.
     for (const t of e.transitions) {
-      const counter = t.machine === 'order' ? orderTransitionsTotal : groupTransitionsTotal;
+      const counter =
+        t.machine === 'order'
+          ? orderTransitionsTotal
+          : t.machine === 'coupon'
+            ? couponTransitionsTotal
+            : groupTransitionsTotal;
       counter.inc({ from: t.from ?? 'none', to: t.to, reason: t.reason }, t.count);
     }
   },

@@ -62,6 +62,8 @@ export const CategoryId = prefixedId('cat');
 export const AddressId = prefixedId('adr');
 export const UserId = prefixedId('usr');
 export const AdminId = prefixedId('adm');
+export const CouponTemplateId = prefixedId('cpt');
+export const CouponId = prefixedId('cpn');
 
 export const IdParam = <T extends ReturnType<typeof prefixedId>>(schema: T) =>
   Type.Object({ id: schema }, { additionalProperties: false });

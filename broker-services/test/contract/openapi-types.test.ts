@@ -34,6 +34,15 @@ import {
   ShopProductView,
   StockAdjustmentView,
 } from '../../src/modules/catalog/schemas.ts';
+import {
+  AdminCouponTemplateList,
+  AdminCouponTemplateView,
+  Applicable,
+  ClaimedCoupon,
+  CouponTemplateList,
+  IssueResult,
+  MyCoupons,
+} from '../../src/modules/coupons/schemas.ts';
 import { RefundRequestList, RefundRequestView, TrackingView } from '../../src/modules/fulfilment/schemas.ts';
 import { GroupAndReservation, GroupList, GroupView } from '../../src/modules/groups/schemas.ts';
 import { MemberLevelsView, MembershipCard } from '../../src/modules/membership/schemas.ts';
@@ -115,6 +124,10 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['PATCH /api/admin/admins/{id}', 200, AdminView],
   ['GET /api/admin/audit-log', 200, AuditPage],
   ['GET /api/admin/settlement/parked', 200, ParkedSettlementPage],
+  ['GET /api/admin/coupon-templates', 200, AdminCouponTemplateList],
+  ['POST /api/admin/coupon-templates', 201, AdminCouponTemplateView],
+  ['POST /api/admin/coupon-templates/{id}/stop', 200, AdminCouponTemplateView],
+  ['POST /api/admin/coupon-templates/{id}/issues', 200, IssueResult],
   ['GET /api/admin/points-rules', 200, PointsRules],
   ['PUT /api/admin/points-rules', 200, PointsRules],
   ['GET /api/admin/points-ledger', 200, LedgerPage],
@@ -155,6 +168,10 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['POST /api/orders/{id}/receipt', 200, OrderView],
   ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
   ['GET /api/me/points', 200, PointsView],
+  ['GET /api/coupons', 200, CouponTemplateList],
+  ['POST /api/coupons/{templateId}/claims', 201, ClaimedCoupon],
+  ['GET /api/me/coupons', 200, MyCoupons],
+  ['POST /api/me/coupons/applicable', 200, Applicable],
   ['GET /api/points-mall/items', 200, MallItemList],
   ['POST /api/points-mall/items/{id}/redemptions', 201, RedemptionResult],
   ['GET /api/me/points-mall/redemptions', 200, RedemptionList],

@@ -45,6 +45,18 @@ const ADR = unknownId('adr');
 const USR = unknownId('usr');
 const ARS = unknownId('ars');
 const PMI = unknownId('pmi');
+const CPT = unknownId('cpt');
+const couponTemplateBody = {
+  name: '满100减20',
+  kind: 'amount_off',
+  amountOffFen: 2000,
+  minSpendFen: 10000,
+  total: 10,
+  perUserLimit: 1,
+  claimStartsAt: '2030-01-01T00:00:00.000Z',
+  claimEndsAt: '2030-01-02T00:00:00.000Z',
+  validDays: 7,
+};
 const addressBody = {
   name: '张三',
   phone: '13812348000',
@@ -371,7 +383,90 @@ const ROUTES: Record<string, RouteRow> = {
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, pointsToUse: -1 },
       { items: [{ skuId: SKU, quantity: 1 }], addressId: ADR, requestId: REQ, totalFen: 1 },
     ],
-    note: 'SOLD_OUT, COUPON_NOT_SUPPORTED and the race in test/checkout; INSUFFICIENT_POINTS, POINTS_OVER_LIMIT in test/points',
+    note: 'SOLD_OUT and the race in test/checkout; INSUFFICIENT_POINTS, POINTS_OVER_LIMIT in test/points; coupons in test/coupons',
+  },
+  'GET /api/coupons': { access: 'public', path: '/api/coupons', badQueries: [], note: 'test/coupons' },
+  'POST /api/coupons/{templateId}/claims': {
+    access: 'shopper',
+    path: `/api/coupons/${CPT}/claims`,
+    body: { requestId: REQ },
+    notFound: `/api/coupons/${CPT}/claims`,
+    badId: `/api/coupons/${CMP}/claims`,
+    badBodies: [{}, { requestId: 'short' }, { requestId: REQ, quantity: 2 }],
+    note: 'SOLD_OUT, LIMIT_EXCEEDED, NOT_STARTED, ENDED and the grab in test/coupons',
+  },
+  'GET /api/me/coupons': {
+    access: 'shopper',
+    path: '/api/me/coupons',
+    badQueries: ['?status=lost', '?x=1'],
+  },
+  'POST /api/me/coupons/applicable': {
+    access: 'shopper',
+    path: '/api/me/coupons/applicable',
+    body: { items: [{ skuId: SKU, quantity: 1 }] },
+    notFound: '/api/me/coupons/applicable',
+    badBodies: [
+      {},
+      { items: [] },
+      { items: [{ skuId: 'sku_1', quantity: 1 }] },
+      { items: [{ skuId: SKU, quantity: 0 }] },
+    ],
+  },
+  'GET /api/admin/coupon-templates': { access: 'read', path: '/api/admin/coupon-templates' },
+  'POST /api/admin/coupon-templates': {
+    access: 'write',
+    path: '/api/admin/coupon-templates',
+    body: couponTemplateBody,
+    badBodies: [
+      {},
+      { ...couponTemplateBody, kind: 'half_price' },
+      { ...couponTemplateBody, total: 0 },
+      { ...couponTemplateBody, percentOff: 100 },
+      { ...couponTemplateBody, amountOffFen: undefined },
+      { ...couponTemplateBody, validUntil: '2030-02-01T00:00:00.000Z' },
+      { ...couponTemplateBody, claimed: 5 },
+    ],
+    note: 'every rule of a template in test/coupons',
+  },
+  'GET /api/admin/coupon-templates/{id}': {
+    access: 'read',
+    path: `/api/admin/coupon-templates/${CPT}`,
+    notFound: `/api/admin/coupon-templates/${CPT}`,
+    badId: `/api/admin/coupon-templates/${CMP}`,
+  },
+  'PATCH /api/admin/coupon-templates/{id}': {
+    access: 'write',
+    path: `/api/admin/coupon-templates/${CPT}`,
+    body: { total: 20 },
+    notFound: `/api/admin/coupon-templates/${CPT}`,
+    badId: '/api/admin/coupon-templates/cpt_1',
+    badBodies: [{}, { total: 0 }, { kind: 'percent_off' }, { perUserLimit: 'one' }],
+  },
+  'POST /api/admin/coupon-templates/{id}/stop': {
+    access: 'write',
+    path: `/api/admin/coupon-templates/${CPT}/stop`,
+    notFound: `/api/admin/coupon-templates/${CPT}/stop`,
+    badId: `/api/admin/coupon-templates/${ORD}/stop`,
+  },
+  'GET /api/admin/coupon-templates/{id}/live': {
+    access: 'read',
+    path: `/api/admin/coupon-templates/${CPT}/live`,
+    notFound: `/api/admin/coupon-templates/${CPT}/live`,
+    badId: '/api/admin/coupon-templates/x/live',
+  },
+  'POST /api/admin/coupon-templates/{id}/issues': {
+    access: 'write',
+    path: `/api/admin/coupon-templates/${CPT}/issues`,
+    body: { userIds: [USR], reason: '补偿', issueKey: 'comp-00000001' },
+    notFound: `/api/admin/coupon-templates/${CPT}/issues`,
+    badId: `/api/admin/coupon-templates/${USR}/issues`,
+    badBodies: [
+      {},
+      { userIds: [], reason: '补偿', issueKey: 'comp-00000001' },
+      { userIds: [USR], reason: '', issueKey: 'comp-00000001' },
+      { userIds: [USR], reason: '补偿', issueKey: 'x' },
+      { userIds: ['usr_1'], reason: '补偿', issueKey: 'comp-00000001' },
+    ],
   },
   'GET /api/admin/orders/{id}/address': {
     access: 'write',

@@ -5,19 +5,21 @@
  * again for every recently released order is safe and races with nothing.
  */
 import type { HotPathStore } from '../store/types.ts';
+import type { SqlRunner } from './reconcile.ts';
 import type { SettledRecords } from './records.ts';
 
 /** Releases in the hot path every order of the campaign released in PostgreSQL since `sinceMs`; returns how many
  * it released now (0 when all were already released). */
 export async function finishReleases(args: {
   store: HotPathStore;
+  sql: SqlRunner;
   /** The released orders, read through their owner. */
   records: SettledRecords;
   campaignId: string;
   sinceMs: number;
 }): Promise<number> {
-  const { store, records, campaignId } = args;
-  const released = await records.releasedSince(campaignId, new Date(args.sinceMs));
+  const { store, sql, records, campaignId } = args;
+  const released = await records.releasedSince(sql, campaignId, new Date(args.sinceMs));
   let finished = 0;
   for (const o of released) {
     const r = await store.getReservation(campaignId, o.reservation_id);

@@ -6,7 +6,12 @@
  * then the floors keep the suspect campaign from selling (it answers `CAMPAIGN_REBUILDING`).
  */
 import type { CampaignDef, HotPathStore } from '../store/types.ts';
-import { type ReconcileReport, reconcileCampaign, type SqlRunner } from './reconcile.ts';
+import {
+  type LiveUnitsSource,
+  type ReconcileReport,
+  reconcileCampaign,
+  type SqlRunner,
+} from './reconcile.ts';
 import type { SettledRecords } from './records.ts';
 
 export interface HotStateGuardOptions {
@@ -16,6 +21,8 @@ export interface HotStateGuardOptions {
   records: SettledRecords;
   /** The campaigns to guard (those not over yet), with their definitions. */
   listCampaigns(): Promise<CampaignDef[]>;
+  /** Where a campaign's settled units are (`records.orders` unless given; see `LiveUnitsSource`). */
+  unitsFor?(def: CampaignDef): LiveUnitsSource | undefined;
   /** Each check's report (log a rebuild, set the drift gauge). */
   onReport?(report: ReconcileReport): void;
   onError?(error: unknown, campaignId: string | undefined): void;
@@ -53,11 +60,13 @@ export function startHotStateGuard(opts: HotStateGuardOptions): HotStateGuard {
     try {
       const def = (await opts.listCampaigns()).find((d) => d.id === campaignId);
       if (!def) return;
+      const units = opts.unitsFor?.(def);
       const report = await reconcileCampaign({
         store: opts.store,
         sql: opts.sql,
         records: opts.records,
         def,
+        ...(units ? { units } : {}),
       });
       opts.onReport?.(report);
       if (report.outcome === 'busy') retryLater(campaignId);

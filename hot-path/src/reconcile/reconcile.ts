@@ -75,7 +75,38 @@ interface Known {
   live: boolean;
 }
 
-function ms(v: unknown): number {
+/** A settled reservation as PostgreSQL keeps it (an order, or a claimed coupon). */
+export interface SettledUnits {
+  reservationId: string;
+  requestId: string;
+  userId: string;
+  quantity: number;
+  unitPriceFen: number;
+  createdAtMs: number;
+  expiresAtMs: number;
+  /** False once its units went back to stock (a cancelled order, or a refunded one whose units returned). */
+  live: boolean;
+  groupId?: string;
+  groupLeaderId?: string;
+}
+
+/**
+ * Where a campaign type's settled units live in PostgreSQL, for reconciliation: `count` is the periodic check's
+ * one statement (the sum of live units, and which of `reservationIds` are settled, how many units, live or
+ * not), `list` the rebuild's full read. The owner of the units' tables implements it: orders for seckill and
+ * group-buy campaigns (`SettledRecords.orders`), coupons for coupon claims.
+ */
+export interface LiveUnitsSource {
+  count(
+    sql: SqlRunner,
+    campaignId: string,
+    reservationIds: string[],
+  ): Promise<{ units: number; found: Array<[reservationId: string, quantity: number, live: boolean]> }>;
+  list(sql: SqlRunner, campaignId: string): Promise<SettledUnits[]>;
+}
+
+/** A time from PostgreSQL (a Date, or its text). */
+export function ms(v: unknown): number {
   return v instanceof Date ? v.getTime() : new Date(String(v)).getTime();
 }
 
@@ -85,11 +116,13 @@ function ms(v: unknown): number {
  */
 export async function reconcileCampaign(args: {
   store: HotPathStore;
-  /** For the hot path's own `hot_path_positions`. */
+  /** PostgreSQL: the hot path's own `hot_path_positions`, and what `records` and `units` read through. */
   sql: SqlRunner;
-  /** The settled orders and groups, read through their owner. */
+  /** The settled orders and groups, read through their owner (broker-services' orders module). */
   records: SettledRecords;
   def: CampaignDef;
+  /** Where the campaign's settled units are in PostgreSQL: its orders unless given (coupon claims: coupons). */
+  units?: LiveUnitsSource;
 }): Promise<ReconcileReport> {
   const { store, sql, records, def } = args;
   const settled = await readSettledPosition(sql, def.id);
@@ -109,7 +142,7 @@ export async function reconcileCampaign(args: {
     }
     // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
     // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
-    const liveUnits = await countLiveUnits(records, def.id, snap.entries);
+    const liveUnits = await countLiveUnits(sql, args.units ?? records.orders, def.id, snap.entries);
     const left = snap.counters.stockLeft;
     if (left === Math.max(0, snap.counters.stockTotal - liveUnits)) {
       await store.loadCampaign(def);
@@ -124,27 +157,27 @@ export async function reconcileCampaign(args: {
     return report(store, def, 'busy', 0, 0, { settled, position, reason });
   // Suspended (or missing): nothing is sold from here until the rebuild, so this read of the stream is final.
   const unsettled = await store.listUnsettled(def.id);
-  const orders = await records.campaignOrders(def.id);
-  const members = await records.formingGroups(def.id);
+  const units = args.units ?? records.orders;
+  const settledRows = await units.list(sql, def.id);
+  const members = def.type !== 'groupbuy' ? [] : await records.formingGroups(sql, def.id);
 
   const known = new Map<string, Known>();
-  for (const o of orders) {
-    // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
-    const live = o.status !== 'cancelled' && !o.stock_released_at;
+  for (const o of settledRows) {
+    const live = o.live;
     const r: Reservation = {
-      id: o.reservation_id,
+      id: o.reservationId,
       campaignId: def.id,
-      userId: o.user_id,
-      requestId: o.request_id,
-      quantity: Number(o.quantity),
-      unitPriceFen: Number(o.unit_price_fen),
-      createdAtMs: ms(o.created_at),
-      expiresAtMs: ms(o.expires_at),
+      userId: o.userId,
+      requestId: o.requestId,
+      quantity: o.quantity,
+      unitPriceFen: o.unitPriceFen,
+      createdAtMs: o.createdAtMs,
+      expiresAtMs: o.expiresAtMs,
       status: live ? 'settled' : 'released',
-      orderId: orderIdFor(o.reservation_id),
+      orderId: orderIdFor(o.reservationId),
     };
-    if (o.group_id) r.groupId = o.group_id;
-    const fingerprint = rebuiltFingerprint(def, r, o.group_leader_id ?? undefined);
+    if (o.groupId) r.groupId = o.groupId;
+    const fingerprint = rebuiltFingerprint(def, r, o.groupLeaderId);
     if (fingerprint !== undefined) r.fingerprint = fingerprint;
     known.set(r.id, { reservation: r, live });
   }
@@ -257,6 +290,7 @@ function rebuiltFingerprint(
   groupLeaderId: string | undefined,
 ): string | undefined {
   if (def.type === 'seckill') return requestFingerprint({ kind: 'seckill', quantity: r.quantity });
+  if (def.type === 'coupon') return requestFingerprint({ kind: 'claim' });
   if (r.groupId === undefined || groupLeaderId === undefined) return undefined;
   return requestFingerprint(
     groupLeaderId === r.userId ? { kind: 'open' } : { kind: 'join', groupId: r.groupId },
@@ -289,17 +323,19 @@ async function report(
 /**
  * Live units (units not back in stock) as the full rebuild counts them, from a sum in PostgreSQL plus the unsettled
  * stream entries: a reservation not yet an order adds its units, a release not yet applied takes its order's (or
- * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one snapshot
- * (`SettledRecords.liveUnits`): an entry settled meanwhile is counted once, by PostgreSQL.
+ * its unsettled reservation's) away. The sum and the lookup of the unsettled ids are one statement, so one
+ * snapshot: an entry settled meanwhile is counted once, by PostgreSQL.
  */
 async function countLiveUnits(
-  records: SettledRecords,
+  sql: SqlRunner,
+  units: LiveUnitsSource,
   campaignId: string,
   unsettled: StreamEntry[],
 ): Promise<number> {
   const ids = [...new Set(unsettled.map((u) => u.entry.reservationId))];
-  const { units, found } = await records.liveUnits(campaignId, ids);
-  let live = units;
+  const res = await units.count(sql, campaignId, ids);
+  let live = res.units;
+  const found = res.found;
   const settled = new Map(
     found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]),
   );

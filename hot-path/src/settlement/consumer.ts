@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { HotPathObserver } from '../observer.ts';
-import type { HotPathStore, StreamEntry } from '../store/types.ts';
+import type { CampaignType, HotPathStore, StreamEntry } from '../store/types.ts';
 import type { PgConnectionOptions, SettleTask, SettleTaskResult } from './settle-worker.ts';
 import type { SettlementSinkModule } from './sink.ts';
 
@@ -48,6 +48,11 @@ export interface SettlementOptions {
    * (a poison entry) no longer holds back every later reservation of its campaign.
    */
   parkAfterAttempts?: number;
+  /**
+   * Campaign types that settle elsewhere than into orders: type → the module (a `file:` URL) whose default export
+   * is the SettlementSink of that type (coupon claims: the coupons module's). `sink` settles every other type.
+   */
+  sinks?: Partial<Record<CampaignType, SettlementSinkModule | URL>>;
   /** Test-only fault injection. */
   testHooks?: {
     /** The first N batches throw inside their transaction (rolled back, then retried). */
@@ -79,6 +84,11 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   const connection: PgConnectionOptions = opts.pg ?? { connectionString: opts.databaseUrl ?? '' };
   const poolSize = opts.poolSize ?? 2;
   const sink = String(opts.sink);
+  const typeSinks = opts.sinks
+    ? (Object.fromEntries(Object.entries(opts.sinks).map(([t, m]) => [t, String(m)])) as Partial<
+        Record<CampaignType, SettlementSinkModule>
+      >)
+    : undefined;
   const pool = new Piscina<SettleTask, SettleTaskResult>({
     filename: new URL('./settle-worker.ts', import.meta.url).href,
     minThreads: 1,
@@ -117,6 +127,7 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         ? { connection, sink, raw: { campaignId, json: raw } }
         : { connection, sink, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
+    if (typeSinks) task.sinks = typeSinks;
     return task;
   }
 

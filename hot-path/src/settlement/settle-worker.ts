@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { parseSettlementEntry } from '../store/parse.ts';
-import type { SettlementEntry } from '../store/types.ts';
+import type { CampaignType, SettlementEntry } from '../store/types.ts';
 import { type SettleBatchResult, settleBatch } from './settle-sql.ts';
 import { loadSettlementSink, type SettlementSinkModule } from './sink.ts';
 
@@ -22,6 +22,8 @@ export interface SettleTask {
   connection: PgConnectionOptions;
   /** The module whose default export writes the batch's orders and groups (./sink.ts). */
   sink: SettlementSinkModule;
+  /** The sinks of campaign types that do not settle into orders (coupon claims), by type. */
+  sinks?: Partial<Record<CampaignType, SettlementSinkModule>>;
   schema?: string;
   /** Parsed entries (a store without raw JSON), or … */
   entries?: SettlementEntry[];
@@ -63,7 +65,9 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
   const entries = raw
     ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
     : (task.entries ?? []);
-  const sink = await loadSettlementSink(task.sink);
+  // One stream per campaign: a batch is all of one campaign, hence of one type, settled by that type's sink.
+  const type = entries[0]?.campaignType;
+  const sink = await loadSettlementSink((type !== undefined && task.sinks?.[type]) || task.sink);
   const client = await poolFor(task).connect();
   let result: SettleBatchResult;
   try {

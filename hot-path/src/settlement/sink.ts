@@ -3,7 +3,9 @@
  * owns the batch's transaction (BEGIN, the settled position in `hot_path_positions`, COMMIT) and the stream; the
  * sink owns the rows it writes inside that transaction (orders, their transitions, groups, group members). The
  * platform's sink is broker-services' `modules/orders/settlement-sink.ts`; it is loaded by module specifier in
- * each settlement worker thread, since a function cannot cross to a thread.
+ * each settlement worker thread, since a function cannot cross to a thread. A campaign type whose reservations
+ * are not orders has a sink of its own (`startSettlement({ sinks })`): coupon claims settle through the coupons
+ * module's `modules/coupons/settle-claims.ts` into coupons.
  *
  * Every method runs inside the batch's open transaction on `tx` and must be idempotent: a batch retried after a
  * crash, or reclaimed from a dead consumer, writes nothing twice. Nothing but `tx` may be used for I/O.
@@ -17,7 +19,7 @@ export interface SettlementSql {
 
 /** Status changes a step made, for the main thread to log and count (from null = created). */
 export interface SettledTransitionCount {
-  machine: 'order' | 'group';
+  machine: 'order' | 'group' | 'coupon';
   from: string | null;
   to: string;
   reason: string;

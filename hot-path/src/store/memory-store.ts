@@ -8,6 +8,7 @@ import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import type {
   CampaignCounters,
   CampaignDef,
+  ClaimCouponInput,
   GroupResult,
   GroupState,
   HotPathStore,
@@ -337,6 +338,25 @@ export class MemoryHotPathStore implements HotPathStore {
       return {
         ok: true,
         reservation: this.#record(c, def, i, i.quantity, undefined, undefined, fingerprint),
+        replayed: false,
+      };
+    });
+  }
+
+  async claimCoupon(i: ClaimCouponInput): Promise<ReserveResult> {
+    return this.#timed('claimCoupon', (): ReserveResult => {
+      const c = this.#campaigns.get(i.campaignId);
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'coupon');
+      if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
+      const fingerprint = requestFingerprint({ kind: 'claim' });
+      const earlier = this.#replay(c, i, fingerprint);
+      if (typeof earlier === 'number') return { ok: false, code: toApiErrorCode(earlier) };
+      if (earlier) return { ok: true, reservation: earlier, replayed: true };
+      const check = this.#limitAndStock(c, def, i.userId, 1);
+      if (check !== 0) return { ok: false, code: toApiErrorCode(check) };
+      return {
+        ok: true,
+        reservation: this.#record(c, def, { ...i, paymentTtlMs: 0 }, 1, undefined, undefined, fingerprint),
         replayed: false,
       };
     });

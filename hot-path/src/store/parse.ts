@@ -106,7 +106,7 @@ export function parseSettlementEntry(campaignId: string, json: string): Settleme
     unitPriceFen: Number(o.unitPriceFen),
     createdAtMs: Number(o.createdAt),
     expiresAtMs: Number(o.expiresAt),
-    campaignType: o.campaignType === 'groupbuy' ? 'groupbuy' : 'seckill',
+    campaignType: o.campaignType === 'groupbuy' || o.campaignType === 'coupon' ? o.campaignType : 'seckill',
     skuId: String(o.skuId ?? ''),
     title: String(o.title ?? ''),
     dryRun: o.dryRun === '1' || o.dryRun === true,

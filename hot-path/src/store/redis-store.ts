@@ -17,6 +17,7 @@ import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import {
   ackSettledCall,
   acquireLeaseCall,
+  claimCouponCall,
   closeGroupCall,
   joinGroupCall,
   loadCampaignCall,
@@ -36,6 +37,7 @@ import { defineScripts, type LoadedScript } from './script-loader.ts';
 import type {
   CampaignCounters,
   CampaignDef,
+  ClaimCouponInput,
   GroupResult,
   GroupState,
   HotPathStore,
@@ -289,6 +291,39 @@ export class RedisHotPathStore implements HotPathStore {
         status: 'pending',
         orderId: orderIdFor(rsvId),
         fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
+      },
+    });
+  }
+
+  async claimCoupon(input: ClaimCouponInput): Promise<ReserveResult> {
+    const res = await this.#call(
+      claimCouponCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
+      this.#hot,
+    );
+    this.#observePosition(input.campaignId, res, 3);
+    if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
+    const [replayed, claimId, rec] = res as [number, string, unknown];
+    if (replayed === 1)
+      return this.#acknowledged({
+        ok: true,
+        replayed: true,
+        reservation: this.#reservation(input.campaignId, claimId, rec),
+      });
+    return this.#acknowledged({
+      ok: true,
+      replayed: false,
+      reservation: {
+        id: claimId,
+        campaignId: input.campaignId,
+        userId: input.userId,
+        requestId: input.requestId,
+        quantity: 1,
+        unitPriceFen: 0,
+        createdAtMs: input.nowMs,
+        expiresAtMs: input.nowMs,
+        status: 'pending',
+        orderId: orderIdFor(claimId),
+        fingerprint: requestFingerprint({ kind: 'claim' }),
       },
     });
   }

@@ -5,6 +5,7 @@
 import type { CampaignKeys } from './keys.ts';
 import {
   type CampaignDef,
+  type ClaimCouponInput,
   type HotPosition,
   type JoinGroupInput,
   type OpenGroupInput,
@@ -81,6 +82,20 @@ export function reserveSeckillCall(
       floor.generation,
       floor.seq,
     ],
+  };
+}
+
+/** One claim of a coupon template; the claim record is kept until the claim window ends plus `retentionMs`. */
+export function claimCouponCall(
+  k: CampaignKeys,
+  i: ClaimCouponInput,
+  retentionMs: number,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return {
+    script: 'claimCoupon',
+    keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
+    args: [i.userId, i.requestId, i.reservationId, i.nowMs, retentionMs, floor.generation, floor.seq],
   };
 }
 

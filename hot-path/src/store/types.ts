@@ -5,7 +5,11 @@
 import type { HotPathObserver } from '../observer.ts';
 import type { ReservationRefusal } from './refusal-codes.ts';
 
-export type CampaignType = 'seckill' | 'groupbuy';
+/**
+ * `coupon`: a limited coupon template whose claims are a flash event (抢券): its total is the stock, each claim one
+ * unit, settled into the coupons module's tables instead of orders (see `SettlementOptions.sinks`).
+ */
+export type CampaignType = 'seckill' | 'groupbuy' | 'coupon';
 
 export interface CampaignDef {
   id: string;
@@ -109,6 +113,17 @@ export interface ReserveSeckillInput {
   reservationId: string;
   nowMs: number;
   paymentTtlMs: number;
+}
+
+/** One claim of a coupon template (a `coupon` campaign): one unit, no payment, idempotent by requestId. */
+export interface ClaimCouponInput {
+  /** The coupon template's id: its keys share the hash tag `{c:<templateId>}`. */
+  campaignId: string;
+  userId: string;
+  requestId: string;
+  /** `clm_<ulid>`; the coupon it settles into is `cpn_<the same ulid>` (see `couponIdFor`). */
+  reservationId: string;
+  nowMs: number;
 }
 
 export interface OpenGroupInput {
@@ -216,6 +231,8 @@ export interface HotPathStore {
   readonly observer: HotPathObserver | undefined;
   loadCampaign(def: CampaignDef): Promise<LoadCampaignResult>;
   reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult>;
+  /** Claims one coupon of a `coupon` campaign: gate, idempotency, per-user limit and quantity in one step. */
+  claimCoupon(input: ClaimCouponInput): Promise<ReserveResult>;
   openGroup(input: OpenGroupInput): Promise<GroupResult>;
   joinGroup(input: JoinGroupInput): Promise<GroupResult>;
   releaseReservation(input: ReleaseInput): Promise<boolean>;
@@ -287,7 +304,8 @@ export interface HotPathStore {
 export type ReservationRequest =
   | { kind: 'seckill'; quantity: number }
   | { kind: 'open' }
-  | { kind: 'join'; groupId: string };
+  | { kind: 'join'; groupId: string }
+  | { kind: 'claim' };
 
 /**
  * The fingerprint kept with a request id: a retry with the same id and the same fingerprint replays the first
@@ -301,7 +319,14 @@ export function requestFingerprint(r: ReservationRequest): string {
       return 'open';
     case 'join':
       return `join:${r.groupId}`;
+    case 'claim':
+      return 'claim';
   }
+}
+
+/** Deterministic coupon id of a claim: `cpn_` + the part after `clm_`. */
+export function couponIdFor(claimId: string): string {
+  return `cpn_${claimId.startsWith('clm_') ? claimId.slice(4) : claimId}`;
 }
 
 /**

@@ -202,6 +202,77 @@ export const overview: DashboardSpec = {
       ],
     },
     {
+      row: 'Coupons (claims on the hot path, use at checkout)',
+      panels: [
+        {
+          title: 'Coupon claims by result',
+          description:
+            'ok (a new coupon), replayed (a retry), or the refusal. SOLD_OUT and LIMIT_EXCEEDED are normal answers in a grab; DEPENDENCY_UNAVAILABLE is a template being rebuilt.',
+          kind: 'timeseries',
+          unit: 'ops',
+          stack: true,
+          queries: [{ expr: rate('tm_coupon_claims_total', 'result'), legend: '{{result}}' }],
+        },
+        {
+          title: 'Coupons claimed, issued and used',
+          kind: 'timeseries',
+          unit: 'ops',
+          queries: [
+            {
+              expr: 'sum(rate(tm_coupon_transitions_total{from="none",reason="claimed"}[$__rate_interval]))',
+              legend: 'claimed',
+            },
+            {
+              expr: 'sum(rate(tm_coupon_transitions_total{from="none",reason=~"issued_.*"}[$__rate_interval]))',
+              legend: 'issued',
+            },
+            { expr: 'sum(rate(tm_coupon_transitions_total{to="used"}[$__rate_interval]))', legend: 'used' },
+          ],
+        },
+        {
+          title: 'Coupon transitions',
+          description: 'Every change of a coupon: locked on an order, used, returned, expired.',
+          kind: 'timeseries',
+          unit: 'ops',
+          stack: true,
+          queries: [
+            {
+              expr: rate('tm_coupon_transitions_total', 'from, to, reason'),
+              legend: '{{from}} → {{to}} ({{reason}})',
+            },
+          ],
+        },
+        {
+          title: 'Coupons left to claim',
+          kind: 'timeseries',
+          queries: [{ expr: 'tm_campaign_stock_left{campaign_id=~"cpt_.*"}', legend: '{{campaign_id}}' }],
+        },
+        {
+          title: 'Claim route p99',
+          kind: 'timeseries',
+          unit: 's',
+          queries: [
+            {
+              expr: p(
+                0.99,
+                'tm_http_request_duration_seconds',
+                'route',
+                'route="/api/coupons/:templateId/claims"',
+              ),
+              legend: 'claim',
+            },
+          ],
+        },
+        {
+          title: 'Coupons out of step with their orders',
+          description:
+            'Coupons locked on an order that is not unpaid, or used on one that is not paid (reconciliation, every check). Anything above 0 is a bug.',
+          kind: 'stat',
+          queries: [{ expr: 'max(tm_coupons_out_of_step)', legend: 'coupons' }],
+        },
+      ],
+    },
+    {
       row: 'Broker actions',
       panels: [
         {

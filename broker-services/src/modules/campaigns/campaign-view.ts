@@ -10,7 +10,8 @@ export function campaignStatus(c: Campaign, nowMs: number): CampaignStatus {
   return 'live';
 }
 
-export function toHotPathDefinition(c: Campaign): CampaignDef {
+/** A seckill or group-buy campaign as the hot path loads it. */
+export function toHotPathDefinition(c: Campaign): CampaignDef & { type: Campaign['type'] } {
   return {
     id: c.id,
     type: c.type,

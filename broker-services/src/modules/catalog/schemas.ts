@@ -198,6 +198,8 @@ export type ProductPage = Static<typeof ProductPage>;
 export const SkuForSaleView = Type.Object({
   id: SkuId,
   productId: ProductId,
+  /** The product's category and its parent (what a coupon's category scope matches). */
+  categoryIds: Type.Array(Type.String()),
   title: Type.String(),
   skuTitle: Type.String(),
   priceFen: Fen,

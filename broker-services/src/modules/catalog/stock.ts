@@ -19,6 +19,8 @@ export interface StockLine {
 
 export interface TakenLine extends StockLine {
   productId: string;
+  /** The product's category and that category's parent, when it has them (coupon scopes match either). */
+  categoryIds: string[];
   title: string;
   skuTitle: string;
   unitPriceFen: number;
@@ -31,11 +33,13 @@ export interface TakenLine extends StockLine {
 export async function takeRegularStock(tx: EntityManager, lines: readonly StockLine[]): Promise<TakenLine[]> {
   const taken: TakenLine[] = [];
   for (const line of [...lines].sort(bySku)) {
-    const rows = await tx.execute<{ product_id: string; title: string; name: string; price_fen: number }[]>(
+    const rows = await tx.execute<
+      { product_id: string; category_ids: string[]; title: string; name: string; price_fen: number }[]
+    >(
       `update skus s set stock = s.stock - ?
        from products p
        where s.id = ? and p.id = s.product_id and p.on_sale and p.status = 'active' and s.stock >= ?
-       returning s.product_id, p.title, s.name, s.price_fen`,
+       returning s.product_id, ${CATEGORY_IDS} as category_ids, p.title, s.name, s.price_fen`,
       [line.quantity, line.skuId, line.quantity],
     );
     const row = rows[0];
@@ -54,6 +58,7 @@ export async function takeRegularStock(tx: EntityManager, lines: readonly StockL
     taken.push({
       ...line,
       productId: row.product_id,
+      categoryIds: row.category_ids,
       title: row.title,
       skuTitle: row.name,
       unitPriceFen: row.price_fen,
@@ -65,6 +70,10 @@ export async function takeRegularStock(tx: EntityManager, lines: readonly StockL
   );
   return taken;
 }
+
+/** A product's category and its parent, as a text array (empty for a product without a category). */
+const CATEGORY_IDS = `array_remove(array[p.category_id,
+  (select c.parent_id from categories c where c.id = p.category_id)], null)`;
 
 const bySku = (a: StockLine, b: StockLine) => (a.skuId < b.skuId ? -1 : a.skuId > b.skuId ? 1 : 0);
 
@@ -93,6 +102,8 @@ export async function returnRegularStock(tx: EntityManager, lines: readonly Stoc
 export interface SkuForSale {
   id: string;
   productId: string;
+  /** The product's category and its parent (what a coupon's category scope matches). */
+  categoryIds: string[];
   title: string;
   skuTitle: string;
   priceFen: number;
@@ -112,15 +123,18 @@ export async function skusForSale(em: EntityManager, ids: readonly string[]): Pr
       price_fen: number;
       stock: number;
       on_sale: boolean;
+      category_ids: string[];
     }[]
   >(
-    `select s.id, s.product_id, p.title, s.name, s.price_fen, s.stock, (p.on_sale and p.status = 'active') as on_sale
+    `select s.id, s.product_id, p.title, s.name, s.price_fen, s.stock, (p.on_sale and p.status = 'active') as on_sale,
+       ${CATEGORY_IDS} as category_ids
      from skus s join products p on p.id = s.product_id where s.id in (${ids.map(() => '?').join(', ')})`,
     [...ids],
   );
   return rows.map((r) => ({
     id: r.id,
     productId: r.product_id,
+    categoryIds: r.category_ids,
     title: r.title,
     skuTitle: r.name,
     priceFen: r.price_fen,

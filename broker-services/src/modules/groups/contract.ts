@@ -1,7 +1,7 @@
 /** The groups service on the bus: its actions, and the group outcomes it emits (see ../../broker/README.md). */
 import Type from 'typebox';
 import { defineContract, defineEvent } from '../../broker/contract.ts';
-import { CampaignId, GroupId, IdParam } from '../../schemas/common.ts';
+import { CampaignId, GroupId, IdParam, UserId } from '../../schemas/common.ts';
 import { GroupList, GroupView } from './schemas.ts';
 
 export const groupsContract = defineContract({
@@ -12,6 +12,8 @@ export const groupsContract = defineContract({
       result: GroupView,
     },
     listJoinable: { params: IdParam(CampaignId), result: GroupList },
+    /** The shoppers who held a slot of a failed group when it failed (the compensation coupons' list). */
+    failedMembers: { params: IdParam(GroupId), result: Type.Object({ userIds: Type.Array(UserId) }) },
     checkSuccess: { params: IdParam(GroupId), result: Type.Object({ succeeded: Type.Boolean() }) },
     expireDue: {
       params: Type.Object({}),

@@ -135,6 +135,18 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
         } satisfies GroupView;
       },
 
+      /** The members of a failed group who still held their slot when it failed (those who left earlier did not). */
+      failedMembers: async (ctx) => {
+        const rows = await em().execute<{ user_id: string }[]>(
+          `select distinct m.user_id from group_members m join groups g on g.id = m.group_id
+           where g.id = ? and g.status = 'failed'
+             and (m.left_at is null or m.left_at >= (select max(t.at) from group_transitions t
+                                                      where t.group_id = g.id and t.to_status = 'failed'))`,
+          [ctx.params.id],
+        );
+        return { userIds: rows.map((r) => r.user_id) };
+      },
+
       /** Forming groups of a campaign that a stranger can join, closest to full first. */
       listJoinable: async (ctx) => {
         // An unknown campaign is NOT_FOUND, not an empty list: the hot path alone cannot tell them apart.

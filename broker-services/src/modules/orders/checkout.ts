@@ -14,6 +14,7 @@ import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import { lockCouponForOrder, reportCouponChanges } from '../coupons/order-coupons.ts';
 import { memberDiscountFen } from '../membership/order-effects.ts';
 import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
@@ -26,6 +27,8 @@ export interface CheckoutInput {
   address: AddressSnapshot;
   expiresAt: Date;
   now: Date;
+  /** A coupon of the shopper's to lock to the order (its discount becomes the order's `discount_fen`). */
+  couponId?: string;
   /** Points the shopper spends on this order (0 or absent: none). */
   pointsToUse?: number;
 }
@@ -108,9 +111,24 @@ export async function placeRegularOrder(
     const units = taken.reduce((sum, l) => sum + l.quantity, 0);
     const first = taken[0]!;
     const title = taken.length > 1 ? `${first.title} 等 ${taken.length} 件` : first.title;
-    // The price breakdown: discounts first (the member discount of ../membership), then the points spent on what
-    // is left (held here, ../points).
-    const discountFen = await memberDiscountFen(tx, input.userId, totalFen);
+    // The price breakdown: discounts first (the member discount of ../membership, then the coupon's on what is
+    // left: locked to the order here, in its transaction, so a coupon that is not free, another live order took
+    // it even at this instant, rolls back the order and its stock with it), then the points spent on what is
+    // left (held here, ../points).
+    const memberFen = await memberDiscountFen(tx, input.userId, totalFen);
+    const coupon =
+      input.couponId === undefined
+        ? undefined
+        : await lockCouponForOrder(ormSql(tx), {
+            couponId: input.couponId,
+            userId: input.userId,
+            orderId,
+            lines: taken,
+            orderKind: 'regular',
+            now: input.now,
+            capFen: totalFen - memberFen,
+          });
+    const discountFen = memberFen + (coupon?.discountFen ?? 0);
     const points = input.pointsToUse
       ? await holdCheckoutPoints(
           tx,
@@ -141,10 +159,11 @@ export async function placeRegularOrder(
         [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
       );
     }
-    return { row: rows[0]!, claimed };
+    return { row: rows[0]!, claimed, coupon };
   });
   if (!placed) return null;
   recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
   reportPointsEffects(log, pointsEffects);
+  if (placed.coupon) reportCouponChanges(log, [placed.coupon.change]);
   return placed.row;
 }

@@ -9,9 +9,12 @@
  * Runs on a `pg`-style connection (`OrderSql`): the settlement worker threads call it through the settlement sink
  * with their own connection, the services through `ormSql(tx)`. Logging and counting happen where the
  * transaction commits (./transitions.ts for the services, the settlement observer for batches). This file loads
- * nothing at run time beyond ../groups/members.ts, so that a settlement worker thread stays light.
+ * nothing at run time beyond ../groups/members.ts and ../coupons/coupon-machine.ts, so that a settlement worker
+ * thread stays light. The coupon on an order follows each move in the same statement's transaction (used when
+ * paid, returned when cancelled, returned after a refund only where its template says so).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { type CouponChange, couponsFollowOrders, type OrderCouponEvent } from '../coupons/coupon-machine.ts';
 import { type GroupSql, vacateSlots } from '../groups/members.ts';
 
 /** Every status an order can have (shared/API.md). */
@@ -168,7 +171,16 @@ export interface OrderTransitioned {
   row: OrderRow;
   from: OrderStatus | null;
   to: OrderStatus;
+  /** The change of the order's coupon that came with the move, if it has one (../coupons). */
+  coupon?: CouponChange;
 }
+
+/** What an order reaching a status means for the coupon on it. */
+const COUPON_EVENTS: Partial<Record<OrderStatus, OrderCouponEvent>> = {
+  paid: 'paid',
+  cancelled: 'cancelled',
+  refunded: 'refunded',
+};
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
@@ -302,7 +314,22 @@ async function moveOrders(sql: OrderSql, req: MoveOrders): Promise<OrderTransiti
       moved.map((m) => new Date(m.at)),
     );
   }
-  return moved.map(({ row, from: f, to }) => ({ row, from: f, to }));
+  const event = COUPON_EVENTS[req.to];
+  const coupons = new Map<string, CouponChange>();
+  if (event && moved.length > 0) {
+    for (const c of await couponsFollowOrders(
+      sql,
+      moved.map((m) => m.row.id),
+      event,
+      req.actor,
+    )) {
+      if (c.orderId) coupons.set(c.orderId, c);
+    }
+  }
+  return moved.map(({ row, from: f, to }) => {
+    const coupon = coupons.get(row.id);
+    return coupon ? { row, from: f, to, coupon } : { row, from: f, to };
+  });
 }
 
 /**

@@ -343,12 +343,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     actions: {
       /**
        * Checkout at the regular price: several SKUs in one order, stock taken for all or none, the address
-       * snapshotted, idempotent by requestId (a replay answers the first order). Coupons and points are part of
-       * the contract and of the price breakdown, and refused until the marketing module provides them.
+       * snapshotted, idempotent by requestId (a replay answers the first order). A coupon is locked to the order
+       * in its transaction (../coupons); points are refused until the marketing module provides them.
        */
       checkout: async (ctx) => {
         const user = requireUser(ctx.meta);
-        if (ctx.params.couponId !== undefined) throw new AppError('COUPON_NOT_SUPPORTED');
         const lines = mergeLines(ctx.params.items);
         const earlier = await findByRequest(em(), user.id, ctx.params.requestId);
         if (earlier) return { order: await shopperView(earlier) };
@@ -364,6 +363,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           address,
           now,
           expiresAt: new Date(now.getTime() + rt.config.paymentTtlSeconds * 1000),
+          ...(ctx.params.couponId !== undefined ? { couponId: ctx.params.couponId } : {}),
           ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
         const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));

@@ -3,6 +3,7 @@ import Type, { type Static } from 'typebox';
 import {
   AddressId,
   CampaignId,
+  CouponId,
   Cursor,
   Fen,
   GroupId,
@@ -175,8 +176,8 @@ export const CheckoutBody = Type.Object(
       { minItems: 1, maxItems: 20 },
     ),
     addressId: AddressId,
-    /** Accepted by the contract; refused with COUPON_NOT_SUPPORTED until coupons exist. */
-    couponId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })),
+    /** One of my unused coupons, locked to this order in the transaction that writes it (see ../coupons). */
+    couponId: Type.Optional(CouponId),
     /** Points to spend on the order, within the operator's share and cap (INSUFFICIENT_POINTS, POINTS_OVER_LIMIT). */
     pointsToUse: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
     requestId: RequestId,

@@ -24,6 +24,13 @@ const ACTOR = 'hot-path';
 /** Deterministic order id of a reservation (the hot path's `orderIdFor`). */
 const orderIdOf = orderIdForReservation;
 
+/** A campaign's type as an order's: coupon claims settle through the coupons module's sink, never here. */
+function orderCampaignType(e: SettlementEntry): 'seckill' | 'groupbuy' {
+  if (e.campaignType === 'coupon')
+    throw new Error(`coupon claim ${e.reservationId} reached the orders' settlement sink`);
+  return e.campaignType;
+}
+
 const at = (ms: number | undefined) => new Date(ms ?? Date.now());
 
 async function openGroupsOf(tx: SettlementSql, entries: readonly SettlementEntry[]): Promise<number> {
@@ -54,7 +61,7 @@ async function createOrdersOf(
     requestId: e.requestId,
     userId: e.userId,
     campaignId: e.campaignId,
-    campaignType: e.campaignType,
+    campaignType: orderCampaignType(e),
     groupId: e.groupId ?? null,
     skuId: e.skuId,
     title: e.title,

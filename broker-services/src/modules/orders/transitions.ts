@@ -8,6 +8,7 @@ import { orderTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { returnRegularStock } from '../catalog/stock.ts';
+import { reportCouponChanges } from '../coupons/order-coupons.ts';
 import {
   type LevelChange,
   membershipOnOrderTransition,
@@ -28,7 +29,7 @@ import {
   transitionOrders,
 } from './order-machine.ts';
 
-/** Logs and counts committed order transitions (from `none` for a created order). */
+/** Logs and counts committed order transitions (from `none` for a created order), and their coupons' changes. */
 export function recordOrderTransitions(
   log: Logger,
   done: readonly OrderTransitioned[],
@@ -38,6 +39,7 @@ export function recordOrderTransitions(
   for (const t of done) {
     orderTransitionsTotal.inc({ from: t.from ?? 'none', to: t.to, reason });
     log.info({ orderId: t.row.id, from: t.from, to: t.to, reason, actor }, 'order transition');
+    if (t.coupon) reportCouponChanges(log, [t.coupon]);
   }
 }
 

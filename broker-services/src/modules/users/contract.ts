@@ -1,6 +1,6 @@
 /** The users service on the bus: its actions with their params and results (see ../../broker/README.md). */
 import Type from 'typebox';
-import { defineContract } from '../../broker/contract.ts';
+import { defineContract, defineEvent } from '../../broker/contract.ts';
 import { UserId } from '../../schemas/common.ts';
 import { DevLoginBody, UserView, WechatLoginBody } from './schemas.ts';
 
@@ -12,5 +12,8 @@ export const usersContract = defineContract({
     get: { params: Type.Object({ id: UserId }), result: UserView },
     loginDev: { params: DevLoginBody, result: UserView },
   },
-  events: {},
+  events: {
+    /** A shopper signed in for the first time (the coupons module gives its new-member gifts). */
+    'user.registered': defineEvent(1, { userId: UserId }),
+  },
 });

@@ -1,6 +1,6 @@
 /** users: shoppers, signed in through WeChat's code2session or, where enabled, the development login. */
 import type { ServiceSchema } from 'moleculer';
-import { defineService } from '../../broker/bus.ts';
+import { type BusEndpoint, defineService, emit } from '../../broker/bus.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
@@ -16,6 +16,8 @@ interface UserRow {
   openid: string;
   nickname: string | null;
   created_at: Date;
+  /** True when this sign-in created the shopper. */
+  created: boolean;
 }
 
 export default function createUsersService(rt: Runtime, wechat: WechatLogin): ServiceSchema {
@@ -25,13 +27,16 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
     createdAt: new Date(row.created_at).toISOString(),
   });
 
-  async function upsertByOpenid(openid: string): Promise<UserView> {
+  /** The shopper of an openid, created on first sign-in (then `user.registered` tells the gift givers). */
+  async function upsertByOpenid(openid: string, ctx: BusEndpoint): Promise<UserView> {
     const rows = await rt.orm.em.fork().execute<UserRow[]>(
       `insert into users (id, openid) values (?, ?)
-         on conflict (openid) do update set openid = excluded.openid returning *`,
+         on conflict (openid) do update set openid = excluded.openid returning *, (xmax = 0) as created`,
       [newId('usr'), openid],
     );
-    return view(rows[0]!);
+    const row = rows[0]!;
+    if (row.created) void emit(ctx, 'user.registered', { version: 1, userId: row.id });
+    return view(row);
   }
 
   return defineService(usersContract, {
@@ -40,7 +45,7 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
       loginWechat: async (ctx) => {
         try {
           const session = await wechat.code2Session(ctx.params.code);
-          return upsertByOpenid(session.openid);
+          return upsertByOpenid(session.openid, ctx);
         } catch (err) {
           const code = (err as { code?: unknown }).code;
           if (
@@ -76,7 +81,7 @@ export default function createUsersService(rt: Runtime, wechat: WechatLogin): Se
       /** Development login by openid; NOT_FOUND unless DEV_LOGIN is on, so it cannot be probed for. */
       loginDev: async (ctx) => {
         if (!rt.config.devLogin) throw new AppError('NOT_FOUND', 'Route not found');
-        return upsertByOpenid(`dev_${ctx.params.openid}`);
+        return upsertByOpenid(`dev_${ctx.params.openid}`, ctx);
       },
     },
   });

@@ -45,6 +45,9 @@ Page({
     dispatchLogout();
     this.setData({ user: null, recent: [], points: null });
   },
+  onCouponsTap() {
+    wx.navigateTo({ url: '/pages/coupon/mine/index' });
+  },
   onAddressesTap() {
     wx.navigateTo({ url: '/pages/address/list/index' });
   },

@@ -1,12 +1,14 @@
 import { addressLine } from '../../../lib/address-view';
 import { decodeCheckoutItems } from '../../../lib/cart-view';
 import { maxPointsOf, pointsToRequest } from '../../../lib/checkout-points';
+import { type CouponChoice, couponChoices } from '../../../lib/coupon-view';
 import { type PriceLine, priceBreakdown } from '../../../lib/fulfilment-view';
 import { TapCommand } from '../../../lib/tap-command';
 import { fetchAddresses } from '../../../services/address/fetchAddresses';
 import type { Address } from '../../../services/api-types';
 import { fetchCart } from '../../../services/cart/fetchCart';
 import { fetchProduct } from '../../../services/catalog/fetchProduct';
+import { fetchApplicableCoupons } from '../../../services/coupon/fetchApplicableCoupons';
 import { dispatchCheckout } from '../../../services/order/dispatchCheckout';
 import { fetchPointsBalance } from '../../../services/points/fetchPointsBalance';
 import { toApiError } from '../../../services/request';
@@ -22,8 +24,9 @@ interface CheckoutLine {
 /**
  * Checkout at the regular price: the lines (from the cart, or one SKU with `product=` for "立即购买"), the
  * delivery address (the default, or another from the address book, which can also import from WeChat), the
- * price breakdown in fen, then "提交订单": one order for all lines or none, and on to paying it on the order's
- * page, the one payment path every order takes.
+ * coupon (the best of mine for these lines, or another, or none), the price breakdown in fen, then
+ * "提交订单": one order for all lines or none, and on to paying it on the order's page, the one payment path
+ * every order takes.
  */
 Page({
   data: {
@@ -32,6 +35,10 @@ Page({
     addressText: '',
     breakdown: [] as PriceLine[],
     payableFen: 0,
+    /** No coupon first, then my applicable coupons best first; `couponIndex` is the one chosen. */
+    coupons: [] as CouponChoice[],
+    couponLabels: [] as string[],
+    couponIndex: 0,
     pointsBalance: 0,
     usePoints: false,
     /** What the gateway said this order may use at most, once it has refused more. */
@@ -54,25 +61,46 @@ Page({
     try {
       const [lines, addresses] = await Promise.all([this.linesOf(items, productId), fetchAddresses()]);
       if (lines.length === 0) throw new Error('nothing to check out');
-      const itemsFen = lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
-      // Coupons and points are not offered yet: the breakdown shows them at zero, as the order will.
-      const { lines: breakdown, payableFen } = priceBreakdown({
-        itemsFen,
-        discountFen: 0,
-        payableFen: itemsFen,
-        pointsUsed: 0,
-      });
-      this.setData({ lines, breakdown, payableFen, error: '' });
+      this.setData({ lines, error: '' });
       this.useAddress(addresses.find((a) => a.isDefault) ?? addresses[0] ?? null);
       // Points are optional: without a balance (or its answer) the switch just does not show.
       fetchPointsBalance()
         .then((pointsBalance) => this.setData({ pointsBalance }))
         .catch(() => this.setData({ pointsBalance: 0 }));
+      await this.loadCoupons();
     } catch (err) {
       this.setData({
         error: err instanceof Error && !('code' in err) ? '没有可结算的商品' : toApiError(err).message,
       });
     }
+  },
+  /** My coupons for these lines, the best one chosen (the shopper may pick another or none). */
+  async loadCoupons() {
+    const lines = this.data.lines;
+    const applicable = await fetchApplicableCoupons(lines).catch(() => ({ items: [] }));
+    const coupons = couponChoices(applicable.items);
+    this.setData({
+      coupons,
+      couponLabels: coupons.map((c) => c.label),
+      couponIndex: coupons.length > 1 ? 1 : 0,
+    });
+    this.price();
+  },
+  /** The price breakdown with the chosen coupon's discount; the points' worth shows on the order once placed. */
+  price() {
+    const itemsFen = this.data.lines.reduce((sum, l) => sum + l.priceFen * l.quantity, 0);
+    const discountFen = this.data.coupons[this.data.couponIndex]?.discountFen ?? 0;
+    const { lines: breakdown, payableFen } = priceBreakdown({
+      itemsFen,
+      discountFen,
+      payableFen: itemsFen - discountFen,
+      pointsUsed: 0,
+    });
+    this.setData({ breakdown, payableFen });
+  },
+  onCouponChange(e: WechatMiniprogram.PickerChange) {
+    this.setData({ couponIndex: Number(e.detail.value) });
+    this.price();
   },
   /** The lines with today's titles and prices: the cart's, or the product's for a single "立即购买". */
   async linesOf(
@@ -138,6 +166,7 @@ Page({
       return;
     }
     this.setData({ busy: true, error: '' });
+    const couponId = this.data.coupons[this.data.couponIndex]?.couponId ?? '';
     try {
       this.tap ??= new TapCommand({ campaignId: '', requestIdPrefix: 'co' });
       const order = await this.tap.run(({ requestId }) =>
@@ -146,6 +175,7 @@ Page({
           addressId: address.id,
           ...(this.data.pointsToUse > 0 ? { pointsToUse: this.data.pointsToUse } : {}),
           requestId,
+          ...(couponId ? { couponId } : {}),
         }),
       );
       wx.redirectTo({ url: `/pages/order/detail/index?id=${order.id}&pay=1` });
@@ -165,6 +195,9 @@ Page({
         return;
       }
       this.setData({ error: error.message });
+      // The coupon went to another order meanwhile (or no longer applies): offer what is left.
+      if (error.code === 'COUPON_UNAVAILABLE' || error.code === 'COUPON_NOT_APPLICABLE')
+        await this.loadCoupons();
     } finally {
       this.setData({ busy: false });
     }

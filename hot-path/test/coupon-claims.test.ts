@@ -1,0 +1,192 @@
+/**
+ * Coupon claims (抢券) on the hot path, against Redis (Lua) and the memory store: a coupon template is a campaign
+ * of type `coupon`, each claim one unit taken in one atomic step (window, stopped, requestId, per-user limit,
+ * quantity). A grab of many shoppers over few coupons ends with exactly the quantity claimed, nobody over the
+ * limit, one stream entry per claim; a lost hot state is rebuilt from the claims the owning module reports.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type {
+  CampaignDef,
+  ClaimCouponInput,
+  HotPathStore,
+  LiveUnitsSource,
+  SettledUnits,
+} from '../src/index.ts';
+import { couponIdFor, reconcileCampaign } from '../src/index.ts';
+import { disposeStore, inParallel, SETTLED_RECORDS, seckillDef, storeKinds, uid } from './helpers.ts';
+
+const couponDef = (o: Partial<CampaignDef> = {}): CampaignDef =>
+  seckillDef({
+    id: uid('cpt'),
+    type: 'coupon',
+    title: 'Test coupon',
+    skuId: '',
+    priceFen: 0,
+    perUserLimit: 1,
+    ...o,
+  });
+
+const claim = (campaignId: string, userId: string, requestId = uid('req')): ClaimCouponInput => ({
+  campaignId,
+  userId,
+  requestId,
+  reservationId: uid('clm'),
+  nowMs: Date.now(),
+});
+
+/** No SQL: the claims "in PostgreSQL" are a list the test keeps, as the coupons module's source reads its table. */
+function listSource(rows: SettledUnits[]): LiveUnitsSource {
+  return {
+    async count(_sql, _campaignId, ids) {
+      const found = rows.filter((r) => ids.includes(r.reservationId));
+      return {
+        units: rows.filter((r) => r.live).reduce((n, r) => n + r.quantity, 0),
+        found: found.map((r) => [r.reservationId, r.quantity, r.live]),
+      };
+    },
+    async list() {
+      return rows;
+    },
+  };
+}
+/** Only the positions table is asked for (the generation a rebuild starts); the claims come from the source. */
+const noSql = {
+  async query<R>() {
+    return { rows: [{ generation: 1, settled_generation: 0, settled_seq: 0 }] as R[] };
+  },
+};
+
+for (const kind of storeKinds) {
+  describe(`coupon claims (${kind.name})`, () => {
+    let store: HotPathStore;
+    before(async () => {
+      store = await kind.make();
+    });
+    after(() => disposeStore(store));
+
+    test('a claim takes one coupon and is replayed for its requestId; the limit and the quantity refuse', async () => {
+      const def = couponDef({ stockTotal: 2, perUserLimit: 1 });
+      await store.loadCampaign(def);
+      const first = claim(def.id, 'usr_a');
+      const got = await store.claimCoupon(first);
+      assert.ok(got.ok);
+      assert.equal(got.reservation.id, first.reservationId);
+      assert.equal(got.replayed, false);
+      const again = await store.claimCoupon({ ...first, reservationId: uid('clm') });
+      assert.ok(again.ok && again.replayed);
+      assert.equal(again.reservation.id, first.reservationId, 'the same claim, not a second coupon');
+      const over = await store.claimCoupon(claim(def.id, 'usr_a'));
+      assert.deepEqual(over, { ok: false, code: 'LIMIT_EXCEEDED' });
+      assert.ok((await store.claimCoupon(claim(def.id, 'usr_b'))).ok);
+      assert.deepEqual(await store.claimCoupon(claim(def.id, 'usr_c')), { ok: false, code: 'SOLD_OUT' });
+      const counters = await store.getCampaignCounters(def.id);
+      assert.deepEqual(counters, { stockTotal: 2, stockLeft: 0, unsettled: 2 });
+      const entries = await store.listUnsettled(def.id);
+      assert.deepEqual(
+        entries.map((e) => [e.entry.kind, e.entry.campaignType, e.entry.quantity]),
+        [
+          ['reserve', 'coupon', 1],
+          ['reserve', 'coupon', 1],
+        ],
+      );
+    });
+
+    test('the claim window, a stop and another type refuse with their codes', async () => {
+      const now = Date.now();
+      const early = couponDef({ startsAtMs: now + 60_000 });
+      const late = couponDef({ startsAtMs: now - 120_000, endsAtMs: now - 60_000 });
+      const stopped = couponDef({ stopped: true });
+      const seckill = seckillDef();
+      for (const d of [early, late, stopped, seckill]) await store.loadCampaign(d);
+      assert.deepEqual(await store.claimCoupon(claim(early.id, 'usr_a')), { ok: false, code: 'NOT_STARTED' });
+      assert.deepEqual(await store.claimCoupon(claim(late.id, 'usr_a')), { ok: false, code: 'ENDED' });
+      assert.deepEqual(await store.claimCoupon(claim(stopped.id, 'usr_a')), {
+        ok: false,
+        code: 'CAMPAIGN_STOPPED',
+      });
+      assert.deepEqual(await store.claimCoupon(claim(seckill.id, 'usr_a')), { ok: false, code: 'NOT_FOUND' });
+      assert.deepEqual(await store.claimCoupon(claim(uid('cpt'), 'usr_a')), { ok: false, code: 'NOT_FOUND' });
+      const reserve = await store.reserveSeckill({
+        ...claim(couponDef().id, 'usr_a'),
+        quantity: 1,
+        reservationId: uid('rsv'),
+        paymentTtlMs: 1000,
+      });
+      assert.equal(reserve.ok, false);
+    });
+
+    test('a grab: 400 claims of 80 shoppers (some retried) over 25 coupons, limit 1', async () => {
+      const def = couponDef({ stockTotal: 25, perUserLimit: 1 });
+      await store.loadCampaign(def);
+      const attempts = Array.from({ length: 400 }, (_, i) => ({
+        userId: `usr_${i % 80}`,
+        requestId: `req_${i % 80}_${i % 3}`,
+      }));
+      const results = await inParallel(attempts, 64, (a) =>
+        store.claimCoupon({ ...claim(def.id, a.userId, a.requestId) }),
+      );
+      const fresh = results.filter((r) => r.ok && !r.replayed);
+      assert.equal(fresh.length, 25, 'exactly the quantity claimed');
+      const holders = new Map<string, number>();
+      for (const r of fresh)
+        if (r.ok) holders.set(r.reservation.userId, (holders.get(r.reservation.userId) ?? 0) + 1);
+      assert.ok(
+        [...holders.values()].every((n) => n === 1),
+        'nobody over the limit',
+      );
+      for (const r of results) if (!r.ok) assert.ok(['SOLD_OUT', 'LIMIT_EXCEEDED'].includes(r.code), r.code);
+      const counters = await store.getCampaignCounters(def.id);
+      assert.equal(counters?.stockLeft, 0);
+      assert.equal(counters!.stockLeft + counters!.unsettled, def.stockTotal, 'left + unsettled = total');
+    });
+
+    test('a lost hot state is rebuilt from the settled claims: the limit holds and retries replay', async () => {
+      const def = couponDef({ stockTotal: 5, perUserLimit: 1 });
+      await store.loadCampaign(def);
+      const a = claim(def.id, 'usr_a');
+      const b = claim(def.id, 'usr_b');
+      assert.ok((await store.claimCoupon(a)).ok);
+      assert.ok((await store.claimCoupon(b)).ok);
+      // usr_a's claim is settled (a coupon in the module's table); usr_b's was still in the stream, now lost too.
+      const settled: SettledUnits[] = [
+        {
+          reservationId: a.reservationId,
+          requestId: a.requestId,
+          userId: 'usr_a',
+          quantity: 1,
+          unitPriceFen: 0,
+          createdAtMs: a.nowMs,
+          expiresAtMs: a.nowMs,
+          live: true,
+        },
+      ];
+      await kind.wipeCampaign(store, def.id);
+      const report = await reconcileCampaign({
+        store,
+        sql: noSql,
+        records: SETTLED_RECORDS,
+        def,
+        units: listSource(settled),
+      });
+      assert.equal(report.outcome, 'rebuilt');
+      assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 4);
+      assert.deepEqual(await store.claimCoupon(claim(def.id, 'usr_a')), {
+        ok: false,
+        code: 'LIMIT_EXCEEDED',
+      });
+      const replay = await store.claimCoupon({ ...a, reservationId: uid('clm') });
+      assert.ok(replay.ok && replay.replayed && replay.reservation.id === a.reservationId);
+      const check = await reconcileCampaign({
+        store,
+        sql: noSql,
+        records: SETTLED_RECORDS,
+        def,
+        units: listSource(settled),
+      });
+      assert.equal(check.outcome, 'present');
+      assert.equal(check.drift, 0);
+      assert.equal(couponIdFor(a.reservationId), `cpn_${a.reservationId.slice(4)}`);
+    });
+  });
+}
