@@ -8,6 +8,8 @@ export interface LevelForm {
   discountPercent: number;
   /** One benefit a line. */
   benefits?: string;
+  /** The coupon template (`cpt_…`) its members get each month; empty: none. */
+  monthlyCouponTemplateId?: string;
 }
 export interface LevelsForm {
   windowDays: number;
@@ -24,6 +26,7 @@ export function toLevelsForm(data: MemberLevels): LevelsForm {
       threshold: l.threshold,
       discountPercent: l.discountPercent,
       benefits: l.benefits.join('\n'),
+      monthlyCouponTemplateId: l.monthlyCouponTemplateId ?? '',
     })),
   };
 }
@@ -41,6 +44,7 @@ export function fromLevelsForm(v: LevelsForm): MemberLevelsInput {
         .split('\n')
         .map((b) => b.trim())
         .filter((b) => b.length > 0),
+      monthlyCouponTemplateId: l.monthlyCouponTemplateId?.trim() || null,
     })),
   };
 }

@@ -19,7 +19,14 @@ const run = Date.now().toString(36);
 
 interface Levels {
   windowDays: number;
-  levels: { code: string; name: string; threshold: number; discountPercent: number; benefits: string[] }[];
+  levels: {
+    code: string;
+    name: string;
+    threshold: number;
+    discountPercent: number;
+    benefits: string[];
+    monthlyCouponTemplateId?: string | null;
+  }[];
 }
 
 async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
@@ -41,6 +48,7 @@ describe('member levels form', () => {
           threshold: 5000,
           discountPercent: 5,
           benefits: ['95 折', '生日礼'],
+          monthlyCouponTemplateId: null,
         },
       ],
     };

@@ -96,6 +96,13 @@ export function MembersPage() {
                   <Form.Item name={[field.name, 'benefits']} label={t('members.benefits')}>
                     <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} style={{ width: 240 }} />
                   </Form.Item>
+                  <Form.Item
+                    name={[field.name, 'monthlyCouponTemplateId']}
+                    label={t('members.monthlyCoupon')}
+                    rules={[{ pattern: /^cpt_[0-9A-HJKMNP-TV-Z]{26}$/ }]}
+                  >
+                    <Input style={{ width: 260 }} placeholder="cpt_…" />
+                  </Form.Item>
                   {writable && fields.length > 1 ? (
                     <Button
                       type="text"

@@ -364,6 +364,16 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal(live.left + live.claimedUnsettled + live.claimed, 7, 'left + unsettled + settled = total');
       const loser = shoppers.find((s) => !won.has(s.userId))!;
       assertError(await claim(loser.token, t.id), 409, 'SOLD_OUT', 'Sold out');
+      // Counted: the claims by result at the gateway, the coupons created by settlement (its observer).
+      const metrics = (await p.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      const count = (series: string) =>
+        Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+      assert.ok(count('tm_coupon_claims_total{result="ok"}') >= 7, 'claims counted');
+      assert.ok(count('tm_coupon_claims_total{result="SOLD_OUT"}') >= 1, 'refusals counted by code');
+      assert.ok(
+        count('tm_coupon_transitions_total{from="none",to="unused",reason="claimed"}') >= 7,
+        'settled claims counted as transitions',
+      );
 
       // A restart (the in-process store starts empty; Redis keeps its state): rebuilt from the coupons.
       p = await p.restart();
@@ -638,6 +648,112 @@ function couponSuite(store: 'redis' | 'memory') {
       assert.equal(gifts[0]!.source, 'new_member');
       await devLogin(p.gateway, `newcomer-${run}`);
       assert.equal((await mine(newcomer.token)).length, 1, 'a second sign-in is no new member');
+    });
+
+    test('a group that fails gives its members the compensation coupon, once per group', async () => {
+      await createTemplate({
+        name: '拼团失败补偿',
+        claimable: false,
+        issueOn: 'group_failed',
+        kind: 'no_threshold',
+        amountOffFen: 500,
+        minSpendFen: 0,
+      });
+      const campaign = await api<{ id: string }>('POST', '/api/admin/campaigns', {
+        token: admin,
+        body: {
+          type: 'groupbuy',
+          title: `团 ${run}`,
+          skuId: skuTea,
+          priceFen: 3000,
+          startsAt: iso(now() - 60_000),
+          endsAt: iso(now() + 24 * HOUR),
+          stockTotal: 10,
+          perUserLimit: 1,
+          groupSize: 3,
+          groupTtlSeconds: 30,
+        },
+      });
+      assert.equal(campaign.status, 201, JSON.stringify(campaign.body));
+      const leader = await shopper('group-leader');
+      const joiner = await shopper('group-joiner');
+      const opened = await api<{ group: { id: string } }>(
+        'POST',
+        `/api/groupbuy/${campaign.body.id}/groups`,
+        {
+          token: leader.token,
+          body: { requestId: `open-${run}` },
+        },
+      );
+      assert.equal(opened.status, 201, JSON.stringify(opened.body));
+      const groupId = opened.body.group.id;
+      const joined = await api('POST', `/api/groupbuy/groups/${groupId}/members`, {
+        token: joiner.token,
+        body: { requestId: `join-${run}` },
+      });
+      assert.equal(joined.status, 201, JSON.stringify(joined.body));
+      // Both members settled into the group in PostgreSQL before it expires unfilled.
+      await eventually(async () => {
+        const g = await api<{ members: unknown[] }>('GET', `/api/groupbuy/groups/${groupId}`, {
+          token: leader.token,
+        });
+        return g.body.members?.length === 2 ? true : undefined;
+      });
+      p.clock.advance(31_000);
+      await p.broker.call('groups.expireDue', {});
+      for (const s of [leader, joiner]) {
+        const gifts = await eventually(async () => {
+          const items = (await mine(s.token)).filter((c) => c.source === 'group_failed');
+          return items.length > 0 ? items : undefined;
+        });
+        assert.equal(gifts.length, 1);
+      }
+      await p.broker.call('groups.expireDue', {});
+      const outsider = await shopper('group-outsider');
+      assert.equal(
+        (await mine(outsider.token)).filter((c) => c.source === 'group_failed').length,
+        0,
+        'only the members',
+      );
+      assert.equal((await mine(leader.token)).filter((c) => c.source === 'group_failed').length, 1, 'once');
+    });
+
+    test('with a member discount: the member’s first, then the coupon on what is left, at least 1 fen to pay', async () => {
+      interface Levels {
+        windowDays: number;
+        levels: {
+          code: string;
+          name: string;
+          threshold: number;
+          discountPercent: number;
+          benefits: string[];
+        }[];
+      }
+      const before = (await api<Levels>('GET', '/api/admin/member-levels', { token: admin })).body;
+      const put = (body: Levels) => api('PUT', '/api/admin/member-levels', { token: admin, body });
+      const levels = before.levels.map((l, i) => ({
+        ...l,
+        discountPercent: i === 0 ? 10 : l.discountPercent,
+      }));
+      assert.equal((await put({ windowDays: before.windowDays, levels })).status, 200);
+      try {
+        const big = await createTemplate({
+          name: '无门槛 59 元',
+          kind: 'no_threshold',
+          amountOffFen: 5900,
+          minSpendFen: 0,
+        });
+        const s = await shopper('member');
+        const c = (await claim(s.token, big.id)).body.coupon.id;
+        await settled(s.token, c);
+        const res = await checkout(s.token, s.userId, [{ skuId: skuTea, quantity: 1 }], { couponId: c });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        // 6000 of tea: 600 member discount, then the coupon's 5900 bounded by the 5400 left less the 1 fen to pay.
+        assert.equal(res.body.order.discountFen, 600 + 5399);
+        assert.equal(res.body.order.payableFen, 1);
+      } finally {
+        await put({ windowDays: before.windowDays, levels: before.levels });
+      }
     });
 
     test('reconciliation counts coupons out of step with their orders: none, until one is written around the machines', async () => {

@@ -29,17 +29,40 @@ interface Card {
 }
 
 const DAY = 86400_000;
-const LEVELS = {
+interface Level {
+  code: string;
+  name: string;
+  threshold: number;
+  discountPercent: number;
+  benefits: string[];
+  monthlyCouponTemplateId: string | null;
+}
+const LEVELS: { windowDays: number; levels: Level[] } = {
   windowDays: 30,
   levels: [
-    { code: 'regular', name: '普通会员', threshold: 0, discountPercent: 0, benefits: [] },
-    { code: 'silver', name: '白银会员', threshold: 100, discountPercent: 5, benefits: ['会员价 95 折'] },
+    {
+      code: 'regular',
+      name: '普通会员',
+      threshold: 0,
+      discountPercent: 0,
+      benefits: [],
+      monthlyCouponTemplateId: null,
+    },
+    {
+      code: 'silver',
+      name: '白银会员',
+      threshold: 100,
+      discountPercent: 5,
+      benefits: ['会员价 95 折'],
+      monthlyCouponTemplateId: null,
+    },
     {
       code: 'gold',
       name: '黄金会员',
       threshold: 300,
       discountPercent: 10,
       benefits: ['会员价 9 折', '生日礼'],
+      monthlyCouponTemplateId: null,
     },
   ],
 };
@@ -171,6 +194,58 @@ function membershipSuite(opts: InProcessOptions) {
     assert.equal(gold.level.code, 'silver', '100 + 189 is short of gold');
     assert.equal(gold.growth, 289);
     assert.deepEqual([gold.growthToNext, gold.progressPercent], [11, 94]);
+  });
+
+  test('a level’s monthly coupon: once a month to each of its members, through the coupons module', async () => {
+    const made = await call<{ id: string }>('POST', '/api/admin/coupon-templates', admin, {
+      name: '白银会员月度券',
+      kind: 'amount_off',
+      amountOffFen: 500,
+      minSpendFen: 5000,
+      total: 1000,
+      perUserLimit: 1,
+      claimStartsAt: new Date(p.clock.now() - DAY).toISOString(),
+      claimEndsAt: new Date(p.clock.now() + 400 * DAY).toISOString(),
+      validDays: 90,
+      claimable: false,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const withCoupon = {
+      windowDays: 365,
+      levels: LEVELS.levels.map((l) =>
+        l.code === 'silver' ? { ...l, monthlyCouponTemplateId: made.body.id } : l,
+      ),
+    };
+    assertError(
+      await call('PUT', '/api/admin/member-levels', admin, {
+        ...withCoupon,
+        levels: withCoupon.levels.map((l) =>
+          l.code === 'gold' ? { ...l, monthlyCouponTemplateId: 'cpt_00000000000000000000000000' } : l,
+        ),
+      }),
+      404,
+      'NOT_FOUND',
+      'No such coupon template',
+    );
+    const saved = await call('PUT', '/api/admin/member-levels', admin, withCoupon);
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+
+    const s = await devLogin(p.gateway, `monthly-${run}`);
+    const shopper = { ...s, addressId: await addAddress(p.gateway, s.token) };
+    await complete(s.token, (await checkout(shopper, 1)).body.order);
+    assert.equal((await card(s.token)).level.code, 'silver');
+    const coupons = async () =>
+      (
+        await call<{ items: { templateId: string }[] }>('GET', '/api/me/coupons?status=unused', s.token)
+      ).body.items.filter((c) => c.templateId === made.body.id).length;
+    await p.broker.call('membership.monthlyCoupons', {});
+    assert.equal(await coupons(), 1, 'this month’s coupon');
+    await p.broker.call('membership.monthlyCoupons', {});
+    assert.equal(await coupons(), 1, 'once a month');
+    p.clock.advance(32 * DAY);
+    await p.broker.call('membership.monthlyCoupons', {});
+    assert.equal(await coupons(), 2, 'and again the next month');
+    await call('PUT', '/api/admin/member-levels', admin, LEVELS);
   });
 
   test('the scheduled review moves a shopper down once their growth leaves the window, and up again', async () => {

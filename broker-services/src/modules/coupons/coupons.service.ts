@@ -185,7 +185,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     meta: CallerMeta | 'system',
     t: TemplateRow,
     userIds: readonly string[],
-    source: 'new_member' | 'group_failed' | 'operator',
+    source: 'new_member' | 'group_failed' | 'operator' | 'member_monthly',
     issueKey: string,
     detail: Record<string, unknown>,
   ): Promise<{ issued: number; skipped: number; changes: CouponChange[] }> {
@@ -490,6 +490,24 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           ...(ctx.params.groupId ? { groupId: ctx.params.groupId } : {}),
         }),
       }),
+
+      /**
+       * Internal (the membership sweep): a level's monthly coupon to some of its members, once per member and month
+       * (the issue key), audited as the system's. A stopped template issues nothing.
+       */
+      issueMemberMonthly: async (ctx) => {
+        const t = await find(ctx.params.templateId);
+        if (t.stopped_at) return { issued: 0, skipped: ctx.params.userIds.length };
+        const { issued, skipped } = await issue(
+          'system',
+          t,
+          ctx.params.userIds,
+          'member_monthly',
+          ctx.params.issueKey,
+          { levelCode: ctx.params.levelCode },
+        );
+        return { issued, skipped };
+      },
 
       /** The expiry sweep: unused coupons past their validity become expired (a transition each). */
       expireDue: async () => {

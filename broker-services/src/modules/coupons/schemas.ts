@@ -223,6 +223,17 @@ export const IssueBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The system's monthly coupon of a member level (../membership), to some of that level's members. */
+export const MemberMonthlyIssue = Type.Object(
+  {
+    templateId: CouponTemplateId,
+    userIds: Type.Array(UserId, { minItems: 1, maxItems: 500, uniqueItems: true }),
+    /** `member-monthly:<YYYY-MM>`: a member gets one coupon of the template a month. */
+    issueKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    levelCode: Type.String({ minLength: 1, maxLength: 20 }),
+  },
+  { additionalProperties: false },
+);
 export const IssueResult = Type.Object({
   issued: Type.Integer({ description: 'Coupons created now' }),
   skipped: Type.Integer({ description: 'Users who already had one from this issueKey, or are unknown' }),

@@ -13,6 +13,7 @@ export const membershipContract = defineContract({
     getLevels: { params: Type.Object({}), result: MemberLevelsView },
     setLevels: { params: PutMemberLevelsBody, result: MemberLevelsView },
     review: { params: Type.Object({}), result: Type.Object({ reviewed: Count, changed: Count }) },
+    monthlyCoupons: { params: Type.Object({}), result: Type.Object({ month: Type.String(), issued: Count }) },
   },
   events: {},
 });

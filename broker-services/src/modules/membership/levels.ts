@@ -16,6 +16,7 @@ interface LevelRow {
   threshold: number;
   discount_percent: number;
   benefits: string[];
+  monthly_coupon_template_id: string | null;
 }
 
 export function levelView(r: LevelRow): MemberLevel {
@@ -25,6 +26,7 @@ export function levelView(r: LevelRow): MemberLevel {
     threshold: r.threshold,
     discountPercent: r.discount_percent,
     benefits: [...r.benefits],
+    monthlyCouponTemplateId: r.monthly_coupon_template_id,
   };
 }
 

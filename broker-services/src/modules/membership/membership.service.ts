@@ -24,6 +24,8 @@ import type { MembershipCard, MeView } from './schemas.ts';
 
 /** Shoppers one review looks at; the rest follow on the next sweeps. */
 const REVIEW_BATCH = 500;
+/** Members one monthly-coupon issue covers (the coupons module takes up to 500 a call). */
+const MONTHLY_BATCH = 500;
 /** A shopper's level is reviewed once a day. */
 const REVIEW_EVERY_MS = 86400_000;
 
@@ -66,6 +68,11 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
   return defineService(membershipContract, {
     mixins: [
       sweeperMixin({ action: 'membership.review', intervalMs: rt.config.sweepIntervalMs * 60, log: rt.log }),
+      sweeperMixin({
+        action: 'membership.monthlyCoupons',
+        intervalMs: rt.config.sweepIntervalMs * 300,
+        log: rt.log,
+      }),
     ],
     actions: {
       /** The caller's member card: level, benefits, growth and progress to the next level. */
@@ -111,18 +118,26 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
         if (new Set(levels.map((l) => l.threshold)).size !== levels.length) {
           throw new AppError('VALIDATION_FAILED', 'Level thresholds must differ');
         }
+        // A monthly coupon names a live template of the coupons module (NOT_FOUND otherwise).
+        for (const id of new Set(
+          levels.flatMap((l) => (l.monthlyCouponTemplateId ? [l.monthlyCouponTemplateId] : [])),
+        )) {
+          await call(ctx, 'coupons.adminGet', { id });
+        }
         return em().transactional(async (tx) => {
           const before = { windowDays: await readWindowDays(tx), levels: await readLevels(tx) };
           await tx.execute('delete from member_levels');
           for (const l of levels) {
             await tx.execute(
-              `insert into member_levels (code, name, threshold, discount_percent, benefits) values (?, ?, ?, ?, ?)`,
+              `insert into member_levels (code, name, threshold, discount_percent, benefits, monthly_coupon_template_id)
+               values (?, ?, ?, ?, ?, ?)`,
               [
                 l.code,
                 l.name,
                 l.threshold,
                 l.discountPercent,
                 `{${l.benefits.map((b) => JSON.stringify(b)).join(',')}}`,
+                l.monthlyCouponTemplateId ?? null,
               ],
             );
           }
@@ -141,6 +156,56 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
           await tx.flush();
           return after;
         });
+      },
+
+      /**
+       * Sweeper: each level's monthly coupon (每月领券) to its members who have not had this month's, through the
+       * coupons module (once per member and month there too). Months are China's (UTC+8).
+       */
+      monthlyCoupons: async (ctx) => {
+        const month = new Date(rt.now() + 8 * 3600_000).toISOString().slice(0, 7);
+        const levels = await readLevels(em());
+        let issued = 0;
+        for (const level of levels) {
+          if (!level.monthlyCouponTemplateId) continue;
+          for (;;) {
+            const due = await em().execute<{ user_id: string }[]>(
+              `select m.user_id from members m
+               where m.level_code = ? and not exists (
+                 select 1 from member_monthly_coupons c where c.user_id = m.user_id and c.month = ?)
+               order by m.user_id limit ?`,
+              [level.code, month, MONTHLY_BATCH],
+            );
+            if (due.length === 0) break;
+            const userIds = due.map((d) => d.user_id);
+            const res = await call(ctx, 'coupons.issueMemberMonthly', {
+              templateId: level.monthlyCouponTemplateId,
+              userIds,
+              issueKey: `member-monthly:${month}`,
+              levelCode: level.code,
+            });
+            issued += res.issued;
+            // Recorded after the coupons are: a crash in between issues nothing twice (the coupons' issue key).
+            await em().execute(
+              `insert into member_monthly_coupons (user_id, month, level_code, template_id, issued_at)
+               select user_id, ?, ?, ?, ? from unnest(?::text[]) as t(user_id)
+               on conflict (user_id, month) do nothing`,
+              [
+                month,
+                level.code,
+                level.monthlyCouponTemplateId,
+                new Date(rt.now()),
+                `{${userIds.join(',')}}`,
+              ],
+            );
+            rt.log.info(
+              { month, level: level.code, members: userIds.length, issued: res.issued },
+              'member monthly coupons',
+            );
+            if (due.length < MONTHLY_BATCH) break;
+          }
+        }
+        return { month, issued };
       },
 
       /**

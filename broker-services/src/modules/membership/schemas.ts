@@ -1,6 +1,6 @@
 /** Schemas of membership levels (会员等级), as shoppers and operators see them. */
 import Type, { type Static } from 'typebox';
-import { IsoTime } from '../../schemas/common.ts';
+import { CouponTemplateId, IsoTime } from '../../schemas/common.ts';
 import { PlainText } from '../catalog/schemas.ts';
 
 export const LevelCode = Type.String({
@@ -18,6 +18,11 @@ export const MemberLevel = Type.Object({
     description: 'Percent off regular prices at checkout (5: 5% off)',
   }),
   benefits: Type.Array(Type.String(), { description: 'What the level gives, as shown to shoppers' }),
+  monthlyCouponTemplateId: Type.Optional(
+    Type.Union([CouponTemplateId, Type.Null()], {
+      description: 'The coupon template its members get once a month (每月领券); null: none',
+    }),
+  ),
 });
 export type MemberLevel = Static<typeof MemberLevel>;
 
@@ -38,6 +43,7 @@ export const PutMemberLevelsBody = Type.Object(
           threshold: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
           discountPercent: Type.Integer({ minimum: 0, maximum: 50 }),
           benefits: Type.Array(PlainText(1, 60), { maxItems: 10 }),
+          monthlyCouponTemplateId: Type.Optional(Type.Union([CouponTemplateId, Type.Null()])),
         },
         { additionalProperties: false },
       ),
