@@ -5,7 +5,6 @@ export { type HotStateGuard, type HotStateGuardOptions, startHotStateGuard } fro
 export {
   type LiveUnitsSource,
   ms as msOf,
-  ORDER_UNITS,
   type RebuildReason,
   type ReconcileReport,
   readSettledPosition,
@@ -13,6 +12,7 @@ export {
   type SettledUnits,
   type SqlRunner,
 } from './reconcile/reconcile.ts';
+export type { FormingGroupRow, ReleasedOrderRow, SettledRecords } from './reconcile/records.ts';
 export { type SettlementHandle, type SettlementOptions, startSettlement } from './settlement/consumer.ts';
 export { type SettleBatchResult, settleBatch } from './settlement/settle-sql.ts';
 export type { PgConnectionOptions } from './settlement/settle-worker.ts';

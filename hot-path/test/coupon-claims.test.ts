@@ -14,7 +14,7 @@ import type {
   SettledUnits,
 } from '../src/index.ts';
 import { couponIdFor, reconcileCampaign } from '../src/index.ts';
-import { disposeStore, inParallel, seckillDef, storeKinds, uid } from './helpers.ts';
+import { disposeStore, inParallel, SETTLED_RECORDS, seckillDef, storeKinds, uid } from './helpers.ts';
 
 const couponDef = (o: Partial<CampaignDef> = {}): CampaignDef =>
   seckillDef({
@@ -162,7 +162,13 @@ for (const kind of storeKinds) {
         },
       ];
       await kind.wipeCampaign(store, def.id);
-      const report = await reconcileCampaign({ store, sql: noSql, def, units: listSource(settled) });
+      const report = await reconcileCampaign({
+        store,
+        sql: noSql,
+        records: SETTLED_RECORDS,
+        def,
+        units: listSource(settled),
+      });
       assert.equal(report.outcome, 'rebuilt');
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 4);
       assert.deepEqual(await store.claimCoupon(claim(def.id, 'usr_a')), {
@@ -171,7 +177,13 @@ for (const kind of storeKinds) {
       });
       const replay = await store.claimCoupon({ ...a, reservationId: uid('clm') });
       assert.ok(replay.ok && replay.replayed && replay.reservation.id === a.reservationId);
-      const check = await reconcileCampaign({ store, sql: noSql, def, units: listSource(settled) });
+      const check = await reconcileCampaign({
+        store,
+        sql: noSql,
+        records: SETTLED_RECORDS,
+        def,
+        units: listSource(settled),
+      });
       assert.equal(check.outcome, 'present');
       assert.equal(check.drift, 0);
       assert.equal(couponIdFor(a.reservationId), `cpn_${a.reservationId.slice(4)}`);

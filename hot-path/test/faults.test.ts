@@ -20,6 +20,7 @@ import {
   type PgSchema,
   reserveEach,
   rsv,
+  SETTLED_RECORDS,
   SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
@@ -157,14 +158,14 @@ for (const kind of storeKinds) {
       assert.equal(await release(first[5] as Reservation), true);
       assert.equal(await release(added[0] as Reservation), true);
 
-      const checked = await reconcileCampaign({ store, sql: db.pool, def });
+      const checked = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(checked.outcome, 'present');
       assert.equal(checked.unsettledEntries, 5);
       assert.equal(checked.liveUnits, 10 + 3 - 1 - 1);
       assert.equal(checked.drift, 0);
 
       await settle();
-      const after = await reconcileCampaign({ store, sql: db.pool, def });
+      const after = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.deepEqual(
         {
           outcome: after.outcome,
@@ -177,7 +178,7 @@ for (const kind of storeKinds) {
 
       // The full count of a rebuild agrees with the check's.
       await kind.wipeCampaign(store, def.id);
-      const rebuilt = await reconcileCampaign({ store, sql: db.pool, def });
+      const rebuilt = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(rebuilt.outcome, 'rebuilt');
       assert.equal(rebuilt.liveUnits, 11);
       assert.equal(rebuilt.drift, 0);
@@ -216,7 +217,7 @@ for (const kind of storeKinds) {
       );
       assert.equal(cancelled.rows[0]?.status, 'cancelled');
 
-      const before = await reconcileCampaign({ store, sql: db.pool, def });
+      const before = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(before.outcome, 'present');
       assert.equal(before.drift, 0);
       assert.equal(before.expectedStockLeft, 21);
@@ -239,7 +240,7 @@ for (const kind of storeKinds) {
         'no reservation while the state is missing',
       );
 
-      const report = await reconcileCampaign({ store, sql: db.pool, def });
+      const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(report.outcome, 'rebuilt');
       assert.equal(report.liveUnits, 29);
       assert.equal(report.actualStockLeft, 21);
@@ -343,7 +344,7 @@ for (const kind of storeKinds) {
       await settlement.stop();
 
       await kind.wipeCampaign(store, def.id);
-      const report = await reconcileCampaign({ store, sql: db.pool, def });
+      const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
       assert.equal(report.outcome, 'rebuilt');
       assert.equal(report.actualStockLeft, 18);
       const g = await store.getGroup(def.id, groupId);
@@ -447,6 +448,7 @@ for (const kind of storeKinds) {
       const guard = startHotStateGuard({
         store,
         sql: db.pool,
+        records: SETTLED_RECORDS,
         listCampaigns: async () => [def],
         onReport: (r) => reports.push({ outcome: r.outcome, ...(r.reason ? { reason: r.reason } : {}) }),
       });
@@ -490,7 +492,12 @@ for (const kind of storeKinds) {
         await settleAll(def);
         const redis = store as RedisHotPathStore;
         await redis.redis.incrby(redis.keys(def.id).stock, 5);
-        const report = await reconcileCampaign({ store, sql: db.pool, def });
+        const report = await reconcileCampaign({
+          store,
+          sql: db.pool,
+          records: SETTLED_RECORDS,
+          def,
+        });
         assert.deepEqual(
           {
             outcome: report.outcome,

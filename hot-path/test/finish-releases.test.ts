@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HotPathStore } from '../src/index.ts';
 import { finishReleases } from '../src/index.ts';
-import { createPgSchema, disposeStore, type PgSchema, rsv, seckillDef, storeKinds, uid } from './helpers.ts';
+import {
+  createPgSchema,
+  disposeStore,
+  type PgSchema,
+  rsv,
+  SETTLED_RECORDS,
+  seckillDef,
+  storeKinds,
+  uid,
+} from './helpers.ts';
 
 for (const kind of storeKinds) {
   describe(`finishReleases (${kind.name})`, () => {
@@ -47,11 +56,17 @@ for (const kind of storeKinds) {
         [`ord_${reservationId.slice(4)}`, reservationId, userId, def.id, def.skuId],
       );
       const sinceMs = Date.now() - 60_000;
-      assert.equal(await finishReleases({ store, sql: db.pool, campaignId: def.id, sinceMs }), 1);
+      assert.equal(
+        await finishReleases({ store, sql: db.pool, records: SETTLED_RECORDS, campaignId: def.id, sinceMs }),
+        1,
+      );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 5);
       assert.equal((await store.getReservation(def.id, reservationId))?.status, 'released');
       // Again: nothing more comes back.
-      assert.equal(await finishReleases({ store, sql: db.pool, campaignId: def.id, sinceMs }), 0);
+      assert.equal(
+        await finishReleases({ store, sql: db.pool, records: SETTLED_RECORDS, campaignId: def.id, sinceMs }),
+        0,
+      );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 5);
     });
 
@@ -79,7 +94,13 @@ for (const kind of storeKinds) {
         [`ord_${reservationId.slice(4)}`, reservationId, userId, def.id, def.skuId],
       );
       assert.equal(
-        await finishReleases({ store, sql: db.pool, campaignId: def.id, sinceMs: Date.now() - 60_000 }),
+        await finishReleases({
+          store,
+          sql: db.pool,
+          records: SETTLED_RECORDS,
+          campaignId: def.id,
+          sinceMs: Date.now() - 60_000,
+        }),
         0,
       );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 2);
@@ -87,7 +108,16 @@ for (const kind of storeKinds) {
         await store.releaseReservation({ campaignId: def.id, reservationId, userId, quantity: 1 }),
         true,
       );
-      assert.equal(await finishReleases({ store, sql: db.pool, campaignId: def.id, sinceMs: 0 }), 0);
+      assert.equal(
+        await finishReleases({
+          store,
+          sql: db.pool,
+          records: SETTLED_RECORDS,
+          campaignId: def.id,
+          sinceMs: 0,
+        }),
+        0,
+      );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 3);
     });
   });

@@ -7,6 +7,7 @@ import { Cluster } from 'ioredis';
 import pg from 'pg';
 // Test-only: the schema is owned by broker-services; the hot path itself never imports it.
 import { MIGRATIONS } from '../../broker-services/src/db/orm.ts';
+import { SETTLED_RECORDS as OWNERS_RECORDS } from '../../broker-services/src/modules/orders/settled-records.ts';
 import { SETTLEMENT_SINK_MODULE } from '../../broker-services/src/modules/orders/settlement-sink.ts';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
 import { MemoryHotPathStore, type RedisClient, RedisHotPathStore } from '../src/index.ts';
@@ -14,6 +15,8 @@ import { deleteClusterKeys, type LocalRedisCluster } from './redis-cluster.ts';
 
 /** Test-only: the platform's settlement sink (broker-services' orders module writes orders and groups). */
 export const SETTLEMENT_SINK = SETTLEMENT_SINK_MODULE;
+/** Test-only: the platform's settled records (what reconciliation reads of orders and groups, through their owner). */
+export const SETTLED_RECORDS = OWNERS_RECORDS;
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const PG = {

@@ -16,6 +16,7 @@ import {
   PG,
   type PgSchema,
   rsv,
+  SETTLED_RECORDS,
   SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
@@ -60,6 +61,7 @@ function rig(store: RedisHotPathStore, db: PgSchema, def: CampaignDef): Rig {
   const guard = startHotStateGuard({
     store,
     sql: db.pool,
+    records: SETTLED_RECORDS,
     listCampaigns: async () => [def],
     onReport: (r) => {
       reports.push(r);

@@ -38,6 +38,7 @@ import createFulfilmentService from '../modules/fulfilment/fulfilment.service.ts
 import createGroupsService from '../modules/groups/groups.service.ts';
 import createMembershipService from '../modules/membership/membership.service.ts';
 import createOrdersService from '../modules/orders/orders.service.ts';
+import { SETTLED_RECORDS } from '../modules/orders/settled-records.ts';
 import { SETTLEMENT_SINK_MODULE } from '../modules/orders/settlement-sink.ts';
 import createPaymentsService from '../modules/payments/payments.service.ts';
 import {
@@ -257,6 +258,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       const guard = startHotStateGuard({
         store,
         sql,
+        records: SETTLED_RECORDS,
         listCampaigns: () => activeCampaignDefinitions(broker),
         unitsFor: (def) => (def.type === 'coupon' ? CLAIMED_COUPONS : undefined),
         onReport: (report) => logRebuild(log, report),

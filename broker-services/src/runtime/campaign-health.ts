@@ -24,6 +24,7 @@ import type { ServiceBroker } from 'moleculer';
 import type { Logger } from 'pino';
 import { call } from '../broker/bus.ts';
 import { CLAIMED_COUPONS, countCouponsOutOfStep } from '../modules/coupons/claims-source.ts';
+import { SETTLED_RECORDS, unpaidPastExpiryUnits } from '../modules/orders/settled-records.ts';
 
 /** Releases committed in PostgreSQL this recently are re-sent to the hot path (idempotent) in case a crash cut
  * them off between the two; many checks run within the window. */
@@ -102,12 +103,13 @@ export async function checkCampaigns(deps: {
       const finished = await finishReleases({
         store,
         sql,
+        records: SETTLED_RECORDS,
         campaignId: id,
         sinceMs: deps.nowMs - RELEASE_WINDOW_MS,
       });
       if (finished > 0)
         log.warn({ campaignId: id, finished }, 'released units the hot path had not received');
-      const report = await reconcileCampaign({ store, sql, def });
+      const report = await reconcileCampaign({ store, sql, records: SETTLED_RECORDS, def });
       reconciliationDriftUnits.set({ campaign_id: id }, report.drift);
       reconciliationRunsTotal.inc({ result: report.outcome });
       oversoldUnits.set({ campaign_id: id }, Math.max(0, report.liveUnits - def.stockTotal));
@@ -119,12 +121,10 @@ export async function checkCampaigns(deps: {
       reconciliationRunsTotal.inc({ result: 'error' });
       log.error({ err, campaignId: id }, 'reconciliation failed');
     }
-    const stuck = await sql.query<{ units: string }>(
-      `select coalesce(sum(quantity), 0) as units from orders
-       where campaign_id = $1 and status = 'pending_payment' and expires_at < $2`,
-      [id, new Date(deps.nowMs - STUCK_GRACE_MS)],
+    reservationsStuck.set(
+      { campaign_id: id },
+      await unpaidPastExpiryUnits(sql, id, new Date(deps.nowMs - STUCK_GRACE_MS)),
     );
-    reservationsStuck.set({ campaign_id: id }, Number(stuck.rows[0]?.units ?? 0));
     killSwitchActive.set({ campaign_id: id }, def.killSwitch ? 1 : 0);
   }
 }
@@ -140,7 +140,13 @@ async function checkCouponTemplate(
 ): Promise<void> {
   const { store, sql, log } = deps;
   try {
-    const report = await reconcileCampaign({ store, sql, def, units: CLAIMED_COUPONS });
+    const report = await reconcileCampaign({
+      store,
+      sql,
+      records: SETTLED_RECORDS,
+      def,
+      units: CLAIMED_COUPONS,
+    });
     reconciliationDriftUnits.set({ campaign_id: def.id }, report.drift);
     reconciliationRunsTotal.inc({ result: report.outcome });
     oversoldUnits.set({ campaign_id: def.id }, Math.max(0, report.liveUnits - def.stockTotal));

@@ -6,28 +6,22 @@
  */
 import type { HotPathStore } from '../store/types.ts';
 import type { SqlRunner } from './reconcile.ts';
+import type { SettledRecords } from './records.ts';
 
 /** Releases in the hot path every order of the campaign released in PostgreSQL since `sinceMs`; returns how many
  * it released now (0 when all were already released). */
 export async function finishReleases(args: {
   store: HotPathStore;
   sql: SqlRunner;
+  /** The released orders, read through their owner. */
+  records: SettledRecords;
   campaignId: string;
   sinceMs: number;
 }): Promise<number> {
-  const { store, sql, campaignId } = args;
-  const released = await sql.query<{
-    reservation_id: string;
-    user_id: string;
-    quantity: number;
-    group_id: string | null;
-  }>(
-    `select reservation_id, user_id, quantity, group_id from orders
-     where campaign_id = $1 and stock_released_at is not null and stock_released_at >= $2`,
-    [campaignId, new Date(args.sinceMs)],
-  );
+  const { store, sql, records, campaignId } = args;
+  const released = await records.releasedSince(sql, campaignId, new Date(args.sinceMs));
   let finished = 0;
-  for (const o of released.rows) {
+  for (const o of released) {
     const r = await store.getReservation(campaignId, o.reservation_id);
     if (!r || r.status === 'released') continue;
     const now = await store.releaseReservation({

@@ -12,13 +12,16 @@ import {
   reconcileCampaign,
   type SqlRunner,
 } from './reconcile.ts';
+import type { SettledRecords } from './records.ts';
 
 export interface HotStateGuardOptions {
   store: HotPathStore;
   sql: SqlRunner;
+  /** The settled orders and groups, read through their owner. */
+  records: SettledRecords;
   /** The campaigns to guard (those not over yet), with their definitions. */
   listCampaigns(): Promise<CampaignDef[]>;
-  /** Where a campaign's settled units are (orders unless given; see `LiveUnitsSource`). */
+  /** Where a campaign's settled units are (`records.orders` unless given; see `LiveUnitsSource`). */
   unitsFor?(def: CampaignDef): LiveUnitsSource | undefined;
   /** Each check's report (log a rebuild, set the drift gauge). */
   onReport?(report: ReconcileReport): void;
@@ -61,6 +64,7 @@ export function startHotStateGuard(opts: HotStateGuardOptions): HotStateGuard {
       const report = await reconcileCampaign({
         store: opts.store,
         sql: opts.sql,
+        records: opts.records,
         def,
         ...(units ? { units } : {}),
       });

@@ -15,6 +15,7 @@ import type {
   StreamEntry,
 } from '../store/types.ts';
 import { isBehind, orderIdFor, requestFingerprint } from '../store/types.ts';
+import type { SettledRecords } from './records.ts';
 
 /** Consecutive checks that must all see drift before it alone triggers a rebuild (one could race a settlement). */
 const DRIFT_CHECKS = 3;
@@ -23,10 +24,7 @@ export type RebuildReason = 'missing' | 'behind' | 'drift';
 
 /** Anything with pg's `query(text, params)` shape: a pg Pool or Client, or an adapter over MikroORM's connection. */
 export interface SqlRunner {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(
-    text: string,
-    params?: unknown[],
-  ): Promise<{ rows: R[] }>;
+  query<R extends object = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 export interface ReconcileReport {
@@ -95,7 +93,8 @@ export interface SettledUnits {
 /**
  * Where a campaign type's settled units live in PostgreSQL, for reconciliation: `count` is the periodic check's
  * one statement (the sum of live units, and which of `reservationIds` are settled, how many units, live or
- * not), `list` the rebuild's full read. Orders by default; the module owning another type's tables gives its own.
+ * not), `list` the rebuild's full read. The owner of the units' tables implements it: orders for seckill and
+ * group-buy campaigns (`SettledRecords.orders`), coupons for coupon claims.
  */
 export interface LiveUnitsSource {
   count(
@@ -105,60 +104,6 @@ export interface LiveUnitsSource {
   ): Promise<{ units: number; found: Array<[reservationId: string, quantity: number, live: boolean]> }>;
   list(sql: SqlRunner, campaignId: string): Promise<SettledUnits[]>;
 }
-
-/** Seckill and group-buy units: their orders. */
-export const ORDER_UNITS: LiveUnitsSource = {
-  async count(sql, campaignId, ids) {
-    const res = await sql.query<{ units: string | number; found: unknown }>(
-      `select
-         (select coalesce(sum(quantity), 0) from orders
-          where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null) as units,
-         (select coalesce(json_agg(json_build_array(reservation_id, quantity,
-            status <> 'cancelled' and stock_released_at is null)), '[]'::json)
-          from orders where reservation_id = any($2::text[])) as found`,
-      [campaignId, ids],
-    );
-    const row = res.rows[0];
-    const found = (typeof row?.found === 'string' ? JSON.parse(row.found) : (row?.found ?? [])) as Array<
-      [string, number, boolean]
-    >;
-    return { units: Number(row?.units ?? 0), found };
-  },
-  async list(sql, campaignId) {
-    const orders = await sql.query<{
-      reservation_id: string;
-      request_id: string;
-      user_id: string;
-      quantity: number;
-      unit_price_fen: number;
-      group_id: string | null;
-      status: string;
-      created_at: Date;
-      expires_at: Date;
-      stock_released_at: Date | null;
-      group_leader_id: string | null;
-    }>(
-      `select o.reservation_id, o.request_id, o.user_id, o.quantity, o.unit_price_fen, o.group_id, o.status,
-              o.created_at, o.expires_at, o.stock_released_at, g.leader_id as group_leader_id
-       from orders o left join groups g on g.id = o.group_id
-       where o.campaign_id = $1`,
-      [campaignId],
-    );
-    return orders.rows.map((o) => ({
-      reservationId: o.reservation_id,
-      requestId: o.request_id,
-      userId: o.user_id,
-      quantity: Number(o.quantity),
-      unitPriceFen: Number(o.unit_price_fen),
-      createdAtMs: ms(o.created_at),
-      expiresAtMs: ms(o.expires_at),
-      // Units are live until they went back to stock: a cancelled order, or a refunded one whose units returned.
-      live: o.status !== 'cancelled' && !o.stock_released_at,
-      ...(o.group_id ? { groupId: o.group_id } : {}),
-      ...(o.group_leader_id ? { groupLeaderId: o.group_leader_id } : {}),
-    }));
-  },
-};
 
 /** A time from PostgreSQL (a Date, or its text). */
 export function ms(v: unknown): number {
@@ -171,12 +116,15 @@ export function ms(v: unknown): number {
  */
 export async function reconcileCampaign(args: {
   store: HotPathStore;
+  /** PostgreSQL: the hot path's own `hot_path_positions`, and what `records` and `units` read through. */
   sql: SqlRunner;
+  /** The settled orders and groups, read through their owner (broker-services' orders module). */
+  records: SettledRecords;
   def: CampaignDef;
   /** Where the campaign's settled units are in PostgreSQL: its orders unless given (coupon claims: coupons). */
   units?: LiveUnitsSource;
 }): Promise<ReconcileReport> {
-  const { store, sql, def } = args;
+  const { store, sql, records, def } = args;
   const settled = await readSettledPosition(sql, def.id);
   // From here on this process refuses to sell on a hot state behind what PostgreSQL settled.
   store.raiseFloor(def.id, settled);
@@ -194,7 +142,7 @@ export async function reconcileCampaign(args: {
     }
     // The periodic check: counts only. Loading every order of a large campaign into this process every 30 s
     // stalled its event loop (the gateway's, in a one-process deployment) for hundreds of milliseconds.
-    const liveUnits = await countLiveUnits(sql, args.units ?? ORDER_UNITS, def.id, snap.entries);
+    const liveUnits = await countLiveUnits(sql, args.units ?? records.orders, def.id, snap.entries);
     const left = snap.counters.stockLeft;
     if (left === Math.max(0, snap.counters.stockTotal - liveUnits)) {
       await store.loadCampaign(def);
@@ -209,25 +157,9 @@ export async function reconcileCampaign(args: {
     return report(store, def, 'busy', 0, 0, { settled, position, reason });
   // Suspended (or missing): nothing is sold from here until the rebuild, so this read of the stream is final.
   const unsettled = await store.listUnsettled(def.id);
-  const units = args.units ?? ORDER_UNITS;
+  const units = args.units ?? records.orders;
   const settledRows = await units.list(sql, def.id);
-  const members = await (def.type !== 'groupbuy'
-    ? { rows: [] }
-    : sql.query<{
-        id: string;
-        leader_id: string;
-        size: number;
-        created_at: Date;
-        expires_at: Date;
-        user_id: string | null;
-        slot: number | null;
-        order_id: string | null;
-      }>(
-        `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
-     from groups g left join group_members m on m.group_id = g.id and m.left_at is null
-     where g.campaign_id = $1 and g.status = 'forming'`,
-        [def.id],
-      ));
+  const members = def.type !== 'groupbuy' ? [] : await records.formingGroups(sql, def.id);
 
   const known = new Map<string, Known>();
   for (const o of settledRows) {
@@ -252,7 +184,7 @@ export async function reconcileCampaign(args: {
 
   const byOrder = new Map([...known.values()].map((k) => [k.reservation.orderId, k]));
   const groups = new Map<string, GroupState>();
-  for (const m of members.rows) {
+  for (const m of members) {
     let g = groups.get(m.id);
     if (!g) {
       g = {

@@ -1,10 +1,13 @@
 /**
  * The groups module's set-wise writes that other owners run inside their own transaction (exported in
  * ./README.md): settlement opens groups and seats members in the batch's transaction, and the order machine
- * vacates a member's slot in the transaction that cancels or refunds the order. Runs on a `pg`-style connection
+ * vacates a member's slot in the transaction that cancels or refunds the order. Also the reads reconciliation
+ * makes of groups (through the orders module's settled records). Runs on a `pg`-style connection
  * (`$n` placeholders, arrays bound as arrays), so that it also runs in a settlement worker thread; keep this
  * file free of imports that would load more than it needs there.
  */
+
+import type { FormingGroupRow } from '@tuanmiao/hot-path';
 
 /** A connection inside an open transaction: `$n` placeholders, arrays bound as PostgreSQL arrays. */
 export interface GroupSql {
@@ -97,4 +100,28 @@ export async function vacateSlots(
      where m.order_id = t.id and m.left_at is null`,
     [orderIds, orderIds.map((_id, i) => at?.[i]?.toISOString() ?? null)],
   );
+}
+
+/** A campaign's forming groups, once per active member (reconciliation rebuilds their slots from them). */
+export async function formingGroupsOf(sql: GroupSql, campaignId: string): Promise<FormingGroupRow[]> {
+  const res = await sql.query<FormingGroupRow>(
+    `select g.id, g.leader_id, g.size, g.created_at, g.expires_at, m.user_id, m.slot, m.order_id
+     from groups g left join group_members m on m.group_id = g.id and m.left_at is null
+     where g.campaign_id = $1 and g.status = 'forming'`,
+    [campaignId],
+  );
+  return res.rows;
+}
+
+/** Each group's leader (what tells an opener from a joiner when a reservation's request is rebuilt). */
+export async function groupLeadersOf(
+  sql: GroupSql,
+  groupIds: readonly string[],
+): Promise<Map<string, string>> {
+  if (groupIds.length === 0) return new Map();
+  const res = await sql.query<{ id: string; leader_id: string }>(
+    'select id, leader_id from groups where id = any($1::text[])',
+    [groupIds],
+  );
+  return new Map(res.rows.map((r) => [r.id, r.leader_id]));
 }
