@@ -153,7 +153,7 @@ describe('home page', () => {
     const page = tree.render('pages/home/feed');
     page.setData({ loading: false, error: '网络不给力，请检查网络后重试' });
     await tree.simulate.sleep(0);
-    assert.equal(textOf(page), '搜索商品，如 龙井网络不给力，请检查网络后重试');
+    assert.equal(textOf(page), '搜索商品，如 龙井领券中心：限量好券，准点开抢 ›网络不给力，请检查网络后重试');
   });
 });
 

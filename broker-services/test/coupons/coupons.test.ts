@@ -261,6 +261,22 @@ function couponSuite(store: 'redis' | 'memory') {
         'claimEndsAt',
       );
       assert.equal((await bad({ scope: 'products' }, 'scope')).body.error.details?.field, 'scopeIds');
+      assert.equal(
+        (
+          await bad(
+            { validDays: undefined, validUntil: iso(now() + HOUR / 2) },
+            'validity ends in the window',
+          )
+        ).body.error.details?.field,
+        'validUntil',
+      );
+      const late = await api<{ error: { code: string; details?: { field?: string } } }>(
+        'PATCH',
+        `/api/admin/coupon-templates/${percent.id}`,
+        { token: admin, body: { claimEndsAt: iso(now() + 31 * 24 * HOUR) } },
+      );
+      assertValidation(late, 'claims past the validity');
+      assert.equal(late.body.error.details?.field, 'claimEndsAt');
       await bad({ kind: 'half_price' }, 'kind');
       await bad({ total: 0 }, 'total');
       const bob = await shopper('bob');

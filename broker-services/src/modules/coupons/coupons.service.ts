@@ -433,6 +433,14 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           throw new AppError('VALIDATION_FAILED', 'claimEndsAt must be after claimStartsAt', {
             field: 'claimEndsAt',
           });
+        if (
+          p.claimEndsAt !== undefined &&
+          before.valid_until &&
+          Date.parse(p.claimEndsAt) >= before.valid_until.getTime()
+        )
+          throw new AppError('VALIDATION_FAILED', 'claimEndsAt must be before the coupons’ validUntil', {
+            field: 'claimEndsAt',
+          });
         const t = await auditedChange(ctx.meta, 'coupon_template.update', id, { ...p }, async (tx) => {
           await tx.execute(
             `update coupon_templates set name = coalesce(?, name), description = coalesce(?, description),

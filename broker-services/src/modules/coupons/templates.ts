@@ -84,10 +84,15 @@ export function checkNewTemplate(b: CreateCouponTemplateBody): void {
     bad('validDays', 'give either validDays or validUntil');
   if (b.validFrom !== undefined && b.validUntil === undefined)
     bad('validFrom', 'validFrom goes with validUntil');
-  if (b.validUntil !== undefined) {
-    if (Date.parse(b.validUntil) <= Date.parse(b.validFrom ?? b.claimStartsAt))
-      bad('validUntil', 'validUntil must be after validFrom and the start of the claim window');
-  }
+  // A coupon claimed at the last moment of the window must still be usable: fixed validity outlasts the window.
+  if (b.validUntil !== undefined && Date.parse(b.validUntil) <= Date.parse(b.claimEndsAt))
+    bad('validUntil', 'validUntil must be after the end of the claim window');
+  if (
+    b.validFrom !== undefined &&
+    b.validUntil !== undefined &&
+    Date.parse(b.validFrom) >= Date.parse(b.validUntil)
+  )
+    bad('validFrom', 'validFrom must be before validUntil');
   if ((b.scope ?? 'all') === 'all' ? (b.scopeIds ?? []).length > 0 : (b.scopeIds ?? []).length === 0)
     bad(
       'scopeIds',

@@ -35,6 +35,9 @@ Page({
       this.setData({ loading: false, error: toApiError(err).message });
     }
   },
+  onCouponsTap() {
+    wx.navigateTo({ url: '/pages/coupon/center/index' });
+  },
   onSearchTap() {
     wx.navigateTo({ url: '/pages/shop/search/index' });
   },
