@@ -1,5 +1,5 @@
 /** After payment, without `wx`: price breakdown, what an order allows, its tracking timeline, after-sale kinds. */
-import type { Order, RefundRequestKind, Tracking } from '../services/api-types';
+import type { Order, RefundRequest, RefundRequestKind, Tracking } from '../services/api-types';
 import { formatDateTime } from './order-view';
 
 export interface PriceLine {
@@ -99,4 +99,33 @@ export function afterSaleReason(reason: string, note: string): { reason: string 
   if (text.length < 2) return { error: '请选择或填写退款原因' };
   if (text.length > 200) return { error: '退款原因请控制在 200 字以内' };
   return { reason: text };
+}
+
+export interface AfterSaleView {
+  /** "售后处理中", "售后已同意，退款中", "售后未通过". */
+  state: string;
+  kind: string;
+  reason: string;
+  /** The operator's note, when they left one. */
+  note: string;
+  pending: boolean;
+}
+
+const AFTER_SALE_STATE: Readonly<Record<RefundRequest['status'], string>> = {
+  pending: '售后处理中，商家会尽快处理',
+  approved: '售后已同意，款项原路退回',
+  rejected: '售后未通过',
+};
+
+/** The latest after-sale request of an order as its shopper reads it, or null when there is none. */
+export function afterSaleView(requests: readonly RefundRequest[]): AfterSaleView | null {
+  const latest = requests[0];
+  if (!latest) return null;
+  return {
+    state: AFTER_SALE_STATE[latest.status],
+    kind: latest.kind === 'return_refund' ? '退货退款' : '仅退款',
+    reason: latest.reason,
+    note: latest.note ?? '',
+    pending: latest.status === 'pending',
+  };
 }

@@ -34,10 +34,11 @@ const { fetchOrder } = await import('../services/order/fetchOrder');
 const { fetchTracking } = await import('../services/order/fetchTracking');
 const { dispatchReceipt } = await import('../services/order/dispatchReceipt');
 const { dispatchRefundRequest } = await import('../services/order/dispatchRefundRequest');
+const { fetchRefundRequests } = await import('../services/order/fetchRefundRequests');
 const { productCard, skuChoice, firstBuyableSku } = await import('../lib/shop-view');
 const { cartPageView, encodeCheckoutItems, decodeCheckoutItems } = await import('../lib/cart-view');
 const { addressInputOf, formOfWechatAddress, addressLine } = await import('../lib/address-view');
-const { orderActions, priceBreakdown, trackingView, afterSaleReason } = await import(
+const { orderActions, priceBreakdown, trackingView, afterSaleReason, afterSaleView } = await import(
   '../lib/fulfilment-view'
 );
 const { TapCommand } = await import('../lib/tap-command');
@@ -354,6 +355,13 @@ describe('the shop through the mini-program against the real gateway', () => {
       (e: unknown) => e instanceof ApiError && e.status === 409,
       'one open request per order',
     );
+    assert.deepEqual(afterSaleView(await fetchRefundRequests(order.id)), {
+      state: '售后处理中，商家会尽快处理',
+      kind: '仅退款',
+      reason: '不想要了：买多了',
+      note: '',
+      pending: true,
+    });
 
     const approved = await adminApi<{ status: string }>(
       platform.baseUrl,
@@ -366,6 +374,7 @@ describe('the shop through the mini-program against the real gateway', () => {
     const refunded = await waitForOrder(order.id, (o) => o.status === 'refunded');
     assert.equal(refunded.status, 'refunded');
     assert.equal(orderActions(refunded).afterSale, false);
+    assert.equal(afterSaleView(await fetchRefundRequests(order.id))?.state, '售后已同意，款项原路退回');
     let after = await fetchPointsBalance();
     for (let i = 0; i < 50 && after !== balance; i++) {
       await sleep(200);

@@ -166,6 +166,7 @@ const CLIENT_ROUTES: Array<[route: string, status: number, schema: TSchema | nul
   ['POST /api/orders', 201, CheckoutResult],
   ['GET /api/orders/{id}/tracking', 200, TrackingView],
   ['POST /api/orders/{id}/receipt', 200, OrderView],
+  ['GET /api/orders/{id}/refund-requests', 200, RefundRequestList],
   ['POST /api/orders/{id}/refund-requests', 201, RefundRequestView],
   ['GET /api/me/points', 200, PointsView],
   ['GET /api/coupons', 200, CouponTemplateList],

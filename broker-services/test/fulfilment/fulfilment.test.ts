@@ -224,6 +224,25 @@ describe('delivery and after-sale', () => {
       'The request is already rejected',
     );
     assert.equal((await adminOrder(id)).status, 'paid', 'a rejection changes nothing on the order');
+    // The shopper reads the decision and its note on their order; a stranger's read is 404.
+    const stranger = await devLogin(base, `stranger-ars-${run}`);
+    const mine = await api<{ items: { id: string; status: string; note?: string }[] }>(
+      base,
+      'GET',
+      `/api/orders/${id}/refund-requests`,
+      { token: shopper.token },
+    );
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    assert.deepEqual(
+      mine.body.items.map((r) => [r.id, r.status, r.note]),
+      [[first.body.id, 'rejected', '已发货前可取消，请联系客服']],
+    );
+    assertError(
+      await api(base, 'GET', `/api/orders/${id}/refund-requests`, { token: stranger.token }),
+      404,
+      'NOT_FOUND',
+      'No such order',
+    );
 
     const second = await ask('不想要了');
     const approve = () =>

@@ -488,6 +488,13 @@ const ROUTES: Record<string, RouteRow> = {
     notFound: `/api/orders/${ORD}/receipt`,
     badId: '/api/orders/ord_x/receipt',
   },
+  'GET /api/orders/{id}/refund-requests': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/refund-requests`,
+    notFound: `/api/orders/${ORD}/refund-requests`,
+    badId: `/api/orders/${ADR}/refund-requests`,
+    note: 'a stranger’s order is 404 in test/fulfilment',
+  },
   'POST /api/orders/{id}/refund-requests': {
     access: 'shopper',
     path: `/api/orders/${ORD}/refund-requests`,

@@ -49,6 +49,20 @@ export async function registerFulfilmentRoutes(app: App, opts: GatewayOptions): 
     },
     async (req) => callAs(broker, req, 'orders.confirmReceipt', req.params),
   );
+  app.get(
+    '/api/orders/:id/refund-requests',
+    {
+      ...shopper,
+      schema: {
+        tags: ['orders'],
+        summary: 'My after-sale requests of my order, newest first, with the operator’s decision and note',
+        security,
+        params: IdParam(OrderId),
+        response: { 200: RefundRequestList, ...errors(400, 401, 404) },
+      },
+    },
+    async (req) => callAs(broker, req, 'fulfilment.myRequests', req.params),
+  );
   app.post(
     '/api/orders/:id/refund-requests',
     {

@@ -39,6 +39,7 @@ export const fulfilmentContract = defineContract({
       params: withParams(IdParam(OrderId), CreateRefundRequestBody),
       result: RefundRequestView,
     },
+    myRequests: { params: IdParam(OrderId), result: RefundRequestList },
     adminList: { params: RefundRequestListQuery, result: RefundRequestList },
     approve: { params: withParams(IdParam(RefundRequestId), DecideBody), result: RefundRequestView },
     reject: { params: withParams(IdParam(RefundRequestId), DecideBody), result: RefundRequestView },

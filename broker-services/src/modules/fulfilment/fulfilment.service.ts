@@ -302,6 +302,17 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         return requestView(rows[0]);
       },
 
+      /** The shopper's refund requests of their own order, newest first (404 for an order that is not theirs). */
+      myRequests: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        await call(ctx, 'orders.get', { id: ctx.params.id }, { meta: ctx.meta });
+        const rows = await em().execute<RequestRow[]>(
+          'select * from refund_requests where order_id = ? and user_id = ? order by created_at desc, id desc limit 50',
+          [ctx.params.id, user.id],
+        );
+        return { items: rows.map(requestView) };
+      },
+
       /** Admin: refund requests, oldest first (the after-sale queue). */
       adminList: async (ctx) => {
         requireAdmin(ctx.meta);

@@ -17,7 +17,7 @@ import type {
 } from '@tuanmiao/hot-path';
 import { orderIdForReservation } from '../../ids.ts';
 import { openGroups, seatMembers, vacateSlots } from '../groups/members.ts';
-import { type NewOrder, type OrderTransitioned, transitionOrders } from './order-machine.ts';
+import { type NewOrder, type OrderChange, transitionOrders } from './order-machine.ts';
 
 const ACTOR = 'hot-path';
 
@@ -54,7 +54,7 @@ async function createOrdersOf(
   tx: SettlementSql,
   entries: readonly SettlementEntry[],
   released: boolean,
-): Promise<OrderTransitioned[]> {
+): Promise<OrderChange[]> {
   const orders: NewOrder[] = entries.map((e) => ({
     id: orderIdOf(e.reservationId),
     reservationId: e.reservationId,
@@ -95,8 +95,8 @@ async function createOrdersOf(
 
 /** Sums transitions by from, to and reason. */
 function countOf(
-  orders: readonly OrderTransitioned[],
-  reasonOf: (t: OrderTransitioned) => string,
+  orders: readonly OrderChange[],
+  reasonOf: (t: OrderChange) => string,
   groupsOpened = 0,
 ): SettledTransitionCount[] {
   const counts = new Map<string, SettledTransitionCount>();

@@ -22,9 +22,9 @@ import {
 } from '../points/order-effects.ts';
 import {
   type MoveOrders,
+  type OrderChange,
   type OrderRow,
   type OrderStatus,
-  type OrderTransitioned,
   ormSql,
   transitionOrders,
 } from './order-machine.ts';
@@ -32,7 +32,7 @@ import {
 /** Logs and counts committed order transitions (from `none` for a created order), and their coupons' changes. */
 export function recordOrderTransitions(
   log: Logger,
-  done: readonly OrderTransitioned[],
+  done: readonly OrderChange[],
   reason: string,
   actor: string,
 ): void {

@@ -1,5 +1,7 @@
 import { addressLine } from '../../../lib/address-view';
 import {
+  type AfterSaleView,
+  afterSaleView,
   type OrderActions,
   orderActions,
   type PriceLine,
@@ -14,6 +16,7 @@ import { dispatchOrderCancel } from '../../../services/order/dispatchOrderCancel
 import { dispatchPayment } from '../../../services/order/dispatchPayment';
 import { dispatchReceipt } from '../../../services/order/dispatchReceipt';
 import { fetchOrder } from '../../../services/order/fetchOrder';
+import { fetchRefundRequests } from '../../../services/order/fetchRefundRequests';
 import { fetchTracking } from '../../../services/order/fetchTracking';
 import { toApiError } from '../../../services/request';
 import { syncServerClock } from '../../../services/time/fetchServerTime';
@@ -48,6 +51,7 @@ Page({
     breakdown: [] as PriceLine[],
     actions: NO_ACTIONS,
     packages: [] as TrackingPackageView[],
+    afterSale: null as AfterSaleView | null,
     busy: false,
     notice: '',
     error: '',
@@ -88,7 +92,10 @@ Page({
     try {
       const [order] = await Promise.all([fetchOrder(this.data.id), syncServerClock()]);
       this.show(order);
-      if (this.data.actions.tracking) await this.loadTracking();
+      await Promise.all([
+        this.data.actions.tracking ? this.loadTracking() : Promise.resolve(),
+        this.loadAfterSale(order),
+      ]);
     } catch (err) {
       this.setData({ error: toApiError(err).message });
     }
@@ -96,6 +103,23 @@ Page({
   async loadTracking() {
     try {
       this.setData({ packages: trackingView(await fetchTracking(this.data.id)) });
+    } catch (err) {
+      this.setData({ notice: toApiError(err).message });
+    }
+  },
+  /** The latest after-sale request and the operator's decision; an order never paid has none to ask about. */
+  async loadAfterSale(order: Order) {
+    if (order.status === 'pending_payment' || (order.status === 'cancelled' && !order.paidAt)) {
+      this.setData({ afterSale: null });
+      return;
+    }
+    try {
+      const view = afterSaleView(await fetchRefundRequests(order.id));
+      // A request waiting for the operator: no second one until it is decided.
+      this.setData({
+        afterSale: view,
+        actions: { ...this.data.actions, afterSale: this.data.actions.afterSale && !view?.pending },
+      });
     } catch (err) {
       this.setData({ notice: toApiError(err).message });
     }
