@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+// Test-only: the coupons module's sink and claims source, as the platform plugs them in.
+import { CLAIMED_COUPONS } from '../../broker-services/src/modules/coupons/claims-source.ts';
 import type {
   CampaignDef,
   ClaimCouponInput,
@@ -13,8 +15,22 @@ import type {
   LiveUnitsSource,
   SettledUnits,
 } from '../src/index.ts';
-import { couponIdFor, reconcileCampaign } from '../src/index.ts';
-import { disposeStore, inParallel, SETTLED_RECORDS, seckillDef, storeKinds, uid } from './helpers.ts';
+import { couponIdFor, reconcileCampaign, startSettlement } from '../src/index.ts';
+import {
+  createPgSchema,
+  disposeStore,
+  inParallel,
+  PG,
+  type PgSchema,
+  SETTLED_RECORDS,
+  SETTLEMENT_SINK,
+  seckillDef,
+  storeKinds,
+  uid,
+} from './helpers.ts';
+
+const COUPON_SINK = new URL('../../broker-services/src/modules/coupons/settle-claims.ts', import.meta.url)
+  .href;
 
 const couponDef = (o: Partial<CampaignDef> = {}): CampaignDef =>
   seckillDef({
@@ -64,6 +80,74 @@ for (const kind of storeKinds) {
       store = await kind.make();
     });
     after(() => disposeStore(store));
+
+    test('claims settle into coupons through the coupons sink; a hot state found behind them is rebuilt from them', async () => {
+      const db: PgSchema = await createPgSchema();
+      try {
+        const def = couponDef({ stockTotal: 4, perUserLimit: 1 });
+        await db.pool.query(
+          `insert into coupon_templates (id, name, kind, amount_off_fen, min_spend_fen, total, per_user_limit,
+             claim_starts_at, claim_ends_at, valid_days)
+           values ($1, 'test', 'no_threshold', 100, 0, $2, 1, $3, $4, 7)`,
+          [def.id, def.stockTotal, new Date(def.startsAtMs), new Date(def.endsAtMs)],
+        );
+        await db.insertUsers(['usr_a', 'usr_b', 'usr_c']);
+        await store.loadCampaign(def);
+        const a = claim(def.id, 'usr_a');
+        assert.ok((await store.claimCoupon(a)).ok);
+        assert.ok((await store.claimCoupon(claim(def.id, 'usr_b'))).ok);
+        const settlement = startSettlement({
+          sink: SETTLEMENT_SINK,
+          sinks: { coupon: COUPON_SINK },
+          store,
+          pg: PG,
+          schema: db.schema,
+          consumerName: uid('consumer'),
+          leaseMs: 2_000,
+          listCampaignIds: async () => [def.id],
+        });
+        await settlement.drain();
+        await settlement.stop();
+        const coupons = await db.pool.query<{ id: string; user_id: string; status: string }>(
+          'select id, user_id, status from coupons where template_id = $1 order by user_id',
+          [def.id],
+        );
+        assert.deepEqual(
+          coupons.rows.map((c) => [c.user_id, c.status]),
+          [
+            ['usr_a', 'unused'],
+            ['usr_b', 'unused'],
+          ],
+        );
+        assert.equal(coupons.rows[0]?.id, couponIdFor(a.reservationId));
+        // Redis comes back from an older copy: the template as it was before any claim (full, position 0).
+        await kind.wipeCampaign(store, def.id);
+        await store.loadCampaign(def);
+        assert.deepEqual(await store.claimCoupon(claim(def.id, 'usr_a')), {
+          ok: false,
+          code: 'CAMPAIGN_REBUILDING',
+        });
+        const report = await reconcileCampaign({
+          store,
+          sql: db.pool,
+          records: SETTLED_RECORDS,
+          def,
+          units: CLAIMED_COUPONS,
+        });
+        assert.equal(report.outcome, 'rebuilt');
+        assert.equal(report.reason, 'behind');
+        assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 2);
+        assert.deepEqual(await store.claimCoupon(claim(def.id, 'usr_a')), {
+          ok: false,
+          code: 'LIMIT_EXCEEDED',
+        });
+        const replay = await store.claimCoupon({ ...a, reservationId: uid('clm') });
+        assert.ok(replay.ok && replay.replayed && replay.reservation.id === a.reservationId);
+        assert.ok((await store.claimCoupon(claim(def.id, 'usr_c'))).ok);
+      } finally {
+        await db.drop();
+      }
+    });
 
     test('a claim takes one coupon and is replayed for its requestId; the limit and the quantity refuse', async () => {
       const def = couponDef({ stockTotal: 2, perUserLimit: 1 });
