@@ -10,7 +10,7 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * No foreign keys on `coupons` and `coupon_transitions`, as on orders (see Migration20261205000000): a grab
  * settles thousands of claims a second in batches, where a key checks each row with a lookup of its own; the
- * claim settler checks the batch's users and template once per batch instead.
+ * claims' settlement sink checks the batch's users and template once per batch instead.
  */
 export class Migration20261231100000 extends Migration {
   override async up(): Promise<void> {
