@@ -6,21 +6,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { api } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
-import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { collectPageErrors, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
 
 const run = Date.now().toString(36);
-
-async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/admin/login`);
-  await page.locator('#login_username').fill(username);
-  await page.locator('#login_password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('dashboard-page').waitFor();
-}
 
 describe('coupon templates in the console', () => {
   let platform: Platform;

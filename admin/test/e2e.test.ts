@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureAdminBuilt } from './support/admin-build.ts';
-import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
 
 const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
@@ -65,19 +65,7 @@ async function orderOf(baseUrl: string, shopper: Shopper, reservation: Reservati
   throw new Error(`reservation ${reservation.id} did not settle into an order`);
 }
 
-async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/admin/login`);
-  await page.locator('#login_username').fill(username);
-  await page.locator('#login_password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('dashboard-page').waitFor();
-}
-
 /** Clicks the primary button of the one open modal (create forms and confirmations alike). */
-async function confirmModal(page: Page): Promise<void> {
-  await page.locator('.ant-modal-wrap:visible .ant-btn-primary').last().click();
-}
-
 async function statisticValue(page: Page, testId: string): Promise<string> {
   return (
     (await page.getByTestId(testId).locator('.ant-statistic-content-value').textContent()) ?? ''

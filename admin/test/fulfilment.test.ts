@@ -15,7 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { pushTracking } from '../../broker-services/test/support/carrier.ts';
 import { api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
-import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
 
 const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
@@ -30,18 +30,6 @@ interface ShopSku {
 interface Order {
   id: string;
   status: string;
-}
-
-async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/admin/login`);
-  await page.locator('#login_username').fill(username);
-  await page.locator('#login_password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('dashboard-page').waitFor();
-}
-
-async function confirmModal(page: Page): Promise<void> {
-  await page.locator('.ant-modal-wrap:visible .ant-btn-primary').last().click();
 }
 
 async function shot(page: Page, name: string): Promise<void> {

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { api } from '../../broker-services/test/support/http.ts';
 import { fromLevelsForm, toLevelsForm } from '../src/member-levels-form.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
-import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { collectPageErrors, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
 
 const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
@@ -27,14 +27,6 @@ interface Levels {
     benefits: string[];
     monthlyCouponTemplateId?: string | null;
   }[];
-}
-
-async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/admin/login`);
-  await page.locator('#login_username').fill(username);
-  await page.locator('#login_password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('dashboard-page').waitFor();
 }
 
 describe('member levels form', () => {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
-import { collectPageErrors, launchChromium } from './support/browser.ts';
+import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
 
 const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pathname;
@@ -27,18 +27,6 @@ interface MallItem {
   id: string;
   title: string;
   stockLeft: number;
-}
-
-async function signInConsole(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
-  await page.goto(`${baseUrl}/admin/login`);
-  await page.locator('#login_username').fill(username);
-  await page.locator('#login_password').fill(password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('dashboard-page').waitFor();
-}
-
-async function confirmModal(page: Page): Promise<void> {
-  await page.locator('.ant-modal-wrap:visible .ant-btn-primary').last().click();
 }
 
 async function setNumber(page: Page, testId: string, value: number): Promise<void> {

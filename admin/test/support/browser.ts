@@ -19,3 +19,22 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   return errors;
 }
+
+/** Signs in to the console through its login form and waits for the dashboard. */
+export async function signInConsole(
+  page: Page,
+  baseUrl: string,
+  username: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.locator('#login_username').fill(username);
+  await page.locator('#login_password').fill(password);
+  await page.locator('button[type=submit]').click();
+  await page.getByTestId('dashboard-page').waitFor();
+}
+
+/** Presses the primary button of the dialog on top (OK, Save, Confirm). */
+export async function confirmModal(page: Page): Promise<void> {
+  await page.locator('.ant-modal-wrap:visible .ant-btn-primary').last().click();
+}
