@@ -38,9 +38,13 @@ const files = (
 
 let passed = 0;
 let failed = failedSteps;
+// Two test files at a time by default: most of a file's time is spent waiting (platform start-up, servers,
+// timers), so a second file fills the idle core. Every file has its own database, Redis key prefix, broker
+// namespace and ports. TEST_CONCURRENCY=1 runs them one by one.
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 const stream = run({
   files: files.map((f) => (f.startsWith('/') ? f : `${root}${f}`)),
-  concurrency: 1,
+  concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 1,
   timeout: 10 * 60_000,
 });
 stream.on('test:pass', (ev) => {
