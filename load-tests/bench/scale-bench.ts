@@ -80,6 +80,8 @@ export async function runWorkerScaling(o: WorkerScalingOptions): Promise<WorkerS
         NATS_URL: o.natsUrl,
         MIGRATE_ON_START: '1',
         JWT_SECRET: randomBytes(32).toString('base64url'),
+        // The orders service seals addresses; production mode refuses to start without a key.
+        ADDRESS_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
         DEV_LOGIN: '1',
         PAYMENT_PROVIDER: 'dev',
         ADMIN_USERNAME: adminUser,
