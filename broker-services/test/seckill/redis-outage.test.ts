@@ -112,9 +112,12 @@ describe('Redis down mid-sale, then back empty', () => {
         assert.equal(r.headers.get('retry-after'), '1');
         if (!sawRebuilding) {
           sawRebuilding = true;
+          // The rebuild may finish between that answer and this read: then /readyz is back to 200.
           const during = await api<{ checks: Record<string, string> }>(base, 'GET', '/readyz');
-          assert.equal(during.status, 503);
-          assert.match(during.body.checks.hotpath ?? '', /rebuilding/);
+          if (during.status !== 200) {
+            assert.equal(during.status, 503);
+            assert.match(during.body.checks.hotpath ?? '', /rebuilding/);
+          }
         }
         return undefined;
       },
