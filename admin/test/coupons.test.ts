@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { api } from '../../broker-services/test/support/http.ts';
+import { adminLogin, api } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
@@ -30,11 +30,7 @@ describe('coupon templates in the console', () => {
 
   test('a 满减 coupon created, listed with its value, stopped; both audited; a viewer only reads', async () => {
     const { baseUrl } = platform;
-    const ownerToken = (
-      await api<{ token: string }>(baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: platform.adminUsername, password: platform.adminPassword },
-      })
-    ).body.token;
+    const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors = collectPageErrors(page);

@@ -13,7 +13,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { pushTracking } from '../../broker-services/test/support/carrier.ts';
-import { api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
+import { adminLogin, api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
@@ -234,11 +234,7 @@ describe('the operator’s fulfilment flow in the console', () => {
     await page.locator('.ant-table-row', { hasText: '调整库存' }).first().waitFor();
 
     // A viewer: the queue with addresses masked, no ship, reveal or approve controls.
-    const { token: ownerToken } = (
-      await api<{ token: string }>(baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: platform.adminUsername, password: platform.adminPassword },
-      })
-    ).body;
+    const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
     const viewerName = `viewer-${run}`;
     const viewerPassword = `pw-${randomUUID()}`;
     const created = await api(baseUrl, 'POST', '/api/admin/admins', {

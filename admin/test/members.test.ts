@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { api } from '../../broker-services/test/support/http.ts';
+import { adminLogin, api } from '../../broker-services/test/support/http.ts';
 import { fromLevelsForm, toLevelsForm } from '../src/member-levels-form.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, launchChromium, signInConsole } from './support/browser.ts';
@@ -73,11 +73,7 @@ describe('member levels in the console', () => {
 
   test('the window, a renamed level and a new one saved and audited; a viewer only reads', async () => {
     const { baseUrl } = platform;
-    const ownerToken = (
-      await api<{ token: string }>(baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: platform.adminUsername, password: platform.adminPassword },
-      })
-    ).body.token;
+    const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors = collectPageErrors(page);

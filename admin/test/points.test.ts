@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
+import { adminLogin, api, devLogin, eventually } from '../../broker-services/test/support/http.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
@@ -53,11 +53,7 @@ describe('points in the console', () => {
   test('rules, an adjustment found in the ledger, reconciliation, a mall item redeemed and stopped; a viewer only reads', async () => {
     const { baseUrl } = platform;
     const shopper = await devLogin(baseUrl, `points-console-${run}`);
-    const ownerToken = (
-      await api<{ token: string }>(baseUrl, 'POST', '/api/admin/auth/login', {
-        body: { username: platform.adminUsername, password: platform.adminPassword },
-      })
-    ).body.token;
+    const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
 
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
