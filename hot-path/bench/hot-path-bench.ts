@@ -132,14 +132,10 @@ export async function runHotPathBench(opts: HotPathBenchOptions = {}): Promise<H
     });
 
     // Warm-up (JIT, connections, script cache) so that the baseline is not measured cold.
-    const warm = Array.from({ length: 2_000 }, (_, i) =>
-      reserveSeckillCall(k, input('warm', i), store.retentionMs),
-    );
+    const warm = Array.from({ length: 2_000 }, (_, i) => reserveSeckillCall(k, input('warm', i)));
     await rawEvalsha(raw, reserve.sha1, warm, depth);
     await withConcurrency(2_000, 64, (i) => store.reserveSeckill(input('warm2_', i)));
-    const rawCalls = Array.from({ length: n }, (_, i) =>
-      reserveSeckillCall(k, input('raw', i), store.retentionMs),
-    );
+    const rawCalls = Array.from({ length: n }, (_, i) => reserveSeckillCall(k, input('raw', i)));
     const rawReserve = await timed(n, () => rawEvalsha(raw, reserve.sha1, rawCalls, depth));
     log(`reserve script, raw EVALSHA pipelined x${depth}: ${rawReserve} ops/s (baseline)`);
 

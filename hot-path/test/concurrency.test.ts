@@ -110,7 +110,10 @@ for (const kind of storeKinds) {
       );
       const anyWinner = won[0];
       assert.ok(anyWinner?.ok);
-      assert.equal((await store.getReservation(def.id, anyWinner.reservation.id))?.status, 'settled');
+      assert.equal(
+        (await store.getReservation(def.id, anyWinner.reservation.id, anyWinner.reservation.userId))?.status,
+        'settled',
+      );
     });
 
     test('600 users race into 50 groups of 3: no group over 3, nobody twice in a group, stock never negative', async () => {

@@ -486,12 +486,12 @@ for (const kind of storeKinds) {
     });
 
     if (kind.name === 'redis')
-      test('drift alone (stock counter tampered) triggers a rebuild once it persists', async () => {
+      test('drift alone (units left tampered) triggers a rebuild once it persists', async () => {
         const def = seckillDef({ stockTotal: 30, perUserLimit: 1 });
         await seed(def, 8);
         await settleAll(def);
         const redis = store as RedisHotPathStore;
-        await redis.redis.incrby(redis.keys(def.id).stock, 5);
+        await redis.redis.hincrby(redis.keys(def.id).meta, 'left', 5);
         const report = await reconcileCampaign({
           store,
           sql: db.pool,

@@ -61,7 +61,7 @@ for (const kind of storeKinds) {
         1,
       );
       assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 5);
-      assert.equal((await store.getReservation(def.id, reservationId))?.status, 'released');
+      assert.equal((await store.getReservation(def.id, reservationId, userId))?.status, 'released');
       // Again: nothing more comes back.
       assert.equal(
         await finishReleases({ store, sql: db.pool, records: SETTLED_RECORDS, campaignId: def.id, sinceMs }),

@@ -109,7 +109,8 @@ for (const kind of [...storeKinds, onCluster]) {
         orderId: `ord_${reservationId.slice(4)}`,
         fingerprint: 'seckill:2',
       });
-      assert.deepEqual(await store.getReservation(def.id, reservationId), res.reservation);
+      assert.deepEqual(await store.getReservation(def.id, reservationId, 'usr_a'), res.reservation);
+      assert.equal(await store.getReservation(def.id, reservationId, 'usr_b'), null, "another user's");
       assert.deepEqual(await store.getCampaignCounters(def.id), {
         stockTotal: 5,
         stockLeft: 3,
@@ -286,7 +287,7 @@ for (const kind of [...storeKinds, onCluster]) {
         stockLeft: 2,
         unsettled: 2,
       });
-      assert.equal((await store.getReservation(def.id, r.reservation.id))?.status, 'released');
+      assert.equal((await store.getReservation(def.id, r.reservation.id, 'usr_a'))?.status, 'released');
       // The user's count went back too: the full limit is available again.
       assert.ok((await reserve(def.id, 'usr_a', { quantity: 2 })).ok);
       const kinds = (await store.listUnsettled(def.id)).map((e) => e.entry.kind);

@@ -22,7 +22,7 @@ export async function finishReleases(args: {
   const released = await records.releasedSince(sql, campaignId, new Date(args.sinceMs));
   let finished = 0;
   for (const o of released) {
-    const r = await store.getReservation(campaignId, o.reservation_id);
+    const r = await store.getReservation(campaignId, o.reservation_id, o.user_id);
     if (!r || r.status === 'released') continue;
     const now = await store.releaseReservation({
       campaignId,

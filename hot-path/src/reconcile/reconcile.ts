@@ -207,10 +207,13 @@ export async function reconcileCampaign(args: {
     }
   }
 
+  const pendingPositions: Array<[string, HotPosition]> = [];
   for (const { entry: e } of unsettled) {
     const k = known.get(e.reservationId);
     if (e.kind === 'reserve') {
       if (k) continue;
+      if (e.generation !== undefined && e.seq !== undefined)
+        pendingPositions.push([e.reservationId, { generation: e.generation, seq: e.seq }]);
       const r: Reservation = {
         id: e.reservationId,
         campaignId: def.id,
@@ -276,6 +279,7 @@ export async function reconcileCampaign(args: {
     requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
     released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
     reservations: [...known.values()].map((k) => k.reservation),
+    pendingPositions,
     groups: [...groups.values()].filter((g) => g.members.length > 0),
   });
   if (outcome === 'rebuilt') store.observer?.hotStateRebuilt?.({ campaignId: def.id, reason });

@@ -118,13 +118,13 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
   let sawFullBatch = false;
 
   function taskFor(campaignId: string, entries: StreamEntry[]): SettleTask {
-    // Entries read from Redis carry their JSON: the worker parses it, so the main thread neither parses nor
+    // Entries read from Redis carry their fields: the worker parses them, so the main thread neither parses nor
     // copies a batch of objects (strings cross to the worker cheaply).
-    const raw: string[] = [];
+    const raw: Array<readonly string[]> = [];
     for (const e of entries) if (e.raw !== undefined) raw.push(e.raw);
     const task: SettleTask =
       raw.length === entries.length
-        ? { connection, sink, raw: { campaignId, json: raw } }
+        ? { connection, sink, raw: { campaignId, fields: raw } }
         : { connection, sink, entries: entries.map((e) => e.entry) };
     if (opts.schema) task.schema = opts.schema;
     if (typeSinks) task.sinks = typeSinks;
@@ -168,7 +168,14 @@ export function startSettlement(opts: SettlementOptions): SettlementHandle {
         }
         observer?.settlementParked?.({ campaignId, streamId: e.id, error });
       }
-      await store.ackSettlement(campaignId, [{ id: e.id, reservationId }]);
+      // Settled or parked, the entry is done: the acknowledged position moves to it, so its reservation reads
+      // settled (the one-by-one pass keeps stream order, as a batch does).
+      const { generation, seq } = e.entry;
+      await store.ackSettlement(
+        campaignId,
+        [{ id: e.id, reservationId }],
+        generation !== undefined && seq !== undefined ? { generation, seq } : undefined,
+      );
     }
     carry.delete(campaignId);
     return true;

@@ -25,10 +25,10 @@ export interface SettleTask {
   /** The sinks of campaign types that do not settle into orders (coupon claims), by type. */
   sinks?: Partial<Record<CampaignType, SettlementSinkModule>>;
   schema?: string;
-  /** Parsed entries (a store without raw JSON), or … */
+  /** Parsed entries (a store without raw fields), or … */
   entries?: SettlementEntry[];
-  /** … the entries' JSON as read from the stream, parsed here rather than on the main thread. */
-  raw?: { campaignId: string; json: string[] };
+  /** … the entries' fields as read from the stream, parsed here rather than on the main thread. */
+  raw?: { campaignId: string; fields: Array<readonly string[]> };
   injectFault?: boolean;
   /** Instead of settling: set aside one entry that kept failing (a poison entry), with its error. */
   park?: { campaignId: string; streamId: string; entry: SettlementEntry; attempts: number; error: string };
@@ -63,7 +63,7 @@ export default async function settleTask(task: SettleTask): Promise<SettleTaskRe
   if (task.park) return parkEntry(task, task.park);
   const raw = task.raw;
   const entries = raw
-    ? raw.json.map((json) => parseSettlementEntry(raw.campaignId, json))
+    ? raw.fields.map((fields) => parseSettlementEntry(raw.campaignId, fields))
     : (task.entries ?? []);
   // One stream per campaign: a batch is all of one campaign, hence of one type, settled by that type's sink.
   const type = entries[0]?.campaignType;

@@ -1,15 +1,14 @@
 /** The key layout of one campaign: every key shares the hash tag `{c:<campaignId>}`, so one slot owns them all. */
 export interface CampaignKeys {
+  /** Metadata, the units left (`left`), the position (`gen`, `seq`) and the acknowledged one (`ackGen`, `ackSeq`). */
   meta: string;
-  stock: string;
-  users: string;
-  requests: string;
+  /** userId → the units the user holds and a line per reservation the user made (see `parse.ts` `holdingLines`). */
+  holdings: string;
   released: string;
   stream: string;
   forming: string;
   lease: string;
   rebuild: string;
-  record(reservationId: string): string;
   group(groupId: string): string;
 }
 
@@ -17,15 +16,12 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
   const base = `${prefix}tm:{c:${campaignId}}:`;
   return {
     meta: `${base}meta`,
-    stock: `${base}stock`,
-    users: `${base}users`,
-    requests: `${base}requests`,
+    holdings: `${base}holdings`,
     released: `${base}released`,
     stream: `${base}stream`,
     forming: `${base}forming`,
     lease: `${base}lease`,
     rebuild: `${base}rebuild`,
-    record: (reservationId) => `${base}r:${reservationId}`,
     group: (groupId) => `${base}g:${groupId}`,
   };
 }

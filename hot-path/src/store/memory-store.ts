@@ -27,7 +27,7 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
+import { assertRequestId, isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
 
 interface MemGroup {
   id: string;
@@ -217,6 +217,7 @@ export class MemoryHotPathStore implements HotPathStore {
     i: { userId: string; requestId: string; nowMs: number },
     fingerprint: string,
   ): Reservation | typeof RefusalCode.IDEMPOTENCY_KEY_REUSED | undefined {
+    assertRequestId(i.requestId);
     const rsvId = c.requests.get(requestField(i.userId, i.requestId));
     if (rsvId === undefined) return undefined;
     const rec = c.records.get(rsvId);
@@ -429,8 +430,8 @@ export class MemoryHotPathStore implements HotPathStore {
         return false;
       }
       const rec = c.records.get(i.reservationId);
-      // Only a recorded reservation can give units back: an unknown id must never create stock.
-      if (!rec || c.released.has(i.reservationId)) return false;
+      // Only a recorded reservation of this user can give units back: an unknown id must never create stock.
+      if (!rec || rec.reservation.userId !== i.userId || c.released.has(i.reservationId)) return false;
       c.released.add(i.reservationId);
       const r = rec.reservation;
       c.stockLeft += r.quantity;
@@ -457,9 +458,15 @@ export class MemoryHotPathStore implements HotPathStore {
     return true;
   }
 
-  async getReservation(campaignId: string, reservationId: string): Promise<Reservation | null> {
+  async getReservation(
+    campaignId: string,
+    reservationId: string,
+    userId: string,
+  ): Promise<Reservation | null> {
     const rec = this.#campaigns.get(campaignId)?.records.get(reservationId);
-    return rec && rec.expireAtMs > Date.now() ? { ...rec.reservation } : null;
+    return rec && rec.reservation.userId === userId && rec.expireAtMs > Date.now()
+      ? { ...rec.reservation }
+      : null;
   }
 
   async getGroup(campaignId: string, groupId: string): Promise<GroupState | null> {

@@ -6,12 +6,15 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import type { HotPathObserver } from '../observer.ts';
 import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
 import {
+  ackedPosition,
+  findInHolding,
   flatToMap,
   groupFields,
   hashToGroup,
+  joinedGroup,
+  lineToReservation,
   numberTable,
   parseSettlementEntry,
-  recordToReservation,
 } from './parse.ts';
 import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import {
@@ -26,9 +29,9 @@ import {
   rebuildBeginCall,
   rebuildChunkCall,
   rebuildFinishCall,
+  rebuiltHoldings,
   releaseLeaseCall,
   releaseReservationCall,
-  reservationFields,
   reserveSeckillCall,
   type ScriptCall,
   suspendCampaignCall,
@@ -75,7 +78,7 @@ export interface RedisHotPathStoreOptions {
   clusterOptions?: ClusterOptions;
   /** Prefixes every key (tests use a unique one). */
   keyPrefix?: string;
-  /** How long reservation records and group hashes outlive the campaign's end (default 7 days). */
+  /** How long group hashes outlive the campaign's end (default 7 days). */
   retentionMs?: number;
   observer?: HotPathObserver;
   /**
@@ -258,29 +261,25 @@ export class RedisHotPathStore implements HotPathStore {
 
   async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
     const res = await this.#call(
-      reserveSeckillCall(
-        this.keys(input.campaignId),
-        input,
-        this.retentionMs,
-        this.floorOf(input.campaignId),
-      ),
+      reserveSeckillCall(this.keys(input.campaignId), input, this.floorOf(input.campaignId)),
       this.#hot,
     );
     this.#observePosition(input.campaignId, res, 3);
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
-    const [replayed, rsvId, rec] = res as [number, string, unknown];
+    // {1, line, acknowledged position, …} a replay; {0, 0, unit price, …} a new reservation.
+    const [replayed, line, rec] = res as [number, string, unknown];
     if (replayed === 1)
       return this.#acknowledged({
         ok: true,
         replayed: true,
-        reservation: this.#reservation(input.campaignId, rsvId, rec),
+        reservation: lineToReservation(input.campaignId, input.userId, line, ackedPosition(rec)),
       });
     // A new reservation: the script answers only the price; the rest is what it was given (see the script).
     return this.#acknowledged({
       ok: true,
       replayed: false,
       reservation: {
-        id: rsvId,
+        id: input.reservationId,
         campaignId: input.campaignId,
         userId: input.userId,
         requestId: input.requestId,
@@ -289,7 +288,7 @@ export class RedisHotPathStore implements HotPathStore {
         createdAtMs: input.nowMs,
         expiresAtMs: input.nowMs + input.paymentTtlMs,
         status: 'pending',
-        orderId: orderIdFor(rsvId),
+        orderId: orderIdFor(input.reservationId),
         fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
       },
     });
@@ -297,23 +296,24 @@ export class RedisHotPathStore implements HotPathStore {
 
   async claimCoupon(input: ClaimCouponInput): Promise<ReserveResult> {
     const res = await this.#call(
-      claimCouponCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
+      claimCouponCall(this.keys(input.campaignId), input, this.floorOf(input.campaignId)),
       this.#hot,
     );
     this.#observePosition(input.campaignId, res, 3);
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
-    const [replayed, claimId, rec] = res as [number, string, unknown];
+    // {1, line, acknowledged position, …} a replay; {0, 0, 0, …} a new claim.
+    const [replayed, line, rec] = res as [number, string, unknown];
     if (replayed === 1)
       return this.#acknowledged({
         ok: true,
         replayed: true,
-        reservation: this.#reservation(input.campaignId, claimId, rec),
+        reservation: lineToReservation(input.campaignId, input.userId, line, ackedPosition(rec)),
       });
     return this.#acknowledged({
       ok: true,
       replayed: false,
       reservation: {
-        id: claimId,
+        id: input.reservationId,
         campaignId: input.campaignId,
         userId: input.userId,
         requestId: input.requestId,
@@ -322,7 +322,7 @@ export class RedisHotPathStore implements HotPathStore {
         createdAtMs: input.nowMs,
         expiresAtMs: input.nowMs,
         status: 'pending',
-        orderId: orderIdFor(claimId),
+        orderId: orderIdFor(input.reservationId),
         fingerprint: requestFingerprint({ kind: 'claim' }),
       },
     });
@@ -333,8 +333,8 @@ export class RedisHotPathStore implements HotPathStore {
       openGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
       this.#hot,
     );
-    this.#observePosition(input.campaignId, res, 4);
-    return this.#acknowledged(this.#groupResult(input.campaignId, res));
+    this.#observePosition(input.campaignId, res, 3);
+    return this.#acknowledged(this.#groupResult(input.campaignId, input.userId, res));
   }
 
   async joinGroup(input: JoinGroupInput): Promise<GroupResult> {
@@ -342,28 +342,22 @@ export class RedisHotPathStore implements HotPathStore {
       joinGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
       this.#hot,
     );
-    this.#observePosition(input.campaignId, res, 4);
-    return this.#acknowledged(this.#groupResult(input.campaignId, res));
+    this.#observePosition(input.campaignId, res, 3);
+    return this.#acknowledged(this.#groupResult(input.campaignId, input.userId, res, input.groupId));
   }
 
-  #reservation(campaignId: string, rsvId: string, rec: unknown): Reservation {
-    const r = recordToReservation(campaignId, flatToMap(rec));
-    if (r) return r;
-    // Only a replay whose record outlived its retention lands here: the id is all that is known.
-    throw new Error(`reservation record ${rsvId} of campaign ${campaignId} expired`);
-  }
-
-  #groupResult(campaignId: string, res: unknown): GroupResult {
+  /** An open's or a join's answer: {replayed, line, group, gen, seq[, acknowledged position of a replay]}. */
+  #groupResult(campaignId: string, userId: string, res: unknown, joinedGroupId?: string): GroupResult {
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
-    const [replayed, rsvId, rec, group] = res as [number, string, unknown, unknown];
-    const g = hashToGroup(campaignId, flatToMap(group));
-    if (!g) throw new Error(`group of reservation ${rsvId} is gone`);
-    return {
-      ok: true,
-      replayed: replayed === 1,
-      reservation: this.#reservation(campaignId, rsvId, rec),
-      group: g,
-    };
+    const [replayed, line, group, , , acked] = res as [number, string, unknown, number, number, unknown];
+    const reservation = lineToReservation(campaignId, userId, line, ackedPosition(acked));
+    // A new join answers the group as it read it (see joinGroup-5.lua); every other answer, the group's hash.
+    const g =
+      joinedGroupId !== undefined && replayed === 0
+        ? joinedGroup(campaignId, joinedGroupId, group)
+        : hashToGroup(campaignId, flatToMap(group));
+    if (!g) throw new Error(`group of reservation ${reservation.id} is gone`);
+    return { ok: true, replayed: replayed === 1, reservation, group: g };
   }
 
   async releaseReservation(input: ReleaseInput): Promise<boolean> {
@@ -371,6 +365,7 @@ export class RedisHotPathStore implements HotPathStore {
       releaseReservationCall(
         this.keys(input.campaignId),
         input.reservationId,
+        input.userId,
         input.groupId,
         Date.now(),
         this.floorOf(input.campaignId),
@@ -384,9 +379,21 @@ export class RedisHotPathStore implements HotPathStore {
     return (await this.#call(closeGroupCall(this.keys(campaignId), groupId, status))) === 1;
   }
 
-  async getReservation(campaignId: string, reservationId: string): Promise<Reservation | null> {
-    const h = await this.redis.hgetall(this.keys(campaignId).record(reservationId));
-    return recordToReservation(campaignId, new Map(Object.entries(h)));
+  async getReservation(
+    campaignId: string,
+    reservationId: string,
+    userId: string,
+  ): Promise<Reservation | null> {
+    const k = this.keys(campaignId);
+    const res = (await this.redis
+      .pipeline()
+      .hget(k.holdings, userId)
+      .hmget(k.meta, 'ackGen', 'ackSeq')
+      .exec()) as [[Error | null, string | null], [Error | null, unknown]];
+    const [[e1, holding], [e2, acked]] = res;
+    const failed = e1 ?? e2;
+    if (failed) throw failed;
+    return findInHolding(campaignId, userId, holding, reservationId, ackedPosition(acked));
   }
 
   async getGroup(campaignId: string, groupId: string): Promise<GroupState | null> {
@@ -417,7 +424,7 @@ export class RedisHotPathStore implements HotPathStore {
     const [[e1, total], [e2, left], [e3, len]] = (await this.redis
       .pipeline()
       .hget(k.meta, 'stockTotal')
-      .get(k.stock)
+      .hget(k.meta, 'left')
       .xlen(k.stream)
       .exec()) as [[Error | null, string | null], [Error | null, string | null], [Error | null, number]];
     // A pipeline reports each command's failure beside its result: a lost connection must not read as NaN.
@@ -428,8 +435,7 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async hasCampaignState(campaignId: string): Promise<boolean> {
-    const k = this.keys(campaignId);
-    return (await this.redis.exists(k.meta, k.stock)) === 2;
+    return (await this.redis.hexists(this.keys(campaignId).meta, 'left')) === 1;
   }
 
   async getHotPosition(campaignId: string): Promise<HotPosition | null> {
@@ -444,18 +450,19 @@ export class RedisHotPathStore implements HotPathStore {
     const res = (await this.redis
       .multi()
       .xrange(k.stream, '-', '+')
-      .hmget(k.meta, 'stockTotal', 'gen', 'seq', 'type')
-      .get(k.stock)
-      .exec()) as [[unknown, unknown], [unknown, Array<string | null>], [unknown, string | null]];
-    const [[, raw], [, meta], [, left]] = res;
-    const [total, gen, seq, type] = meta;
+      .hmget(k.meta, 'stockTotal', 'gen', 'seq', 'type', 'left')
+      .exec()) as [[unknown, unknown], [unknown, Array<string | null>]];
+    const [[, raw], [, meta]] = res;
+    const [total, gen, seq, type, left] = meta;
     const entries = this.#entries(campaignId, raw, false);
     return {
       entries,
       counters:
         total === null || total === undefined || left === null
           ? null
-          : { stockTotal: Number(total), stockLeft: Number(left), unsettled: entries.length },
+          : left === undefined
+            ? null
+            : { stockTotal: Number(total), stockLeft: Number(left), unsettled: entries.length },
       position:
         type === null || type === undefined ? null : { generation: Number(gen ?? 0), seq: Number(seq ?? 0) },
     };
@@ -474,24 +481,17 @@ export class RedisHotPathStore implements HotPathStore {
     const expireAt = (endMs: number) => Math.max(state.def.endsAtMs, endMs) + this.retentionMs;
     const chunks: RebuildChunk[] = [];
     const fresh = (): RebuildChunk => {
-      const c: RebuildChunk = { users: [], requests: [], released: [], records: [], groups: [] };
+      const c: RebuildChunk = { holdings: [], released: [], groups: [] };
       chunks.push(c);
       return c;
     };
     let c = fresh();
     const room = () => {
-      if (
-        c.users.length + c.requests.length + c.released.length + c.records.length + c.groups.length >=
-        REBUILD_CHUNK
-      )
-        c = fresh();
+      if (c.holdings.length + c.released.length + c.groups.length >= REBUILD_CHUNK) c = fresh();
       return c;
     };
-    for (const u of state.users) room().users.push(u);
-    for (const q of state.requests) room().requests.push(q);
+    for (const h of rebuiltHoldings(state)) room().holdings.push(h);
     for (const id of state.released) room().released.push(id);
-    for (const r of state.reservations)
-      room().records.push({ id: r.id, fields: reservationFields(r), expireAtMs: expireAt(r.expiresAtMs) });
     for (const g of state.groups)
       room().groups.push({
         id: g.id,
@@ -549,10 +549,8 @@ export class RedisHotPathStore implements HotPathStore {
     for (const item of (raw ?? []) as Array<[string, string[] | null]>) {
       const [id, fields] = item;
       // A deleted entry still pending shows up with no fields; there is nothing left to settle.
-      if (!fields) continue;
-      const json = fields[fields.indexOf('e') + 1];
-      if (json === undefined) continue;
-      out.push(new RawStreamEntry(id, campaignId, json, reclaimed));
+      if (!fields || fields.length < 2) continue;
+      out.push(new RawStreamEntry(id, campaignId, fields, reclaimed));
     }
     return out;
   }
@@ -628,7 +626,7 @@ export class RedisHotPathStore implements HotPathStore {
   ): Promise<number> {
     if (entries.length === 0) return 0;
     const [acked = 0, generation = 0, seq = 0] = numberTable(
-      await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries)),
+      await this.#call(ackSettledCall(this.keys(campaignId), SETTLEMENT_GROUP, entries, settledUpTo)),
     );
     if (settledUpTo) {
       this.raiseFloor(campaignId, settledUpTo);
@@ -672,15 +670,15 @@ export class RedisHotPathStore implements HotPathStore {
   }
 }
 
-/** A stream entry whose JSON is parsed on first read of `entry` (the consumer sends `raw` to a worker instead). */
+/** A stream entry whose fields are parsed on first read of `entry` (the consumer sends `raw` to a worker instead). */
 class RawStreamEntry implements StreamEntry {
   readonly id: string;
-  readonly raw: string;
+  readonly raw: readonly string[];
   readonly reclaimed: boolean;
   #campaignId: string;
   #entry: SettlementEntry | undefined;
 
-  constructor(id: string, campaignId: string, raw: string, reclaimed: boolean) {
+  constructor(id: string, campaignId: string, raw: readonly string[], reclaimed: boolean) {
     this.id = id;
     this.raw = raw;
     this.reclaimed = reclaimed;

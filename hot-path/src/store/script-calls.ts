@@ -3,7 +3,9 @@
  * calls them, and so does the benchmark for its raw EVALSHA baseline.
  */
 import type { CampaignKeys } from './keys.ts';
+import { holdingLine, holdingValue, packCampaignFacts } from './parse.ts';
 import {
+  assertRequestId,
   type CampaignDef,
   type ClaimCouponInput,
   type HotPosition,
@@ -11,7 +13,6 @@ import {
   type OpenGroupInput,
   ORIGIN,
   type RebuildState,
-  type Reservation,
   type ReserveSeckillInput,
   requestFingerprint,
 } from './types.ts';
@@ -22,9 +23,16 @@ export interface ScriptCall {
   args: Array<string | number>;
 }
 
-/** Metadata fields as the scripts read them (flags as 0/1). */
+/**
+ * Metadata fields as the scripts read them (flags as 0/1; `facts` packed once for every stream entry; `gate` the
+ * type while the campaign sells, else the type and its refusal: stopped -2, kill switch -3).
+ */
 export function campaignMetaFields(def: CampaignDef): Array<string | number> {
   return [
+    'gate',
+    def.stopped ? `${def.type} -2` : def.killSwitch ? `${def.type} -3` : def.type,
+    'facts',
+    packCampaignFacts(def),
     'type',
     def.type,
     'title',
@@ -55,51 +63,71 @@ export function campaignMetaFields(def: CampaignDef): Array<string | number> {
 export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall {
   return {
     script: 'loadCampaign',
-    keys: [k.meta, k.stock],
+    keys: [k.meta],
     args: [def.stockTotal, ...campaignMetaFields(def)],
   };
 }
 
-/** `floor`: the position the caller knows the campaign reached; a hot state behind it refuses (-14). */
+/**
+ * The head of a reservation's line (see `holdingLine`): what the caller knows, sent ready-made so that the script
+ * only appends what Redis knows (price, position, status, slot). Refuses a request id that would break the line.
+ */
+function lineHead(
+  requestId: string,
+  fingerprint: string,
+  reservationId: string,
+  quantity: number,
+  nowMs: number,
+  expiresAtMs: number,
+): string {
+  assertRequestId(requestId);
+  return `${requestId}\t${fingerprint}\t${reservationId}\t${quantity}\t${nowMs}\t${expiresAtMs}`;
+}
+
+/** `floor`: the position the caller knows the campaign reached; a hot state behind it refuses (-15). */
 export function reserveSeckillCall(
   k: CampaignKeys,
   i: ReserveSeckillInput,
-  retentionMs: number,
   floor: HotPosition = ORIGIN,
 ): ScriptCall {
+  const fingerprint = requestFingerprint({ kind: 'seckill', quantity: i.quantity });
   return {
     script: 'reserveSeckill',
-    keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
+    keys: [k.meta, k.holdings, k.stream],
     args: [
       i.userId,
-      i.requestId,
+      lineHead(i.requestId, fingerprint, i.reservationId, i.quantity, i.nowMs, i.nowMs + i.paymentTtlMs),
       i.quantity,
-      i.reservationId,
       i.nowMs,
-      i.paymentTtlMs,
-      retentionMs,
-      requestFingerprint({ kind: 'seckill', quantity: i.quantity }),
       floor.generation,
       floor.seq,
     ],
   };
 }
 
-/** One claim of a coupon template; the claim record is kept until the claim window ends plus `retentionMs`. */
+/** One claim of a coupon template; the claim's line is kept in the user's holding. */
 export function claimCouponCall(
   k: CampaignKeys,
   i: ClaimCouponInput,
-  retentionMs: number,
   floor: HotPosition = ORIGIN,
 ): ScriptCall {
+  const head = lineHead(
+    i.requestId,
+    requestFingerprint({ kind: 'claim' }),
+    i.reservationId,
+    1,
+    i.nowMs,
+    i.nowMs,
+  );
   return {
     script: 'claimCoupon',
-    keys: [k.meta, k.stock, k.users, k.requests, k.stream, k.record(i.reservationId)],
-    args: [i.userId, i.requestId, i.reservationId, i.nowMs, retentionMs, floor.generation, floor.seq],
+    keys: [k.meta, k.holdings, k.stream],
+    args: [i.userId, head, i.nowMs, floor.generation, floor.seq],
   };
 }
 
-/** Open and join take the same keys and arguments: the campaign's, the new reservation's, the group's. */
+/** Open and join take the same keys and arguments: the campaign's and the group's; `retentionMs` is how long a
+ * group hash outlives the campaign's end. */
 function groupSlotCall(
   script: 'openGroup' | 'joinGroup',
   k: CampaignKeys,
@@ -107,27 +135,18 @@ function groupSlotCall(
   retentionMs: number,
   floor: HotPosition,
 ): ScriptCall {
+  const fingerprint = requestFingerprint(
+    script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId },
+  );
   return {
     script,
-    keys: [
-      k.meta,
-      k.stock,
-      k.users,
-      k.requests,
-      k.stream,
-      k.record(i.reservationId),
-      k.group(i.groupId),
-      k.forming,
-    ],
+    keys: [k.meta, k.holdings, k.stream, k.group(i.groupId), k.forming],
     args: [
       i.userId,
-      i.requestId,
+      lineHead(i.requestId, fingerprint, i.reservationId, 1, i.nowMs, i.nowMs + i.paymentTtlMs),
       i.groupId,
-      i.reservationId,
       i.nowMs,
-      i.paymentTtlMs,
       retentionMs,
-      requestFingerprint(script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId }),
       floor.generation,
       floor.seq,
     ],
@@ -155,23 +174,15 @@ export function joinGroupCall(
 export function releaseReservationCall(
   k: CampaignKeys,
   reservationId: string,
+  userId: string,
   groupId: string | undefined,
   nowMs: number,
   floor: HotPosition = ORIGIN,
 ): ScriptCall {
   return {
     script: 'releaseReservation',
-    keys: [
-      k.meta,
-      k.stock,
-      k.users,
-      k.released,
-      k.stream,
-      k.record(reservationId),
-      k.group(groupId ?? ''),
-      k.forming,
-    ],
-    args: [reservationId, nowMs, floor.generation, floor.seq],
+    keys: [k.meta, k.holdings, k.released, k.stream, k.group(groupId ?? ''), k.forming],
+    args: [reservationId, userId, nowMs, floor.generation, floor.seq],
   };
 }
 
@@ -179,15 +190,22 @@ export function closeGroupCall(k: CampaignKeys, groupId: string, status: 'succee
   return { script: 'closeGroup', keys: [k.group(groupId), k.forming], args: [groupId, status] };
 }
 
+/** `settledUpTo`: the batch's latest position (moves the acknowledged position, hence reservations to settled). */
 export function ackSettledCall(
   k: CampaignKeys,
   groupName: string,
-  entries: Array<{ id: string; reservationId: string }>,
+  entries: Array<{ id: string }>,
+  settledUpTo: HotPosition | undefined,
 ): ScriptCall {
   return {
     script: 'ackSettled',
     keys: [k.stream, k.meta],
-    args: [groupName, ...entries.flatMap((e) => [e.id, e.reservationId])],
+    args: [
+      groupName,
+      settledUpTo ? settledUpTo.generation : '',
+      settledUpTo ? settledUpTo.seq : '',
+      ...entries.map((e) => e.id),
+    ],
   };
 }
 
@@ -200,29 +218,27 @@ export function releaseLeaseCall(k: CampaignKeys, holder: string): ScriptCall {
 }
 
 export function suspendCampaignCall(k: CampaignKeys): ScriptCall {
-  return { script: 'suspendCampaign', keys: [k.stock, k.rebuild], args: [] };
+  return { script: 'suspendCampaign', keys: [k.meta, k.rebuild], args: [] };
 }
 
 export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number): ScriptCall {
   return {
     script: 'rebuildBegin',
-    keys: [k.meta, k.stock, k.users, k.requests, k.released, k.forming, k.rebuild],
+    keys: [k.meta, k.holdings, k.released, k.forming, k.rebuild],
     args: [token, lockMs],
   };
 }
 
 export interface RebuildChunk {
-  users: RebuildState['users'];
-  requests: RebuildState['requests'];
+  holdings: Array<[userId: string, holding: string]>;
   released: string[];
-  records: Array<{ id: string; fields: string[]; expireAtMs: number }>;
   groups: Array<{ id: string; fields: string[]; expireAtMs: number; forming: boolean; taken: number }>;
 }
 
 export function rebuildChunkCall(k: CampaignKeys, token: string, chunk: RebuildChunk): ScriptCall {
   return {
     script: 'rebuildChunk',
-    keys: [k.stock, k.users, k.requests, k.released, k.forming, k.rebuild],
+    keys: [k.meta, k.holdings, k.released, k.forming, k.rebuild],
     args: [token, JSON.stringify(chunk)],
   };
 }
@@ -238,32 +254,23 @@ export function rebuildFinishCall(
   const position = generation === undefined ? [] : ['gen', generation, 'seq', 0];
   return {
     script: 'rebuildFinish',
-    keys: [k.meta, k.stock, k.rebuild],
+    keys: [k.meta, k.rebuild],
     args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def), ...position],
   };
 }
 
-/** The record hash fields of a reservation, as the scripts write them. */
-export function reservationFields(r: Reservation): string[] {
-  const f = [
-    'id',
-    r.id,
-    'userId',
-    r.userId,
-    'requestId',
-    r.requestId,
-    'quantity',
-    String(r.quantity),
-    'unitPriceFen',
-    String(r.unitPriceFen),
-    'createdAt',
-    String(r.createdAtMs),
-    'expiresAt',
-    String(r.expiresAtMs),
-    'status',
-    r.status,
-  ];
-  if (r.groupId !== undefined) f.push('groupId', r.groupId, 'slot', String(r.slot ?? 0));
-  if (r.fingerprint !== undefined) f.push('fp', r.fingerprint);
-  return f;
+/**
+ * Every user's holding of a rebuilt state: the units they hold and a line per reservation they made (settled,
+ * released, or pending with its stream position), as the reservation scripts keep them.
+ */
+export function rebuiltHoldings(state: RebuildState): Array<[userId: string, holding: string]> {
+  const positions = new Map(state.pendingPositions ?? []);
+  const lines = new Map<string, string[]>();
+  for (const r of state.reservations) {
+    const own = lines.get(r.userId) ?? [];
+    own.push(holdingLine(r, r.status === 'pending' ? positions.get(r.id) : undefined));
+    lines.set(r.userId, own);
+  }
+  const units = new Map(state.users);
+  return [...lines].map(([userId, own]) => [userId, holdingValue(Math.max(0, units.get(userId) ?? 0), own)]);
 }

@@ -195,10 +195,11 @@ export interface StreamEntry {
   /** The parsed entry. A store that has `raw` parses it only when this is read. */
   readonly entry: SettlementEntry;
   /**
-   * The entry's JSON as stored (Redis), so the settlement consumer can hand it to a worker thread unparsed:
-   * parsing and copying a batch then happen off the main thread. Parse with `parseSettlementEntry`.
+   * The entry's fields as stored (Redis: a flat name, value list of strings), so the settlement consumer can hand
+   * it to a worker thread unparsed: parsing and copying a batch then happen off the main thread. Parse with
+   * `parseSettlementEntry`.
    */
-  raw?: string;
+  raw?: readonly string[];
   /** True when taken over from a consumer that did not acknowledge it in time. */
   reclaimed: boolean;
 }
@@ -217,6 +218,11 @@ export interface RebuildState {
   released: string[];
   /** Live reservations, so that a retried request id replays and a release finds its record. */
   reservations: Reservation[];
+  /**
+   * The stream position of each pending reservation (one whose entry is still unsettled): it reads settled once
+   * settlement has acknowledged past it. Without one a pending reservation reads pending until PostgreSQL has it.
+   */
+  pendingPositions?: Array<[reservationId: string, position: HotPosition]>;
   /** Forming groups with their active members. */
   groups: GroupState[];
   /** The generation the rebuilt state starts (its seq starts at 0); issued by PostgreSQL, above every earlier one. */
@@ -237,7 +243,8 @@ export interface HotPathStore {
   joinGroup(input: JoinGroupInput): Promise<GroupResult>;
   releaseReservation(input: ReleaseInput): Promise<boolean>;
   closeGroup(campaignId: string, groupId: string, status: 'succeeded' | 'failed'): Promise<boolean>;
-  getReservation(campaignId: string, reservationId: string): Promise<Reservation | null>;
+  /** A reservation of `userId` (null when that user has none of that id): its line is kept in the user's holding. */
+  getReservation(campaignId: string, reservationId: string, userId: string): Promise<Reservation | null>;
   getGroup(campaignId: string, groupId: string): Promise<GroupState | null>;
   listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]>;
   getCampaignCounters(campaignId: string): Promise<CampaignCounters | null>;
@@ -283,8 +290,9 @@ export interface HotPathStore {
     count: number,
   ): Promise<StreamEntry[]>;
   /**
-   * Acknowledges committed entries, trims them from the stream and marks their reservations settled. `settledUpTo`
-   * (the batch's latest position) raises the floor; a hot state found behind it is reported as suspect.
+   * Acknowledges committed entries, trims them from the stream and marks their reservations settled (Redis: the
+   * campaign's acknowledged position moves to `settledUpTo`). `settledUpTo` (the batch's latest position) raises the
+   * floor; a hot state found behind it is reported as suspect.
    */
   ackSettlement(
     campaignId: string,
@@ -337,4 +345,12 @@ export function couponIdFor(claimId: string): string {
 export function orderIdFor(reservationId: string): string {
   const own = reservationId.startsWith('rsv_') ? reservationId.slice(4) : reservationId;
   return `ord_${own.replace(/_[0-9A-HJKMNP-TV-Z]{26}$/, '')}`;
+}
+
+/**
+ * A request id is kept in a reservation's tab-separated line, found by "newline, id, tab" (`findReplay.lua`): the
+ * hot path refuses one holding a tab or a newline (the public API's pattern already excludes both), on either store.
+ */
+export function assertRequestId(requestId: string): void {
+  if (/[\t\n]/.test(requestId)) throw new TypeError('requestId must not contain a tab or a newline');
 }

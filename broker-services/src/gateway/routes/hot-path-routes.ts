@@ -80,8 +80,8 @@ export async function findReservation(
   // Not settled yet: the hot path holds it under its campaign, which its id names (an id from before ids carried
   // their campaign is only found once settled, a moment after it was made).
   const campaignId = campaignOfId(reservationId);
-  const r = campaignId ? await opts.rt.store.getReservation(campaignId, reservationId) : null;
-  if (r && r.userId === userId) return toReservationView(r);
+  const r = campaignId ? await opts.rt.store.getReservation(campaignId, reservationId, userId) : null;
+  if (r) return toReservationView(r);
   throw new AppError('NOT_FOUND', 'No such reservation');
 }
 

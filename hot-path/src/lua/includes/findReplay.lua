@@ -1,11 +1,20 @@
--- Looks up an earlier reservation of (userId, requestId); returns its id and its record (flat HGETALL), or nil.
--- When that request asked for something else (another fingerprint), returns nil, nil and the refusal -14.
--- A record without a fingerprint (written before fingerprints were kept) replays as before.
-local function findReplay(requestsKey, keyBase, userId, requestId, fingerprint)
-  local rsvId = redis.call('HGET', requestsKey, requestField(userId, requestId))
-  if not rsvId then return nil end
-  local recordKey = keyBase .. 'r:' .. rsvId
-  local earlierFingerprint = redis.call('HGET', recordKey, 'fp')
-  if earlierFingerprint and earlierFingerprint ~= fingerprint then return nil, nil, -14 end
-  return rsvId, redis.call('HGETALL', recordKey)
+-- Reads the user's holding and looks up an earlier reservation of (userId, requestId) in it.
+-- A holding (one field of tm:{c:<id>}:holdings, see recordReservation) is the units the user holds, then one line
+-- per reservation the user made, each starting "\n" requestId "\t" fingerprint "\t": so the limit and the replay
+-- are one HGET, and the lookup one plain find (request ids carry no tab or newline: the store refuses them).
+-- head: the new reservation's line head (requestId, fingerprint, …; see recordReservation).
+-- Returns held units, the holding (nil when the user has none) and the earlier reservation's line (nil when none);
+-- when that request asked for something else (another fingerprint) returns nil, nil, nil and the refusal -14.
+-- A line without a fingerprint (rebuilt where PostgreSQL could not tell it) replays as before.
+local function findReplay(holdingsKey, userId, head)
+  local holding = redis.call('HGET', holdingsKey, userId)
+  if not holding then return 0, nil, nil end
+  local held = tonumber(string.match(holding, '^%d+'))
+  local requestId = string.match(head, '^[^\t]*')
+  local at = string.find(holding, '\n' .. requestId .. '\t', 1, true)
+  if not at then return held, holding, nil end
+  local line = string.match(holding, '^[^\n]*', at + 1)
+  local earlier = string.match(line, '^[^\t]*\t([^\t]*)')
+  if earlier ~= '' and earlier ~= string.match(head, '^[^\t]*\t([^\t]*)') then return nil, nil, nil, -14 end
+  return held, holding, line
 end

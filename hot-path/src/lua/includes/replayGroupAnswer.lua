@@ -1,8 +1,8 @@
--- The answer to a retried open or join: the earlier reservation with the group it belongs to (flat HGETALL).
-local function replayGroupAnswer(keyBase, earlierId, earlier)
-  local earlierGroup = {}
-  for i = 1, #earlier, 2 do
-    if earlier[i] == 'groupId' then earlierGroup = redis.call('HGETALL', keyBase .. 'g:' .. earlier[i + 1]) end
-  end
-  return {1, earlierId, earlier, earlierGroup}
+-- The answer to a retried open or join: the earlier reservation's line with the group it belongs to (flat
+-- HGETALL), the position and the acknowledged position (which tells whether a pending line has settled).
+local function replayGroupAnswer(metaKey, keyBase, line, meta)
+  local groupId = string.match(line, '^' .. string.rep('[^\t]*\t', 10) .. '([^\t]*)')
+  local group = {}
+  if groupId then group = redis.call('HGETALL', keyBase .. 'g:' .. groupId) end
+  return {1, line, group, meta.gen, meta.seq, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq')}
 end

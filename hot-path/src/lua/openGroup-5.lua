@@ -1,0 +1,63 @@
+--[[
+  Opens a group of a groupbuy campaign: the leader takes slot 1 and one unit, atomically with the campaign checks.
+
+  Input:
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left and the position)
+    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings (units held and the user's reservations)
+    KEYS[3] settlement stream           tm:{c:<id>}:stream
+    KEYS[4] the new group hash          tm:{c:<id>}:g:<groupId>
+    KEYS[5] forming groups index (zset) tm:{c:<id>}:forming
+
+    ARGV[1] userId (leader)
+    ARGV[2] the reservation's line head: requestId (no tab, no newline), request fingerprint (what the request
+            asked for; see requestFingerprint in src/store/types.ts), reservationId (rsv_<ulid>), 1, now and the
+            payment deadline (epoch ms), tab-separated (see recordReservation)
+    ARGV[3] groupId (grp_<ulid>)
+    ARGV[4] now, epoch ms
+    ARGV[5] group retention ms after the campaign ends
+    ARGV[6] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
+    ARGV[7] floor seq         } refused -15 (it came back from an older copy and must be rebuilt first)
+
+  Output:
+    negative integer: refusal code (-14: this request id asked for something else)
+    {0, line, group (flat, as HGETALL gives it), gen, seq}  a new reservation (line: see recordReservation)
+    {1, line, group (flat HGETALL), gen, seq, {ackGen, ackSeq}}  a replay of the earlier one
+    gen, seq: the campaign's position after the call
+]]
+local metaKey, holdingsKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local userId, head, groupId = ARGV[1], ARGV[2], ARGV[3]
+local nowMs = tonumber(ARGV[4])
+local retentionMs = tonumber(ARGV[5])
+local floorGen, floorSeq = ARGV[6], ARGV[7]
+local keyBase = string.sub(metaKey, 1, -5)
+
+--- @include "includes/campaignGate"
+--- @include "includes/findReplay"
+--- @include "includes/replayGroupAnswer"
+--- @include "includes/checkLimitAndStock"
+--- @include "includes/recordReservation"
+
+local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, true)
+if not meta then return refusal end
+
+local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)
+if reused then return reused end
+if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
+
+-- A group id is minted by the caller; meeting an existing one is a caller bug, never a second group.
+if redis.call('EXISTS', groupKey) == 1 then return -12 end
+
+local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
+if check ~= 0 then return check end
+
+local expiresAt = math.min(nowMs + tonumber(meta.groupTtlMs), meta.endsAt)
+local group = {'id', groupId, 'leaderId', userId, 'size', meta.groupSize, 'taken', 1, 'status', 'forming',
+  'createdAt', ARGV[4], 'expiresAt', expiresAt, 's:1', userId}
+redis.call('HSET', groupKey, 'u:' .. userId, 1, unpack(group))
+redis.call('PEXPIREAT', groupKey, math.max(meta.endsAt, expiresAt) + retentionMs)
+redis.call('ZADD', formingKey, 1, groupId)
+
+local line, seq = recordReservation({meta = metaKey, holdings = holdingsKey, stream = streamKey}, meta, userId, head, 1,
+  {id = groupId, slot = 1, leaderId = userId, size = meta.groupSize, createdAt = ARGV[4], expiresAt = expiresAt},
+  held, holding)
+return {0, line, group, meta.gen, seq}

@@ -1,0 +1,28 @@
+--[[
+  Starts rebuilding a campaign's hot state from PostgreSQL, only when that state is missing (Redis flushed, keys
+  lost, suspended, or written by an older layout). While the units left are absent every reservation is refused,
+  so nothing can race the rebuild.
+
+  Input:
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
+    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings
+    KEYS[3] released reservation ids    tm:{c:<id>}:released
+    KEYS[4] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[5] rebuild lock                tm:{c:<id>}:rebuild
+
+    ARGV[1] rebuild token
+    ARGV[2] lock ms
+
+  Output:
+    1 rebuild started (half state cleared); 0 state present, nothing to do; -13 another rebuild holds the lock
+]]
+local metaKey, holdingsKey, releasedKey, formingKey, lockKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local token, lockMs = ARGV[1], ARGV[2]
+local keyBase = string.sub(metaKey, 1, -5)
+
+if redis.call('HEXISTS', metaKey, 'left') == 1 then return 0 end
+if not redis.call('SET', lockKey, token, 'NX', 'PX', lockMs) then return -13 end
+-- The older layout's stock counter, per-user counts and request ids (same slot: derived from KEYS[1]) go too:
+-- the rebuild writes their successors from PostgreSQL and the stream.
+redis.call('DEL', holdingsKey, releasedKey, formingKey, keyBase .. 'stock', keyBase .. 'users', keyBase .. 'requests')
+return 1

@@ -1,0 +1,35 @@
+--[[
+  Writes one chunk of a rebuild: users' holdings, released ids, forming groups. Group keys are derived from KEYS[1]
+  and carry the campaign's hash tag, so they live on its slot.
+
+  Input:
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
+    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings
+    KEYS[3] released reservation ids    tm:{c:<id>}:released
+    KEYS[4] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[5] rebuild lock                tm:{c:<id>}:rebuild
+
+    ARGV[1] rebuild token
+    ARGV[2] JSON object: holdings (list of userId, holding pairs: see recordReservation), released (list of
+            rsvId), groups (list of {id, fields, expireAtMs, forming, taken})
+
+  Output:
+    1 written; -13 the lock is not ours or the state came back meanwhile
+]]
+local metaKey, holdingsKey, releasedKey, formingKey, lockKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local token = ARGV[1]
+local chunk = cjson.decode(ARGV[2])
+local keyBase = string.sub(metaKey, 1, -5)
+
+if redis.call('GET', lockKey) ~= token or redis.call('HEXISTS', metaKey, 'left') == 1 then return -13 end
+
+for _, h in ipairs(chunk.holdings) do redis.call('HSET', holdingsKey, h[1], h[2]) end
+for _, id in ipairs(chunk.released) do redis.call('SADD', releasedKey, id) end
+for _, g in ipairs(chunk.groups) do
+  local key = keyBase .. 'g:' .. g.id
+  redis.call('DEL', key)
+  redis.call('HSET', key, unpack(g.fields))
+  redis.call('PEXPIREAT', key, g.expireAtMs)
+  if g.forming then redis.call('ZADD', formingKey, g.taken, g.id) end
+end
+return 1
