@@ -486,6 +486,116 @@ for (const kind of storeKinds) {
     });
 
     if (kind.name === 'redis')
+      test('a hot state of the older layout sells nothing, is rebuilt, replays its requests and settles its JSON entries', async () => {
+        const def = seckillDef({ stockTotal: 10, perUserLimit: 2 });
+        const [oldUser = '', newUser = ''] = [`usr_old_${def.id.slice(-8)}`, `usr_new_${def.id.slice(-8)}`];
+        await seedCampaign(store, db, def, [oldUser, newUser]);
+        const redis = (store as RedisHotPathStore).redis;
+        const base = `${(store as RedisHotPathStore).keyPrefix}tm:{c:${def.id}}:`;
+        // What the layout before holdings left: metadata without units left, a stock counter, per-user counts, a
+        // request-id hash, a record hash and one unsettled entry as JSON.
+        const now = Date.now();
+        const reservationId = rsv();
+        await redis.del(`${base}meta`, `${base}holdings`, `${base}stream`);
+        await redis.hset(`${base}meta`, {
+          type: 'seckill',
+          title: def.title,
+          skuId: def.skuId,
+          priceFen: def.priceFen,
+          startsAt: def.startsAtMs,
+          endsAt: def.endsAtMs,
+          stockTotal: def.stockTotal,
+          perUserLimit: def.perUserLimit,
+          groupSize: 0,
+          groupTtlMs: 0,
+          stopped: 0,
+          killSwitch: 0,
+          dryRun: 0,
+          gen: 0,
+          seq: 1,
+        });
+        await redis.set(`${base}stock`, 9);
+        await redis.hset(`${base}users`, oldUser, 1);
+        await redis.hset(`${base}requests`, `${oldUser.length}:${oldUser}req-old-1`, reservationId);
+        await redis.hset(`${base}r:${reservationId}`, {
+          id: reservationId,
+          userId: oldUser,
+          status: 'pending',
+        });
+        await redis.xadd(
+          `${base}stream`,
+          '*',
+          'e',
+          JSON.stringify({
+            kind: 'reserve',
+            reservationId,
+            userId: oldUser,
+            requestId: 'req-old-1',
+            quantity: '1',
+            unitPriceFen: String(def.priceFen),
+            createdAt: String(now),
+            expiresAt: String(now + PAY_TTL),
+            campaignType: 'seckill',
+            skuId: def.skuId,
+            title: def.title,
+            dryRun: '0',
+            gen: 0,
+            seq: 1,
+          }),
+        );
+        const input = { campaignId: def.id, quantity: 1, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+        const before = await store.reserveSeckill({
+          ...input,
+          userId: newUser,
+          requestId: 'req-new-1',
+          reservationId: rsv(),
+        });
+        assert.deepEqual(
+          before,
+          { ok: false, code: 'CAMPAIGN_REBUILDING' },
+          'nothing is sold on the older layout',
+        );
+
+        const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
+        assert.deepEqual([report.outcome, report.reason], ['rebuilt', 'missing']);
+        assert.equal(
+          await redis.exists(`${base}stock`, `${base}users`, `${base}requests`),
+          0,
+          'older keys gone',
+        );
+        const replay = await store.reserveSeckill({
+          ...input,
+          userId: oldUser,
+          requestId: 'req-old-1',
+          reservationId: rsv(),
+        });
+        assert.ok(replay.ok && replay.replayed);
+        assert.equal(replay.reservation.id, reservationId);
+        assert.ok(
+          (
+            await store.reserveSeckill({
+              ...input,
+              userId: newUser,
+              requestId: 'req-new-1',
+              reservationId: rsv(),
+            })
+          ).ok,
+        );
+        await settleAll(def);
+        const orders = await db.pool.query<{ reservation_id: string }>(
+          'select reservation_id from orders where campaign_id = $1 and user_id = $2',
+          [def.id, oldUser],
+        );
+        assert.deepEqual(
+          orders.rows,
+          [{ reservation_id: reservationId }],
+          'the JSON entry settled into its order',
+        );
+        assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
+        assert.equal((await store.getReservation(def.id, reservationId, oldUser))?.status, 'settled');
+      });
+
+    if (kind.name === 'redis')
       test('drift alone (units left tampered) triggers a rebuild once it persists', async () => {
         const def = seckillDef({ stockTotal: 30, perUserLimit: 1 });
         await seed(def, 8);
