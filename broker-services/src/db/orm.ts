@@ -15,6 +15,7 @@ import { Migration20261212000300 } from '../modules/orders/migrations/Migration2
 import { Migration20261222000600 } from '../modules/payments/migrations/Migration20261222000600.ts';
 import { Migration20261230100000 } from '../modules/points/migrations/Migration20261230100000.ts';
 import { Migration20261230110000 } from '../modules/points/migrations/Migration20261230110000.ts';
+import { Migration20270101110000 } from '../modules/points/migrations/Migration20270101110000.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261231100000', class: Migration20261231100000 },
   { name: 'Migration20261231110000', class: Migration20261231110000 },
   { name: 'Migration20261231120000', class: Migration20261231120000 },
+  { name: 'Migration20270101110000', class: Migration20270101110000 },
 ];
 
 export interface OrmOptions {
