@@ -24,6 +24,7 @@ import {
   OrderView,
   PaymentOutcome,
   RefundBody,
+  RefundForSystemParams,
   ShipBody,
   SystemReasonParams,
 } from './schemas.ts';
@@ -59,7 +60,10 @@ export const ordersContract = defineContract({
     confirmReceipt: { params: OrderIdParam, result: OrderView },
     autoReceive: { params: Type.Object({}), result: Type.Object({ completed: Count }) },
     refund: { params: withParams(OrderIdParam, RefundBody), result: AdminOrderView },
-    refundForSystem: { params: SystemReasonParams, result: Type.Object({ refunding: Type.Boolean() }) },
+    refundForSystem: {
+      params: RefundForSystemParams,
+      result: Type.Object({ refunding: Type.Boolean() }),
+    },
     completeRefund: {
       params: Type.Object({ id: OrderId }),
       result: Type.Object({ refunded: Type.Boolean() }),

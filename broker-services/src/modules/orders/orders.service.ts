@@ -26,7 +26,13 @@ import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '.
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { ordersContract } from './contract.ts';
 import { type GroupOutcomeDeps, onGroupFailed, onGroupSucceeded } from './group-outcomes.ts';
-import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
+import {
+  type OrderRow,
+  type OrderStatus,
+  type OrderTransitioned,
+  ormSql,
+  transitionOrders,
+} from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
 import type { OrderForPayment } from './schemas.ts';
 import {
@@ -97,7 +103,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     const lines = await linesOf(rows);
     return rows.map((o) => {
       const address = addressOf(o);
-      return toOrderView(o, { lines, ...(address ? { address } : {}) });
+      return toOrderView(o, {
+        lines,
+        afterSaleDays: rt.config.afterSaleDays,
+        ...(address ? { address } : {}),
+      });
     });
   }
   const shopperView = async (row: OrderRow) => (await shopperViews([row]))[0]!;
@@ -116,7 +126,12 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const shippingRecord = records.get(o.id);
         return [
           o.id,
-          { lines, ...(address ? { address } : {}), ...(shippingRecord ? { shippingRecord } : {}) },
+          {
+            lines,
+            afterSaleDays: rt.config.afterSaleDays,
+            ...(address ? { address } : {}),
+            ...(shippingRecord ? { shippingRecord } : {}),
+          },
         ];
       }),
     );
@@ -321,9 +336,18 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return done !== null;
   }
 
-  /** Refunds a paid order for a reason of the system (group failed, after-sale); true if this call did. */
-  async function refundForSystem(bus: BusEndpoint, orderId: string, reason: string): Promise<boolean> {
-    const done = await transitionToRefunding(em(), rt, orderId, reason, reason, 'system');
+  /**
+   * Refunds a paid or shipped order for a reason of the system (group failed, after-sale); an approved after-sale
+   * request may refund a completed one too. True if this call did.
+   */
+  async function refundForSystem(
+    bus: BusEndpoint,
+    orderId: string,
+    reason: string,
+    afterSale = false,
+  ): Promise<boolean> {
+    const from = afterSale ? AFTER_SALE_REFUNDABLE : REFUNDABLE;
+    const done = await transitionToRefunding(em(), rt, orderId, from, reason, reason, 'system');
     if (done) void emit(bus, 'refund.requested', { version: 1, orderId });
     return done !== null;
   }
@@ -593,6 +617,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           reason: 'shopper_receipt',
           actor: user.id,
           at: new Date(rt.now()),
+          stamp: ['completed_at'],
         });
         return shopperView(done.row);
       },
@@ -612,6 +637,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             reason: 'auto_receipt',
             actor: 'system',
             at: new Date(rt.now()),
+            stamp: ['completed_at'],
           });
           if (done) completed++;
         }
@@ -645,7 +671,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
       refundForSystem: async (ctx) => ({
-        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason),
+        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason, ctx.params.afterSale),
       }),
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
@@ -683,11 +709,17 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
   });
 }
 
-/** Moves a paid (or shipped) order to refunding and creates its refund record, in one transaction. */
+/** What an operator's refund and the system's refunds take: an order not yet received. */
+const REFUNDABLE: readonly OrderStatus[] = ['paid', 'shipped'];
+/** An approved after-sale request also refunds a completed order (requested within AFTER_SALE_DAYS). */
+const AFTER_SALE_REFUNDABLE: readonly OrderStatus[] = ['paid', 'shipped', 'completed'];
+
+/** Moves an order of `from` to refunding and creates its refund record, in one transaction. */
 async function transitionToRefunding(
   em: EntityManager,
   rt: Runtime,
   orderId: string,
+  from: readonly OrderStatus[],
   reason: string,
   refundReason: string,
   actor: string,
@@ -696,6 +728,7 @@ async function transitionToRefunding(
   return transitionOrder(em, rt.log, {
     orderId,
     to: 'refunding',
+    from,
     reason,
     actor,
     // The refund record and the admin's audit entry commit with the transition, or none of them does.
@@ -724,7 +757,7 @@ async function requestRefund(
   actor: string,
   audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow }> {
-  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor, audit);
+  const done = await transitionToRefunding(em, rt, orderId, REFUNDABLE, reason, refundReason, actor, audit);
   if (!done) throw new AppError('INVALID_TRANSITION', 'Only a paid or shipped order can be refunded');
   return done;
 }
