@@ -10,6 +10,7 @@ import {
   trackingView,
 } from '../../../lib/fulfilment-view';
 import { formatDateTime, ORDER_STATUS_LABELS } from '../../../lib/order-view';
+import { serverClock } from '../../../lib/server-clock';
 import { sleepMs } from '../../../lib/tap-command';
 import type { Address, Order } from '../../../services/api-types';
 import { dispatchOrderCancel } from '../../../services/order/dispatchOrderCancel';
@@ -84,7 +85,7 @@ Page({
       shippedAt: order.shippedAt ? formatDateTime(order.shippedAt) : '',
       addressText: shown ? addressLine(shown) : '',
       breakdown: priceBreakdown(order).lines,
-      actions: orderActions(order),
+      actions: orderActions(order, serverClock.now()),
       error: '',
     });
   },
