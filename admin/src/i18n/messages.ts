@@ -305,6 +305,8 @@ const zhCN = {
   'members.benefits': '权益（每行一条）',
   'members.addLevel': '添加等级',
   'members.monthlyCoupon': '每月赠券（券模板 ID）',
+  'members.levelUpCoupon': '升级礼（券模板 ID）',
+  'members.levelUpCouponHelp': '会员首次达到该等级时发放一张，每人每个等级仅一次（降级后再升回不再发放）',
   'members.remove': '删除',
   'points.tab.rules': '积分规则',
   'points.tab.ledger': '积分流水',
@@ -723,6 +725,9 @@ const en: Record<MessageKey, string> = {
   'members.benefits': 'Benefits (one a line)',
   'members.addLevel': 'Add a level',
   'members.monthlyCoupon': 'Monthly coupon (template id)',
+  'members.levelUpCoupon': 'Level-up gift (template id)',
+  'members.levelUpCouponHelp':
+    'One coupon when a shopper first reaches this level; once per level per shopper (not again after falling back and climbing again)',
   'members.remove': 'Remove',
   'points.tab.rules': 'Rules',
   'points.tab.ledger': 'Ledger',
