@@ -458,16 +458,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           ...(ctx.params.couponId !== undefined ? { couponId: ctx.params.couponId } : {}),
           ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
-        const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
-        if (!order) throw new AppError('INTERNAL');
-        if (placed) {
-          await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
-            (err) => {
-              rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
-            },
-          );
+        if (!placed) {
+          // A concurrent request with the same requestId committed first: answer its order.
+          const order = await findByRequest(em(), user.id, ctx.params.requestId);
+          if (!order) throw new AppError('INTERNAL');
+          return { order: await shopperView(order) };
         }
-        return { order: await shopperView(order) };
+        await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
+          (err) => {
+            rt.log.warn({ err, orderId: placed.row.id }, 'cart lines of a placed order not removed');
+          },
+        );
+        // Its lines and address as just written: no second read, no decryption of what was just sealed.
+        return { order: toOrderView(placed.row, { lines: placed.lines, address }) };
       },
 
       /**
