@@ -383,13 +383,21 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return cancelled;
   }
 
-  async function page(where: string[], values: unknown[], cursor: string | undefined, limit: number) {
+  /** A page by id (ids grow with time): newest first by default, or oldest first (the fulfilment queue's FIFO). */
+  async function page(
+    where: string[],
+    values: unknown[],
+    cursor: string | undefined,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ) {
     if (cursor) {
-      where.push('id < ?');
+      where.push(order === 'oldest' ? 'id > ?' : 'id < ?');
       values.push(cursor);
     }
     const rows = await em().execute<OrderRow[]>(
-      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
+      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by id ${order === 'oldest' ? 'asc' : 'desc'} limit ?`,
       [...values, limit + 1],
     );
     const more = rows.length > limit;
@@ -636,7 +644,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         outcome: await applyPayment(ctx.params, ctx),
       }),
 
-      /** Admin: orders filtered by status and campaign, newest first. */
+      /** Admin: orders filtered by status and campaign, newest first (or oldest first: the fulfilment queue). */
       adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
@@ -649,7 +657,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           where.push('campaign_id = ?');
           values.push(ctx.params.campaignId);
         }
-        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE);
+        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE, ctx.params.order);
         return {
           items: await (async () => {
             const extras = await adminExtras(res.items);
