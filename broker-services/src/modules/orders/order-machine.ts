@@ -76,6 +76,8 @@ export interface OrderRow {
   shipped_at: Date | null;
   refunded_at: Date | null;
   completed_at: Date | null;
+  /** When paying it started at the channel: its price is fixed from then on. */
+  payment_started_at: Date | null;
 }
 
 /** A connection inside an open transaction: `$n` placeholders, arrays bound as PostgreSQL arrays. */

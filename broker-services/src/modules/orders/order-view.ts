@@ -1,6 +1,7 @@
 /** Shapes order rows for shoppers and admins. */
 
 import type { AddressSnapshot } from '../addresses/schemas.ts';
+import type { AppliedCoupon } from '../coupons/schemas.ts';
 import type { ShippingRecordView } from '../fulfilment/schemas.ts';
 import type { OrderRow } from './order-machine.ts';
 import type { AdminOrderView, OrderView } from './schemas.ts';
@@ -22,6 +23,8 @@ export interface OrderLineRow {
 export interface OrderExtras {
   lines?: OrderLineRow[];
   address?: AddressSnapshot;
+  /** The coupon on each order that has one, by order id. */
+  coupons?: ReadonlyMap<string, AppliedCoupon>;
   /** Admin views only. */
   shippingRecord?: ShippingRecordView;
   /** AFTER_SALE_DAYS: a completed order shows until when it takes refund requests. */
@@ -35,6 +38,7 @@ export function afterSaleEnds(completedAt: Date, afterSaleDays: number): Date {
 
 export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
   const lines = extras.lines?.filter((l) => l.order_id === o.id).sort((a, b) => a.line - b.line) ?? [];
+  const coupon = extras.coupons?.get(o.id);
   return {
     id: o.id,
     status: o.status,
@@ -57,6 +61,7 @@ export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
     discountFen: o.discount_fen ?? 0,
     pointsUsed: o.points_used ?? 0,
     payableFen: o.payable_fen ?? o.total_fen,
+    ...(coupon ? { coupon } : {}),
     ...(extras.address ? { address: extras.address } : {}),
     createdAt: iso(o.created_at)!,
     expiresAt: iso(o.expires_at)!,
