@@ -35,6 +35,11 @@ export const ERRORS = {
   ORDER_NOT_PAYABLE: { status: 409, retryable: false, message: 'The order cannot be paid in its state' },
   ORDER_EXPIRED: { status: 409, retryable: false, message: 'The order expired before payment' },
   INVALID_TRANSITION: { status: 409, retryable: false, message: 'Not allowed in the current state' },
+  AFTER_SALE_WINDOW_CLOSED: {
+    status: 409,
+    retryable: false,
+    message: 'The after-sale period of this order has ended',
+  },
   CONFLICT: { status: 409, retryable: false, message: 'Conflicts with an existing record' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
@@ -63,6 +68,28 @@ export const ERRORS = {
     status: 409,
     retryable: false,
     message: 'The coupon does not apply to these items (scope, minimum spend or campaign price)',
+  },
+  COUPON_EXPIRED: { status: 409, retryable: false, message: 'The coupon has expired' },
+  COUPON_NOT_YET_VALID: { status: 409, retryable: false, message: 'The coupon is not valid yet' },
+  COUPON_NOT_COMBINABLE: {
+    status: 409,
+    retryable: false,
+    message: 'The coupon does not combine with this campaign price (seckill or group buy)',
+  },
+  COUPON_THRESHOLD_NOT_MET: {
+    status: 409,
+    retryable: false,
+    message: 'The order does not reach the coupon’s minimum spend',
+  },
+  COUPON_CHOSEN_AT_CHECKOUT: {
+    status: 409,
+    retryable: false,
+    message: 'A shop order takes its coupon at checkout',
+  },
+  PAYMENT_STARTED: {
+    status: 409,
+    retryable: false,
+    message: 'Paying this order has started; its price can no longer change',
   },
   CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
   CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },

@@ -1,7 +1,7 @@
 /** The coupons service on the bus: its actions with their params and results (see ../../broker/README.md). */
 import Type from 'typebox';
 import { defineContract } from '../../broker/contract.ts';
-import { CouponTemplateId, IdParam, withParams } from '../../schemas/common.ts';
+import { CouponTemplateId, IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import {
   AdminCouponTemplateList,
   AdminCouponTemplateView,
@@ -15,6 +15,8 @@ import {
   GiftIssue,
   IssueBody,
   IssueResult,
+  LevelGiftIssue,
+  LevelGiftResult,
   MemberMonthlyIssue,
   MyCoupons,
   MyCouponsQuery,
@@ -30,6 +32,7 @@ export const couponsContract = defineContract({
     get: { params: TemplateIdParam, result: CouponTemplateView },
     mine: { params: MyCouponsQuery, result: MyCoupons },
     applicable: { params: ApplicableBody, result: Applicable },
+    applicableToOrder: { params: IdParam(OrderId), result: Applicable },
     definition: { params: TemplateIdParam, result: CouponClaimDef },
     activeIds: { params: Type.Object({}), result: Type.Array(CouponTemplateId) },
     adminList: { params: Type.Object({}), result: AdminCouponTemplateList },
@@ -41,6 +44,7 @@ export const couponsContract = defineContract({
     issue: { params: withParams(TemplateIdParam, IssueBody), result: IssueResult },
     issueGifts: { params: GiftIssue, result: Type.Object({ issued: Type.Integer({ minimum: 0 }) }) },
     issueMemberMonthly: { params: MemberMonthlyIssue, result: IssueResult },
+    issueLevelGift: { params: LevelGiftIssue, result: LevelGiftResult },
     expireDue: { params: Type.Object({}), result: Type.Object({ expired: Type.Integer({ minimum: 0 }) }) },
   },
   events: {},

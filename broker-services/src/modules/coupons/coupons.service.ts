@@ -185,7 +185,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     meta: CallerMeta | 'system',
     t: TemplateRow,
     userIds: readonly string[],
-    source: 'new_member' | 'group_failed' | 'operator' | 'member_monthly',
+    source: 'new_member' | 'group_failed' | 'operator' | 'member_monthly' | 'level_up',
     issueKey: string,
     detail: Record<string, unknown>,
   ): Promise<{ issued: number; skipped: number; changes: CouponChange[] }> {
@@ -331,6 +331,55 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           rows.map((r) => ({ id: r.id, terms: r, validUntil: new Date(r.valid_until), row: r })),
           lines,
           'regular',
+        );
+        return {
+          items: ranked.map((r) => ({
+            coupon: couponView(r.coupon.row, now.getTime()),
+            discountFen: r.discountFen,
+          })),
+          ...(ranked[0] ? { bestCouponId: ranked[0].coupon.id } : {}),
+        };
+      },
+
+      /**
+       * My coupons that apply to my unpaid campaign order at its campaign price (the template's seckill and
+       * group-buy flags, scope and threshold), best first, with the one it holds now among them: the choice on
+       * the order's page. Another shopper's order is NOT_FOUND, a shop order COUPON_CHOSEN_AT_CHECKOUT; an order
+       * no longer unpaid has none to choose.
+       */
+      applicableToOrder: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await call(ctx, 'orders.get', { id: ctx.params.id });
+        if (order.kind === 'regular') throw new AppError('COUPON_CHOSEN_AT_CHECKOUT');
+        if (order.status !== 'pending_payment') return { items: [] };
+        const skus: SkuForSale[] = (
+          await call(ctx, 'catalog.skusForSale', { ids: order.items.map((i) => i.skuId) })
+        ).items;
+        const lines: PricedLine[] = order.items.flatMap((i) => {
+          const s = skus.find((x) => x.id === i.skuId);
+          return s
+            ? [
+                {
+                  productId: s.productId,
+                  categoryIds: s.categoryIds,
+                  quantity: i.quantity,
+                  unitPriceFen: i.unitPriceFen,
+                },
+              ]
+            : [];
+        });
+        const now = new Date(rt.now());
+        const rows = await em().execute<CouponRow[]>(
+          `select ${COUPON_COLUMNS} from coupons c join coupon_templates t on t.id = c.template_id
+           where c.user_id = ? and ((c.status = 'unused' and c.valid_from <= ? and c.valid_until > ?)
+             or (c.status = 'locked' and c.order_id = ?))
+           limit 200`,
+          [user.id, now, now, order.id],
+        );
+        const ranked = bestCoupon(
+          rows.map((r) => ({ id: r.id, terms: r, validUntil: new Date(r.valid_until), row: r })),
+          lines,
+          order.kind,
         );
         return {
           items: ranked.map((r) => ({
@@ -515,6 +564,24 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           { levelCode: ctx.params.levelCode },
         );
         return { issued, skipped };
+      },
+
+      /**
+       * Internal (the membership's level-up gifts): a level's gift to shoppers who reached it, once per shopper and
+       * level (the issue key), audited as the system's. A stopped template issues nothing and says so.
+       */
+      issueLevelGift: async (ctx) => {
+        const t = await find(ctx.params.templateId);
+        if (t.stopped_at) return { issued: 0, skipped: ctx.params.userIds.length, stopped: true };
+        const { issued, skipped } = await issue(
+          'system',
+          t,
+          ctx.params.userIds,
+          'level_up',
+          ctx.params.issueKey,
+          { levelCode: ctx.params.levelCode },
+        );
+        return { issued, skipped, stopped: false };
       },
 
       /** The expiry sweep: unused coupons past their validity become expired (a transition each). */

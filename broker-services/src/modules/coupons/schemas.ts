@@ -33,7 +33,8 @@ export type CouponScope = Static<typeof CouponScope>;
 export const CouponStatus = Type.Union(
   [Type.Literal('unused'), Type.Literal('locked'), Type.Literal('used'), Type.Literal('expired')],
   {
-    description: 'unused → locked (on an unpaid order) → used; locked → unused when that order is cancelled',
+    description:
+      'unused → locked (on an unpaid order) → used; locked → unused when that order is cancelled or the coupon is taken off it',
   },
 );
 export type CouponStatus = Static<typeof CouponStatus>;
@@ -191,6 +192,19 @@ export const CouponView = Type.Object({
 });
 export type CouponView = Static<typeof CouponView>;
 
+/** The coupon on an order (locked while it is unpaid, used once paid), as its price breakdown shows it. */
+export const AppliedCoupon = Type.Object({
+  id: CouponId,
+  templateId: CouponTemplateId,
+  name: Type.String(),
+  /** What it takes off this order. */
+  discountFen: Fen,
+});
+export type AppliedCoupon = Static<typeof AppliedCoupon>;
+
+/** `PUT /api/orders/:id/coupon`: one of my coupons for my unpaid campaign order. */
+export const OrderCouponBody = Type.Object({ couponId: CouponId }, { additionalProperties: false });
+
 export const MyCouponsQuery = Type.Object(
   { status: Type.Optional(CouponStatus) },
   { additionalProperties: false },
@@ -234,6 +248,22 @@ export const MemberMonthlyIssue = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The system's level-up gift of a member level (../membership), to shoppers who reached it. */
+export const LevelGiftIssue = Type.Object(
+  {
+    templateId: CouponTemplateId,
+    userIds: Type.Array(UserId, { minItems: 1, maxItems: 500, uniqueItems: true }),
+    /** `level-up:<levelCode>`: a shopper gets the gift of a level once. */
+    issueKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    levelCode: Type.String({ minLength: 1, maxLength: 20 }),
+  },
+  { additionalProperties: false },
+);
+export const LevelGiftResult = Type.Object({
+  issued: Type.Integer({ description: 'Coupons created now' }),
+  skipped: Type.Integer({ description: 'Users who already had one from this issueKey, or are unknown' }),
+  stopped: Type.Boolean({ description: 'The template is stopped: it issued nothing' }),
+});
 export const IssueResult = Type.Object({
   issued: Type.Integer({ description: 'Coupons created now' }),
   skipped: Type.Integer({ description: 'Users who already had one from this issueKey, or are unknown' }),

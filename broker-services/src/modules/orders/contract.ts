@@ -11,6 +11,7 @@ import {
   withParams,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
+import { OrderCouponBody } from '../coupons/schemas.ts';
 import {
   AdminOrderListQuery,
   AdminOrderPage,
@@ -24,6 +25,7 @@ import {
   OrderView,
   PaymentOutcome,
   RefundBody,
+  RefundForSystemParams,
   ShipBody,
   SystemReasonParams,
 } from './schemas.ts';
@@ -45,6 +47,12 @@ export const ordersContract = defineContract({
       params: Type.Object({ id: OrderId, userId: Type.Optional(Type.String()) }),
       result: OrderForPayment,
     },
+    startPayment: {
+      params: Type.Object({ id: OrderId, userId: Type.String() }),
+      result: OrderForPayment,
+    },
+    applyCoupon: { params: withParams(OrderIdParam, OrderCouponBody), result: OrderView },
+    removeCoupon: { params: OrderIdParam, result: OrderView },
     findByReservation: {
       params: Type.Object({ reservationId: ReservationId, userId: Type.String() }),
       result: Type.Object({ order: Type.Union([AdminOrderView, Type.Null()]) }),
@@ -59,7 +67,10 @@ export const ordersContract = defineContract({
     confirmReceipt: { params: OrderIdParam, result: OrderView },
     autoReceive: { params: Type.Object({}), result: Type.Object({ completed: Count }) },
     refund: { params: withParams(OrderIdParam, RefundBody), result: AdminOrderView },
-    refundForSystem: { params: SystemReasonParams, result: Type.Object({ refunding: Type.Boolean() }) },
+    refundForSystem: {
+      params: RefundForSystemParams,
+      result: Type.Object({ refunding: Type.Boolean() }),
+    },
     completeRefund: {
       params: Type.Object({ id: OrderId }),
       result: Type.Object({ refunded: Type.Boolean() }),

@@ -1,6 +1,7 @@
 /** Shapes order rows for shoppers and admins. */
 
 import type { AddressSnapshot } from '../addresses/schemas.ts';
+import type { AppliedCoupon } from '../coupons/schemas.ts';
 import type { ShippingRecordView } from '../fulfilment/schemas.ts';
 import type { OrderRow } from './order-machine.ts';
 import type { AdminOrderView, OrderView } from './schemas.ts';
@@ -22,12 +23,22 @@ export interface OrderLineRow {
 export interface OrderExtras {
   lines?: OrderLineRow[];
   address?: AddressSnapshot;
+  /** The coupon on each order that has one, by order id. */
+  coupons?: ReadonlyMap<string, AppliedCoupon>;
   /** Admin views only. */
   shippingRecord?: ShippingRecordView;
+  /** AFTER_SALE_DAYS: a completed order shows until when it takes refund requests. */
+  afterSaleDays?: number;
+}
+
+/** When the after-sale period of an order completed at `completedAt` ends (AFTER_SALE_DAYS later). */
+export function afterSaleEnds(completedAt: Date, afterSaleDays: number): Date {
+  return new Date(new Date(completedAt).getTime() + afterSaleDays * 86400_000);
 }
 
 export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
   const lines = extras.lines?.filter((l) => l.order_id === o.id).sort((a, b) => a.line - b.line) ?? [];
+  const coupon = extras.coupons?.get(o.id);
   return {
     id: o.id,
     status: o.status,
@@ -50,12 +61,17 @@ export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
     discountFen: o.discount_fen ?? 0,
     pointsUsed: o.points_used ?? 0,
     payableFen: o.payable_fen ?? o.total_fen,
+    ...(coupon ? { coupon } : {}),
     ...(extras.address ? { address: extras.address } : {}),
     createdAt: iso(o.created_at)!,
     expiresAt: iso(o.expires_at)!,
     ...(o.paid_at ? { paidAt: iso(o.paid_at) } : {}),
     ...(o.cancelled_at ? { cancelledAt: iso(o.cancelled_at) } : {}),
     ...(o.shipped_at ? { shippedAt: iso(o.shipped_at) } : {}),
+    ...(o.completed_at ? { completedAt: iso(o.completed_at) } : {}),
+    ...(o.completed_at && o.status === 'completed' && extras.afterSaleDays !== undefined
+      ? { afterSaleUntil: iso(afterSaleEnds(o.completed_at, extras.afterSaleDays)) }
+      : {}),
     ...(o.refunded_at ? { refundedAt: iso(o.refunded_at) } : {}),
     ...(o.tracking_no ? { trackingNo: o.tracking_no } : {}),
   };
