@@ -3,6 +3,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration20261212000100 } from '../modules/addresses/migrations/Migration20261212000100.ts';
+import { Migration20270101093000 } from '../modules/campaigns/migrations/Migration20270101093000.ts';
 import { Migration20261212000200 } from '../modules/cart/migrations/Migration20261212000200.ts';
 import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
 import { Migration20261231100000 } from '../modules/coupons/migrations/Migration20261231100000.ts';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261231100000', class: Migration20261231100000 },
   { name: 'Migration20261231110000', class: Migration20261231110000 },
   { name: 'Migration20261231120000', class: Migration20261231120000 },
+  { name: 'Migration20270101093000', class: Migration20270101093000 },
 ];
 
 export interface OrmOptions {
