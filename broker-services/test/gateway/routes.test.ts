@@ -661,7 +661,7 @@ const ROUTES: Record<string, RouteRow> = {
   'GET /api/admin/orders': {
     access: 'read',
     path: '/api/admin/orders',
-    badQueries: ['?status=lost', '?campaignId=cmp_1', '?limit=-1'],
+    badQueries: ['?status=lost', '?campaignId=cmp_1', '?limit=-1', '?order=random'],
   },
   'GET /api/admin/orders/{id}': {
     access: 'read',

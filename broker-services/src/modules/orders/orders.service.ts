@@ -291,13 +291,21 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return cancelled;
   }
 
-  async function page(where: string[], values: unknown[], cursor: string | undefined, limit: number) {
+  /** A page by id (ids grow with time): newest first by default, or oldest first (the fulfilment queue's FIFO). */
+  async function page(
+    where: string[],
+    values: unknown[],
+    cursor: string | undefined,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ) {
     if (cursor) {
-      where.push('id < ?');
+      where.push(order === 'oldest' ? 'id > ?' : 'id < ?');
       values.push(cursor);
     }
     const rows = await em().execute<OrderRow[]>(
-      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
+      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by id ${order === 'oldest' ? 'asc' : 'desc'} limit ?`,
       [...values, limit + 1],
     );
     const more = rows.length > limit;
@@ -366,16 +374,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           ...(ctx.params.couponId !== undefined ? { couponId: ctx.params.couponId } : {}),
           ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
-        const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
-        if (!order) throw new AppError('INTERNAL');
-        if (placed) {
-          await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
-            (err) => {
-              rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
-            },
-          );
+        if (!placed) {
+          // A concurrent request with the same requestId committed first: answer its order.
+          const order = await findByRequest(em(), user.id, ctx.params.requestId);
+          if (!order) throw new AppError('INTERNAL');
+          return { order: await shopperView(order) };
         }
-        return { order: await shopperView(order) };
+        await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
+          (err) => {
+            rt.log.warn({ err, orderId: placed.row.id }, 'cart lines of a placed order not removed');
+          },
+        );
+        // Its lines and address as just written: no second read, no decryption of what was just sealed.
+        return { order: toOrderView(placed.row, { lines: placed.lines, address }) };
       },
 
       /**
@@ -476,7 +487,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         outcome: await applyPayment(ctx.params, ctx),
       }),
 
-      /** Admin: orders filtered by status and campaign, newest first. */
+      /** Admin: orders filtered by status and campaign, newest first (or oldest first: the fulfilment queue). */
       adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
@@ -489,7 +500,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           where.push('campaign_id = ?');
           values.push(ctx.params.campaignId);
         }
-        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE);
+        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE, ctx.params.order);
         return {
           items: await (async () => {
             const extras = await adminExtras(res.items);

@@ -128,6 +128,12 @@ export const AdminOrderListQuery = Type.Object(
   {
     status: Type.Optional(OrderStatus),
     campaignId: Type.Optional(CampaignId),
+    order: Type.Optional(
+      Type.Union([Type.Literal('newest'), Type.Literal('oldest')], {
+        description:
+          'newest first (the default), or oldest first: the fulfilment queue ships what waited longest',
+      }),
+    ),
     cursor: Type.Optional(Cursor),
     limit: Type.Optional(Limit),
   },
