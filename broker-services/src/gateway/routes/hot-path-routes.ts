@@ -194,7 +194,9 @@ export async function registerHotPathRoutes(
     levelCode: string | undefined,
   ): Promise<never> {
     const now = rt.now();
-    const inWindow = Date.parse(c.startsAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
+    // The shopper's window: an early-access member's opens before the start, and a lost state then is a rebuild too.
+    const opensAt = opensAtFor(c, levelCode);
+    const inWindow = Date.parse(opensAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
     if (
       code === 'CAMPAIGN_REBUILDING' ||
       (code === 'NOT_FOUND' && inWindow && !(await rt.store.hasCampaignState(c.id)))
@@ -204,7 +206,7 @@ export async function registerHotPathRoutes(
       throw new AppError('DEPENDENCY_UNAVAILABLE', REBUILDING);
     }
     // The countdown a shopper is shown is their own: a member with early access opens before the others.
-    if (code === 'NOT_STARTED') return refuse(type, code, { opensAt: opensAtFor(c, levelCode) });
+    if (code === 'NOT_STARTED') return refuse(type, code, { opensAt });
     return refuse(type, code);
   }
 
