@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * higher per-user limit and/or minutes of early access (`[{levelCode, perUserLimit?, earlyAccessMinutes?}]`).
  * The hot path keeps them in the campaign's metadata, so a reservation needs no lookup.
  */
-export class Migration20270101093000 extends Migration {
+export class Migration20270101140000 extends Migration {
   override async up(): Promise<void> {
     this.addSql(`
 alter table campaigns add column level_benefits jsonb not null default '[]'::jsonb
