@@ -29,6 +29,7 @@ import { ErrorBody, findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schema
 import { dependencyUnavailable, isDependencyFailure } from './dependency-errors.ts';
 import { HotPathRebuilds } from './hot-path-rebuilds.ts';
 import { redisWithLocalFallback } from './rate-limit-store.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCartRoutes } from './routes/cart-routes.ts';
@@ -68,6 +69,8 @@ export type App = FastifyInstance<
 export async function buildGateway(opts: GatewayOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
+    // Without a logger Fastify hands every request the logger itself; with one, a child made on its first line.
+    ...(opts.logger ? { childLoggerFactory: lazyRequestLogger } : {}),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9_.:-]{8,64}$/.test(given) ? given : randomUUID();
