@@ -93,10 +93,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
 
   app.addSchema(ErrorBody);
   app.decorateRequest('caller', null as never);
-  // Callback style: an async hook here cost every answer a promise.
-  app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-request-id', req.id);
-    done(null, payload);
+  // Every answer names its request: this is the first onRequest hook, so a refusal by a later hook, the error
+  // handler's answer and the 404 carry it too. Callback style (an async hook cost every answer a promise), in
+  // onRequest on the raw answer: as an onSend hook, the only one on the API routes, it cost every answer
+  // Fastify's onSend hook chain.
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.raw.setHeader('x-request-id', req.id);
+    done();
   });
 
   app.setErrorHandler((error, req, reply) => {
