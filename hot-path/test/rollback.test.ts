@@ -185,8 +185,7 @@ async function afterTheFault(
   // finish a moment before the report arrives: wait for it, bounded.
   const rebuiltBehind = (x: ReconcileReport) => x.outcome === 'rebuilt' && x.reason === 'behind';
   for (let waited = 0; !r.reports.some(rebuiltBehind) && waited < 5_000; waited += 20) await delay(20);
-  const rebuiltAt =
-    r.reportedAt[r.reports.findIndex(rebuiltBehind)];
+  const rebuiltAt = r.reportedAt[r.reports.findIndex(rebuiltBehind)];
   // Reported for the README's fault table (not asserted: a figure of this machine, not an invariant).
   console.log(
     `rollback (${tag}): rebuilt ${rebuiltAt === undefined ? '?' : Math.round(rebuiltAt - backAt)} ms after Redis ` +

@@ -1,9 +1,10 @@
 /**
  * How coupons read to a shopper: what a coupon is worth (满100减20, 8折 最高减15元, 无门槛减5元), where a coupon
  * grab stands on the server's clock (a countdown to its start, claim now, all claimed, over), how long a coupon
- * of mine is valid, and the choice at checkout. Money stays integer fen until `formatFen` shows it.
+ * of mine is valid, and the choice at checkout and on an unpaid seckill or group-buy order. Money stays integer
+ * fen until `formatFen` shows it.
  */
-import type { Coupon, CouponTemplate } from '../services/api-types';
+import type { Coupon, CouponTemplate, Order } from '../services/api-types';
 import { formatFen } from './money';
 
 type CouponTerms = Pick<CouponTemplate, 'kind' | 'amountOffFen' | 'percentOff' | 'maxOffFen' | 'minSpendFen'>;
@@ -119,4 +120,51 @@ export function couponChoices(items: ReadonlyArray<{ coupon: Coupon; discountFen
       discountFen: i.discountFen,
     })),
   ];
+}
+
+/**
+ * The coupon choice on an unpaid seckill or group-buy order: none, or one of mine that applies (best first). The
+ * one the order holds is chosen; holding none, the best is (put on the order when the shopper pays, so that
+ * opening the page locks nothing).
+ */
+export function orderCouponChoice(
+  items: ReadonlyArray<{ coupon: Coupon; discountFen: number }>,
+  heldCouponId: string | undefined,
+): { choices: CouponChoice[]; index: number } {
+  const choices = couponChoices(items);
+  if (heldCouponId !== undefined) {
+    const held = choices.findIndex((c) => c.couponId === heldCouponId);
+    if (held >= 0) return { choices, index: held };
+  }
+  return { choices, index: choices.length > 1 ? 1 : 0 };
+}
+
+/** What the chosen coupon asks of the order: put it on, take the held one off, or nothing (already so). */
+export type OrderCouponChange = { kind: 'apply'; couponId: string } | { kind: 'remove' } | null;
+
+export function orderCouponChange(
+  chosen: CouponChoice | undefined,
+  heldCouponId: string | undefined,
+): OrderCouponChange {
+  const wanted = chosen?.couponId ?? '';
+  if (wanted === (heldCouponId ?? '')) return null;
+  return wanted === '' ? { kind: 'remove' } : { kind: 'apply', couponId: wanted };
+}
+
+/**
+ * The order's price with the chosen coupon instead of the one it holds: what the breakdown shows before the
+ * choice reaches the server (the server's answer replaces it). Its other discounts and points stay as they are.
+ */
+export function orderPriceWith(
+  order: Pick<Order, 'itemsFen' | 'discountFen' | 'payableFen' | 'pointsUsed' | 'coupon'>,
+  chosen: CouponChoice | undefined,
+): Pick<Order, 'itemsFen' | 'discountFen' | 'payableFen' | 'pointsUsed'> {
+  const otherFen = order.discountFen - (order.coupon?.discountFen ?? 0);
+  const discountFen = otherFen + (chosen?.discountFen ?? 0);
+  return {
+    itemsFen: order.itemsFen,
+    discountFen,
+    payableFen: order.payableFen + order.discountFen - discountFen,
+    pointsUsed: order.pointsUsed,
+  };
 }

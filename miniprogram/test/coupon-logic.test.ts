@@ -1,14 +1,25 @@
 /**
  * The coupon pages' logic without `wx`: what a coupon is worth in a shop's words, where a coupon grab stands on
  * the server's clock and what its button says, a claim's refusal sentence, validity dates in China's time, the
- * rows of "我的优惠券" and the coupon choices at checkout (none first, then the best).
+ * rows of "我的优惠券", the coupon choices at checkout (none first, then the best) and on an unpaid seckill or
+ * group-buy order (the held one chosen, else the best; what a choice asks of the server; the price it gives).
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import './support/ts-resolve.ts';
 
-const { couponValueText, claimPhase, claimButton, claimRefusalText, validityText, couponRow, couponChoices } =
-  await import('../lib/coupon-view');
+const {
+  couponValueText,
+  claimPhase,
+  claimButton,
+  claimRefusalText,
+  validityText,
+  couponRow,
+  couponChoices,
+  orderCouponChoice,
+  orderCouponChange,
+  orderPriceWith,
+} = await import('../lib/coupon-view');
 type Coupon = import('../services/api-types').Coupon;
 
 const coupon = (o: Partial<Coupon>): Coupon => ({
@@ -100,5 +111,50 @@ describe('coupon view', () => {
     );
     assert.equal(choices[1]?.label, '满100减20（满100减20，减¥20.00）');
     assert.deepEqual(couponChoices([]), [{ couponId: '', label: '不使用优惠券', discountFen: 0 }]);
+  });
+
+  test('on a campaign order: the held coupon chosen, else the best; each choice asks for what changes', () => {
+    const items = [
+      { coupon: coupon({ id: 'cpn_a' }), discountFen: 1000 },
+      { coupon: coupon({ id: 'cpn_b', status: 'locked', orderId: 'ord_1' }), discountFen: 500 },
+    ];
+    assert.equal(orderCouponChoice(items, undefined).index, 1, 'none held: the best');
+    assert.equal(orderCouponChoice(items, 'cpn_b').index, 2, 'the held one');
+    assert.equal(orderCouponChoice([], undefined).index, 0, 'nothing applies: none');
+    assert.equal(orderCouponChoice(items, 'cpn_gone').index, 1, 'a held one not listed: the best');
+    const { choices } = orderCouponChoice(items, 'cpn_b');
+    assert.deepEqual(orderCouponChange(choices[1], 'cpn_b'), { kind: 'apply', couponId: 'cpn_a' });
+    assert.deepEqual(orderCouponChange(choices[0], 'cpn_b'), { kind: 'remove' });
+    assert.equal(orderCouponChange(choices[2], 'cpn_b'), null, 'already on the order');
+    assert.equal(orderCouponChange(choices[0], undefined), null, 'none and none');
+    assert.deepEqual(orderCouponChange(choices[1], undefined), { kind: 'apply', couponId: 'cpn_a' });
+  });
+
+  test('the price with the chosen coupon instead of the held one, in fen', () => {
+    const order = {
+      itemsFen: 10000,
+      discountFen: 500,
+      payableFen: 9500,
+      pointsUsed: 0,
+      coupon: { id: 'cpn_b', templateId: 'cpt_1', name: '减5', discountFen: 500 },
+    };
+    const { choices } = orderCouponChoice([{ coupon: coupon({ id: 'cpn_a' }), discountFen: 2000 }], 'cpn_b');
+    assert.deepEqual(orderPriceWith(order, choices[1]), {
+      itemsFen: 10000,
+      discountFen: 2000,
+      payableFen: 8000,
+      pointsUsed: 0,
+    });
+    assert.deepEqual(orderPriceWith(order, choices[0]), {
+      itemsFen: 10000,
+      discountFen: 0,
+      payableFen: 10000,
+      pointsUsed: 0,
+    });
+    const { coupon: _held, ...noCoupon } = order;
+    assert.deepEqual(
+      orderPriceWith({ ...noCoupon, discountFen: 0, payableFen: 10000 }, undefined).payableFen,
+      10000,
+    );
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The mini-program's own service layer against the real gateway (the embedded default started by the
  * platform helper), through the wx shim: dev login, campaigns, a seckill purchase through settlement to a
- * paid order, and a group opened by one shopper and joined by another.
+ * paid order, a coupon put on a seckill order, swapped and paid with, and a group opened by one shopper and
+ * joined by another.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { adminLogin, api as httpApi } from '../../broker-services/test/support/http.ts';
 import { type StartedPlatform, startPlatform } from '../../broker-services/test/support/platform.ts';
 import './support/ts-resolve.ts';
 import { installWxShim, type WxShim } from './support/wx-shim.ts';
@@ -18,6 +20,10 @@ const { fetchCampaigns } = await import('../services/campaign/fetchCampaigns');
 const { fetchOrder } = await import('../services/order/fetchOrder');
 const { fetchOrders } = await import('../services/order/fetchOrders');
 const { dispatchPayment } = await import('../services/order/dispatchPayment');
+const { dispatchOrderCoupon } = await import('../services/order/dispatchOrderCoupon');
+const { dispatchRemoveOrderCoupon } = await import('../services/order/dispatchRemoveOrderCoupon');
+const { fetchOrderCoupons } = await import('../services/coupon/fetchOrderCoupons');
+const { fetchMyCoupons } = await import('../services/coupon/fetchMyCoupons');
 const { dispatchAddAddress } = await import('../services/address/dispatchAddAddress');
 const { fetchAddresses } = await import('../services/address/fetchAddresses');
 const { fetchGroup } = await import('../services/group/fetchGroup');
@@ -135,6 +141,75 @@ describe('the mini-program against the real gateway', () => {
 
     const mine = await fetchOrders();
     assert.ok(mine.items.some((o) => o.id === orderId && o.status === 'paid'));
+  });
+
+  test('seckill: a coupon on the order before paying, swapped, taken off, put back, paid with', async () => {
+    const me = await loginAs(`e2e-coupon-${run}`);
+    const admin = await adminLogin(platform.baseUrl, platform.adminUsername, platform.adminPassword);
+    const now = Date.parse(await fetchServerTime());
+    const template = async (name: string, amountOffFen: number) => {
+      const res = await httpApi<{ id: string }>(platform.baseUrl, 'POST', '/api/admin/coupon-templates', {
+        token: admin,
+        body: {
+          name,
+          kind: 'no_threshold',
+          amountOffFen,
+          minSpendFen: 0,
+          total: 10,
+          perUserLimit: 1,
+          claimStartsAt: new Date(now - 60_000).toISOString(),
+          claimEndsAt: new Date(now + 3_600_000).toISOString(),
+          validDays: 7,
+          combinesWithSeckill: true,
+        },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      const issued = await httpApi<{ issued: number }>(
+        platform.baseUrl,
+        'POST',
+        `/api/admin/coupon-templates/${res.body.id}/issues`,
+        {
+          token: admin,
+          body: { userIds: [me.user.id], reason: 'e2e', issueKey: `e2e-${run}-${amountOffFen}` },
+        },
+      );
+      assert.equal(issued.body.issued, 1, JSON.stringify(issued.body));
+      return (await fetchMyCoupons('unused')).find((c) => c.templateId === res.body.id)!.id;
+    };
+    const small = await template('立减1分', 1);
+    const big = await template('立减2分', 2);
+    const campaign = await liveCampaign('seckill');
+    const orderId = await new SeckillPurchase({
+      campaignId: campaign.id,
+      pollIntervalMs: 200,
+      maxPolls: 150,
+    }).buy();
+    assert.ok(orderId);
+    const order = await fetchOrder(orderId);
+    const choices = await fetchOrderCoupons(orderId);
+    assert.equal(choices.bestCouponId, big);
+    const withBig = await dispatchOrderCoupon(orderId, big);
+    assert.deepEqual([withBig.payableFen, withBig.coupon?.id], [order.payableFen - 2, big]);
+    const withSmall = await dispatchOrderCoupon(orderId, small);
+    assert.deepEqual([withSmall.payableFen, withSmall.coupon?.id], [order.payableFen - 1, small]);
+    const without = await dispatchRemoveOrderCoupon(orderId);
+    assert.deepEqual([without.payableFen, without.coupon], [order.payableFen, undefined]);
+    await dispatchOrderCoupon(orderId, big);
+    const address = await dispatchAddAddress({
+      name: '张三',
+      phone: '13812348000',
+      region: ['330000', '330100', '330106'],
+      detail: '龙井路 1 号',
+    });
+    assert.equal(await dispatchPayment(orderId, address.id), 'dev');
+    const paid = await waitForOrder(orderId, (o) => o.status === 'paid');
+    assert.deepEqual([paid.payableFen, paid.coupon?.id], [order.payableFen - 2, big]);
+    assert.ok((await fetchMyCoupons('used')).some((c) => c.id === big));
+    // Paid: the price is fixed, the coupon stays.
+    await assert.rejects(
+      dispatchOrderCoupon(orderId, small),
+      (err: unknown) => err instanceof ApiError && err.code === 'ORDER_NOT_PAYABLE',
+    );
   });
 
   test('group buy: A opens a group, B joins it, two slots taken', async () => {

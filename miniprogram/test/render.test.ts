@@ -273,6 +273,56 @@ describe('shop pages', () => {
     );
   });
 
+  test('an unpaid seckill order: the coupon choice and the price with the chosen coupon', async () => {
+    const page = tree.render('pages/order/detail');
+    page.setData({
+      order: {
+        id: 'ord_2',
+        kind: 'seckill',
+        status: 'pending_payment',
+        items: [{ skuId: 'sku_b', title: '西湖龙井', quantity: 2, unitPriceFen: 5000 }],
+        itemsFen: 10000,
+        discountFen: 0,
+        payableFen: 10000,
+        pointsUsed: 0,
+        expiresAt: iso(HOUR),
+      },
+      statusLabel: '待付款',
+      couponChoosable: true,
+      coupons: [
+        { couponId: '', label: '不使用优惠券', discountFen: 0 },
+        { couponId: 'cpn_a', label: '秒杀可用（满50减10，减¥10.00）', discountFen: 1000 },
+      ],
+      couponLabels: ['不使用优惠券', '秒杀可用（满50减10，减¥10.00）'],
+      couponIndex: 1,
+      breakdown: [
+        { label: '商品金额', fen: 10000 },
+        { label: '优惠', fen: -1000 },
+        { label: '积分抵扣', fen: 0 },
+      ],
+      payableFen: 9000,
+      actions: {
+        pay: true,
+        cancel: true,
+        needsAddress: false,
+        tracking: false,
+        confirmReceipt: false,
+        afterSale: false,
+      },
+    });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /优惠券秒杀可用（满50减10，减¥10\.00）›/);
+    assert.match(text, /商品金额¥100\.00优惠-¥10\.00积分抵扣-¥0\.00实付¥90\.00/);
+    assert.match(text, /取消订单立即支付$/);
+    page.setData({
+      coupons: [{ couponId: '', label: '不使用优惠券', discountFen: 0 }],
+      couponLabels: ['不使用优惠券'],
+    });
+    await tree.simulate.sleep(0);
+    assert.match(flat(page), /优惠券暂无可用/);
+  });
+
   test('cart: lines with their ticks, an unavailable line says why, the ticked total in yuan', async () => {
     const page = tree.render('pages/home/cart');
     const { cartPageView } = await import('../lib/cart-view');

@@ -21,7 +21,7 @@ export function addressText(a: AddressSnapshot): string {
 }
 
 /**
- * The fulfilment queue: paid orders not yet shipped (newest first, as the orders list pages), each with its items
+ * The fulfilment queue: paid orders not yet shipped (the one that waited longest first), each with its items
  * and its address masked (138****8000); the roles that fulfil orders can show one in full, and each such view is
  * audited. Shipping takes one package or a split of several. The shipped tab shows each order's packages and
  * their tracking events, with WeChat's shipping record state.
@@ -47,7 +47,9 @@ export function FulfilmentPage() {
     async (from: string | null) => {
       setLoading(true);
       try {
-        const page = await api.listOrders({ status: queue, ...(from ? { cursor: from } : {}) });
+        // To ship: the order that waited longest first. Shipped: the latest first.
+        const order = queue === 'paid' ? 'oldest' : 'newest';
+        const page = await api.listOrders({ status: queue, order, ...(from ? { cursor: from } : {}) });
         setRows((prev) => (from ? [...prev, ...page.items] : page.items));
         setCursor(page.nextCursor ?? null);
         setError(null);

@@ -57,6 +57,7 @@ import type {
   AdminCouponTemplateView,
   Applicable,
   ApplicableBody,
+  AppliedCoupon as AppliedCouponSchema,
   ClaimedCoupon,
   CouponKind as CouponKindSchema,
   CouponStatus as CouponStatusSchema,
@@ -66,6 +67,7 @@ import type {
   CreateCouponTemplateBody,
   IssueBody,
   IssueResult,
+  OrderCouponBody,
   PatchCouponTemplateBody,
 } from '../../src/modules/coupons/schemas.ts';
 import type {
@@ -191,6 +193,10 @@ export type CreateCouponTemplateRequest = Static<typeof CreateCouponTemplateBody
 export type UpdateCouponTemplateRequest = Static<typeof PatchCouponTemplateBody>;
 export type IssueCouponsRequest = Static<typeof IssueBody>;
 export type IssueCouponsResponse = Static<typeof IssueResult>;
+/** The coupon on an order, as its price breakdown shows it (`Order.coupon`). */
+export type AppliedCoupon = Static<typeof AppliedCouponSchema>;
+/** `PUT /api/orders/:id/coupon`: one of my coupons for my unpaid seckill or group-buy order. */
+export type OrderCouponRequest = Static<typeof OrderCouponBody>;
 
 // Cart, checkout, delivery, after-sale.
 export type Cart = Static<typeof CartView>;

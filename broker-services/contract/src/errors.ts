@@ -64,6 +64,28 @@ export const ERRORS = {
     retryable: false,
     message: 'The coupon does not apply to these items (scope, minimum spend or campaign price)',
   },
+  COUPON_EXPIRED: { status: 409, retryable: false, message: 'The coupon has expired' },
+  COUPON_NOT_YET_VALID: { status: 409, retryable: false, message: 'The coupon is not valid yet' },
+  COUPON_NOT_COMBINABLE: {
+    status: 409,
+    retryable: false,
+    message: 'The coupon does not combine with this campaign price (seckill or group buy)',
+  },
+  COUPON_THRESHOLD_NOT_MET: {
+    status: 409,
+    retryable: false,
+    message: 'The order does not reach the coupon’s minimum spend',
+  },
+  COUPON_CHOSEN_AT_CHECKOUT: {
+    status: 409,
+    retryable: false,
+    message: 'A shop order takes its coupon at checkout',
+  },
+  PAYMENT_STARTED: {
+    status: 409,
+    retryable: false,
+    message: 'Paying this order has started; its price can no longer change',
+  },
   CARRIER_SIGNATURE_INVALID: { status: 401, retryable: false, message: 'The push signature is invalid' },
   CARRIER_PUSH_STALE: { status: 401, retryable: false, message: 'The push timestamp is too old' },
   WECHAT_SHIPPING_UNAVAILABLE: {

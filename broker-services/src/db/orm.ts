@@ -12,6 +12,7 @@ import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migrat
 import { Migration20261230120000 } from '../modules/membership/migrations/Migration20261230120000.ts';
 import { Migration20261231120000 } from '../modules/membership/migrations/Migration20261231120000.ts';
 import { Migration20261212000300 } from '../modules/orders/migrations/Migration20261212000300.ts';
+import { Migration20261231130000 } from '../modules/orders/migrations/Migration20261231130000.ts';
 import { Migration20261222000600 } from '../modules/payments/migrations/Migration20261222000600.ts';
 import { Migration20261230100000 } from '../modules/points/migrations/Migration20261230100000.ts';
 import { Migration20261230110000 } from '../modules/points/migrations/Migration20261230110000.ts';
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   { name: 'Migration20261231100000', class: Migration20261231100000 },
   { name: 'Migration20261231110000', class: Migration20261231110000 },
   { name: 'Migration20261231120000', class: Migration20261231120000 },
+  { name: 'Migration20261231130000', class: Migration20261231130000 },
 ];
 
 export interface OrmOptions {

@@ -164,6 +164,8 @@ function checkoutSuite(
     const again = await checkout(alice.token, body);
     assert.equal(again.status, 201);
     assert.equal(again.body.order.id, order.id);
+    // The first answer is built from what was written, the replay's is read back: the same order.
+    assert.deepEqual(again.body.order, order);
     assert.deepEqual(await stocks(), { A1: 3, A2: 3, B1: 1 }, 'the replay took nothing');
     // Deleting the address later leaves the order's copy as it was.
     const spare = await addAddress(base, alice.token);

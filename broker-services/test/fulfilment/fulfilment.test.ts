@@ -174,6 +174,37 @@ describe('delivery and after-sale', () => {
     );
   });
 
+  test('the queue to ship pages oldest first (what waited longest), the default newest first', async () => {
+    const ids = [await paidOrder(101), await paidOrder(102), await paidOrder(103)];
+    const listAll = async (order: string) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await api<{ items: Order[]; nextCursor?: string }>(
+          base,
+          'GET',
+          `/api/admin/orders?status=paid&limit=2${order}${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: admin },
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.ok(res.body.items.every((o) => o.status === 'paid'));
+        seen.push(...res.body.items.map((o) => o.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen.filter((id) => ids.includes(id));
+    };
+    assert.deepEqual(await listAll('&order=oldest'), ids);
+    assert.deepEqual(await listAll(''), [...ids].reverse());
+    assert.deepEqual(await listAll('&order=newest'), [...ids].reverse());
+    const bad = await api<{ error: { code: string } }>(base, 'GET', '/api/admin/orders?order=fifo', {
+      token: admin,
+    });
+    assert.deepEqual([bad.status, bad.body.error.code], [400, 'VALIDATION_FAILED']);
+    for (const id of ids) {
+      assert.equal((await ship(id, { carrier: 'SF', trackingNo: `SF${id.slice(-8)}` })).status, 200);
+    }
+  });
+
   test('a shipped order nobody confirms completes on its own after AUTO_RECEIPT_DAYS', async () => {
     const id = await paidOrder(3);
     await ship(id, { carrier: 'SF', trackingNo: `SF${run}03` });

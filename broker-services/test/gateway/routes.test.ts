@@ -46,6 +46,7 @@ const USR = unknownId('usr');
 const ARS = unknownId('ars');
 const PMI = unknownId('pmi');
 const CPT = unknownId('cpt');
+const CPN = unknownId('cpn');
 const couponTemplateBody = {
   name: '满100减20',
   kind: 'amount_off',
@@ -141,6 +142,29 @@ const ROUTES: Record<string, RouteRow> = {
     path: `/api/orders/${ORD}/cancel`,
     notFound: `/api/orders/${ORD}/cancel`,
     badId: '/api/orders/1/cancel',
+  },
+  'PUT /api/orders/{id}/coupon': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/coupon`,
+    body: { couponId: CPN },
+    notFound: `/api/orders/${ORD}/coupon`,
+    badId: `/api/orders/${CPN}/coupon`,
+    badBodies: [{}, { couponId: 'cpn_1' }, { couponId: CPT }, { couponId: CPN, discountFen: 100 }],
+    note: 'every refusal, the race and another shopper’s ids in test/coupons/campaign-order-coupons.test.ts',
+  },
+  'DELETE /api/orders/{id}/coupon': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/coupon`,
+    notFound: `/api/orders/${ORD}/coupon`,
+    badId: '/api/orders/ord_1/coupon',
+    note: 'PAYMENT_STARTED, ORDER_NOT_PAYABLE, COUPON_CHOSEN_AT_CHECKOUT in test/coupons/campaign-order-coupons.test.ts',
+  },
+  'GET /api/orders/{id}/coupons': {
+    access: 'shopper',
+    path: `/api/orders/${ORD}/coupons`,
+    notFound: `/api/orders/${ORD}/coupons`,
+    badId: `/api/orders/${RSV}/coupons`,
+    note: 'the suggestion in test/coupons/campaign-order-coupons.test.ts',
   },
   'POST /api/payments/dev/{orderId}/confirm': {
     access: 'shopper',
@@ -661,7 +685,7 @@ const ROUTES: Record<string, RouteRow> = {
   'GET /api/admin/orders': {
     access: 'read',
     path: '/api/admin/orders',
-    badQueries: ['?status=lost', '?campaignId=cmp_1', '?limit=-1'],
+    badQueries: ['?status=lost', '?campaignId=cmp_1', '?limit=-1', '?order=random'],
   },
   'GET /api/admin/orders/{id}': {
     access: 'read',

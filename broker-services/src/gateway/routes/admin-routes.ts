@@ -294,7 +294,7 @@ export async function registerAdminRoutes(app: App, opts: GatewayOptions): Promi
     {
       ...read,
       schema: {
-        summary: 'List orders, newest first, by cursor',
+        summary: 'List orders by cursor, newest first or oldest first (order=oldest: the fulfilment queue)',
         tags,
         security,
         querystring: AdminOrderListQuery,

@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import { AppError } from '../../errors.ts';
 import { CampaignListQuery, CampaignView } from '../../modules/campaigns/schemas.ts';
+import { Applicable, OrderCouponBody } from '../../modules/coupons/schemas.ts';
 import { GroupList, GroupView } from '../../modules/groups/schemas.ts';
 import {
   CheckoutBody,
@@ -182,6 +183,54 @@ export async function registerShopperRoutes(app: App, opts: GatewayOptions): Pro
       },
     },
     async (req) => callAs(broker, req, 'orders.cancel', req.params),
+  );
+
+  app.put(
+    '/api/orders/:id/coupon',
+    {
+      ...shopper,
+      schema: {
+        summary:
+          'Put one of my coupons on my unpaid seckill or group-buy order (replacing the one it held); its payable amount changes with it',
+        tags: ['orders', 'coupons'],
+        security,
+        params: IdParam(OrderId),
+        body: OrderCouponBody,
+        response: { 200: OrderView, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.applyCoupon', { ...req.body, ...req.params }),
+  );
+
+  app.delete(
+    '/api/orders/:id/coupon',
+    {
+      ...shopper,
+      schema: {
+        summary: 'Take the coupon off my unpaid seckill or group-buy order; the coupon is unused again',
+        tags: ['orders', 'coupons'],
+        security,
+        params: IdParam(OrderId),
+        response: { 200: OrderView, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'orders.removeCoupon', req.params),
+  );
+
+  app.get(
+    '/api/orders/:id/coupons',
+    {
+      ...shopper,
+      schema: {
+        summary:
+          'My coupons that apply to my unpaid seckill or group-buy order at its campaign price, best first (the one it holds among them)',
+        tags: ['orders', 'coupons'],
+        security,
+        params: IdParam(OrderId),
+        response: { 200: Applicable, ...errors(400, 401, 404, 409) },
+      },
+    },
+    async (req) => callAs(broker, req, 'coupons.applicableToOrder', req.params),
   );
 
   app.post(

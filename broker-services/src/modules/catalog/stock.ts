@@ -28,7 +28,8 @@ export interface TakenLine extends StockLine {
 
 /**
  * Takes every line's units or none: the first SKU that is off sale or unknown (NOT_FOUND) or short (SOLD_OUT,
- * naming it) throws, and the caller's transaction rolls back whatever was taken before it.
+ * naming it) throws, and the caller's transaction rolls back whatever was taken before it. The units are not
+ * counted as sold yet: the caller ends its transaction with `countRegularSales`.
  */
 export async function takeRegularStock(tx: EntityManager, lines: readonly StockLine[]): Promise<TakenLine[]> {
   const taken: TakenLine[] = [];
@@ -64,11 +65,19 @@ export async function takeRegularStock(tx: EntityManager, lines: readonly StockL
       unitPriceFen: row.price_fen,
     });
   }
+  return taken;
+}
+
+/**
+ * Counts the units of `taken` as sold on their products. The caller calls it last in its transaction, after
+ * every other write: a product's row is then locked only for the commit, not for the whole checkout, which on a
+ * hot product is what every concurrent checkout of it waits for (the lock order above still holds: SKUs first).
+ */
+export async function countRegularSales(tx: EntityManager, taken: readonly TakenLine[]): Promise<void> {
   await countSales(
     tx,
     taken.map((l) => [l.productId, l.quantity]),
   );
-  return taken;
 }
 
 /** A product's category and its parent, as a text array (empty for a product without a category). */

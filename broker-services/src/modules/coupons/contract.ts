@@ -1,7 +1,7 @@
 /** The coupons service on the bus: its actions with their params and results (see ../../broker/README.md). */
 import Type from 'typebox';
 import { defineContract } from '../../broker/contract.ts';
-import { CouponTemplateId, IdParam, withParams } from '../../schemas/common.ts';
+import { CouponTemplateId, IdParam, OrderId, withParams } from '../../schemas/common.ts';
 import {
   AdminCouponTemplateList,
   AdminCouponTemplateView,
@@ -30,6 +30,7 @@ export const couponsContract = defineContract({
     get: { params: TemplateIdParam, result: CouponTemplateView },
     mine: { params: MyCouponsQuery, result: MyCoupons },
     applicable: { params: ApplicableBody, result: Applicable },
+    applicableToOrder: { params: IdParam(OrderId), result: Applicable },
     definition: { params: TemplateIdParam, result: CouponClaimDef },
     activeIds: { params: Type.Object({}), result: Type.Array(CouponTemplateId) },
     adminList: { params: Type.Object({}), result: AdminCouponTemplateList },

@@ -1,6 +1,6 @@
 /**
  * The coupon state machine: `unused → locked` (on an unpaid order) `→ used` (paid); `locked → unused` when that
- * order is cancelled or expires; `used → unused` after a refund only when the template says so; `unused →
+ * order is cancelled or expires, or the shopper takes the coupon off an unpaid campaign order (or puts another on it); `used → unused` after a refund only when the template says so; `unused →
  * expired` past its validity. Every change is a guarded UPDATE (only from the allowed state), written with its
  * `coupon_transitions` row in the caller's transaction; it is logged and counted once that transaction committed
  * (`reportCouponChanges`, ./order-coupons.ts, or the settlement observer).
@@ -122,10 +122,20 @@ export async function couponsFollowOrders(
   return changes;
 }
 
-/** Locks a coupon (from `unused`) to an order; false when it was not free (the guard lost). */
+/**
+ * Locks a coupon (from `unused`) to an order; null when it was not free (the guard lost). `reason`:
+ * `order_placed` at checkout, `order_coupon_applied` on an unpaid campaign order.
+ */
 export async function lockCoupon(
   sql: CouponSql,
-  l: { couponId: string; userId: string; orderId: string; discountFen: number; now: Date },
+  l: {
+    couponId: string;
+    userId: string;
+    orderId: string;
+    discountFen: number;
+    now: Date;
+    reason?: 'order_placed' | 'order_coupon_applied';
+  },
 ): Promise<CouponChange | null> {
   const locked = await sql.query<{ id: string }>(
     `update coupons set status = 'locked', order_id = $1, discount_fen = $2, locked_at = $3, updated_at = now()
@@ -138,10 +148,42 @@ export async function lockCoupon(
     couponId: l.couponId,
     from: 'unused',
     to: 'locked',
-    reason: 'order_placed',
+    reason: l.reason ?? 'order_placed',
     actor: l.userId,
     orderId: l.orderId,
   };
   await writeTransitions(sql, [change]);
   return change;
+}
+
+/**
+ * Takes the coupon locked to an unpaid order off it (`locked → unused`): the shopper removed it or chose
+ * another (`order_coupon_removed`, `order_coupon_replaced`). Returns the change and the discount it gave, or
+ * null when the order holds no coupon. The caller holds the order's row, so nothing moves the order meanwhile.
+ */
+export async function unlockOrderCoupon(
+  sql: CouponSql,
+  u: { orderId: string; actor: string; reason: 'order_coupon_removed' | 'order_coupon_replaced' },
+): Promise<{ change: CouponChange; discountFen: number } | null> {
+  const rows = (
+    await sql.query<{ id: string; discount_fen: number | null }>(
+      `update coupons c set status = 'unused', order_id = null, discount_fen = null, locked_at = null,
+         updated_at = now()
+       from (select id, discount_fen from coupons where order_id = $1 and status = 'locked' for update) prev
+       where c.id = prev.id returning c.id, prev.discount_fen`,
+      [u.orderId],
+    )
+  ).rows;
+  const row = rows[0];
+  if (!row) return null;
+  const change: CouponChange = {
+    couponId: row.id,
+    from: 'locked',
+    to: 'unused',
+    reason: u.reason,
+    actor: u.actor,
+    orderId: u.orderId,
+  };
+  await writeTransitions(sql, [change]);
+  return { change, discountFen: row.discount_fen ?? 0 };
 }

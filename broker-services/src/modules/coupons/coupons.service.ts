@@ -341,6 +341,55 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
         };
       },
 
+      /**
+       * My coupons that apply to my unpaid campaign order at its campaign price (the template's seckill and
+       * group-buy flags, scope and threshold), best first, with the one it holds now among them: the choice on
+       * the order's page. Another shopper's order is NOT_FOUND, a shop order COUPON_CHOSEN_AT_CHECKOUT; an order
+       * no longer unpaid has none to choose.
+       */
+      applicableToOrder: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await call(ctx, 'orders.get', { id: ctx.params.id });
+        if (order.kind === 'regular') throw new AppError('COUPON_CHOSEN_AT_CHECKOUT');
+        if (order.status !== 'pending_payment') return { items: [] };
+        const skus: SkuForSale[] = (
+          await call(ctx, 'catalog.skusForSale', { ids: order.items.map((i) => i.skuId) })
+        ).items;
+        const lines: PricedLine[] = order.items.flatMap((i) => {
+          const s = skus.find((x) => x.id === i.skuId);
+          return s
+            ? [
+                {
+                  productId: s.productId,
+                  categoryIds: s.categoryIds,
+                  quantity: i.quantity,
+                  unitPriceFen: i.unitPriceFen,
+                },
+              ]
+            : [];
+        });
+        const now = new Date(rt.now());
+        const rows = await em().execute<CouponRow[]>(
+          `select ${COUPON_COLUMNS} from coupons c join coupon_templates t on t.id = c.template_id
+           where c.user_id = ? and ((c.status = 'unused' and c.valid_from <= ? and c.valid_until > ?)
+             or (c.status = 'locked' and c.order_id = ?))
+           limit 200`,
+          [user.id, now, now, order.id],
+        );
+        const ranked = bestCoupon(
+          rows.map((r) => ({ id: r.id, terms: r, validUntil: new Date(r.valid_until), row: r })),
+          lines,
+          order.kind,
+        );
+        return {
+          items: ranked.map((r) => ({
+            coupon: couponView(r.coupon.row, now.getTime()),
+            discountFen: r.discountFen,
+          })),
+          ...(ranked[0] ? { bestCouponId: ranked[0].coupon.id } : {}),
+        };
+      },
+
       /** Internal: the hot-path definition of a claimable template (reconciliation, the guard). */
       definition: async (ctx) => toClaimDefinition(await find(ctx.params.id)),
 

@@ -55,6 +55,22 @@ export function discountFor(t: CouponTerms, lines: readonly PricedLine[], orderK
   return Math.max(0, Math.min(off, itemsFen - 1));
 }
 
+/** Why a coupon takes nothing off these lines, in the order a shopper should hear it; null when it does. */
+export type NoDiscountReason = 'not_combinable' | 'out_of_scope' | 'below_threshold' | 'nothing_to_take';
+
+export function noDiscountReason(
+  t: CouponTerms,
+  lines: readonly PricedLine[],
+  orderKind: OrderKind,
+): NoDiscountReason | null {
+  if (orderKind === 'seckill' && !t.combines_with_seckill) return 'not_combinable';
+  if (orderKind === 'groupbuy' && !t.combines_with_groupbuy) return 'not_combinable';
+  const inScope = lines.filter((l) => applies(t, l)).reduce((n, l) => n + l.unitPriceFen * l.quantity, 0);
+  if (inScope === 0) return 'out_of_scope';
+  if (inScope < t.min_spend_fen) return 'below_threshold';
+  return discountFor(t, lines, orderKind) === 0 ? 'nothing_to_take' : null;
+}
+
 /** The best of several coupons for these lines: the largest discount, then the one that runs out first. */
 export function bestCoupon<C extends { terms: CouponTerms; validUntil: Date; id: string }>(
   coupons: readonly C[],

@@ -33,7 +33,8 @@ export type CouponScope = Static<typeof CouponScope>;
 export const CouponStatus = Type.Union(
   [Type.Literal('unused'), Type.Literal('locked'), Type.Literal('used'), Type.Literal('expired')],
   {
-    description: 'unused → locked (on an unpaid order) → used; locked → unused when that order is cancelled',
+    description:
+      'unused → locked (on an unpaid order) → used; locked → unused when that order is cancelled or the coupon is taken off it',
   },
 );
 export type CouponStatus = Static<typeof CouponStatus>;
@@ -190,6 +191,19 @@ export const CouponView = Type.Object({
   validUntil: IsoTime,
 });
 export type CouponView = Static<typeof CouponView>;
+
+/** The coupon on an order (locked while it is unpaid, used once paid), as its price breakdown shows it. */
+export const AppliedCoupon = Type.Object({
+  id: CouponId,
+  templateId: CouponTemplateId,
+  name: Type.String(),
+  /** What it takes off this order. */
+  discountFen: Fen,
+});
+export type AppliedCoupon = Static<typeof AppliedCoupon>;
+
+/** `PUT /api/orders/:id/coupon`: one of my coupons for my unpaid campaign order. */
+export const OrderCouponBody = Type.Object({ couponId: CouponId }, { additionalProperties: false });
 
 export const MyCouponsQuery = Type.Object(
   { status: Type.Optional(CouponStatus) },

@@ -13,11 +13,12 @@ import { newId } from '../../ids.ts';
 import { MAX_STORED_FEN } from '../../schemas/common.ts';
 import { type PiiKeyring, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
-import { type StockLine, takeRegularStock } from '../catalog/stock.ts';
+import { countRegularSales, type StockLine, takeRegularStock } from '../catalog/stock.ts';
 import { lockCouponForOrder, reportCouponChanges } from '../coupons/order-coupons.ts';
 import { memberDiscountFen } from '../membership/order-effects.ts';
 import { holdCheckoutPoints, noPointsEffects, reportPointsEffects } from '../points/order-effects.ts';
 import { type OrderRow, ormSql, transitionOrders } from './order-machine.ts';
+import type { OrderLineRow } from './order-view.ts';
 import { recordOrderTransitions } from './transitions.ts';
 
 export interface CheckoutInput {
@@ -60,6 +61,12 @@ export async function findByRequest(
   return rows[0] ?? null;
 }
 
+/** A placed order: its row and its lines as written. */
+export interface PlacedOrder {
+  row: OrderRow;
+  lines: OrderLineRow[];
+}
+
 /**
  * Takes the stock and writes the order with its lines, sealed address and first transition, in one transaction.
  * Returns null when a concurrent request with the same requestId committed first (the caller reads that one).
@@ -69,7 +76,7 @@ export async function placeRegularOrder(
   log: Logger,
   ring: PiiKeyring,
   input: CheckoutInput,
-): Promise<OrderRow | null> {
+): Promise<PlacedOrder | null> {
   const orderId = newId('ord');
   const pointsEffects = noPointsEffects();
   const placed = await em.transactional(async (tx) => {
@@ -151,19 +158,37 @@ export async function placeRegularOrder(
         orderId,
       ],
     );
-    let line = 0;
-    for (const l of taken) {
-      await tx.execute(
-        `insert into order_items (order_id, line, sku_id, product_id, title, sku_title, quantity, unit_price_fen)
-         values (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [orderId, line++, l.skuId, l.productId, l.title, l.skuTitle, l.quantity, l.unitPriceFen],
-      );
-    }
-    return { row: rows[0]!, claimed, coupon };
+    // Every line in one statement; the lines are built here, so the answer needs no second read of them.
+    const lines: OrderLineRow[] = taken.map((l, line) => ({
+      order_id: orderId,
+      line,
+      sku_id: l.skuId,
+      product_id: l.productId,
+      title: l.title,
+      sku_title: l.skuTitle,
+      quantity: l.quantity,
+      unit_price_fen: l.unitPriceFen,
+    }));
+    await tx.execute(
+      `insert into order_items (order_id, line, sku_id, product_id, title, sku_title, quantity, unit_price_fen)
+       values ${lines.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      lines.flatMap((l) => [
+        l.order_id,
+        l.line,
+        l.sku_id,
+        l.product_id,
+        l.title,
+        l.sku_title,
+        l.quantity,
+        l.unit_price_fen,
+      ]),
+    );
+    await countRegularSales(tx, taken);
+    return { row: rows[0]!, lines, claimed, coupon };
   });
   if (!placed) return null;
   recordOrderTransitions(log, placed.claimed, 'checkout', input.userId);
   reportPointsEffects(log, pointsEffects);
   if (placed.coupon) reportCouponChanges(log, [placed.coupon.change]);
-  return placed.row;
+  return { row: placed.row, lines: placed.lines };
 }

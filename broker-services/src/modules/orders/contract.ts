@@ -11,6 +11,7 @@ import {
   withParams,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
+import { OrderCouponBody } from '../coupons/schemas.ts';
 import {
   AdminOrderListQuery,
   AdminOrderPage,
@@ -45,6 +46,12 @@ export const ordersContract = defineContract({
       params: Type.Object({ id: OrderId, userId: Type.Optional(Type.String()) }),
       result: OrderForPayment,
     },
+    startPayment: {
+      params: Type.Object({ id: OrderId, userId: Type.String() }),
+      result: OrderForPayment,
+    },
+    applyCoupon: { params: withParams(OrderIdParam, OrderCouponBody), result: OrderView },
+    removeCoupon: { params: OrderIdParam, result: OrderView },
     findByReservation: {
       params: Type.Object({ reservationId: ReservationId, userId: Type.String() }),
       result: Type.Object({ order: Type.Union([AdminOrderView, Type.Null()]) }),

@@ -74,6 +74,8 @@ export interface OrderRow {
   stock_released_at: Date | null;
   shipped_at: Date | null;
   refunded_at: Date | null;
+  /** When paying it started at the channel: its price is fixed from then on. */
+  payment_started_at: Date | null;
 }
 
 /** A connection inside an open transaction: `$n` placeholders, arrays bound as PostgreSQL arrays. */

@@ -1,6 +1,7 @@
 /** Shapes order rows for shoppers and admins. */
 
 import type { AddressSnapshot } from '../addresses/schemas.ts';
+import type { AppliedCoupon } from '../coupons/schemas.ts';
 import type { ShippingRecordView } from '../fulfilment/schemas.ts';
 import type { OrderRow } from './order-machine.ts';
 import type { AdminOrderView, OrderView } from './schemas.ts';
@@ -22,12 +23,15 @@ export interface OrderLineRow {
 export interface OrderExtras {
   lines?: OrderLineRow[];
   address?: AddressSnapshot;
+  /** The coupon on each order that has one, by order id. */
+  coupons?: ReadonlyMap<string, AppliedCoupon>;
   /** Admin views only. */
   shippingRecord?: ShippingRecordView;
 }
 
 export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
   const lines = extras.lines?.filter((l) => l.order_id === o.id).sort((a, b) => a.line - b.line) ?? [];
+  const coupon = extras.coupons?.get(o.id);
   return {
     id: o.id,
     status: o.status,
@@ -50,6 +54,7 @@ export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
     discountFen: o.discount_fen ?? 0,
     pointsUsed: o.points_used ?? 0,
     payableFen: o.payable_fen ?? o.total_fen,
+    ...(coupon ? { coupon } : {}),
     ...(extras.address ? { address: extras.address } : {}),
     createdAt: iso(o.created_at)!,
     expiresAt: iso(o.expires_at)!,

@@ -18,6 +18,15 @@ import { Fen, OrderId } from '../../schemas/common.ts';
 import { loadKeyring, maskDetail, maskName, maskPhone, openPii, sealPii } from '../addresses/pii-cipher.ts';
 import type { AddressSnapshot } from '../addresses/schemas.ts';
 import { type AuditInput, persistAudit, recordAudit, requireAdmin, requireUser } from '../admin/audit.ts';
+import type { CouponChange } from '../coupons/coupon-machine.ts';
+import {
+  applyCouponToOrder,
+  type CouponOnOrderResult,
+  couponsOnOrders,
+  type PricedLine,
+  removeCouponFromOrder,
+  reportCouponChanges,
+} from '../coupons/order-coupons.ts';
 import { recordShipments } from '../fulfilment/shipments.ts';
 import { recordShippingRecord, shippingRecordViews } from '../fulfilment/shipping-records.ts';
 import type { ConfirmedPayment } from '../payments/provider.ts';
@@ -26,7 +35,13 @@ import { noPointsEffects, pointsOnOrderTransition, reportPointsEffects } from '.
 import { findByRequest, mergeLines, orderAddressContext, placeRegularOrder } from './checkout.ts';
 import { ordersContract } from './contract.ts';
 import { type GroupOutcomeDeps, onGroupFailed, onGroupSucceeded } from './group-outcomes.ts';
-import { type OrderRow, type OrderTransitioned, ormSql, transitionOrders } from './order-machine.ts';
+import {
+  type OrderRow,
+  type OrderSql,
+  type OrderTransitioned,
+  ormSql,
+  transitionOrders,
+} from './order-machine.ts';
 import { type OrderExtras, type OrderLineRow, toAdminOrderView, toOrderView } from './order-view.ts';
 import type { OrderForPayment } from './schemas.ts';
 import {
@@ -92,19 +107,26 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     );
   }
 
+  /** The coupon on each of these orders (../coupons reads its own tables). */
+  const couponsOf = (rows: OrderRow[]) =>
+    couponsOnOrders(
+      ormSql(em()),
+      rows.map((r) => r.id),
+    );
+
   /** The shopper's view: their own address in full. */
   async function shopperViews(rows: OrderRow[]) {
-    const lines = await linesOf(rows);
+    const [lines, coupons] = await Promise.all([linesOf(rows), couponsOf(rows)]);
     return rows.map((o) => {
       const address = addressOf(o);
-      return toOrderView(o, { lines, ...(address ? { address } : {}) });
+      return toOrderView(o, { lines, coupons, ...(address ? { address } : {}) });
     });
   }
   const shopperView = async (row: OrderRow) => (await shopperViews([row]))[0]!;
 
   /** The operator's view: the address masked (the full one is GET /api/admin/orders/:id/address, audited). */
   async function adminExtras(rows: OrderRow[]): Promise<Map<string, OrderExtras>> {
-    const lines = await linesOf(rows);
+    const [lines, coupons] = await Promise.all([linesOf(rows), couponsOf(rows)]);
     const shipped = rows.filter((r) => r.shipped_at !== null).map((r) => r.id);
     const records = await shippingRecordViews(em(), shipped);
     return new Map(
@@ -116,7 +138,12 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         const shippingRecord = records.get(o.id);
         return [
           o.id,
-          { lines, ...(address ? { address } : {}), ...(shippingRecord ? { shippingRecord } : {}) },
+          {
+            lines,
+            coupons,
+            ...(address ? { address } : {}),
+            ...(shippingRecord ? { shippingRecord } : {}),
+          },
         ];
       }),
     );
@@ -131,6 +158,71 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     );
     if (!rows[0]) throw new AppError('NOT_FOUND', 'No such order');
     return rows[0];
+  }
+
+  /** A campaign order's one line at its campaign price, as coupon pricing reads it (scope: product, category). */
+  async function campaignLines(via: BusEndpoint, o: OrderRow): Promise<PricedLine[]> {
+    const [sku] = (await call(via, 'catalog.skusForSale', { ids: [o.sku_id] })).items;
+    if (!sku) throw new AppError('NOT_FOUND', 'The product of this order no longer exists');
+    return [
+      {
+        productId: sku.productId,
+        categoryIds: sku.categoryIds,
+        quantity: o.quantity,
+        unitPriceFen: o.unit_price_fen,
+      },
+    ];
+  }
+
+  /**
+   * Changes the coupon on the shopper's unpaid campaign order and its discount with it, in one transaction that
+   * holds the order's row: a payment start, a cancellation or the expiry sweep waits for it, or it for them, and
+   * then sees their result. The coupon's move (../coupons, `change`) and the order's new discount commit together
+   * or not at all. Refusals change nothing: another shopper's order is NOT_FOUND, a shop order
+   * COUPON_CHOSEN_AT_CHECKOUT, an order not unpaid ORDER_NOT_PAYABLE, one past its time ORDER_EXPIRED, one whose
+   * payment started at the channel PAYMENT_STARTED (its amount is fixed there, see `startPayment`).
+   */
+  async function changeOrderCoupon(
+    orderId: string,
+    userId: string,
+    change: (sql: OrderSql, o: OrderRow, now: Date) => Promise<CouponOnOrderResult>,
+  ): Promise<OrderRow> {
+    const now = new Date(rt.now());
+    let changes: CouponChange[] = [];
+    const row = await em().transactional(async (tx) => {
+      const sql = ormSql(tx);
+      const [o] = (
+        await sql.query<OrderRow>('select * from orders where id = $1 and user_id = $2 for update', [
+          orderId,
+          userId,
+        ])
+      ).rows;
+      if (!o) throw new AppError('NOT_FOUND', 'No such order');
+      if (o.campaign_type === 'regular') throw new AppError('COUPON_CHOSEN_AT_CHECKOUT');
+      if (o.status !== 'pending_payment') {
+        throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${o.status} takes no coupon change`);
+      }
+      if (new Date(o.expires_at).getTime() <= now.getTime()) throw new AppError('ORDER_EXPIRED');
+      if (o.payment_started_at) throw new AppError('PAYMENT_STARTED');
+      const res = await change(sql, o, now);
+      changes = res.changes;
+      if (res.changes.length === 0) return o;
+      const [updated] = (
+        await sql.query<OrderRow>(
+          'update orders set discount_fen = $1, updated_at = now() where id = $2 returning *',
+          [res.orderDiscountFen, o.id],
+        )
+      ).rows;
+      return updated!;
+    });
+    reportCouponChanges(rt.log, changes);
+    if (changes.length > 0) {
+      rt.log.info(
+        { orderId, userId, discountFen: row.discount_fen, payableFen: row.payable_fen },
+        'order price changed with its coupon',
+      );
+    }
+    return row;
   }
 
   /** Returns the order's units to the hot path; idempotent there, so a retry after a crash is harmless. */
@@ -291,13 +383,21 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return cancelled;
   }
 
-  async function page(where: string[], values: unknown[], cursor: string | undefined, limit: number) {
+  /** A page by id (ids grow with time): newest first by default, or oldest first (the fulfilment queue's FIFO). */
+  async function page(
+    where: string[],
+    values: unknown[],
+    cursor: string | undefined,
+    limit: number,
+    order: 'newest' | 'oldest' = 'newest',
+  ) {
     if (cursor) {
-      where.push('id < ?');
+      where.push(order === 'oldest' ? 'id > ?' : 'id < ?');
       values.push(cursor);
     }
     const rows = await em().execute<OrderRow[]>(
-      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ?`,
+      `select * from orders ${where.length ? `where ${where.join(' and ')}` : ''}
+       order by id ${order === 'oldest' ? 'asc' : 'desc'} limit ?`,
       [...values, limit + 1],
     );
     const more = rows.length > limit;
@@ -366,16 +466,19 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           ...(ctx.params.couponId !== undefined ? { couponId: ctx.params.couponId } : {}),
           ...(ctx.params.pointsToUse ? { pointsToUse: ctx.params.pointsToUse } : {}),
         });
-        const order = placed ?? (await findByRequest(em(), user.id, ctx.params.requestId));
-        if (!order) throw new AppError('INTERNAL');
-        if (placed) {
-          await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
-            (err) => {
-              rt.log.warn({ err, orderId: order.id }, 'cart lines of a placed order not removed');
-            },
-          );
+        if (!placed) {
+          // A concurrent request with the same requestId committed first: answer its order.
+          const order = await findByRequest(em(), user.id, ctx.params.requestId);
+          if (!order) throw new AppError('INTERNAL');
+          return { order: await shopperView(order) };
         }
-        return { order: await shopperView(order) };
+        await call(ctx, 'cart.removeBought', { userId: user.id, skuIds: lines.map((l) => l.skuId) }).catch(
+          (err) => {
+            rt.log.warn({ err, orderId: placed.row.id }, 'cart lines of a placed order not removed');
+          },
+        );
+        // Its lines and address as just written: no second read, no decryption of what was just sealed.
+        return { order: toOrderView(placed.row, { lines: placed.lines, address }) };
       },
 
       /**
@@ -430,6 +533,71 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         };
       },
 
+      /**
+       * Internal (payments.start): paying starts at the channel now. Fixes the unpaid order's price from here on
+       * (a WeChat Pay prepay carries the amount and cannot be re-created for another; a coupon change after this
+       * is PAYMENT_STARTED) and answers what to charge. The guarded UPDATE waits for a coupon change holding the
+       * order's row, so the amount answered is the one the order keeps.
+       */
+      startPayment: async (ctx): Promise<OrderForPayment> => {
+        const rows = await em().execute<OrderRow[]>(
+          `update orders set payment_started_at = coalesce(payment_started_at, ?), updated_at = now()
+           where id = ? and user_id = ? and status = 'pending_payment' returning *`,
+          [new Date(rt.now()), ctx.params.id, ctx.params.userId],
+        );
+        const o = rows[0];
+        if (!o) {
+          const now = await loadOrder(ctx.params.id, ctx.params.userId);
+          throw new AppError('ORDER_NOT_PAYABLE', `An order that is ${now.status} cannot be paid`);
+        }
+        return {
+          id: o.id,
+          userId: o.user_id,
+          status: o.status,
+          title: o.title,
+          payableFen: o.payable_fen,
+          expiresAt: new Date(o.expires_at).toISOString(),
+        };
+      },
+
+      /**
+       * One of my coupons on my unpaid campaign order (seckill or group buy), replacing the one it held; the order's
+       * discount and payable amount change with it in one transaction (see changeOrderCoupon and
+       * ../coupons/order-coupons.ts for every refusal).
+       */
+      applyCoupon: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const order = await loadOrder(ctx.params.id, user.id);
+        const orderKind = order.campaign_type;
+        if (orderKind === 'regular') throw new AppError('COUPON_CHOSEN_AT_CHECKOUT');
+        const lines = await campaignLines(ctx, order);
+        const row = await changeOrderCoupon(order.id, user.id, (sql, o, now) =>
+          applyCouponToOrder(sql, {
+            couponId: ctx.params.couponId,
+            userId: user.id,
+            orderId: o.id,
+            lines,
+            orderKind,
+            now,
+            order: { totalFen: o.total_fen, discountFen: o.discount_fen, pointsFen: o.points_fen },
+          }),
+        );
+        return shopperView(row);
+      },
+
+      /** Takes the coupon off my unpaid campaign order; its discount goes with it (none held: the order as it is). */
+      removeCoupon: async (ctx) => {
+        const user = requireUser(ctx.meta);
+        const row = await changeOrderCoupon(ctx.params.id, user.id, (sql, o) =>
+          removeCouponFromOrder(sql, {
+            orderId: o.id,
+            userId: user.id,
+            order: { totalFen: o.total_fen, discountFen: o.discount_fen, pointsFen: o.points_fen },
+          }),
+        );
+        return shopperView(row);
+      },
+
       /** The settled order of a reservation, if any (internal). */
       findByReservation: async (ctx) => {
         const rows = await em().execute<OrderRow[]>(
@@ -476,7 +644,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
         outcome: await applyPayment(ctx.params, ctx),
       }),
 
-      /** Admin: orders filtered by status and campaign, newest first. */
+      /** Admin: orders filtered by status and campaign, newest first (or oldest first: the fulfilment queue). */
       adminList: async (ctx) => {
         requireAdmin(ctx.meta);
         const where: string[] = [];
@@ -489,7 +657,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           where.push('campaign_id = ?');
           values.push(ctx.params.campaignId);
         }
-        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE);
+        const res = await page(where, values, ctx.params.cursor, ctx.params.limit ?? PAGE, ctx.params.order);
         return {
           items: await (async () => {
             const extras = await adminExtras(res.items);

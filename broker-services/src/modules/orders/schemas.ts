@@ -16,6 +16,7 @@ import {
   SkuId,
 } from '../../schemas/common.ts';
 import { AddressSnapshot } from '../addresses/schemas.ts';
+import { AppliedCoupon } from '../coupons/schemas.ts';
 import { PackageInput, ShippingRecordView } from '../fulfilment/schemas.ts';
 
 export const ReservationStatus = Type.Union([
@@ -89,6 +90,8 @@ export const OrderView = Type.Object({
   pointsUsed: Type.Integer({ minimum: 0 }),
   /** What the payment channel charges: items less the discount and the points' worth. */
   payableFen: Fen,
+  /** The coupon on the order (its discount is part of `discountFen`): locked while unpaid, used once paid. */
+  coupon: Type.Optional(AppliedCoupon),
   /** The delivery address the order keeps (masked in admin lists). */
   address: Type.Optional(AddressSnapshot),
   createdAt: IsoTime,
@@ -128,6 +131,12 @@ export const AdminOrderListQuery = Type.Object(
   {
     status: Type.Optional(OrderStatus),
     campaignId: Type.Optional(CampaignId),
+    order: Type.Optional(
+      Type.Union([Type.Literal('newest'), Type.Literal('oldest')], {
+        description:
+          'newest first (the default), or oldest first: the fulfilment queue ships what waited longest',
+      }),
+    ),
     cursor: Type.Optional(Cursor),
     limit: Type.Optional(Limit),
   },

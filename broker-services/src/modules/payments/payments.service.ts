@@ -64,12 +64,15 @@ export default function createPaymentsService(rt: Runtime): ServiceSchema {
         });
         if (!hasAddress) throw new AppError('ADDRESS_REQUIRED');
         const payer = await call(ctx, 'users.openid', { id: user.id });
+        // The order's price is fixed from here on (a coupon change is refused), and this is the amount it keeps:
+        // a prepay at the channel carries it under the order's id and is never re-created for another amount.
+        const charged = await call(ctx, 'orders.startPayment', { id: order.id, userId: user.id });
         return rt.payments.startPayment({
-          orderId: order.id,
-          amountFen: order.payableFen,
-          description: order.title.slice(0, 120),
+          orderId: charged.id,
+          amountFen: charged.payableFen,
+          description: charged.title.slice(0, 120),
           payerOpenid: payer.openid,
-          expiresAt: new Date(order.expiresAt),
+          expiresAt: new Date(charged.expiresAt),
         });
       },
 

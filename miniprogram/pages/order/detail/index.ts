@@ -1,5 +1,11 @@
 import { addressLine } from '../../../lib/address-view';
 import {
+  type CouponChoice,
+  orderCouponChange,
+  orderCouponChoice,
+  orderPriceWith,
+} from '../../../lib/coupon-view';
+import {
   type AfterSaleView,
   afterSaleView,
   type OrderActions,
@@ -12,9 +18,12 @@ import {
 import { formatDateTime, ORDER_STATUS_LABELS } from '../../../lib/order-view';
 import { sleepMs } from '../../../lib/tap-command';
 import type { Address, Order } from '../../../services/api-types';
+import { fetchOrderCoupons } from '../../../services/coupon/fetchOrderCoupons';
 import { dispatchOrderCancel } from '../../../services/order/dispatchOrderCancel';
+import { dispatchOrderCoupon } from '../../../services/order/dispatchOrderCoupon';
 import { dispatchPayment } from '../../../services/order/dispatchPayment';
 import { dispatchReceipt } from '../../../services/order/dispatchReceipt';
+import { dispatchRemoveOrderCoupon } from '../../../services/order/dispatchRemoveOrderCoupon';
 import { fetchOrder } from '../../../services/order/fetchOrder';
 import { fetchRefundRequests } from '../../../services/order/fetchRefundRequests';
 import { fetchTracking } from '../../../services/order/fetchTracking';
@@ -36,6 +45,12 @@ const NO_ACTIONS: OrderActions = {
  * address book opens on top, this page and its order stay as they are) and paying sends it with the payment;
  * the order keeps its units until `expiresAt` whatever happens meanwhile. Once shipped: each package's
  * tracking timeline, "确认收货", and the after-sale request.
+ *
+ * An unpaid seckill or group-buy order takes one of my coupons here (a shop order took its coupon at checkout):
+ * the one it holds is chosen, else the best that applies at the campaign price; choosing another puts it on the
+ * order at once (the server answers the new payable amount), and "立即支付" first puts the chosen one on if it
+ * is not yet. Once paying started the price is fixed (PAYMENT_STARTED): the choice goes back to what the order
+ * holds.
  */
 Page({
   data: {
@@ -49,6 +64,13 @@ Page({
     /** Picked for an order that has no address yet; sent with the payment. */
     pickedAddress: null as Address | null,
     breakdown: [] as PriceLine[],
+    /** Shown with the breakdown: the chosen coupon's payable amount until the server's answer replaces it. */
+    payableFen: 0,
+    /** An unpaid campaign order: the coupon choice shows (none first, then mine best first). */
+    couponChoosable: false,
+    coupons: [] as CouponChoice[],
+    couponLabels: [] as string[],
+    couponIndex: 0,
     actions: NO_ACTIONS,
     packages: [] as TrackingPackageView[],
     afterSale: null as AfterSaleView | null,
@@ -76,6 +98,9 @@ Page({
   show(order: Order) {
     const picked = this.data.pickedAddress;
     const shown = order.address ?? picked;
+    const choosable = order.status === 'pending_payment' && order.kind !== 'regular';
+    const price = choosable ? orderPriceWith(order, this.data.coupons[this.data.couponIndex]) : order;
+    const { lines: breakdown, payableFen } = priceBreakdown(price);
     this.setData({
       order,
       statusLabel: ORDER_STATUS_LABELS[order.status] ?? order.status,
@@ -83,7 +108,9 @@ Page({
       paidAt: order.paidAt ? formatDateTime(order.paidAt) : '',
       shippedAt: order.shippedAt ? formatDateTime(order.shippedAt) : '',
       addressText: shown ? addressLine(shown) : '',
-      breakdown: priceBreakdown(order).lines,
+      breakdown,
+      payableFen,
+      couponChoosable: choosable,
       actions: orderActions(order),
       error: '',
     });
@@ -91,6 +118,7 @@ Page({
   async load() {
     try {
       const [order] = await Promise.all([fetchOrder(this.data.id), syncServerClock()]);
+      await this.loadCoupons(order);
       this.show(order);
       await Promise.all([
         this.data.actions.tracking ? this.loadTracking() : Promise.resolve(),
@@ -124,6 +152,54 @@ Page({
       this.setData({ notice: toApiError(err).message });
     }
   },
+  /** My coupons for an unpaid campaign order, the one it holds (else the best) chosen; none to choose otherwise. */
+  async loadCoupons(order: Order) {
+    if (order.status !== 'pending_payment' || order.kind === 'regular') {
+      this.setData({ coupons: [], couponLabels: [], couponIndex: 0 });
+      return;
+    }
+    const applicable = await fetchOrderCoupons(order.id).catch(() => ({ items: [] }));
+    const { choices, index } = orderCouponChoice(applicable.items, order.coupon?.id);
+    this.setData({ coupons: choices, couponLabels: choices.map((c) => c.label), couponIndex: index });
+  },
+  /** The shopper chose a coupon (or none): it goes on the order now, and the order's new price shows. */
+  async onCouponChange(e: WechatMiniprogram.PickerChange) {
+    if (this.data.busy || !this.data.order) return;
+    this.setData({ couponIndex: Number(e.detail.value), notice: '' });
+    this.show(this.data.order);
+    this.setData({ busy: true });
+    try {
+      await this.applyChosenCoupon();
+    } finally {
+      this.setData({ busy: false });
+    }
+  },
+  /**
+   * Puts the chosen coupon on the order (or takes the held one off) unless it is so already; false when the
+   * server refused, after showing why and going back to what the order holds.
+   */
+  async applyChosenCoupon(): Promise<boolean> {
+    const order = this.data.order;
+    if (!order || !this.data.couponChoosable) return true;
+    const change = orderCouponChange(this.data.coupons[this.data.couponIndex], order.coupon?.id);
+    if (!change) return true;
+    try {
+      const updated =
+        change.kind === 'apply'
+          ? await dispatchOrderCoupon(order.id, change.couponId)
+          : await dispatchRemoveOrderCoupon(order.id);
+      this.show(updated);
+      return true;
+    } catch (err) {
+      const error = toApiError(err);
+      // The coupon went elsewhere, no longer applies, or paying started: what the order holds now, and the choices.
+      const now = await fetchOrder(order.id).catch(() => order);
+      await this.loadCoupons(now);
+      this.show(now);
+      this.setData({ notice: error.message });
+      return false;
+    }
+  },
   /** Time to pay ran out: the server cancels the order and returns its stock. */
   onExpire() {
     this.load();
@@ -152,6 +228,8 @@ Page({
     }
     this.setData({ busy: true, notice: '' });
     try {
+      // The chosen coupon goes on first, so the channel is asked for the price the shopper sees.
+      if (!(await this.applyChosenCoupon())) return;
       await dispatchPayment(this.data.id, this.data.order?.address ? undefined : this.data.pickedAddress?.id);
       this.setData({ notice: '支付确认中…' });
       // The provider tells the gateway on its own channel; give it a few seconds before leaving it to "下拉刷新".
