@@ -10,6 +10,8 @@ export interface LevelForm {
   benefits?: string;
   /** The coupon template (`cpt_…`) its members get each month; empty: none. */
   monthlyCouponTemplateId?: string;
+  /** The coupon template (`cpt_…`) a shopper gets on reaching the level (升级礼); empty: none. */
+  levelUpCouponTemplateId?: string;
 }
 export interface LevelsForm {
   windowDays: number;
@@ -27,6 +29,7 @@ export function toLevelsForm(data: MemberLevels): LevelsForm {
       discountPercent: l.discountPercent,
       benefits: l.benefits.join('\n'),
       monthlyCouponTemplateId: l.monthlyCouponTemplateId ?? '',
+      levelUpCouponTemplateId: l.levelUpCouponTemplateId ?? '',
     })),
   };
 }
@@ -45,6 +48,7 @@ export function fromLevelsForm(v: LevelsForm): MemberLevelsInput {
         .map((b) => b.trim())
         .filter((b) => b.length > 0),
       monthlyCouponTemplateId: l.monthlyCouponTemplateId?.trim() || null,
+      levelUpCouponTemplateId: l.levelUpCouponTemplateId?.trim() || null,
     })),
   };
 }

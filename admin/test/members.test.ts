@@ -1,7 +1,7 @@
 /**
  * Member levels in the console, in a real browser against the started platform: the operator changes the growth
- * window, renames a level and adds one; the gateway has them, the audit log names the change, and a viewer reads
- * the levels with no control that writes. Any console or page error fails the test.
+ * window, renames a level, names a level-up gift and adds a level; the gateway has them, the audit log names the
+ * change, and a viewer reads the levels with no control that writes. Any console or page error fails the test.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,7 @@ interface Levels {
     discountPercent: number;
     benefits: string[];
     monthlyCouponTemplateId?: string | null;
+    levelUpCouponTemplateId?: string | null;
   }[];
 }
 
@@ -41,15 +42,24 @@ describe('member levels form', () => {
           discountPercent: 5,
           benefits: ['95 折', '生日礼'],
           monthlyCouponTemplateId: null,
+          levelUpCouponTemplateId: 'cpt_01JFZ0000000000000000000AB',
         },
       ],
     };
     const form = toLevelsForm(levels);
     assert.equal(form.levels[0]!.benefits, '95 折\n生日礼');
+    assert.equal(form.levels[0]!.monthlyCouponTemplateId, '', 'none: an empty field');
     assert.deepEqual(
       fromLevelsForm({
         ...form,
-        levels: [{ ...form.levels[0]!, name: ' 黄金会员 ', benefits: ' 95 折\n\n生日礼 \n' }],
+        levels: [
+          {
+            ...form.levels[0]!,
+            name: ' 黄金会员 ',
+            benefits: ' 95 折\n\n生日礼 \n',
+            levelUpCouponTemplateId: ' cpt_01JFZ0000000000000000000AB ',
+          },
+        ],
       }),
       levels,
     );
@@ -71,9 +81,24 @@ describe('member levels in the console', () => {
     await platform?.stop();
   });
 
-  test('the window, a renamed level and a new one saved and audited; a viewer only reads', async () => {
+  test('the window, a renamed level, a level-up gift and a new level saved and audited; a viewer only reads', async () => {
     const { baseUrl } = platform;
     const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
+    const gift = await api<{ id: string }>(baseUrl, 'POST', '/api/admin/coupon-templates', {
+      token: ownerToken,
+      body: {
+        name: '黄金升级礼',
+        kind: 'no_threshold',
+        amountOffFen: 1000,
+        total: 1000,
+        perUserLimit: 1,
+        claimStartsAt: new Date(Date.now() - 86400_000).toISOString(),
+        claimEndsAt: new Date(Date.now() + 365 * 86400_000).toISOString(),
+        validDays: 30,
+        claimable: false,
+      },
+    });
+    assert.equal(gift.status, 201, JSON.stringify(gift.body));
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors = collectPageErrors(page);
@@ -85,6 +110,7 @@ describe('member levels in the console', () => {
     await page.getByTestId('window-days').fill('');
     await page.getByTestId('window-days').fill('90');
     await page.getByTestId('level-name-1').fill(`银卡 ${run}`.slice(0, 20));
+    await page.getByTestId('level-up-coupon-2').fill(gift.body.id);
     await page.getByTestId('add-level').click();
     await page.getByTestId('level-code-4').fill('star');
     await page.getByTestId('level-name-4').fill('星耀会员');
@@ -102,6 +128,10 @@ describe('member levels in the console', () => {
         ['diamond', '钻石会员', 20000],
         ['star', '星耀会员', 50000],
       ],
+    );
+    assert.deepEqual(
+      saved.body.levels.map((l) => l.levelUpCouponTemplateId),
+      [null, null, gift.body.id, null, null],
     );
     await page.screenshot({
       path: `${screenshots}member-levels.png`,

@@ -75,6 +75,8 @@ const ConfigSchema = Type.Object({
   jwtSecret: Type.Optional(Type.String({ minLength: 32 })),
   carrierPushSecret: Type.Optional(Type.String({ minLength: 16 })),
   autoReceiptDays: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+  /** Days after completion in which the shopper may still ask for a refund (售后期). */
+  afterSaleDays: Type.Integer({ minimum: 0, maximum: 90 }),
   addressKeys: Type.Optional(
     Type.String({
       pattern: '^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9+/=_-]{43,44})*$',
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     addressKeys: optional(env, 'ADDRESS_ENCRYPTION_KEYS'),
     carrierPushSecret: optional(env, 'CARRIER_PUSH_SECRET'),
     autoReceiptDays: Number(optional(env, 'AUTO_RECEIPT_DAYS') ?? 10),
+    afterSaleDays: int(env, 'AFTER_SALE_DAYS', 7),
     shopperTokenTtlSeconds: int(env, 'SHOPPER_TOKEN_TTL_SECONDS', 7 * 86400),
     adminTokenTtlSeconds: int(env, 'ADMIN_TOKEN_TTL_SECONDS', 8 * 3600),
     adminUsername: optional(env, 'ADMIN_USERNAME') ?? 'admin',

@@ -37,7 +37,11 @@ export interface OrderActions {
   afterSale: boolean;
 }
 
-export function orderActions(order: Order): OrderActions {
+/**
+ * `nowMs` is the server's clock (`serverClock.now()`): a completed order takes an after-sale request until its
+ * `afterSaleUntil` (AFTER_SALE_DAYS after completion); the gateway refuses a later one all the same.
+ */
+export function orderActions(order: Order, nowMs: number = Date.now()): OrderActions {
   const pending = order.status === 'pending_payment';
   return {
     pay: pending,
@@ -45,7 +49,12 @@ export function orderActions(order: Order): OrderActions {
     needsAddress: pending && !order.address,
     tracking: order.status === 'shipped' || order.status === 'completed' || order.shippedAt !== undefined,
     confirmReceipt: order.status === 'shipped',
-    afterSale: order.status === 'paid' || order.status === 'shipped',
+    afterSale:
+      order.status === 'paid' ||
+      order.status === 'shipped' ||
+      (order.status === 'completed' &&
+        order.afterSaleUntil !== undefined &&
+        Date.parse(order.afterSaleUntil) > nowMs),
   };
 }
 

@@ -22,6 +22,7 @@ export const SHOPPER_MESSAGES: Readonly<Record<string, string>> = {
   RESERVATIONS_PAUSED: '活动暂停下单，请稍后再试',
   WRONG_CAMPAIGN_TYPE: '活动类型不符，请返回重新进入',
   INVALID_TRANSITION: '订单状态已变化，请刷新后再试',
+  AFTER_SALE_WINDOW_CLOSED: '订单已超过售后期，如有问题请联系客服',
   CONFLICT: '操作冲突，请刷新后再试',
   IDEMPOTENCY_KEY_REUSED: '请求重复，请刷新后重新下单',
   PAYLOAD_TOO_LARGE: '提交的内容太大，请精简后再试',

@@ -272,6 +272,21 @@ describe('orders after checkout', () => {
     assert.deepEqual(pick(order({ address, status: 'completed', shippedAt: '2026-11-30T02:00:00.000Z' })), [
       'tracking',
     ]);
+    // Received: an after-sale request until the period ends, on the server's clock.
+    const received = order({
+      address,
+      status: 'completed',
+      shippedAt: '2026-11-30T02:00:00.000Z',
+      completedAt: '2026-12-01T02:00:00.000Z',
+      afterSaleUntil: '2026-12-08T02:00:00.000Z',
+    });
+    assert.deepEqual(
+      Object.entries(orderActions(received, Date.parse('2026-12-08T01:59:59.000Z')))
+        .filter(([, v]) => v)
+        .map(([k]) => k),
+      ['tracking', 'afterSale'],
+    );
+    assert.equal(orderActions(received, Date.parse('2026-12-08T02:00:00.000Z')).afterSale, false);
     assert.deepEqual(pick(order({ status: 'cancelled' })), []);
   });
   test('tracking: carriers by name, events newest first, the newest marked', () => {

@@ -286,6 +286,13 @@ export const memberLevelChangesTotal = new Counter({
   registers,
 });
 
+export const memberLevelGiftTransitionsTotal = new Counter({
+  name: 'tm_member_level_gift_transitions_total',
+  help: 'Level-up gifts (升级礼) by transition: none → pending (queued with the level change), pending → issued | skipped (stopped template).',
+  labelNames: ['from', 'to'] as const,
+  registers,
+});
+
 export const hotStateRebuildsTotal = new Counter({
   name: 'tm_hot_state_rebuilds_total',
   help:

@@ -65,6 +65,7 @@ describe('metrics registry', () => {
       'tm_points_reconciliation_runs_total',
       'tm_points_mall_redemptions_total',
       'tm_member_level_changes_total',
+      'tm_member_level_gift_transitions_total',
       'nodejs_eventloop_lag_seconds',
       'nodejs_heap_size_used_bytes',
       'nodejs_gc_duration_seconds',

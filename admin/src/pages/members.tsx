@@ -103,6 +103,18 @@ export function MembersPage() {
                   >
                     <Input style={{ width: 260 }} placeholder="cpt_…" />
                   </Form.Item>
+                  <Form.Item
+                    name={[field.name, 'levelUpCouponTemplateId']}
+                    label={t('members.levelUpCoupon')}
+                    tooltip={t('members.levelUpCouponHelp')}
+                    rules={[{ pattern: /^cpt_[0-9A-HJKMNP-TV-Z]{26}$/ }]}
+                  >
+                    <Input
+                      style={{ width: 260 }}
+                      placeholder="cpt_…"
+                      data-testid={`level-up-coupon-${index}`}
+                    />
+                  </Form.Item>
                   {writable && fields.length > 1 ? (
                     <Button
                       type="text"

@@ -35,6 +35,11 @@ export const ERRORS = {
   ORDER_NOT_PAYABLE: { status: 409, retryable: false, message: 'The order cannot be paid in its state' },
   ORDER_EXPIRED: { status: 409, retryable: false, message: 'The order expired before payment' },
   INVALID_TRANSITION: { status: 409, retryable: false, message: 'Not allowed in the current state' },
+  AFTER_SALE_WINDOW_CLOSED: {
+    status: 409,
+    retryable: false,
+    message: 'The after-sale period of this order has ended',
+  },
   CONFLICT: { status: 409, retryable: false, message: 'Conflicts with an existing record' },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,

@@ -7,15 +7,19 @@ import { Migration20261212000200 } from '../modules/cart/migrations/Migration202
 import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
 import { Migration20261231100000 } from '../modules/coupons/migrations/Migration20261231100000.ts';
 import { Migration20261231110000 } from '../modules/coupons/migrations/Migration20261231110000.ts';
+import { Migration20270101130000 } from '../modules/coupons/migrations/Migration20270101130000.ts';
 import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migration20261212000400.ts';
 import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migration20261220000500.ts';
 import { Migration20261230120000 } from '../modules/membership/migrations/Migration20261230120000.ts';
 import { Migration20261231120000 } from '../modules/membership/migrations/Migration20261231120000.ts';
+import { Migration20270101120000 } from '../modules/membership/migrations/Migration20270101120000.ts';
 import { Migration20261212000300 } from '../modules/orders/migrations/Migration20261212000300.ts';
 import { Migration20261231130000 } from '../modules/orders/migrations/Migration20261231130000.ts';
+import { Migration20270101100000 } from '../modules/orders/migrations/Migration20270101100000.ts';
 import { Migration20261222000600 } from '../modules/payments/migrations/Migration20261222000600.ts';
 import { Migration20261230100000 } from '../modules/points/migrations/Migration20261230100000.ts';
 import { Migration20261230110000 } from '../modules/points/migrations/Migration20261230110000.ts';
+import { Migration20270101110000 } from '../modules/points/migrations/Migration20270101110000.ts';
 import { ALL_ENTITIES } from './entities.ts';
 import { Migration20261125000000 } from './migrations/Migration20261125000000.ts';
 import { Migration20261201000000 } from './migrations/Migration20261201000000.ts';
@@ -45,6 +49,10 @@ export const MIGRATIONS = [
   { name: 'Migration20261231110000', class: Migration20261231110000 },
   { name: 'Migration20261231120000', class: Migration20261231120000 },
   { name: 'Migration20261231130000', class: Migration20261231130000 },
+  { name: 'Migration20270101100000', class: Migration20270101100000 },
+  { name: 'Migration20270101110000', class: Migration20270101110000 },
+  { name: 'Migration20270101120000', class: Migration20270101120000 },
+  { name: 'Migration20270101130000', class: Migration20270101130000 },
 ];
 
 export interface OrmOptions {

@@ -2,7 +2,8 @@
  * Membership levels through the gateway, on real PostgreSQL and on the embedded default (every service in this
  * process, a test clock): the operator's levels (validated, audited); growth earned once by a completed order and a
  * level reached at once; the member discount on regular prices at checkout, before points; the member card with
- * progress to the next level; the scheduled review moving a shopper down when their growth leaves the window.
+ * progress to the next level; the scheduled review moving a shopper down when their growth leaves the window; the
+ * monthly coupon; the level-up gift, once per level per shopper whatever the retries, recomputes and climbs back.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +37,7 @@ interface Level {
   discountPercent: number;
   benefits: string[];
   monthlyCouponTemplateId: string | null;
+  levelUpCouponTemplateId: string | null;
 }
 const LEVELS: { windowDays: number; levels: Level[] } = {
   windowDays: 30,
@@ -47,6 +49,7 @@ const LEVELS: { windowDays: number; levels: Level[] } = {
       discountPercent: 0,
       benefits: [],
       monthlyCouponTemplateId: null,
+      levelUpCouponTemplateId: null,
     },
     {
       code: 'silver',
@@ -55,6 +58,7 @@ const LEVELS: { windowDays: number; levels: Level[] } = {
       discountPercent: 5,
       benefits: ['会员价 95 折'],
       monthlyCouponTemplateId: null,
+      levelUpCouponTemplateId: null,
     },
     {
       code: 'gold',
@@ -63,6 +67,7 @@ const LEVELS: { windowDays: number; levels: Level[] } = {
       discountPercent: 10,
       benefits: ['会员价 9 折', '生日礼'],
       monthlyCouponTemplateId: null,
+      levelUpCouponTemplateId: null,
     },
   ],
 };
@@ -245,6 +250,114 @@ function membershipSuite(opts: InProcessOptions) {
     p.clock.advance(32 * DAY);
     await p.broker.call('membership.monthlyCoupons', {});
     assert.equal(await coupons(), 2, 'and again the next month');
+    await call('PUT', '/api/admin/member-levels', admin, LEVELS);
+  });
+
+  test('a level-up gift: one coupon on reaching the level, none on recomputes or on climbing back; an unknown template is refused', async () => {
+    const template = async (name: string) => {
+      const made = await call<{ id: string }>('POST', '/api/admin/coupon-templates', admin, {
+        name,
+        kind: 'no_threshold',
+        amountOffFen: 300,
+        total: 1000,
+        perUserLimit: 1,
+        claimStartsAt: new Date(p.clock.now() - DAY).toISOString(),
+        claimEndsAt: new Date(p.clock.now() + 400 * DAY).toISOString(),
+        validDays: 30,
+        claimable: false,
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      return made.body.id;
+    };
+    const silverGift = await template('白银升级礼');
+    const goldGift = await template('黄金升级礼');
+    const withGifts = (gifts: Record<string, string>) => ({
+      windowDays: 30,
+      levels: LEVELS.levels.map((l) => ({ ...l, levelUpCouponTemplateId: gifts[l.code] ?? null })),
+    });
+    assertError(
+      await call(
+        'PUT',
+        '/api/admin/member-levels',
+        admin,
+        withGifts({ gold: 'cpt_00000000000000000000000000' }),
+      ),
+      404,
+      'NOT_FOUND',
+      'No such coupon template',
+    );
+    const unchanged = await call<{ levels: Level[] }>('GET', '/api/admin/member-levels', admin);
+    assert.deepEqual(
+      unchanged.body.levels.map((l) => l.levelUpCouponTemplateId),
+      [null, null, null],
+      'the refusal changed nothing',
+    );
+    const saved = await call<{ levels: Level[] }>(
+      'PUT',
+      '/api/admin/member-levels',
+      admin,
+      withGifts({ silver: silverGift, gold: goldGift }),
+    );
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.deepEqual(
+      saved.body.levels.map((l) => [l.code, l.levelUpCouponTemplateId]),
+      [
+        ['regular', null],
+        ['silver', silverGift],
+        ['gold', goldGift],
+      ],
+    );
+
+    const s = await devLogin(p.gateway, `gift-${run}`);
+    const shopper = { ...s, addressId: await addAddress(p.gateway, s.token) };
+    const gifts = async (token: string, templateId: string) =>
+      (
+        await call<{ items: { templateId: string; source: string }[] }>('GET', '/api/me/coupons', token)
+      ).body.items.filter((c) => c.templateId === templateId && c.source === 'level_up').length;
+    await complete(s.token, (await checkout(shopper, 1)).body.order);
+    assert.equal((await card(s.token)).level.code, 'silver');
+    // Two gift passes at once (two processes, or the sweeper beside this call): one coupon.
+    await Promise.all([
+      p.broker.call('membership.levelGifts', {}),
+      p.broker.call('membership.levelGifts', {}),
+    ]);
+    assert.equal(await gifts(s.token, silverGift), 1, 'the gift of the level reached');
+    assert.equal(await gifts(s.token, goldGift), 0);
+    await p.broker.call('membership.levelGifts', {});
+    assert.equal(await gifts(s.token, silverGift), 1, 'a second pass issues none');
+
+    // Recomputes at once (the review beside another review) leave the level where it is and queue nothing.
+    p.clock.advance(DAY + 1000);
+    await Promise.all([p.broker.call('membership.review', {}), p.broker.call('membership.review', {})]);
+    await p.broker.call('membership.levelGifts', {});
+    assert.equal((await card(s.token)).level.code, 'silver');
+    assert.equal(await gifts(s.token, silverGift), 1, 'a recompute issues none');
+
+    // Down when the growth leaves the window, then up again: the level's gift was given once, and stays given.
+    p.clock.advance(30 * DAY);
+    await p.broker.call('membership.review', {});
+    assert.equal((await card(s.token)).level.code, 'regular');
+    await complete(s.token, (await checkout(shopper, 1)).body.order);
+    assert.equal((await card(s.token)).level.code, 'silver');
+    await p.broker.call('membership.levelGifts', {});
+    assert.equal(await gifts(s.token, silverGift), 1, 'climbing back gives no second gift');
+
+    // A jump past a level reaches it too: regular → gold gives silver's gift and gold's.
+    const j = await devLogin(p.gateway, `jump-${run}`);
+    const jumper = { ...j, addressId: await addAddress(p.gateway, j.token) };
+    await complete(j.token, (await checkout(jumper, 3)).body.order);
+    assert.equal((await card(j.token)).level.code, 'gold');
+    await p.broker.call('membership.levelGifts', {});
+    assert.deepEqual([await gifts(j.token, silverGift), await gifts(j.token, goldGift)], [1, 1]);
+
+    // Issued as the system's coupon issues are: audited with the level.
+    const audit = await call<{
+      items: { action: string; objectId: string; actor?: string; detail?: unknown }[];
+    }>('GET', '/api/admin/audit-log?limit=100', admin);
+    const issues = audit.body.items.filter((e) => e.action === 'coupon.issue' && e.objectId === goldGift);
+    assert.ok(issues.length >= 1, JSON.stringify(audit.body.items.slice(0, 5)));
+    assert.match(JSON.stringify(issues[0]!.detail), /"source":"level_up"/);
+    assert.match(JSON.stringify(issues[0]!.detail), /"levelCode":"gold"/);
     await call('PUT', '/api/admin/member-levels', admin, LEVELS);
   });
 

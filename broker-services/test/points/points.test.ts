@@ -2,14 +2,14 @@
  * Points (积分) through the gateway, on real PostgreSQL and on the embedded default (every service in this process,
  * a test clock): the operator's rules and adjustments (audited, idempotent, never below zero); points spent at
  * checkout held by the unpaid order and returned exactly once on cancel and on expiry, spent on payment and returned
- * by a refund; points earned once when an order completes; expiry on the operator's schedule, first in first out;
+ * by a refund; points earned once when an order completes, and taken back by its after-sale refund (never below a
+ * zero balance, the rest recorded as the shortfall); expiry on the operator's schedule, first in first out;
  * concurrent checkouts spending the same points take only what the balance allows. After each, every shopper's
  * ledger sums to their balance.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { pointsOnOrderTransition, reportPointsEffects } from '../../src/modules/points/order-effects.ts';
 import { assertError } from '../gateway/support.ts';
 import { addAddress, adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type InProcessOptions, type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -370,8 +370,7 @@ function pointsSuite(opts: InProcessOptions) {
     await assertLedgerSums();
   });
 
-  test('a refund after completion takes back what the order earned, at most down to a zero balance, once', async () => {
-    // The order machine refunds no completed order today; the rule is the points module's, tested on its function.
+  test('an after-sale refund after completion takes back what the order earned, down to a zero balance, once', async () => {
     const ivy = await shopper('ivy');
     const order = (await checkout(ivy, 1)).body.order;
     await complete(ivy, order);
@@ -383,27 +382,32 @@ function pointsSuite(opts: InProcessOptions) {
       requestId: `take-${run}`,
     });
     assert.equal(spent.status, 201);
-    const refund = async () => {
-      const effects = await p.rt.orm.em
-        .fork()
-        .transactional((tx) =>
-          pointsOnOrderTransition(
-            tx,
-            { id: order.id, user_id: ivy.userId, payable_fen: order.payableFen },
-            'refunded',
-            new Date(p.clock.now()),
-          ),
-        );
-      reportPointsEffects(p.rt.log, effects);
-      return effects;
-    };
-    const first = await refund();
-    assert.deepEqual(
-      first.changes.map((c) => [c.reason, c.delta, c.balanceAfter]),
-      [['order_earn_reversal', -40, 0]],
-    );
+    const request = await call<{ id: string }>('POST', `/api/orders/${order.id}/refund-requests`, ivy.token, {
+      reason: '不想要了',
+    });
+    assert.equal(request.status, 201, JSON.stringify(request.body));
+    const approved = await call('POST', `/api/admin/refund-requests/${request.body.id}/approve`, admin, {});
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    await eventually(async () => {
+      await p.broker.call('payments.processRefunds', {});
+      const o = await call<Order>('GET', `/api/orders/${order.id}`, ivy.token);
+      return o.body.status === 'refunded' ? true : undefined;
+    });
+    const ledger = async () =>
+      (
+        await call<{ items: (LedgerEntry & { shortfall?: number })[] }>(
+          'GET',
+          `/api/admin/points-ledger?orderId=${order.id}`,
+          admin,
+        )
+      ).body.items.map((e) => [e.reason, e.delta, e.balanceAfter, e.shortfall]);
+    assert.deepEqual(await ledger(), [
+      ['order_earn_reversal', -40, 0, 60],
+      ['order_earn', 100, 100, undefined],
+    ]);
     assert.equal(await balance(ivy), 0);
-    assert.deepEqual((await refund()).changes, [], 'a second refund takes nothing');
+    await p.broker.call('payments.processRefunds', {});
+    assert.equal((await ledger()).length, 2, 'taken back once');
     await assertLedgerSums();
   });
 

@@ -197,6 +197,10 @@ export const overview: DashboardSpec = {
               expr: rate('tm_member_level_changes_total', 'direction, reason'),
               legend: '{{direction}} ({{reason}})',
             },
+            {
+              expr: rate('tm_member_level_gift_transitions_total', 'to'),
+              legend: 'level-up gift → {{to}}',
+            },
           ],
         },
       ],

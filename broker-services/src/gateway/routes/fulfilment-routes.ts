@@ -69,7 +69,8 @@ export async function registerFulfilmentRoutes(app: App, opts: GatewayOptions): 
       ...shopper,
       schema: {
         tags: ['orders'],
-        summary: 'Ask for a refund of my paid or shipped order (仅退款 refund_only / 退货退款 return_refund)',
+        summary:
+          'Ask for a refund of my paid or shipped order, or of my completed one within AFTER_SALE_DAYS (仅退款 refund_only / 退货退款 return_refund)',
         security,
         params: IdParam(OrderId),
         body: CreateRefundRequestBody,

@@ -185,7 +185,7 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
     meta: CallerMeta | 'system',
     t: TemplateRow,
     userIds: readonly string[],
-    source: 'new_member' | 'group_failed' | 'operator' | 'member_monthly',
+    source: 'new_member' | 'group_failed' | 'operator' | 'member_monthly' | 'level_up',
     issueKey: string,
     detail: Record<string, unknown>,
   ): Promise<{ issued: number; skipped: number; changes: CouponChange[] }> {
@@ -564,6 +564,24 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
           { levelCode: ctx.params.levelCode },
         );
         return { issued, skipped };
+      },
+
+      /**
+       * Internal (the membership's level-up gifts): a level's gift to shoppers who reached it, once per shopper and
+       * level (the issue key), audited as the system's. A stopped template issues nothing and says so.
+       */
+      issueLevelGift: async (ctx) => {
+        const t = await find(ctx.params.templateId);
+        if (t.stopped_at) return { issued: 0, skipped: ctx.params.userIds.length, stopped: true };
+        const { issued, skipped } = await issue(
+          'system',
+          t,
+          ctx.params.userIds,
+          'level_up',
+          ctx.params.issueKey,
+          { levelCode: ctx.params.levelCode },
+        );
+        return { issued, skipped, stopped: false };
       },
 
       /** The expiry sweep: unused coupons past their validity become expired (a transition each). */

@@ -248,6 +248,22 @@ export const MemberMonthlyIssue = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The system's level-up gift of a member level (../membership), to shoppers who reached it. */
+export const LevelGiftIssue = Type.Object(
+  {
+    templateId: CouponTemplateId,
+    userIds: Type.Array(UserId, { minItems: 1, maxItems: 500, uniqueItems: true }),
+    /** `level-up:<levelCode>`: a shopper gets the gift of a level once. */
+    issueKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' }),
+    levelCode: Type.String({ minLength: 1, maxLength: 20 }),
+  },
+  { additionalProperties: false },
+);
+export const LevelGiftResult = Type.Object({
+  issued: Type.Integer({ description: 'Coupons created now' }),
+  skipped: Type.Integer({ description: 'Users who already had one from this issueKey, or are unknown' }),
+  stopped: Type.Boolean({ description: 'The template is stopped: it issued nothing' }),
+});
 export const IssueResult = Type.Object({
   issued: Type.Integer({ description: 'Coupons created now' }),
   skipped: Type.Integer({ description: 'Users who already had one from this issueKey, or are unknown' }),

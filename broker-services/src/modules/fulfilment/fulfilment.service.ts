@@ -285,11 +285,19 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         return { stored };
       },
 
-      /** The shopper asks for a refund of a paid or shipped order, with a reason; one open request per order. */
+      /**
+       * The shopper asks for a refund of a paid or shipped order, or of a completed one within AFTER_SALE_DAYS of its
+       * completion (AFTER_SALE_WINDOW_CLOSED after), with a reason; one open request per order.
+       */
       createRefundRequest: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await call(ctx, 'orders.get', { id: ctx.params.id }, { meta: ctx.meta });
-        if (order.status !== 'paid' && order.status !== 'shipped') {
+        if (order.status === 'completed') {
+          // The period is the orders module's figure (completedAt + AFTER_SALE_DAYS), read on this service's clock.
+          if (!order.afterSaleUntil || Date.parse(order.afterSaleUntil) <= rt.now()) {
+            throw new AppError('AFTER_SALE_WINDOW_CLOSED');
+          }
+        } else if (order.status !== 'paid' && order.status !== 'shipped') {
           throw new AppError('INVALID_TRANSITION', `An order that is ${order.status} cannot be refunded`);
         }
         const id = newId('ars');
@@ -336,6 +344,8 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         const res = await call(ctx, 'orders.refundForSystem', {
           id: request.order_id,
           reason: 'after_sale_approved',
+          // A request taken within the period is honoured when decided, even after the period has ended.
+          afterSale: true,
         });
         if (!res.refunding) {
           // The order moved on (refunded or cancelled meanwhile): the request goes back to the queue, decided by nobody.

@@ -14,6 +14,10 @@ export const membershipContract = defineContract({
     setLevels: { params: PutMemberLevelsBody, result: MemberLevelsView },
     review: { params: Type.Object({}), result: Type.Object({ reviewed: Count, changed: Count }) },
     monthlyCoupons: { params: Type.Object({}), result: Type.Object({ month: Type.String(), issued: Count }) },
+    levelGifts: {
+      params: Type.Object({}),
+      result: Type.Object({ issued: Count, skipped: Count, pending: Count }),
+    },
   },
   events: {},
 });

@@ -6,7 +6,7 @@
  * `member_level_changes`, logged and counted after its transaction commits.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { memberLevelChangesTotal } from '@tuanmiao/observability';
+import { memberLevelChangesTotal, memberLevelGiftTransitionsTotal } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 import type { MemberLevel } from './schemas.ts';
 
@@ -17,6 +17,7 @@ interface LevelRow {
   discount_percent: number;
   benefits: string[];
   monthly_coupon_template_id: string | null;
+  level_up_coupon_template_id: string | null;
 }
 
 export function levelView(r: LevelRow): MemberLevel {
@@ -27,6 +28,7 @@ export function levelView(r: LevelRow): MemberLevel {
     discountPercent: r.discount_percent,
     benefits: [...r.benefits],
     monthlyCouponTemplateId: r.monthly_coupon_template_id,
+    levelUpCouponTemplateId: r.level_up_coupon_template_id,
   };
 }
 
@@ -71,6 +73,8 @@ export interface LevelChange {
   growth: number;
   direction: 'up' | 'down';
   reason: 'growth' | 'schedule' | 'refund';
+  /** Levels whose level-up gift this change queued (member_level_gifts), lowest first. */
+  gifts: string[];
 }
 
 /**
@@ -107,14 +111,49 @@ export async function evaluateMember(
     `insert into member_level_changes (user_id, from_level, to_level, growth, reason, at) values (?, ?, ?, ?, ?, ?)`,
     [userId, currentCode, next.code, growth, opts.reason, at],
   );
+  const up = next.threshold > currentThreshold;
   return {
     userId,
     from: currentCode,
     to: next.code,
     growth,
-    direction: next.threshold > currentThreshold ? 'up' : 'down',
+    direction: up ? 'up' : 'down',
     reason: opts.reason,
+    gifts: up ? await queueLevelGifts(tx, userId, levels, currentThreshold, next, at) : [],
   };
+}
+
+/**
+ * Queues the level-up gifts of a move up, in the move's transaction: every level above the one left, up to and
+ * including the one reached (a jump past a level still reached it), that names a gift. One row per shopper and level
+ * (the key), so a retry, a concurrent review or a later climb back to a level queues nothing: a level's gift is
+ * given once per shopper, ever. The lowest level (threshold 0) is where everyone starts and has no gift to give.
+ */
+async function queueLevelGifts(
+  tx: EntityManager,
+  userId: string,
+  levels: readonly MemberLevel[],
+  fromThreshold: number,
+  reached: MemberLevel,
+  at: Date,
+): Promise<string[]> {
+  const gifts = levels.filter(
+    (l) =>
+      l.threshold > 0 &&
+      l.threshold > fromThreshold &&
+      l.threshold <= reached.threshold &&
+      l.levelUpCouponTemplateId,
+  );
+  const queued: string[] = [];
+  for (const l of gifts) {
+    const rows = await tx.execute<{ level_code: string }[]>(
+      `insert into member_level_gifts (user_id, level_code, template_id, status, reached_at)
+       values (?, ?, ?, 'pending', ?) on conflict (user_id, level_code) do nothing returning level_code`,
+      [userId, l.code, l.levelUpCouponTemplateId, at],
+    );
+    if (rows[0]) queued.push(l.code);
+  }
+  return queued;
 }
 
 /** Counts and logs committed level changes. */
@@ -125,5 +164,9 @@ export function reportLevelChanges(log: Logger, changes: readonly LevelChange[])
       { userId: c.userId, from: c.from, to: c.to, growth: c.growth, reason: c.reason },
       'member level change',
     );
+    for (const level of c.gifts) {
+      memberLevelGiftTransitionsTotal.inc({ from: 'none', to: 'pending' });
+      log.info({ userId: c.userId, level, from: null, to: 'pending' }, 'member level gift');
+    }
   }
 }

@@ -4,8 +4,9 @@
  * Growth is written by the orders module's transactions through ./order-effects.ts.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { memberLevelGiftTransitionsTotal } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
-import { call, defineService } from '../../broker/bus.ts';
+import { type BusEndpoint, call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
@@ -28,6 +29,14 @@ const REVIEW_BATCH = 500;
 const MONTHLY_BATCH = 500;
 /** A shopper's level is reviewed once a day. */
 const REVIEW_EVERY_MS = 86400_000;
+/** Queued level-up gifts one pass hands to the coupons module (it takes up to 500 shoppers a call). */
+const GIFT_BATCH = 500;
+
+interface GiftRow {
+  user_id: string;
+  level_code: string;
+  template_id: string;
+}
 
 export default function createMembershipService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -65,12 +74,71 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
     };
   }
 
+  /**
+   * Hands every pending level-up gift to the coupons module, a template and level at a time, then marks the rows
+   * issued (or skipped: the template was stopped), guarded on pending. Exactly one coupon per shopper and level
+   * even if two passes overlap (two processes, a retry after a crash between the issue and the mark): the coupons
+   * module issues once per (template, shopper, issue key `level-up:<level>`).
+   */
+  async function issueLevelGifts(
+    bus: BusEndpoint,
+  ): Promise<{ issued: number; skipped: number; pending: number }> {
+    let issued = 0;
+    let skipped = 0;
+    let pending = 0;
+    for (;;) {
+      const due = await em().execute<GiftRow[]>(
+        `select user_id, level_code, template_id from member_level_gifts where status = 'pending'
+         order by reached_at, user_id, level_code limit ?`,
+        [GIFT_BATCH],
+      );
+      pending += due.length;
+      const batches = new Map<string, GiftRow[]>();
+      for (const g of due) {
+        const key = `${g.template_id} ${g.level_code}`;
+        batches.set(key, [...(batches.get(key) ?? []), g]);
+      }
+      for (const rows of batches.values()) {
+        const { template_id: templateId, level_code: levelCode } = rows[0]!;
+        const userIds = rows.map((r) => r.user_id);
+        const res = await call(bus, 'coupons.issueLevelGift', {
+          templateId,
+          userIds,
+          issueKey: `level-up:${levelCode}`,
+          levelCode,
+        });
+        const to = res.stopped ? 'skipped' : 'issued';
+        const marked = await em().execute<{ user_id: string }[]>(
+          `update member_level_gifts set status = ?, issued_at = ?
+           where level_code = ? and status = 'pending' and user_id = any(?::text[]) returning user_id`,
+          [to, new Date(rt.now()), levelCode, `{${userIds.join(',')}}`],
+        );
+        issued += res.issued;
+        if (res.stopped) skipped += marked.length;
+        for (const m of marked) {
+          memberLevelGiftTransitionsTotal.inc({ from: 'pending', to });
+          rt.log.info(
+            { userId: m.user_id, level: levelCode, templateId, from: 'pending', to },
+            'member level gift',
+          );
+        }
+      }
+      if (due.length < GIFT_BATCH) break;
+    }
+    return { issued, skipped, pending };
+  }
+
   return defineService(membershipContract, {
     mixins: [
       sweeperMixin({ action: 'membership.review', intervalMs: rt.config.sweepIntervalMs * 60, log: rt.log }),
       sweeperMixin({
         action: 'membership.monthlyCoupons',
         intervalMs: rt.config.sweepIntervalMs * 300,
+        log: rt.log,
+      }),
+      sweeperMixin({
+        action: 'membership.levelGifts',
+        intervalMs: rt.config.sweepIntervalMs * 5,
         log: rt.log,
       }),
     ],
@@ -118,9 +186,11 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
         if (new Set(levels.map((l) => l.threshold)).size !== levels.length) {
           throw new AppError('VALIDATION_FAILED', 'Level thresholds must differ');
         }
-        // A monthly coupon names a live template of the coupons module (NOT_FOUND otherwise).
+        // A monthly coupon or a level-up gift names a template of the coupons module (NOT_FOUND otherwise).
         for (const id of new Set(
-          levels.flatMap((l) => (l.monthlyCouponTemplateId ? [l.monthlyCouponTemplateId] : [])),
+          levels.flatMap((l) =>
+            [l.monthlyCouponTemplateId, l.levelUpCouponTemplateId].filter((x): x is string => !!x),
+          ),
         )) {
           await call(ctx, 'coupons.adminGet', { id });
         }
@@ -129,8 +199,10 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
           await tx.execute('delete from member_levels');
           for (const l of levels) {
             await tx.execute(
-              `insert into member_levels (code, name, threshold, discount_percent, benefits, monthly_coupon_template_id)
-               values (?, ?, ?, ?, ?, ?)`,
+              `insert into member_levels
+                 (code, name, threshold, discount_percent, benefits, monthly_coupon_template_id,
+                  level_up_coupon_template_id)
+               values (?, ?, ?, ?, ?, ?, ?)`,
               [
                 l.code,
                 l.name,
@@ -138,6 +210,7 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
                 l.discountPercent,
                 `{${l.benefits.map((b) => JSON.stringify(b)).join(',')}}`,
                 l.monthlyCouponTemplateId ?? null,
+                l.levelUpCouponTemplateId ?? null,
               ],
             );
           }
@@ -209,10 +282,16 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
       },
 
       /**
+       * Sweeper: the level-up gifts (升级礼) queued by level changes go to the coupons module, once per shopper and
+       * level. Returns the coupons issued, the gifts skipped (stopped template) and the pending gifts looked at.
+       */
+      levelGifts: async (ctx) => issueLevelGifts(ctx),
+
+      /**
        * Sweeper: the scheduled review. Each shopper not reviewed for a day gets the level their growth in the window
        * reaches now, up or down, one transaction each. Returns how many were reviewed and moved.
        */
-      review: async () => {
+      review: async (ctx) => {
         const now = new Date(rt.now());
         const due = await em().execute<{ user_id: string }[]>(
           'select user_id from members where evaluated_at <= ? order by evaluated_at, user_id limit ?',
@@ -226,6 +305,12 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
           if (change) changes.push(change);
         }
         reportLevelChanges(rt.log, changes);
+        // Gifts the review queued go out now rather than at the next gift sweep.
+        if (changes.some((c) => c.gifts.length > 0)) {
+          await issueLevelGifts(ctx).catch((err) =>
+            rt.log.error({ err }, 'level-up gifts not issued; the gift sweep retries'),
+          );
+        }
         return { reviewed: due.length, changed: changes.length };
       },
     },

@@ -23,6 +23,12 @@ export const MemberLevel = Type.Object({
       description: 'The coupon template its members get once a month (每月领券); null: none',
     }),
   ),
+  levelUpCouponTemplateId: Type.Optional(
+    Type.Union([CouponTemplateId, Type.Null()], {
+      description:
+        'The coupon template a shopper gets on reaching this level (升级礼), once per level per shopper; null: none',
+    }),
+  ),
 });
 export type MemberLevel = Static<typeof MemberLevel>;
 
@@ -44,6 +50,7 @@ export const PutMemberLevelsBody = Type.Object(
           discountPercent: Type.Integer({ minimum: 0, maximum: 50 }),
           benefits: Type.Array(PlainText(1, 60), { maxItems: 10 }),
           monthlyCouponTemplateId: Type.Optional(Type.Union([CouponTemplateId, Type.Null()])),
+          levelUpCouponTemplateId: Type.Optional(Type.Union([CouponTemplateId, Type.Null()])),
         },
         { additionalProperties: false },
       ),

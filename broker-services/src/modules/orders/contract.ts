@@ -25,6 +25,7 @@ import {
   OrderView,
   PaymentOutcome,
   RefundBody,
+  RefundForSystemParams,
   ShipBody,
   SystemReasonParams,
 } from './schemas.ts';
@@ -66,7 +67,10 @@ export const ordersContract = defineContract({
     confirmReceipt: { params: OrderIdParam, result: OrderView },
     autoReceive: { params: Type.Object({}), result: Type.Object({ completed: Count }) },
     refund: { params: withParams(OrderIdParam, RefundBody), result: AdminOrderView },
-    refundForSystem: { params: SystemReasonParams, result: Type.Object({ refunding: Type.Boolean() }) },
+    refundForSystem: {
+      params: RefundForSystemParams,
+      result: Type.Object({ refunding: Type.Boolean() }),
+    },
     completeRefund: {
       params: Type.Object({ id: OrderId }),
       result: Type.Object({ refunded: Type.Boolean() }),

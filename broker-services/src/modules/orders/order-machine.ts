@@ -34,7 +34,8 @@ export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   shipped: ['completed', 'refunding'],
   cancelled: [],
   refunded: [],
-  completed: [],
+  // An after-sale refund within AFTER_SALE_DAYS of completion (../fulfilment checks the period, an operator approves).
+  completed: ['refunding'],
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
@@ -74,6 +75,7 @@ export interface OrderRow {
   stock_released_at: Date | null;
   shipped_at: Date | null;
   refunded_at: Date | null;
+  completed_at: Date | null;
   /** When paying it started at the channel: its price is fixed from then on. */
   payment_started_at: Date | null;
 }
@@ -134,7 +136,13 @@ export interface NewOrder {
 }
 
 /** Columns set to the moved order's instant along with its status. */
-export type StampColumn = 'paid_at' | 'cancelled_at' | 'stock_released_at' | 'shipped_at' | 'refunded_at';
+export type StampColumn =
+  | 'paid_at'
+  | 'cancelled_at'
+  | 'stock_released_at'
+  | 'shipped_at'
+  | 'refunded_at'
+  | 'completed_at';
 
 /** Creates orders `null → pending_payment` (and, for those given `releasedAt`, on to cancelled at once). */
 export interface CreateOrders {

@@ -27,6 +27,13 @@ export interface OrderExtras {
   coupons?: ReadonlyMap<string, AppliedCoupon>;
   /** Admin views only. */
   shippingRecord?: ShippingRecordView;
+  /** AFTER_SALE_DAYS: a completed order shows until when it takes refund requests. */
+  afterSaleDays?: number;
+}
+
+/** When the after-sale period of an order completed at `completedAt` ends (AFTER_SALE_DAYS later). */
+export function afterSaleEnds(completedAt: Date, afterSaleDays: number): Date {
+  return new Date(new Date(completedAt).getTime() + afterSaleDays * 86400_000);
 }
 
 export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
@@ -61,6 +68,10 @@ export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
     ...(o.paid_at ? { paidAt: iso(o.paid_at) } : {}),
     ...(o.cancelled_at ? { cancelledAt: iso(o.cancelled_at) } : {}),
     ...(o.shipped_at ? { shippedAt: iso(o.shipped_at) } : {}),
+    ...(o.completed_at ? { completedAt: iso(o.completed_at) } : {}),
+    ...(o.completed_at && o.status === 'completed' && extras.afterSaleDays !== undefined
+      ? { afterSaleUntil: iso(afterSaleEnds(o.completed_at, extras.afterSaleDays)) }
+      : {}),
     ...(o.refunded_at ? { refundedAt: iso(o.refunded_at) } : {}),
     ...(o.tracking_no ? { trackingNo: o.tracking_no } : {}),
   };

@@ -38,6 +38,7 @@ import { type GroupOutcomeDeps, onGroupFailed, onGroupSucceeded } from './group-
 import {
   type OrderRow,
   type OrderSql,
+  type OrderStatus,
   type OrderTransitioned,
   ormSql,
   transitionOrders,
@@ -119,7 +120,12 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     const [lines, coupons] = await Promise.all([linesOf(rows), couponsOf(rows)]);
     return rows.map((o) => {
       const address = addressOf(o);
-      return toOrderView(o, { lines, coupons, ...(address ? { address } : {}) });
+      return toOrderView(o, {
+        lines,
+        coupons,
+        afterSaleDays: rt.config.afterSaleDays,
+        ...(address ? { address } : {}),
+      });
     });
   }
   const shopperView = async (row: OrderRow) => (await shopperViews([row]))[0]!;
@@ -141,6 +147,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           {
             lines,
             coupons,
+            afterSaleDays: rt.config.afterSaleDays,
             ...(address ? { address } : {}),
             ...(shippingRecord ? { shippingRecord } : {}),
           },
@@ -421,9 +428,18 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
     return done !== null;
   }
 
-  /** Refunds a paid order for a reason of the system (group failed, after-sale); true if this call did. */
-  async function refundForSystem(bus: BusEndpoint, orderId: string, reason: string): Promise<boolean> {
-    const done = await transitionToRefunding(em(), rt, orderId, reason, reason, 'system');
+  /**
+   * Refunds a paid or shipped order for a reason of the system (group failed, after-sale); an approved after-sale
+   * request may refund a completed one too. True if this call did.
+   */
+  async function refundForSystem(
+    bus: BusEndpoint,
+    orderId: string,
+    reason: string,
+    afterSale = false,
+  ): Promise<boolean> {
+    const from = afterSale ? AFTER_SALE_REFUNDABLE : REFUNDABLE;
+    const done = await transitionToRefunding(em(), rt, orderId, from, reason, reason, 'system');
     if (done) void emit(bus, 'refund.requested', { version: 1, orderId });
     return done !== null;
   }
@@ -761,6 +777,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
           reason: 'shopper_receipt',
           actor: user.id,
           at: new Date(rt.now()),
+          stamp: ['completed_at'],
         });
         return shopperView(done.row);
       },
@@ -780,6 +797,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
             reason: 'auto_receipt',
             actor: 'system',
             at: new Date(rt.now()),
+            stamp: ['completed_at'],
           });
           if (done) completed++;
         }
@@ -813,7 +831,7 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
       refundForSystem: async (ctx) => ({
-        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason),
+        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason, ctx.params.afterSale),
       }),
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
@@ -851,11 +869,17 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
   });
 }
 
-/** Moves a paid (or shipped) order to refunding and creates its refund record, in one transaction. */
+/** What an operator's refund and the system's refunds take: an order not yet received. */
+const REFUNDABLE: readonly OrderStatus[] = ['paid', 'shipped'];
+/** An approved after-sale request also refunds a completed order (requested within AFTER_SALE_DAYS). */
+const AFTER_SALE_REFUNDABLE: readonly OrderStatus[] = ['paid', 'shipped', 'completed'];
+
+/** Moves an order of `from` to refunding and creates its refund record, in one transaction. */
 async function transitionToRefunding(
   em: EntityManager,
   rt: Runtime,
   orderId: string,
+  from: readonly OrderStatus[],
   reason: string,
   refundReason: string,
   actor: string,
@@ -864,6 +888,7 @@ async function transitionToRefunding(
   return transitionOrder(em, rt.log, {
     orderId,
     to: 'refunding',
+    from,
     reason,
     actor,
     // The refund record and the admin's audit entry commit with the transition, or none of them does.
@@ -892,7 +917,7 @@ async function requestRefund(
   actor: string,
   audit?: { meta: CallerMeta; input: AuditInput },
 ): Promise<{ row: OrderRow }> {
-  const done = await transitionToRefunding(em, rt, orderId, reason, refundReason, actor, audit);
+  const done = await transitionToRefunding(em, rt, orderId, REFUNDABLE, reason, refundReason, actor, audit);
   if (!done) throw new AppError('INVALID_TRANSITION', 'Only a paid or shipped order can be refunded');
   return done;
 }

@@ -99,6 +99,14 @@ export const OrderView = Type.Object({
   paidAt: Type.Optional(IsoTime),
   cancelledAt: Type.Optional(IsoTime),
   shippedAt: Type.Optional(IsoTime),
+  completedAt: Type.Optional(IsoTime),
+  afterSaleUntil: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'A completed order: refund requests are taken until then (AFTER_SALE_DAYS after completion)',
+    }),
+  ),
   refundedAt: Type.Optional(IsoTime),
   trackingNo: Type.Optional(Type.String()),
 });
@@ -229,4 +237,15 @@ export type PaymentOutcomeValue = Static<typeof PaymentOutcome>;
 export const SystemReasonParams = Type.Object({
   id: OrderId,
   reason: Type.String({ minLength: 2, maxLength: 64 }),
+});
+
+export const RefundForSystemParams = Type.Object({
+  id: OrderId,
+  reason: Type.String({ minLength: 2, maxLength: 64 }),
+  afterSale: Type.Optional(
+    Type.Boolean({
+      description:
+        'An approved after-sale request: a completed order may be refunded too (its period is the request’s check)',
+    }),
+  ),
 });

@@ -46,7 +46,8 @@ export interface PointsChangeInput {
   note?: string;
   /**
    * A debit that takes back what it can (a refund's reversal of points already spent elsewhere): the delta shrinks
-   * to the balance instead of refusing with INSUFFICIENT_POINTS.
+   * to the balance instead of refusing with INSUFFICIENT_POINTS, and what it could not take is the row's
+   * `shortfall` (a row of delta 0 when the balance was 0, so the take-back is on record all the same).
    */
   clampToBalance?: boolean;
 }
@@ -59,6 +60,8 @@ export interface PointsChange {
   sourceRef: string;
   orderId?: string;
   balanceAfter: number;
+  /** A clamped debit: the points it could not take (already spent elsewhere). */
+  shortfall?: number;
 }
 
 /** A change of the points an order spends (order_points.status). */
@@ -105,12 +108,13 @@ export async function applyPointsChange(
   );
   if (seen[0]) return null;
   let delta = input.delta;
+  let shortfall = 0;
   if (balance + delta < 0) {
     if (!input.clampToBalance) {
       throw new AppError('INSUFFICIENT_POINTS', undefined, { balance, needed: -delta });
     }
+    shortfall = -(balance + delta);
     delta = -balance;
-    if (delta === 0) return null;
   }
   // The guard repeats in SQL: the balance cannot go below zero even if the lock above were ever lost.
   const moved = await tx.execute<{ balance: number }[]>(
@@ -121,8 +125,8 @@ export async function applyPointsChange(
   if (!moved[0]) throw new AppError('INSUFFICIENT_POINTS', undefined, { balance, needed: -delta });
   const balanceAfter = moved[0].balance;
   await tx.execute(
-    `insert into points_ledger (user_id, delta, reason, source_ref, order_id, expires_at, balance_after, note)
-     values (?, ?, ?, ?, ?, ?, ?, ?)`,
+    `insert into points_ledger (user_id, delta, reason, source_ref, order_id, expires_at, balance_after, note, shortfall)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       input.userId,
       delta,
@@ -132,6 +136,7 @@ export async function applyPointsChange(
       input.expiresAt ?? null,
       balanceAfter,
       input.note ?? null,
+      shortfall,
     ],
   );
   return {
@@ -141,6 +146,7 @@ export async function applyPointsChange(
     sourceRef: input.sourceRef,
     balanceAfter,
     ...(input.orderId ? { orderId: input.orderId } : {}),
+    ...(shortfall > 0 ? { shortfall } : {}),
   };
 }
 
@@ -160,6 +166,7 @@ export function reportPointsEffects(log: Logger, effects: PointsEffects): void {
         sourceRef: c.sourceRef,
         balanceAfter: c.balanceAfter,
         ...(c.orderId ? { orderId: c.orderId } : {}),
+        ...(c.shortfall ? { shortfall: c.shortfall } : {}),
       },
       'points change',
     );

@@ -8,7 +8,8 @@
  * - cancelled or expired unpaid: the hold is released (`checkout_release`, the points come back);
  * - completed: the order earns points on the cash it paid (`order_earn`, expiring per the rules);
  * - refunded: the points it spent come back (`refund_return`) and the points it earned are taken back
- *   (`order_earn_reversal`, at most down to a zero balance: points already spent elsewhere are not owed).
+ *   (`order_earn_reversal`, at most down to a zero balance: points already spent elsewhere are not owed, and are
+ *   recorded as the reversal's `shortfall`).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AppError } from '../../errors.ts';

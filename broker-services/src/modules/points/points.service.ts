@@ -37,6 +37,7 @@ interface LedgerRow {
   expires_at: Date | null;
   balance_after: number;
   note: string | null;
+  shortfall: number;
   created_at: Date;
 }
 
@@ -53,6 +54,7 @@ function entryView(r: LedgerRow): LedgerEntryView {
     balanceAfter: r.balance_after,
     ...(r.expires_at ? { expiresAt: iso(r.expires_at) } : {}),
     ...(r.note ? { note: r.note } : {}),
+    ...(r.shortfall > 0 ? { shortfall: r.shortfall } : {}),
     at: iso(r.created_at),
   };
 }

@@ -93,6 +93,13 @@ export const LedgerEntryView = Type.Object({
   balanceAfter: Type.Integer({ minimum: 0 }),
   expiresAt: Type.Optional(IsoTime),
   note: Type.Optional(Type.String()),
+  shortfall: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description:
+        'A take-back after a refund: points it could not take because the shopper had already spent them (not owed)',
+    }),
+  ),
   at: IsoTime,
 });
 export type LedgerEntryView = Static<typeof LedgerEntryView>;

@@ -16,6 +16,7 @@ import {
   trackingView,
 } from '../../../lib/fulfilment-view';
 import { formatDateTime, ORDER_STATUS_LABELS } from '../../../lib/order-view';
+import { serverClock } from '../../../lib/server-clock';
 import { sleepMs } from '../../../lib/tap-command';
 import type { Address, Order } from '../../../services/api-types';
 import { fetchOrderCoupons } from '../../../services/coupon/fetchOrderCoupons';
@@ -111,7 +112,7 @@ Page({
       breakdown,
       payableFen,
       couponChoosable: choosable,
-      actions: orderActions(order),
+      actions: orderActions(order, serverClock.now()),
       error: '',
     });
   },
