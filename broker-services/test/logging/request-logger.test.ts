@@ -41,7 +41,7 @@ describe('lazy request logger', () => {
     assert.deepEqual(lazy.lines, eager.lines);
     assert.equal(lazy.lines[0]?.reqId, 'req-1');
     assert.equal(lazy.lines[0]?.msg, 'slow: 12 ms');
-    assert.equal((lazy.lines[1]?.err as { message?: string }).message, 'boom');
+    assert.equal((lazy.lines[1]?.err as { message?: string } | undefined)?.message, 'boom');
   });
 
   test('the level is the parent’s until set; setting it applies to the request only', () => {
