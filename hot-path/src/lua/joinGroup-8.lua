@@ -21,6 +21,8 @@
     ARGV[8] request fingerprint (what the request asked for; see requestFingerprint in src/store/types.ts)
     ARGV[9] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
     ARGV[10] floor seq        } refused -15 (it came back from an older copy and must be rebuilt first)
+    ARGV[11] the shopper's membership level code, '' for none: its row of the campaign's level table (if any)
+             sets the per-user limit and the opening time (see includes/campaignGate)
 
   Output:
     negative integer: refusal code (-14: this request id asked for something else)
@@ -33,6 +35,7 @@ local userId, requestId, groupId, rsvId = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local nowMs, paymentTtlMs, retentionMs = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local fingerprint = ARGV[8]
 local floorGen, floorSeq = tonumber(ARGV[9]), tonumber(ARGV[10])
+local levelCode = ARGV[11] or ''
 local keyBase = string.sub(metaKey, 1, -5)
 
 --- @include "includes/requestField"
@@ -43,7 +46,7 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/recordReservation"
 --- @include "includes/takeGroupSlot"
 
-local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy', floorGen, floorSeq)
+local meta, refusal = campaignGate(metaKey, stockKey, nowMs, 'groupbuy', floorGen, floorSeq, levelCode)
 if not meta then return refusal end
 
 local earlierId, earlier, reused = findReplay(requestsKey, keyBase, userId, requestId, fingerprint)

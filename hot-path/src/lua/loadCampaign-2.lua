@@ -1,7 +1,7 @@
 --[[
   Loads a campaign into the hot path: primes the stock counter only when the campaign is new here, and always
-  refreshes its metadata (window, limit, stopped, kill switch). A changed total moves stock left by the difference
-  (never below zero: a lower total only takes back units nobody holds).
+  refreshes its metadata (window, limit, stopped, kill switch, level table). A changed total moves stock left by
+  the difference (never below zero: a lower total only takes back units nobody holds).
 
   Input:
     KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
