@@ -13,6 +13,7 @@ const { formatFen, formatFenWithSign, discountLabel } = await import('../lib/mon
 const { countdownParts, campaignPhase } = await import('../lib/countdown');
 const { ServerClock, serverClock } = await import('../lib/server-clock');
 const { splitCampaigns, campaignCardView } = await import('../lib/campaign-view');
+const { myCampaignTerms, durationLabel } = await import('../lib/level-benefit-view');
 const { SeckillPurchase } = await import('../lib/seckill-purchase');
 const { purchaseView } = await import('../lib/purchase-view');
 const { groupView, groupShareTitle } = await import('../lib/group-view');
@@ -100,6 +101,7 @@ describe('countdowns run on the server clock', () => {
       stockLeft: 40,
       perUserLimit: 1,
       waitingRoom: { enabled: false, admissionRatePerSecond: 100 },
+      levelBenefits: [],
     };
     const campaigns: Campaign[] = [
       {
@@ -157,6 +159,64 @@ describe('countdowns run on the server clock', () => {
     assert.equal(view.soldPercent, 60);
     assert.equal(view.countdownTarget, '2030-01-01T14:00:00Z');
     assert.equal(view.url, '/pages/seckill/detail/index?id=cmp_late');
+  });
+});
+
+describe('level benefits on a campaign: the lines and the shopper’s own terms', () => {
+  const campaign = {
+    startsAt: '2030-01-01T12:00:00.000Z',
+    endsAt: '2030-01-01T14:00:00.000Z',
+    status: 'scheduled',
+    perUserLimit: 2,
+    levelBenefits: [
+      { levelCode: 'gold', perUserLimit: 4, earlyAccessMinutes: 10 },
+      { levelCode: 'silver', earlyAccessMinutes: 90 },
+    ],
+  };
+  const levels = [
+    { code: 'regular', name: '普通会员', threshold: 0, discountPercent: 0, benefits: [] },
+    { code: 'silver', name: '白银会员', threshold: 1000, discountPercent: 2, benefits: [] },
+    { code: 'gold', name: '黄金会员', threshold: 5000, discountPercent: 5, benefits: [] },
+  ];
+  const card = (code: string) => ({
+    level: { code, name: levels.find((l) => l.code === code)!.name, discountPercent: 0 },
+    levels,
+  });
+
+  test('durations in the shopper’s words', () => {
+    assert.equal(durationLabel(10), '10 分钟');
+    assert.equal(durationLabel(120), '2 小时');
+    assert.equal(durationLabel(90), '1 小时 30 分钟');
+  });
+
+  test('a gold member: the earlier opening, the higher limit, and their line marked', () => {
+    const t = myCampaignTerms(campaign, card('gold'));
+    assert.deepEqual(t, {
+      opensAt: '2030-01-01T11:50:00.000Z',
+      perUserLimit: 4,
+      notice: '你是黄金会员：提前 10 分钟开抢，限购 4 件',
+      lines: [
+        { levelCode: 'gold', text: '黄金会员提前 10 分钟 · 限购 4 件', mine: true },
+        { levelCode: 'silver', text: '白银会员提前 1 小时 30 分钟', mine: false },
+      ],
+    });
+    // Their countdown runs to their own opening: live for them 5 minutes before the start, upcoming for others.
+    const now = Date.parse('2030-01-01T11:55:00Z');
+    assert.equal(campaignPhase({ ...campaign, startsAt: t.opensAt }, now), 'live');
+    assert.equal(campaignPhase(campaign, now), 'upcoming');
+  });
+
+  test('a level without a benefit here, or no card: the campaign’s own terms', () => {
+    for (const c of [card('regular'), null]) {
+      const t = myCampaignTerms(campaign, c);
+      assert.equal(t.opensAt, campaign.startsAt);
+      assert.equal(t.perUserLimit, 2);
+      assert.equal(t.notice, '');
+      assert.ok(t.lines.every((l) => !l.mine));
+    }
+    // Without the card the lines name the codes.
+    assert.equal(myCampaignTerms(campaign, null).lines[0]!.text, 'GOLD提前 10 分钟 · 限购 4 件');
+    assert.deepEqual(myCampaignTerms({ ...campaign, levelBenefits: [] }, card('gold')).lines, []);
   });
 });
 

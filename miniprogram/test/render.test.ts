@@ -25,6 +25,8 @@ function campaign(overrides: Record<string, unknown>) {
     stockLeft: 40,
     perUserLimit: 1,
     status: 'live',
+    waitingRoom: { enabled: false, admissionRatePerSecond: 100 },
+    levelBenefits: [],
     ...overrides,
   };
 }
@@ -43,6 +45,7 @@ before(async () => {
     'pages/order/checkout',
     'pages/points/index',
     'pages/points/mall',
+    'pages/seckill/detail',
   ]);
 });
 after(() => tree.cleanup());
@@ -217,6 +220,40 @@ describe('shop pages', () => {
       ['100g已售罄'],
       'the sold-out SKU is greyed',
     );
+  });
+
+  test('seckill detail: the level benefits, the shopper’s own limit and a countdown to their own opening', async () => {
+    const page = tree.render('pages/seckill/detail');
+    const { myCampaignTerms } = await import('../lib/level-benefit-view');
+    const c = campaign({
+      startsAt: iso(HOUR),
+      status: 'scheduled',
+      perUserLimit: 2,
+      levelBenefits: [
+        { levelCode: 'gold', perUserLimit: 4, earlyAccessMinutes: 10 },
+        { levelCode: 'silver', earlyAccessMinutes: 5 },
+      ],
+    });
+    const levels = [
+      { code: 'silver', name: '白银会员', threshold: 1000, discountPercent: 2, benefits: [] },
+      { code: 'gold', name: '黄金会员', threshold: 5000, discountPercent: 5, benefits: [] },
+    ];
+    const terms = myCampaignTerms(c, {
+      level: { code: 'gold', name: '黄金会员', discountPercent: 5 },
+      levels,
+    });
+    page.setData({ error: '', campaign: c, terms, phase: 'upcoming' });
+    await tree.simulate.sleep(0);
+    const text = flat(page);
+    assert.match(text, /每人限购4件/);
+    assert.match(text, /黄金会员提前10分钟·限购4件白银会员提前5分钟/);
+    assert.match(text, /你是黄金会员：提前10分钟开抢，限购4件/);
+    assert.deepEqual(
+      withClass(page, 'seckill__level--mine').map((el) => el.textContent?.replace(/\s+/g, '')),
+      ['黄金会员提前10分钟·限购4件'],
+    );
+    // The countdown runs to 50 minutes from now (the start less 10 minutes), not to the start.
+    assert.match(text, /距开始00:(49|50):\d\d/);
   });
 
   test('order detail: address, packages with their timelines, the breakdown', async () => {

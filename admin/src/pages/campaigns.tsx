@@ -1,4 +1,4 @@
-import { PlusOutlined } from '@ant-design/icons';
+import { MinusCircleOutlined, PlusOutlined } from '@ant-design/icons';
 import {
   App,
   Button,
@@ -25,6 +25,11 @@ import type {
   CreateCampaignRequest,
   UpdateCampaignRequest,
 } from '../api/types.ts';
+import {
+  fromLevelBenefitsForm,
+  type LevelBenefitForm,
+  toLevelBenefitsForm,
+} from '../campaign-level-benefits-form.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { YuanInput, yuanRules } from '../components/yuan-input.tsx';
 import { formatDateTime } from '../dates.ts';
@@ -58,6 +63,7 @@ interface CampaignForm {
   dryRun: boolean;
   robotFillEnabled: boolean;
   robotFillMaxMissing: number;
+  levelBenefits?: LevelBenefitForm[];
 }
 
 /** Campaigns by status and type: create (seckill or group buy), edit scheduled ones, stop, open the live view. */
@@ -74,11 +80,20 @@ export function CampaignsPage() {
     [api, status, type],
   );
   const products = useLoad(() => (writable ? api.listProducts() : Promise.resolve([])), [api, writable]);
+  const memberLevels = useLoad(
+    () => (writable ? api.memberLevels() : Promise.resolve({ windowDays: 0, levels: [] })),
+    [api, writable],
+  );
+  const levelOptions = (memberLevels.data?.levels ?? []).map((l) => ({
+    value: l.code,
+    label: `${l.name} (${l.code})`,
+  }));
   const [editing, setEditing] = useState<Campaign | 'new' | null>(null);
   const [saving, setSaving] = useState(false);
   const [form] = Form.useForm<CampaignForm>();
   const formType = Form.useWatch('type', form);
   const startNow = Form.useWatch('startNow', form);
+  const basePerUserLimit = Form.useWatch('perUserLimit', form);
 
   const skuOptions = (products.data ?? [])
     .filter((p) => p.status === 'active')
@@ -108,6 +123,7 @@ export function CampaignsPage() {
             dryRun: false,
             robotFillEnabled: false,
             robotFillMaxMissing: 1,
+            levelBenefits: [],
           }
         : {
             type: campaign.type,
@@ -124,6 +140,7 @@ export function CampaignsPage() {
             dryRun: campaign.dryRun,
             robotFillEnabled: campaign.robotFill.enabled,
             robotFillMaxMissing: campaign.robotFill.maxMissing,
+            levelBenefits: toLevelBenefitsForm(campaign),
           },
     );
   };
@@ -147,6 +164,7 @@ export function CampaignsPage() {
           }
         : {}),
       ...(v.dryRun ? { dryRun: true } : {}),
+      levelBenefits: fromLevelBenefitsForm(v.levelBenefits),
     };
     setSaving(true);
     try {
@@ -164,6 +182,7 @@ export function CampaignsPage() {
           perUserLimit: body.perUserLimit,
           ...(body.groupTtlSeconds !== undefined ? { groupTtlSeconds: body.groupTtlSeconds } : {}),
           ...(body.robotFill ? { robotFill: body.robotFill } : {}),
+          levelBenefits: body.levelBenefits ?? [],
         };
         await api.updateCampaign(editing.id, patch);
         message.success(t('common.saved'));
@@ -278,6 +297,11 @@ export function CampaignsPage() {
                 {c.dryRun ? <Tag color="purple">{t('campaigns.dryRun')}</Tag> : null}
                 {c.waitingRoom?.enabled ? <Tag color="orange">{t('campaigns.waitingRoom')}</Tag> : null}
                 {c.robotFill?.enabled ? <Tag color="cyan">{t('campaigns.robotFill')}</Tag> : null}
+                {c.levelBenefits.length > 0 ? (
+                  <Tag color="gold" data-testid={`level-benefits-tag-${c.id}`}>
+                    {t('campaigns.levelBenefits')}
+                  </Tag>
+                ) : null}
               </Space>
             ),
           },
@@ -432,6 +456,68 @@ export function CampaignsPage() {
               <Switch disabled={editing !== 'new'} />
             </Form.Item>
           </Space>
+          <Form.Item label={t('campaigns.levelBenefits')} tooltip={t('campaigns.levelBenefitsHelp')}>
+            <Form.List name="levelBenefits">
+              {(fields, { add, remove }) => (
+                <>
+                  {fields.map((field, i) => (
+                    <Space key={field.key} align="baseline" wrap>
+                      <Form.Item
+                        name={[field.name, 'levelCode']}
+                        rules={[{ required: true, message: t('common.required') }]}
+                      >
+                        <Select
+                          style={{ width: 150 }}
+                          placeholder={t('campaigns.levelBenefit.level')}
+                          options={levelOptions}
+                          loading={memberLevels.loading}
+                          data-testid={`level-benefit-code-${i}`}
+                        />
+                      </Form.Item>
+                      <Form.Item name={[field.name, 'perUserLimit']}>
+                        <InputNumber
+                          min={basePerUserLimit ?? 1}
+                          max={100}
+                          precision={0}
+                          placeholder={t('campaigns.levelBenefit.perUserLimit')}
+                          suffix={t('campaigns.levelBenefit.limitUnit')}
+                          style={{ width: 130 }}
+                          data-testid={`level-benefit-limit-${i}`}
+                        />
+                      </Form.Item>
+                      <Form.Item name={[field.name, 'earlyAccessMinutes']}>
+                        <InputNumber
+                          min={1}
+                          max={1440}
+                          precision={0}
+                          placeholder={t('campaigns.levelBenefit.earlyAccessMinutes')}
+                          suffix={t('campaigns.levelBenefit.earlyUnit')}
+                          style={{ width: 150 }}
+                          data-testid={`level-benefit-early-${i}`}
+                        />
+                      </Form.Item>
+                      <Button
+                        type="text"
+                        icon={<MinusCircleOutlined />}
+                        aria-label={t('campaigns.levelBenefit.remove')}
+                        onClick={() => remove(field.name)}
+                        data-testid={`level-benefit-remove-${i}`}
+                      />
+                    </Space>
+                  ))}
+                  <Button
+                    type="dashed"
+                    icon={<PlusOutlined />}
+                    onClick={() => add({})}
+                    disabled={fields.length >= 10}
+                    data-testid="level-benefit-add"
+                  >
+                    {t('campaigns.levelBenefit.add')}
+                  </Button>
+                </>
+              )}
+            </Form.List>
+          </Form.Item>
         </Form>
       </Modal>
     </Card>

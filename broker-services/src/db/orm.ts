@@ -3,6 +3,7 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration20261212000100 } from '../modules/addresses/migrations/Migration20261212000100.ts';
+import { Migration20270101140000 } from '../modules/campaigns/migrations/Migration20270101140000.ts';
 import { Migration20261212000200 } from '../modules/cart/migrations/Migration20261212000200.ts';
 import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
 import { Migration20261231100000 } from '../modules/coupons/migrations/Migration20261231100000.ts';
@@ -53,6 +54,7 @@ export const MIGRATIONS = [
   { name: 'Migration20270101110000', class: Migration20270101110000 },
   { name: 'Migration20270101120000', class: Migration20270101120000 },
   { name: 'Migration20270101130000', class: Migration20270101130000 },
+  { name: 'Migration20270101140000', class: Migration20270101140000 },
 ];
 
 export interface OrmOptions {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { ErrorCode } from '@tuanmiao/contract';
+import { ERRORS, type ErrorCode } from '@tuanmiao/contract';
 import { adminLogin, api, devLogin, eventually, request } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 import { assertError, createCampaign } from './support.ts';
@@ -74,9 +74,17 @@ describe('business refusals (in process)', () => {
     send: () => Promise<{ status: number; body: unknown; headers: Headers }>,
     code: ErrorCode,
     message: string,
+    details?: Record<string, unknown>,
   ) {
     const before = await figures(campaignId);
-    assertError(await send(), 409, code, message, code);
+    const res = await send();
+    if (details)
+      assert.deepEqual(
+        { status: res.status, body: res.body },
+        { status: 409, body: { error: { code, message, retryable: ERRORS[code].retryable, details } } },
+        code,
+      );
+    else assertError(res, 409, code, message, code);
     assert.deepEqual(await figures(campaignId), before, `${code}: nothing stored changed`);
   }
 
@@ -111,7 +119,12 @@ describe('business refusals (in process)', () => {
       perUserLimit: 1,
     });
     const { token } = await shopper('window');
-    await refused(future, () => reserve(token, future), 'NOT_STARTED', 'The campaign has not started yet');
+    // NOT_STARTED tells the shopper when their sale opens (the start; earlier for a level with early access).
+    const startOf = async (id: string) =>
+      (await api<{ startsAt: string }>(p.gateway, 'GET', `/api/campaigns/${id}`)).body.startsAt;
+    await refused(future, () => reserve(token, future), 'NOT_STARTED', 'The campaign has not started yet', {
+      opensAt: await startOf(future),
+    });
     await refused(past, () => reserve(token, past), 'ENDED', 'The campaign has ended');
     await refused(
       futureGroup,
@@ -119,6 +132,7 @@ describe('business refusals (in process)', () => {
         api(p.gateway, 'POST', `/api/groupbuy/${futureGroup}/groups`, { token, body: { requestId: rid() } }),
       'NOT_STARTED',
       'The campaign has not started yet',
+      { opensAt: await startOf(futureGroup) },
     );
     assert.equal((await figures(future)).stockLeft, 5);
   });

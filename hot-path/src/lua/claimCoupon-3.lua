@@ -30,7 +30,7 @@ local floorGen, floorSeq = ARGV[4], ARGV[5]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, false)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', false)
 if not meta then return refusal end
 
 local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)

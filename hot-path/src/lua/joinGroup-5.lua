@@ -17,6 +17,8 @@
     ARGV[5] group retention ms after the campaign ends (unused here: the group hash already has its expiry)
     ARGV[6] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
     ARGV[7] floor seq         } refused -15 (it came back from an older copy and must be rebuilt first)
+    ARGV[8] the shopper's membership level code, '' for none: its row of the campaign's level table (if any)
+            sets the per-user limit and the opening time (see includes/campaignGate)
 
   Output:
     negative integer: refusal code (-14: this request id asked for something else)
@@ -38,7 +40,7 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, true)
+local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true)
 if not meta then return refusal end
 
 local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)

@@ -14,6 +14,8 @@
     ARGV[4] now, epoch ms
     ARGV[5] floor generation  } the position the caller knows the campaign reached: a hot state behind it is
     ARGV[6] floor seq         } refused -15 (it came back from an older copy and must be rebuilt first)
+    ARGV[7] the shopper's membership level code, '' for none: its row of the campaign's level table (if any)
+            sets the per-user limit and the opening time (see includes/campaignGate)
 
   Output:
     negative integer: refusal code (see src/store/refusal-codes.ts; -14: this request id asked for something else)
@@ -32,7 +34,7 @@ local floorGen, floorSeq = ARGV[5], ARGV[6]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, false)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], false)
 if not meta then return refusal end
 
 local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)

@@ -27,7 +27,14 @@ import type {
   SettlementEntry,
   StreamEntry,
 } from './types.ts';
-import { assertRequestId, isBehind, ORIGIN, orderIdFor, requestFingerprint } from './types.ts';
+import {
+  assertRequestId,
+  effectiveTerms,
+  isBehind,
+  ORIGIN,
+  orderIdFor,
+  requestFingerprint,
+} from './types.ts';
 
 interface MemGroup {
   id: string;
@@ -183,6 +190,7 @@ export class MemoryHotPathStore implements HotPathStore {
     c: MemCampaign | undefined,
     nowMs: number,
     type: CampaignDef['type'],
+    levelCode?: string,
   ): CampaignDef | Refusal {
     const def = c?.def;
     const refusal = this.#current(c, campaignId);
@@ -191,9 +199,11 @@ export class MemoryHotPathStore implements HotPathStore {
     if (def.type !== type) return RefusalCode.WRONG_CAMPAIGN_TYPE;
     if (def.stopped) return RefusalCode.CAMPAIGN_STOPPED;
     if (def.killSwitch) return RefusalCode.RESERVATIONS_PAUSED;
-    if (nowMs < def.startsAtMs) return RefusalCode.NOT_STARTED;
+    // The shopper's level may open the window earlier and raise the limit (the scripts' level table).
+    const terms = effectiveTerms(def, levelCode);
+    if (nowMs < terms.opensAtMs) return RefusalCode.NOT_STARTED;
     if (nowMs >= def.endsAtMs) return RefusalCode.ENDED;
-    return def;
+    return terms.perUserLimit === def.perUserLimit ? def : { ...def, perUserLimit: terms.perUserLimit };
   }
 
   /** The scripts' "loaded and current" step: missing (-1, or -15 when a floor says it existed), half, or behind. */
@@ -328,7 +338,7 @@ export class MemoryHotPathStore implements HotPathStore {
   async reserveSeckill(i: ReserveSeckillInput): Promise<ReserveResult> {
     return this.#timed('reserveSeckill', (): ReserveResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(i.campaignId, c, i.nowMs, 'seckill');
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'seckill', i.levelCode);
       if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'seckill', quantity: i.quantity });
       const earlier = this.#replay(c, i, fingerprint);
@@ -372,7 +382,7 @@ export class MemoryHotPathStore implements HotPathStore {
   async openGroup(i: OpenGroupInput): Promise<GroupResult> {
     return this.#timed('openGroup', (): GroupResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy');
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy', i.levelCode);
       if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'open' });
       const earlier = this.#replay(c, i, fingerprint);
@@ -401,7 +411,7 @@ export class MemoryHotPathStore implements HotPathStore {
   async joinGroup(i: JoinGroupInput): Promise<GroupResult> {
     return this.#timed('joinGroup', (): GroupResult => {
       const c = this.#campaigns.get(i.campaignId);
-      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy');
+      const def = this.#gate(i.campaignId, c, i.nowMs, 'groupbuy', i.levelCode);
       if (typeof def === 'number' || !c) return this.#refused(i.campaignId, def as number);
       const fingerprint = requestFingerprint({ kind: 'join', groupId: i.groupId });
       const earlier = this.#replay(c, i, fingerprint);

@@ -10,6 +10,7 @@ import {
   type ClaimCouponInput,
   type HotPosition,
   type JoinGroupInput,
+  LEVEL_CODE_PATTERN,
   type OpenGroupInput,
   ORIGIN,
   type RebuildState,
@@ -57,7 +58,25 @@ export function campaignMetaFields(def: CampaignDef): Array<string | number> {
     def.killSwitch ? 1 : 0,
     'dryRun',
     def.dryRun ? 1 : 0,
+    'levels',
+    levelTable(def),
   ];
+}
+
+/**
+ * The campaign's level benefits as the scripts read them: `;<code>:<limit>:<earlyMs>;` per level (limit 0: the
+ * campaign's own), '' when none. Always written, so a load or rebuild without benefits clears earlier ones.
+ * One string the gate finds a level in with a plain search: no JSON decode on the hot path.
+ */
+export function levelTable(def: CampaignDef): string {
+  const rows = (def.levelBenefits ?? []).filter((b) => LEVEL_CODE_PATTERN.test(b.levelCode));
+  if (rows.length === 0) return '';
+  return `;${rows.map((b) => `${b.levelCode}:${b.perUserLimit ?? 0}:${b.earlyAccessMs ?? 0}`).join(';')};`;
+}
+
+/** The level code passed to a reserve script: '' (no benefit) unless it is a well-formed code. */
+function levelArg(levelCode: string | undefined): string {
+  return levelCode !== undefined && LEVEL_CODE_PATTERN.test(levelCode) ? levelCode : '';
 }
 
 export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall {
@@ -101,6 +120,7 @@ export function reserveSeckillCall(
       i.nowMs,
       floor.generation,
       floor.seq,
+      levelArg(i.levelCode),
     ],
   };
 }
@@ -149,6 +169,7 @@ function groupSlotCall(
       retentionMs,
       floor.generation,
       floor.seq,
+      levelArg(i.levelCode),
     ],
   };
 }

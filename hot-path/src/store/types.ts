@@ -26,6 +26,38 @@ export interface CampaignDef {
   stopped: boolean;
   killSwitch: boolean;
   dryRun: boolean;
+  /**
+   * What shoppers of chosen membership levels get on this campaign: a higher per-user limit, an earlier
+   * opening, or both. A shopper whose level is not listed (or who passes no level) gets the campaign's own.
+   */
+  levelBenefits?: LevelBenefit[];
+}
+
+/** One membership level's benefit on a campaign (the membership module owns the level codes). */
+export interface LevelBenefit {
+  levelCode: string;
+  /** Replaces the campaign's `perUserLimit` for shoppers of this level (never below it). */
+  perUserLimit?: number;
+  /** Shoppers of this level may reserve this long before `startsAtMs`. */
+  earlyAccessMs?: number;
+}
+
+/** A level code as the scripts accept it (the membership module's `LevelCode` pattern). */
+export const LEVEL_CODE_PATTERN = /^[a-z][a-z0-9_]{0,19}$/;
+
+/**
+ * The per-user limit and the opening time that hold for a shopper of `levelCode` on `def`: the level's benefit
+ * when the campaign lists that level, else the campaign's own. The scripts decide the same from the metadata.
+ */
+export function effectiveTerms(
+  def: Pick<CampaignDef, 'perUserLimit' | 'startsAtMs' | 'levelBenefits'>,
+  levelCode: string | undefined,
+): { perUserLimit: number; opensAtMs: number } {
+  const b = levelCode === undefined ? undefined : def.levelBenefits?.find((l) => l.levelCode === levelCode);
+  return {
+    perUserLimit: b?.perUserLimit ?? def.perUserLimit,
+    opensAtMs: def.startsAtMs - (b?.earlyAccessMs ?? 0),
+  };
 }
 
 /** `pending` until settled into an order, `settled` once its order is committed, `released` once its units went back. */
@@ -113,6 +145,8 @@ export interface ReserveSeckillInput {
   reservationId: string;
   nowMs: number;
   paymentTtlMs: number;
+  /** The shopper's membership level code, when the campaign has level benefits (see `CampaignDef.levelBenefits`). */
+  levelCode?: string;
 }
 
 /** One claim of a coupon template (a `coupon` campaign): one unit, no payment, idempotent by requestId. */
@@ -134,6 +168,8 @@ export interface OpenGroupInput {
   reservationId: string;
   nowMs: number;
   paymentTtlMs: number;
+  /** The shopper's membership level code, when the campaign has level benefits (see `CampaignDef.levelBenefits`). */
+  levelCode?: string;
 }
 
 export interface JoinGroupInput {
@@ -144,6 +180,8 @@ export interface JoinGroupInput {
   reservationId: string;
   nowMs: number;
   paymentTtlMs: number;
+  /** The shopper's membership level code, when the campaign has level benefits (see `CampaignDef.levelBenefits`). */
+  levelCode?: string;
 }
 
 export interface ReleaseInput {

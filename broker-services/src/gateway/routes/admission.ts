@@ -15,6 +15,7 @@ import { CampaignId } from '../../schemas/common.ts';
 import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
+import type { ShopperLevels } from '../member-levels.ts';
 
 export const ADMISSION_TTL_SECONDS = 120;
 
@@ -69,6 +70,7 @@ export async function registerAdmissionRoute(
   app: App,
   opts: GatewayOptions,
   counter: ArrivalCounter,
+  levels: ShopperLevels,
 ): Promise<void> {
   app.post(
     '/api/campaigns/:id/admission',
@@ -76,7 +78,8 @@ export async function registerAdmissionRoute(
       preHandler: requireShopper,
       schema: {
         tags: ['campaigns'],
-        summary: 'Waiting room: an admission token at the campaign admission rate, or the queue position',
+        summary:
+          'Waiting room: an admission token at the campaign admission rate (with the caller’s own opening time), or the queue position',
         security: [{ bearer: [] }],
         params: Type.Object({ id: CampaignId }, { additionalProperties: false }),
         response: {
@@ -110,7 +113,14 @@ export async function registerAdmissionRoute(
       const token = app.jwt.sign({ sub: userId, kind: 'admission', cmp: c.id } as never, {
         expiresIn: ADMISSION_TTL_SECONDS,
       });
-      return { token, expiresAt: new Date(nowMs + ADMISSION_TTL_SECONDS * 1000).toISOString() };
+      // An early-access member's sale opens before the campaign's start: their countdown runs to their time.
+      const levelCode = c.levelBenefits.length > 0 ? await levels.of(userId) : undefined;
+      const early = c.levelBenefits.find((b) => b.levelCode === levelCode)?.earlyAccessMinutes ?? 0;
+      return {
+        token,
+        expiresAt: new Date(nowMs + ADMISSION_TTL_SECONDS * 1000).toISOString(),
+        opensAt: new Date(Date.parse(c.startsAt) - early * 60_000).toISOString(),
+      };
     },
   );
 }

@@ -1,8 +1,9 @@
 /**
  * The hot path: seckill reservations and group open/join call the hot-path store in-process, one Redis round
- * trip per request, with no broker hop (the bus costs two thirds of the throughput here). The campaign's type
- * and waiting-room setting come from a one-second local cache; the window, stop, kill switch, limit and stock
- * are checked inside the store's atomic script.
+ * trip per request, with no broker hop (the bus costs two thirds of the throughput here). The campaign's type,
+ * waiting-room setting and level benefits come from a one-second local cache, the shopper's level code (only for
+ * a campaign with level benefits) from a 30-second one (../member-levels.ts); the window, stop, kill switch,
+ * limit and stock, with the level's limit and early opening, are checked inside the store's atomic script.
  */
 
 import type { ErrorCode } from '@tuanmiao/contract/errors';
@@ -30,6 +31,7 @@ import type { App, GatewayOptions } from '../app.ts';
 import { requireShopper } from '../auth.ts';
 import { errors } from '../call.ts';
 import type { HotPathRebuilds } from '../hot-path-rebuilds.ts';
+import { shopperLevels } from '../member-levels.ts';
 import { limitPerUser, perWorkerLimit } from '../per-user-limit.ts';
 import {
   memoryArrivalCounter,
@@ -96,6 +98,19 @@ export async function registerHotPathRoutes(
   const refreshing = new Map<string, Promise<CampaignView>>();
   const security = [{ bearer: [] }];
   const paymentTtlMs = rt.config.paymentTtlSeconds * 1000;
+  const levels = shopperLevels(broker);
+  /**
+   * The shopper's level code, asked only for a campaign with level benefits (from the cache of ../member-levels.ts:
+   * no bus call per reservation); the script picks the limit and the opening time of that level.
+   */
+  function levelFor(c: CampaignView, userId: string): string | undefined | Promise<string | undefined> {
+    return c.levelBenefits.length > 0 ? levels.of(userId) : undefined;
+  }
+  /** When this shopper's sale opens: the campaign's start, earlier by their level's early access. */
+  function opensAtFor(c: CampaignView, levelCode: string | undefined): string {
+    const early = c.levelBenefits.find((b) => b.levelCode === levelCode)?.earlyAccessMinutes ?? 0;
+    return new Date(Date.parse(c.startsAt) - early * 60_000).toISOString();
+  }
   /**
    * The campaign of a group is in the group's id (`campaignOfId`), so a join needs no lookup. A group from
    * before ids carried their campaign is looked up once where it is stored (groups.get) and remembered: groups
@@ -117,6 +132,7 @@ export async function registerHotPathRoutes(
     app,
     opts,
     opts.redis ? redisArrivalCounter(opts.redis) : memoryArrivalCounter(),
+    levels,
   );
 
   /** Asks the bus for the campaign once at a time; NOT_FOUND is cached too, so probing costs no bus call. */
@@ -171,9 +187,16 @@ export async function registerHotPathRoutes(
    * with CAMPAIGN_REBUILDING (the store's floors). Clients take a 404 as final, so a campaign within its window
    * answers 503 with Retry-After instead, and /readyz reports the rebuild until the state is back.
    */
-  async function refuseMissing(type: 'seckill' | 'groupbuy', c: CampaignView, code: string): Promise<never> {
+  async function refuseMissing(
+    type: 'seckill' | 'groupbuy',
+    c: CampaignView,
+    code: string,
+    levelCode: string | undefined,
+  ): Promise<never> {
     const now = rt.now();
-    const inWindow = Date.parse(c.startsAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
+    // The shopper's window: an early-access member's opens before the start, and a lost state then is a rebuild too.
+    const opensAt = opensAtFor(c, levelCode);
+    const inWindow = Date.parse(opensAt) <= now && now < Date.parse(c.endsAt) && c.status !== 'stopped';
     if (
       code === 'CAMPAIGN_REBUILDING' ||
       (code === 'NOT_FOUND' && inWindow && !(await rt.store.hasCampaignState(c.id)))
@@ -182,6 +205,8 @@ export async function registerHotPathRoutes(
       reservationsTotal.inc({ campaign_type: type, result: 'DEPENDENCY_UNAVAILABLE' });
       throw new AppError('DEPENDENCY_UNAVAILABLE', REBUILDING);
     }
+    // The countdown a shopper is shown is their own: a member with early access opens before the others.
+    if (code === 'NOT_STARTED') return refuse(type, code, { opensAt });
     return refuse(type, code);
   }
 
@@ -192,9 +217,9 @@ export async function registerHotPathRoutes(
     }
   }
 
-  function refuse(type: 'seckill' | 'groupbuy', code: string): never {
+  function refuse(type: 'seckill' | 'groupbuy', code: string, details?: Record<string, unknown>): never {
     reservationsTotal.inc({ campaign_type: type, result: code });
-    throw new AppError(code as ErrorCode);
+    throw new AppError(code as ErrorCode, undefined, details);
   }
 
   // Per user and in process (see ../per-user-limit.ts); the shared per-IP limit stays off these routes, as shoppers
@@ -227,16 +252,20 @@ export async function registerHotPathRoutes(
       const c = known instanceof Promise ? await known : known;
       if (c.type !== 'seckill') throw new AppError('WRONG_CAMPAIGN_TYPE');
       if (c.waitingRoom.enabled) await admit(req, c, req.body.admissionToken);
+      const userId = req.caller.user!.id;
+      const level = levelFor(c, userId);
+      const levelCode = level instanceof Promise ? await level : level;
       const res: ReserveResult = await rt.store.reserveSeckill({
         campaignId: c.id,
-        userId: req.caller.user!.id,
+        userId,
         requestId: req.body.requestId,
         quantity: req.body.quantity,
         reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
+        ...(levelCode !== undefined ? { levelCode } : {}),
       });
-      if (!res.ok) return await refuseMissing('seckill', c, res.code);
+      if (!res.ok) return await refuseMissing('seckill', c, res.code, levelCode);
       rebuilds.present(c.id);
       reservationsTotal.inc({ campaign_type: 'seckill', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send({ reservation: toReservationView(res.reservation) });
@@ -289,16 +318,20 @@ export async function registerHotPathRoutes(
       const c = known instanceof Promise ? await known : known;
       if (c.type !== 'groupbuy') throw new AppError('WRONG_CAMPAIGN_TYPE');
       if (c.waitingRoom.enabled) await admit(req, c, req.body.admissionToken);
+      const userId = req.caller.user!.id;
+      const level = levelFor(c, userId);
+      const levelCode = level instanceof Promise ? await level : level;
       const res = await rt.store.openGroup({
         campaignId: c.id,
-        userId: req.caller.user!.id,
+        userId,
         requestId: req.body.requestId,
         groupId: newCampaignScopedId('grp', c.id),
         reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
+        ...(levelCode !== undefined ? { levelCode } : {}),
       });
-      if (!res.ok) return await refuseMissing('groupbuy', c, res.code);
+      if (!res.ok) return await refuseMissing('groupbuy', c, res.code, levelCode);
       rebuilds.present(c.id);
       reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));
@@ -322,16 +355,20 @@ export async function registerHotPathRoutes(
     async (req, reply) => {
       const c = await campaign(await groupCampaignOf(req.params.groupId));
       if (c.waitingRoom.enabled) await admit(req, c, req.body.admissionToken);
+      const userId = req.caller.user!.id;
+      const level = levelFor(c, userId);
+      const levelCode = level instanceof Promise ? await level : level;
       const res = await rt.store.joinGroup({
         campaignId: c.id,
         groupId: req.params.groupId,
-        userId: req.caller.user!.id,
+        userId,
         requestId: req.body.requestId,
         reservationId: newCampaignScopedId('rsv', c.id),
         nowMs: rt.now(),
         paymentTtlMs,
+        ...(levelCode !== undefined ? { levelCode } : {}),
       });
-      if (!res.ok) return await refuseMissing('groupbuy', c, res.code);
+      if (!res.ok) return await refuseMissing('groupbuy', c, res.code, levelCode);
       rebuilds.present(c.id);
       reservationsTotal.inc({ campaign_type: 'groupbuy', result: res.replayed ? 'replayed' : 'ok' });
       return reply.status(201).send(groupAnswer(res.group, res.reservation));

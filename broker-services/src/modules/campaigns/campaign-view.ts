@@ -27,6 +27,15 @@ export function toHotPathDefinition(c: Campaign): CampaignDef & { type: Campaign
     stopped: c.stoppedAt !== null && c.stoppedAt !== undefined,
     killSwitch: c.killSwitch,
     dryRun: c.dryRun,
+    ...(c.levelBenefits.length > 0
+      ? {
+          levelBenefits: c.levelBenefits.map((b) => ({
+            levelCode: b.levelCode,
+            ...(b.perUserLimit !== undefined ? { perUserLimit: b.perUserLimit } : {}),
+            ...(b.earlyAccessMinutes !== undefined ? { earlyAccessMs: b.earlyAccessMinutes * 60_000 } : {}),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -48,6 +57,7 @@ export function toCampaignView(c: Campaign, stockLeft: number, nowMs: number): C
     ...(c.groupSize ? { groupSize: c.groupSize } : {}),
     ...(c.groupTtlSeconds ? { groupTtlSeconds: c.groupTtlSeconds } : {}),
     waitingRoom: { enabled: c.waitingRoomEnabled, admissionRatePerSecond: c.admissionRatePerSecond },
+    levelBenefits: c.levelBenefits.map((b) => ({ ...b })),
   };
 }
 

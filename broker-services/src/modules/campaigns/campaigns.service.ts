@@ -4,8 +4,8 @@
  * refreshed), so the gateway's reservation route reads nothing from PostgreSQL.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ServiceSchema } from 'moleculer';
-import { defineService } from '../../broker/bus.ts';
+import type { Context, ServiceSchema } from 'moleculer';
+import { call, defineService } from '../../broker/bus.ts';
 import { GROUP_TTL_MIN_SECONDS } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import { newId } from '../../ids.ts';
@@ -15,7 +15,7 @@ import { Product, Sku } from '../catalog/entities.ts';
 import { campaignStatus, toAdminCampaignView, toCampaignView, toHotPathDefinition } from './campaign-view.ts';
 import { campaignsContract } from './contract.ts';
 import { Campaign } from './entities.ts';
-import type { CampaignLive, RobotFillPolicy } from './schemas.ts';
+import type { CampaignLive, LevelBenefit, RobotFillPolicy } from './schemas.ts';
 
 export default function createCampaignsService(rt: Runtime): ServiceSchema {
   const em = (): EntityManager => rt.orm.em.fork();
@@ -69,6 +69,42 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
   function validateWindow(startsAt: Date, endsAt: Date): void {
     if (!(endsAt.getTime() > startsAt.getTime())) {
       throw new AppError('VALIDATION_FAILED', 'endsAt must be after startsAt', { field: 'endsAt' });
+    }
+  }
+
+  /**
+   * A campaign's level benefits: one entry per level, each giving a limit or early access (the schema holds both
+   * bounds), a limit no lower than the campaign's own, and only levels the membership module has now.
+   */
+  async function validateLevelBenefits(
+    ctx: Context,
+    benefits: readonly LevelBenefit[],
+    perUserLimit: number,
+  ): Promise<void> {
+    if (benefits.length === 0) return;
+    const seen = new Set<string>();
+    for (const [i, b] of benefits.entries()) {
+      if (seen.has(b.levelCode)) {
+        throw new AppError('VALIDATION_FAILED', `Level ${b.levelCode} is listed twice`, {
+          field: `levelBenefits/${i}/levelCode`,
+        });
+      }
+      seen.add(b.levelCode);
+      if (b.perUserLimit !== undefined && b.perUserLimit < perUserLimit) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `A level's perUserLimit (${b.perUserLimit}) cannot be below the campaign's (${perUserLimit})`,
+          { field: `levelBenefits/${i}/perUserLimit` },
+        );
+      }
+    }
+    const known = new Set(await call(ctx, 'membership.levelCodes', {}));
+    for (const [i, b] of benefits.entries()) {
+      if (!known.has(b.levelCode)) {
+        throw new AppError('VALIDATION_FAILED', `No membership level ${b.levelCode}`, {
+          field: `levelBenefits/${i}/levelCode`,
+        });
+      }
     }
   }
 
@@ -191,6 +227,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
             'groupSize and groupTtlSeconds are for group-buy campaigns',
           );
         }
+        await validateLevelBenefits(ctx, b.levelBenefits ?? [], b.perUserLimit);
         const e = em();
         const sku = await e.findOne(Sku, { id: b.skuId });
         if (!sku) throw new AppError('NOT_FOUND', 'No such SKU');
@@ -213,6 +250,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           dryRun: b.dryRun ?? false,
           robotFillEnabled: b.robotFill?.enabled ?? false,
           robotFillMaxMissing: b.robotFill?.maxMissing ?? 0,
+          levelBenefits: b.levelBenefits ?? [],
         });
         e.persist(c);
         await flushAudited(e, ctx.meta, 'campaign.create', c.id, { ...b });
@@ -233,17 +271,27 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           throw new AppError('INVALID_TRANSITION', `A ${status} campaign cannot be edited`);
         }
         if (status === 'live') {
-          const locked = (['priceFen', 'startsAt', 'perUserLimit', 'groupTtlSeconds'] as const).filter(
-            (k) => fields[k] !== undefined,
-          );
+          // Level benefits are terms of the sale like the limit: members may already be buying on them.
+          const locked = (
+            ['priceFen', 'startsAt', 'perUserLimit', 'groupTtlSeconds', 'levelBenefits'] as const
+          ).filter((k) => fields[k] !== undefined);
           if (locked.length)
             throw new AppError('INVALID_TRANSITION', `Live campaigns cannot change ${locked.join(', ')}`);
           if (fields.stockTotal !== undefined && fields.stockTotal < c.stockTotal) {
             throw new AppError('INVALID_TRANSITION', 'A live campaign cannot lower its stock');
           }
         }
+        // The merged terms are checked: a new base limit must stay at or below every level's limit too.
+        if (fields.levelBenefits !== undefined || fields.perUserLimit !== undefined) {
+          await validateLevelBenefits(
+            ctx,
+            fields.levelBenefits ?? c.levelBenefits,
+            fields.perUserLimit ?? c.perUserLimit,
+          );
+        }
         e.assign(c, {
           ...(fields.title !== undefined ? { title: fields.title } : {}),
+          ...(fields.levelBenefits !== undefined ? { levelBenefits: fields.levelBenefits } : {}),
           ...(fields.priceFen !== undefined ? { priceFen: fields.priceFen } : {}),
           ...(fields.startsAt !== undefined ? { startsAt: new Date(fields.startsAt) } : {}),
           ...(fields.endsAt !== undefined ? { endsAt: new Date(fields.endsAt) } : {}),

@@ -1,5 +1,6 @@
 /** MikroORM entity of the campaigns module: seckill and group-buy campaigns. */
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import type { LevelBenefit } from './schemas.ts';
 
 const createdAt = () => p.datetime().onCreate(() => new Date());
 const updatedAt = () =>
@@ -32,6 +33,7 @@ export const Campaign = defineEntity({
     dryRun: p.boolean().default(false),
     robotFillEnabled: p.boolean().default(false),
     robotFillMaxMissing: p.integer().default(0),
+    levelBenefits: p.json<LevelBenefit[]>().onCreate(() => []),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,6 +1,42 @@
 /** Campaigns: the shopper view, the admin create/patch bodies and the live figures. */
 import Type, { type Static } from 'typebox';
 import { CampaignId, IsoTime, PriceFen, SkuId } from '../../schemas/common.ts';
+import { LevelCode } from '../membership/schemas.ts';
+
+/** Early access of a level may open a campaign at most this long before its start (24 hours). */
+export const EARLY_ACCESS_MAX_MINUTES = 1440;
+/** The highest per-user limit a campaign or a level's benefit may set. */
+export const PER_USER_LIMIT_MAX = 100;
+
+/**
+ * What shoppers of one membership level get on a campaign: a higher per-user limit, early access, or both. A
+ * shopper whose level is not listed gets the campaign's own limit and start.
+ */
+export const LevelBenefit = Type.Object(
+  {
+    levelCode: LevelCode,
+    perUserLimit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: PER_USER_LIMIT_MAX,
+        description: 'Replaces the campaign’s perUserLimit for this level; at least the campaign’s own',
+      }),
+    ),
+    earlyAccessMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: EARLY_ACCESS_MAX_MINUTES,
+        description: 'This level may reserve this many minutes before startsAt (提前购)',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 2 },
+);
+export type LevelBenefit = Static<typeof LevelBenefit>;
+const LevelBenefits = Type.Array(LevelBenefit, {
+  maxItems: 10,
+  description: 'Benefits of chosen membership levels, one entry per level code',
+});
 
 export const CampaignType = Type.Union([Type.Literal('seckill'), Type.Literal('groupbuy')]);
 export type CampaignType = Static<typeof CampaignType>;
@@ -29,6 +65,9 @@ export const CampaignView = Type.Object({
   groupSize: Type.Optional(Type.Integer()),
   groupTtlSeconds: Type.Optional(Type.Integer()),
   waitingRoom: Type.Object({ enabled: Type.Boolean(), admissionRatePerSecond: Type.Integer() }),
+  levelBenefits: Type.Array(LevelBenefit, {
+    description: 'Benefits of chosen membership levels; compare with the shopper’s level code (GET /api/me)',
+  }),
 });
 export type CampaignView = Static<typeof CampaignView>;
 
@@ -70,7 +109,7 @@ export const CreateCampaignBody = Type.Object(
     startsAt: IsoTime,
     endsAt: IsoTime,
     stockTotal: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
-    perUserLimit: Type.Integer({ minimum: 1, maximum: 100 }),
+    perUserLimit: Type.Integer({ minimum: 1, maximum: PER_USER_LIMIT_MAX }),
     groupSize: Type.Optional(Type.Integer({ minimum: 2, maximum: 50 })),
     groupTtlSeconds: Type.Optional(
       Type.Integer({
@@ -80,6 +119,7 @@ export const CreateCampaignBody = Type.Object(
       }),
     ),
     dryRun: Type.Optional(Type.Boolean()),
+    levelBenefits: Type.Optional(LevelBenefits),
     robotFill: Type.Optional(
       Type.Object(
         { enabled: Type.Boolean(), maxMissing: Type.Integer({ minimum: 0, maximum: 49 }) },
@@ -98,7 +138,7 @@ export const PatchCampaignBody = Type.Object(
     startsAt: Type.Optional(IsoTime),
     endsAt: Type.Optional(IsoTime),
     stockTotal: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
-    perUserLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    perUserLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: PER_USER_LIMIT_MAX })),
     groupTtlSeconds: Type.Optional(
       Type.Integer({
         minimum: 5,
@@ -106,6 +146,7 @@ export const PatchCampaignBody = Type.Object(
         description: 'At least 60 unless the server runs with ALLOW_SHORT_TTL=1 (tests), then at least 5',
       }),
     ),
+    levelBenefits: Type.Optional(LevelBenefits),
     robotFill: Type.Optional(
       Type.Object(
         { enabled: Type.Boolean(), maxMissing: Type.Integer({ minimum: 0, maximum: 49 }) },
@@ -143,7 +184,12 @@ export const WaitingRoomBody = Type.Object(
 );
 export type WaitingRoomBody = Static<typeof WaitingRoomBody>;
 export const PrewarmView = Type.Object({ loaded: Type.Boolean(), verified: Type.Boolean() });
-export const AdmissionView = Type.Object({ token: Type.String(), expiresAt: IsoTime });
+export const AdmissionView = Type.Object({
+  token: Type.String(),
+  expiresAt: IsoTime,
+  /** When the caller may reserve: the start, earlier for a level with early access. */
+  opensAt: IsoTime,
+});
 
 /** What the hot path counts for a campaign (`@tuanmiao/hot-path` CampaignCounters). */
 export const CampaignCountersView = Type.Object({
@@ -173,4 +219,13 @@ export const HotPathCampaignDef = Type.Object({
   stopped: Type.Boolean(),
   killSwitch: Type.Boolean(),
   dryRun: Type.Boolean(),
+  levelBenefits: Type.Optional(
+    Type.Array(
+      Type.Object({
+        levelCode: LevelCode,
+        perUserLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+        earlyAccessMs: Type.Optional(Type.Integer({ minimum: 0 })),
+      }),
+    ),
+  ),
 });

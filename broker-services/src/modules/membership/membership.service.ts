@@ -170,6 +170,25 @@ export default function createMembershipService(rt: Runtime): ServiceSchema {
         return { windowDays: await readWindowDays(db), levels: await readLevels(db) };
       },
 
+      /** Internal (campaigns, checking a campaign's level benefits): the codes of the levels that exist now. */
+      levelCodes: async () => (await readLevels(em())).map((l) => l.code),
+
+      /**
+       * Internal (the gateway, which caches it for a short while per shopper): the shopper's level code. A shopper
+       * with no member row, or whose level the operator removed, is at the lowest level until reviewed.
+       */
+      levelOf: async (ctx) => {
+        const rows = await em().execute<{ code: string }[]>(
+          `select coalesce(
+             (select l.code from members m join member_levels l on l.code = m.level_code where m.user_id = ?),
+             (select code from member_levels order by threshold limit 1)) as code`,
+          [ctx.params.userId],
+        );
+        const code = rows[0]?.code;
+        if (!code) throw new AppError('INTERNAL', 'No membership levels are defined');
+        return { code };
+      },
+
       /**
        * Admin: replaces the levels and the growth window; every shopper is reviewed again on the next sweeps. The
        * change and its audit entry commit together.

@@ -7,15 +7,18 @@
 -- and dry run reach the stream as one packed field (`facts`), never parsed here; the units left (`left`, absent
 -- while a rebuild is due) and the position are fields of the same hash, so a reservation writes them in one HSET.
 -- Values stay strings unless compared: each tonumber cost about a tenth of a one-command script (measured).
+-- levelCode (optional, '' for none): the shopper's membership level. When the campaign's level table (meta field
+-- `levels`, `;<code>:<limit>:<earlyMs>;` per level) lists it, its limit (0: the campaign's own) becomes
+-- meta.perUserLimit and the window opens earlyMs before startsAt.
 -- withGroup: also read the group size and time to live (group scripts).
-local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, withGroup)
+local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelCode, withGroup)
   local m
   if withGroup then
     m = redis.call('HMGET', metaKey, 'gate', 'startsAt', 'endsAt', 'perUserLimit', 'priceFen', 'gen', 'seq', 'left',
-      'facts', 'groupSize', 'groupTtlMs')
+      'facts', 'levels', 'groupSize', 'groupTtlMs')
   else
     m = redis.call('HMGET', metaKey, 'gate', 'startsAt', 'endsAt', 'perUserLimit', 'priceFen', 'gen', 'seq', 'left',
-      'facts')
+      'facts', 'levels')
   end
   -- No gate, no units left: missing (-1), or metadata kept while a rebuild is due (-15; also the metadata of an
   -- older layout, which a rebuild replaces). A campaign the caller has seen a position of exists: -15, not 404.
@@ -34,11 +37,22 @@ local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, withGr
     if (gateType or m[1]) ~= wantType then return nil, -11 end
     return nil, tonumber(refusal)
   end
-  local endsAt = tonumber(m[3])
-  if nowMs < tonumber(m[2]) then return nil, -4 end
+  local opensAt, endsAt, perUserLimit = tonumber(m[2]), tonumber(m[3]), tonumber(m[4])
+  if levelCode and levelCode ~= '' and m[10] and m[10] ~= '' then
+    -- A plain search (no pattern) for the level's row, then its two numbers anchored right after it.
+    local at = string.find(m[10], ';' .. levelCode .. ':', 1, true)
+    if at then
+      local limit, earlyMs = string.match(m[10], '^(%d+):(%d+);', at + #levelCode + 2)
+      if limit then
+        if tonumber(limit) > 0 then perUserLimit = tonumber(limit) end
+        opensAt = opensAt - tonumber(earlyMs)
+      end
+    end
+  end
+  if nowMs < opensAt then return nil, -4 end
   if nowMs >= endsAt then return nil, -5 end
   return {
-    endsAt = endsAt, perUserLimit = tonumber(m[4]), priceFen = m[5], gen = gen, seq = seq,
-    left = tonumber(m[8]), facts = m[9], groupSize = m[10], groupTtlMs = m[11]
+    endsAt = endsAt, perUserLimit = perUserLimit, priceFen = m[5], gen = gen, seq = seq,
+    left = tonumber(m[8]), facts = m[9], groupSize = m[11], groupTtlMs = m[12]
   }
 end

@@ -1,4 +1,5 @@
 import { campaignPhase } from '../../../lib/countdown';
+import { type MyCampaignTerms, myCampaignTerms } from '../../../lib/level-benefit-view';
 import { serverClock } from '../../../lib/server-clock';
 import { TapCommand, type TapContext, type TapState } from '../../../lib/tap-command';
 import type { Campaign, Group, GroupEntry } from '../../../services/api-types';
@@ -6,6 +7,7 @@ import { fetchCampaign } from '../../../services/campaign/fetchCampaign';
 import { dispatchJoinGroup } from '../../../services/group/dispatchJoinGroup';
 import { dispatchOpenGroup } from '../../../services/group/dispatchOpenGroup';
 import { fetchGroups } from '../../../services/group/fetchGroups';
+import { fetchMemberCardForCampaign } from '../../../services/membership/fetchMemberCardForCampaign';
 import { toApiError } from '../../../services/request';
 import { syncServerClock } from '../../../services/time/fetchServerTime';
 
@@ -29,6 +31,7 @@ Page({
     id: '',
     campaign: null as Campaign | null,
     phase: 'upcoming' as 'upcoming' | 'live' | 'ended',
+    terms: null as MyCampaignTerms | null,
     groups: [] as Array<Group & { slotsLeft: number }>,
     error: '',
     busy: false,
@@ -56,9 +59,11 @@ Page({
         fetchGroups(this.data.id),
         syncServerClock(),
       ]);
+      const terms = myCampaignTerms(campaign, await fetchMemberCardForCampaign(campaign));
       this.setData({
         campaign,
-        phase: campaignPhase(campaign, serverClock.now()),
+        terms,
+        phase: campaignPhase({ ...campaign, startsAt: terms.opensAt }, serverClock.now()),
         groups: groups.map((g) => ({ ...g, slotsLeft: Math.max(0, g.size - g.slotsTaken) })),
         error: '',
       });
@@ -68,8 +73,14 @@ Page({
     }
   },
   onCountdownEnd() {
-    const campaign = this.data.campaign;
-    if (campaign) this.setData({ phase: campaignPhase(campaign, serverClock.now()) });
+    const { campaign, terms } = this.data;
+    if (campaign)
+      this.setData({
+        phase: campaignPhase(
+          { ...campaign, startsAt: terms?.opensAt ?? campaign.startsAt },
+          serverClock.now(),
+        ),
+      });
   },
   tapFor(key: string): TapCommand {
     let tap = this.taps.get(key);

@@ -1,14 +1,17 @@
 import { campaignPhase } from '../../../lib/countdown';
+import { type MyCampaignTerms, myCampaignTerms } from '../../../lib/level-benefit-view';
 import { purchaseView } from '../../../lib/purchase-view';
 import { SeckillPurchase } from '../../../lib/seckill-purchase';
 import { serverClock } from '../../../lib/server-clock';
 import type { Campaign } from '../../../services/api-types';
 import { fetchCampaign } from '../../../services/campaign/fetchCampaign';
+import { fetchMemberCardForCampaign } from '../../../services/membership/fetchMemberCardForCampaign';
 import { toApiError } from '../../../services/request';
 import { syncServerClock } from '../../../services/time/fetchServerTime';
 
 /**
- * Seckill detail: a countdown until the start, then the buy button. One tap makes one requestId that every
+ * Seckill detail: a countdown until the shopper's own opening (the start, earlier for a level with early access),
+ * then the buy button. One tap makes one requestId that every
  * retry of it reuses; a waiting room shows the queue; after the reservation, "settling" until the order exists.
  */
 Page({
@@ -16,6 +19,7 @@ Page({
     id: '',
     campaign: null as Campaign | null,
     phase: 'upcoming' as 'upcoming' | 'live' | 'ended',
+    terms: null as MyCampaignTerms | null,
     error: '',
     orderId: '',
     view: purchaseView({ kind: 'idle' }),
@@ -32,7 +36,13 @@ Page({
   async load() {
     try {
       const [campaign] = await Promise.all([fetchCampaign(this.data.id), syncServerClock()]);
-      this.setData({ campaign, phase: campaignPhase(campaign, serverClock.now()), error: '' });
+      const terms = myCampaignTerms(campaign, await fetchMemberCardForCampaign(campaign));
+      this.setData({
+        campaign,
+        terms,
+        phase: campaignPhase({ ...campaign, startsAt: terms.opensAt }, serverClock.now()),
+        error: '',
+      });
       wx.setNavigationBarTitle({ title: campaign.title });
     } catch (err) {
       this.setData({ error: toApiError(err).message });
@@ -40,8 +50,14 @@ Page({
   },
   /** The start (or end) countdown reached zero on the server's clock. */
   onCountdownEnd() {
-    const campaign = this.data.campaign;
-    if (campaign) this.setData({ phase: campaignPhase(campaign, serverClock.now()) });
+    const { campaign, terms } = this.data;
+    if (campaign)
+      this.setData({
+        phase: campaignPhase(
+          { ...campaign, startsAt: terms?.opensAt ?? campaign.startsAt },
+          serverClock.now(),
+        ),
+      });
   },
   async onBuyTap() {
     if (this.data.orderId) {
