@@ -41,8 +41,8 @@ const PIECES: Array<{
 }> = [
   { piece: 'script call alone (return 1)', lua: 'return 1', keys: () => ['cost:p0'], args: () => [] },
   {
-    piece: 'HMGET 9 metadata fields (the gate)',
-    lua: "redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts') return 1",
+    piece: 'HMGET 10 metadata fields (the gate)',
+    lua: "redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels') return 1",
     keys: () => ['cost:p1'],
     args: () => [],
   },
