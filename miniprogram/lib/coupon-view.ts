@@ -123,6 +123,16 @@ export function couponChoices(items: ReadonlyArray<{ coupon: Coupon; discountFen
 }
 
 /**
+ * Whether the shopper may still choose the order's coupon: an unpaid seckill or group-buy order whose payment has
+ * not started (a shop order took its coupon at checkout; once paying started its price is fixed).
+ */
+export function orderTakesCoupon(order: Pick<Order, 'status' | 'kind' | 'paymentStartedAt'>): boolean {
+  return (
+    order.status === 'pending_payment' && order.kind !== 'regular' && order.paymentStartedAt === undefined
+  );
+}
+
+/**
  * The coupon choice on an unpaid seckill or group-buy order: none, or one of mine that applies (best first). The
  * one the order holds is chosen; holding none, the best is (put on the order when the shopper pays, so that
  * opening the page locks nothing).

@@ -19,6 +19,7 @@ const {
   orderCouponChoice,
   orderCouponChange,
   orderPriceWith,
+  orderTakesCoupon,
 } = await import('../lib/coupon-view');
 type Coupon = import('../services/api-types').Coupon;
 
@@ -128,6 +129,26 @@ describe('coupon view', () => {
     assert.equal(orderCouponChange(choices[2], 'cpn_b'), null, 'already on the order');
     assert.equal(orderCouponChange(choices[0], undefined), null, 'none and none');
     assert.deepEqual(orderCouponChange(choices[1], undefined), { kind: 'apply', couponId: 'cpn_a' });
+  });
+
+  test('who may choose: an unpaid seckill or group-buy order whose payment has not started', () => {
+    assert.equal(orderTakesCoupon({ status: 'pending_payment', kind: 'seckill' }), true);
+    assert.equal(orderTakesCoupon({ status: 'pending_payment', kind: 'groupbuy' }), true);
+    assert.equal(
+      orderTakesCoupon({ status: 'pending_payment', kind: 'regular' }),
+      false,
+      'chosen at checkout',
+    );
+    assert.equal(orderTakesCoupon({ status: 'paid', kind: 'seckill' }), false);
+    assert.equal(
+      orderTakesCoupon({
+        status: 'pending_payment',
+        kind: 'seckill',
+        paymentStartedAt: '2026-12-01T00:00:00.000Z',
+      }),
+      false,
+      'its price is fixed once paying started',
+    );
   });
 
   test('the price with the chosen coupon instead of the held one, in fen', () => {

@@ -174,7 +174,7 @@ export const couponTransitionsTotal = new Counter({
 
 export const couponsOutOfStep = new Gauge({
   name: 'tm_coupons_out_of_step',
-  help: 'Coupons locked on an order that is no longer unpaid, or used on an order that is not paid (reconciliation): must be 0.',
+  help: 'Coupons locked on an order that is no longer unpaid, used on an order that is not paid, or giving a discount their order does not hold (reconciliation): must be 0.',
   registers,
 });
 

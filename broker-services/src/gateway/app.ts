@@ -29,6 +29,7 @@ import { ErrorBody, findIllFormedText, ILL_FORMED_TEXT_MESSAGE } from '../schema
 import { dependencyUnavailable, isDependencyFailure } from './dependency-errors.ts';
 import { HotPathRebuilds } from './hot-path-rebuilds.ts';
 import { redisWithLocalFallback } from './rate-limit-store.ts';
+import { lazyRequestLogger } from './request-logger.ts';
 import { registerAddressRoutes } from './routes/address-routes.ts';
 import { registerAdminRoutes } from './routes/admin-routes.ts';
 import { registerCartRoutes } from './routes/cart-routes.ts';
@@ -68,6 +69,8 @@ export type App = FastifyInstance<
 export async function buildGateway(opts: GatewayOptions): Promise<App> {
   const app = Fastify({
     logger: opts.logger ?? false,
+    // Without a logger Fastify hands every request the logger itself; with one, a child made on its first line.
+    ...(opts.logger ? { childLoggerFactory: lazyRequestLogger } : {}),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9_.:-]{8,64}$/.test(given) ? given : randomUUID();
@@ -90,10 +93,13 @@ export async function buildGateway(opts: GatewayOptions): Promise<App> {
 
   app.addSchema(ErrorBody);
   app.decorateRequest('caller', null as never);
-  // Callback style: an async hook here cost every answer a promise.
-  app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-request-id', req.id);
-    done(null, payload);
+  // Every answer names its request: this is the first onRequest hook, so a refusal by a later hook, the error
+  // handler's answer and the 404 carry it too. Callback style (an async hook cost every answer a promise), in
+  // onRequest on the raw answer: as an onSend hook, the only one on the API routes, it cost every answer
+  // Fastify's onSend hook chain.
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.raw.setHeader('x-request-id', req.id);
+    done();
   });
 
   app.setErrorHandler((error, req, reply) => {

@@ -120,13 +120,25 @@ export function findIllFormedText(value: unknown, path = ''): string | undefined
     }
     return undefined;
   }
-  for (const [key, v] of Object.entries(value)) {
-    const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    if (ILL_FORMED_TEXT.test(key)) return at;
-    const found = findIllFormedText(v, at);
-    if (found !== undefined) return found;
+  // A member's pointer is built only to report it or to descend: a request body's flat strings (every
+  // reservation's) cost no string building here.
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    if (ILL_FORMED_TEXT.test(key)) return memberPointer(path, key);
+    if (typeof v === 'string') {
+      if (ILL_FORMED_TEXT.test(v)) return memberPointer(path, key);
+    } else if (v !== null && typeof v === 'object') {
+      const found = findIllFormedText(v, memberPointer(path, key));
+      if (found !== undefined) return found;
+    }
   }
   return undefined;
+}
+
+/** The JSON pointer of member `key` of the value at `path`. */
+function memberPointer(path: string, key: string): string {
+  return `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
 /** The message of the text rule, the same at both edges. */

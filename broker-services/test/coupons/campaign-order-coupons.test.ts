@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ERRORS, type ErrorCode } from '@tuanmiao/contract';
+import pino from 'pino';
+import { checkCampaigns } from '../../src/runtime/campaign-health.ts';
 import { unknownId } from '../gateway/support.ts';
 import { adminLogin, devLogin, eventually, type JsonResponse } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -30,6 +32,7 @@ interface Order {
   discountFen: number;
   payableFen: number;
   expiresAt: string;
+  paymentStartedAt?: string;
   coupon?: AppliedCoupon;
 }
 interface Coupon {
@@ -479,6 +482,8 @@ describe('coupons on seckill and group-buy orders (PostgreSQL and Redis, through
     const another = await give(withSeckill, s);
     refused(await apply(s.token, started.id, another), 409, 'PAYMENT_STARTED');
     refused(await remove(s.token, started.id), 409, 'PAYMENT_STARTED');
+    assert.ok((await getOrder(s.token, started.id)).paymentStartedAt, 'the order says its price is fixed');
+    assert.deepEqual((await choices(s.token, started.id)).body, { items: [] }, 'nothing to choose any more');
     assert.deepEqual(await getOrder(s.token, started.id).then((o) => [o.payableFen, o.coupon?.id]), [
       SECKILL_FEN - 1000,
       free,
@@ -734,6 +739,35 @@ describe('coupons on seckill and group-buy orders (PostgreSQL and Redis, through
       'unused',
       undefined,
     ]);
+  });
+
+  test('reconciliation counts a coupon whose discount its order does not hold: none, until one is written around the machines', async () => {
+    const outOfStep = async () => {
+      await checkCampaigns({
+        broker: p.broker,
+        store: p.rt.store,
+        sql: p.deployment.sql,
+        log: pino({ level: 'silent' }),
+        nowMs: now(),
+      });
+      const text = (await p.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/^tm_coupons_out_of_step (\d+)$/m.exec(text)?.[1]);
+    };
+    assert.equal(await outOfStep(), 0, 'every coupon change above wrote its order with it');
+    const t = await createTemplate({ name: '对账', combinesWithSeckill: true });
+    const s = await shopper('out-of-step');
+    const coupon = await give(t, s);
+    const order = await seckillOrder(s, 1);
+    assert.equal((await apply(s.token, order.id, coupon)).status, 200);
+    assert.equal(await outOfStep(), 0);
+    // A bug's footprint: the order's discount written back behind the coupon machine.
+    await p.deployment.sql.query('update orders set discount_fen = 0 where id = $1', [order.id]);
+    try {
+      assert.equal(await outOfStep(), 1);
+    } finally {
+      await p.deployment.sql.query('update orders set discount_fen = 1000 where id = $1', [order.id]);
+    }
+    assert.equal(await outOfStep(), 0);
   });
 
   test('an expired coupon is refused', async () => {

@@ -303,7 +303,18 @@ describe('hardening at the edge (embedded platforms)', () => {
       assert.equal(h.get('x-content-type-options'), 'nosniff', path);
       assert.equal(h.get('referrer-policy'), 'no-referrer', path);
       assert.equal(h.get('strict-transport-security'), null, `${path}: no HSTS over plain HTTP`);
+      assert.ok(h.get('x-request-id'), `${path} names its request`);
     }
+    // A refusal by a preHandler (no token) carries them too, and the request id the client gave.
+    const refused = await fetch(`${p.baseUrl}/api/seckill/cmp_01ARZ3NDEKTSV4RRFFQ69G5FAV/reservations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': `client-req-${run}` },
+      body: JSON.stringify({ quantity: 1, requestId: `r-${run}` }),
+    });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('x-request-id'), `client-req-${run}`);
+    assert.equal(refused.headers.get('x-frame-options'), 'DENY');
+    assert.match(refused.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     // Behind the trusted proxy that terminated TLS (a client's own claim is checked in the embedded test).
     const behindTls = await fetch(`${p.baseUrl}/api/time`, {
       headers: { 'x-forwarded-proto': 'https' },

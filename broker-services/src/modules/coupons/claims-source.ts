@@ -36,8 +36,9 @@ export const CLAIMED_COUPONS: LiveUnitsSource = {
 };
 
 /**
- * Coupons out of step with their orders, from one snapshot: locked on an order that is no longer unpaid, or used
- * on one that is not paid (nor shipped, completed or refunded since). A coupon moves with its order in the order's transaction, so this is always 0
+ * Coupons out of step with their orders, from one snapshot: locked on an order that is no longer unpaid, used
+ * on one that is not paid (nor shipped, completed or refunded since), or giving a discount its order's price does
+ * not hold (the order's `discount_fen` below the coupon's: a coupon change whose order was not written with it). A coupon moves with its order in the order's transaction, so this is always 0
  * unless something wrote around the machines (alert `TuanmiaoCouponsOutOfStep`).
  */
 export async function countCouponsOutOfStep(sql: SqlRunner): Promise<number> {
@@ -46,7 +47,8 @@ export async function countCouponsOutOfStep(sql: SqlRunner): Promise<number> {
      where c.status in ('locked', 'used')
        and (o.id is null
             or (c.status = 'locked' and o.status <> 'pending_payment')
-            or (c.status = 'used' and o.status not in ('paid', 'shipped', 'completed', 'refunding', 'refunded')))`,
+            or (c.status = 'used' and o.status not in ('paid', 'shipped', 'completed', 'refunding', 'refunded'))
+            or o.discount_fen < coalesce(c.discount_fen, 0))`,
   );
   return Number(res.rows[0]?.n ?? 0);
 }

@@ -345,13 +345,14 @@ export default function createCouponsService(rt: Runtime): ServiceSchema {
        * My coupons that apply to my unpaid campaign order at its campaign price (the template's seckill and
        * group-buy flags, scope and threshold), best first, with the one it holds now among them: the choice on
        * the order's page. Another shopper's order is NOT_FOUND, a shop order COUPON_CHOSEN_AT_CHECKOUT; an order
-       * no longer unpaid has none to choose.
+       * no longer unpaid, or whose payment started, has none to choose.
        */
       applicableToOrder: async (ctx) => {
         const user = requireUser(ctx.meta);
         const order = await call(ctx, 'orders.get', { id: ctx.params.id });
         if (order.kind === 'regular') throw new AppError('COUPON_CHOSEN_AT_CHECKOUT');
-        if (order.status !== 'pending_payment') return { items: [] };
+        // Not unpaid any more, or paying started (its price is fixed): nothing to choose.
+        if (order.status !== 'pending_payment' || order.paymentStartedAt) return { items: [] };
         const skus: SkuForSale[] = (
           await call(ctx, 'catalog.skusForSale', { ids: order.items.map((i) => i.skuId) })
         ).items;

@@ -65,6 +65,7 @@ export function toOrderView(o: OrderRow, extras: OrderExtras = {}): OrderView {
     ...(extras.address ? { address: extras.address } : {}),
     createdAt: iso(o.created_at)!,
     expiresAt: iso(o.expires_at)!,
+    ...(o.payment_started_at ? { paymentStartedAt: iso(o.payment_started_at) } : {}),
     ...(o.paid_at ? { paidAt: iso(o.paid_at) } : {}),
     ...(o.cancelled_at ? { cancelledAt: iso(o.cancelled_at) } : {}),
     ...(o.shipped_at ? { shippedAt: iso(o.shipped_at) } : {}),

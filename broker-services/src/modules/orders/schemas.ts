@@ -96,6 +96,8 @@ export const OrderView = Type.Object({
   address: Type.Optional(AddressSnapshot),
   createdAt: IsoTime,
   expiresAt: IsoTime,
+  /** When paying started at the payment channel: the price is fixed from then on (no coupon change). */
+  paymentStartedAt: Type.Optional(IsoTime),
   paidAt: Type.Optional(IsoTime),
   cancelledAt: Type.Optional(IsoTime),
   shippedAt: Type.Optional(IsoTime),

@@ -4,6 +4,7 @@ import {
   orderCouponChange,
   orderCouponChoice,
   orderPriceWith,
+  orderTakesCoupon,
 } from '../../../lib/coupon-view';
 import {
   type AfterSaleView,
@@ -50,8 +51,7 @@ const NO_ACTIONS: OrderActions = {
  * An unpaid seckill or group-buy order takes one of my coupons here (a shop order took its coupon at checkout):
  * the one it holds is chosen, else the best that applies at the campaign price; choosing another puts it on the
  * order at once (the server answers the new payable amount), and "立即支付" first puts the chosen one on if it
- * is not yet. Once paying started the price is fixed (PAYMENT_STARTED): the choice goes back to what the order
- * holds.
+ * is not yet. Once paying started the price is fixed (`paymentStartedAt`): the coupon shows without a choice.
  */
 Page({
   data: {
@@ -99,7 +99,7 @@ Page({
   show(order: Order) {
     const picked = this.data.pickedAddress;
     const shown = order.address ?? picked;
-    const choosable = order.status === 'pending_payment' && order.kind !== 'regular';
+    const choosable = orderTakesCoupon(order);
     const price = choosable ? orderPriceWith(order, this.data.coupons[this.data.couponIndex]) : order;
     const { lines: breakdown, payableFen } = priceBreakdown(price);
     this.setData({
@@ -155,7 +155,7 @@ Page({
   },
   /** My coupons for an unpaid campaign order, the one it holds (else the best) chosen; none to choose otherwise. */
   async loadCoupons(order: Order) {
-    if (order.status !== 'pending_payment' || order.kind === 'regular') {
+    if (!orderTakesCoupon(order)) {
       this.setData({ coupons: [], couponLabels: [], couponIndex: 0 });
       return;
     }
