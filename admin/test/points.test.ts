@@ -3,7 +3,8 @@
  * value, expiry), adds points to a shopper with a note (the shopper's balance moves, the ledger search finds the
  * entry, a reconciliation finds every balance equal to its ledger), adds an item to the points mall, sees a
  * shopper's redemption take its stock, and stops it (shoppers no longer see it). A viewer reads everything and
- * has no control that writes. Screenshots go to artifacts/screenshots/; any console or page error fails the test.
+ * has no control that writes. An after-sale refund of a completed order whose points were spent shows its take-back
+ * with the shortfall. Screenshots go to artifacts/screenshots/; any console or page error fails the test.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -167,5 +168,94 @@ describe('points in the console', () => {
     await context.close();
     assert.deepEqual(errors, []);
     assert.deepEqual(viewerErrors, []);
+  });
+
+  test('an after-sale refund of a completed order: the ledger shows the take-back and what was already spent', async () => {
+    const { baseUrl } = platform;
+    const ownerToken = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
+    const as = <T>(token: string, method: string, path: string, body?: unknown) =>
+      api<T>(baseUrl, method, path, { token, ...(body !== undefined ? { body } : {}) });
+    await as(ownerToken, 'PUT', '/api/admin/points-rules', {
+      earnPointsPerYuan: 3,
+      pointValueFen: 1,
+      maxRedeemPercent: 50,
+      maxRedeemPoints: null,
+      expiryDays: null,
+    });
+    const product = await as<{ skus: { id: string }[] }>(ownerToken, 'POST', '/api/admin/products', {
+      title: `售后积分 ${run}`,
+      skus: [{ name: '罐', priceFen: 1000, stock: 5 }],
+    });
+    assert.equal(product.status, 201, JSON.stringify(product.body));
+    const shopper = await devLogin(baseUrl, `points-refund-${run}`);
+    const address = await as<{ id: string }>(shopper.token, 'POST', '/api/addresses', {
+      name: '李四',
+      phone: '13812348000',
+      region: ['330000', '330100', '330106'],
+      regionNames: ['浙江省', '杭州市', '西湖区'],
+      detail: '龙井路 18 号',
+    });
+    assert.equal(address.status, 201, JSON.stringify(address.body));
+    const placed = await as<{ order: { id: string } }>(shopper.token, 'POST', '/api/orders', {
+      items: [{ skuId: product.body.skus[0]!.id, quantity: 1 }],
+      addressId: address.body.id,
+      requestId: randomUUID(),
+    });
+    const orderId = placed.body.order.id;
+    assert.equal((await as(shopper.token, 'POST', `/api/payments/dev/${orderId}/confirm`)).status, 200);
+    assert.equal(
+      (await as(ownerToken, 'POST', `/api/admin/orders/${orderId}/ship`, { trackingNo: `SF${run}pr` }))
+        .status,
+      200,
+    );
+    assert.equal((await as(shopper.token, 'POST', `/api/orders/${orderId}/receipt`)).status, 200);
+    // 30 points earned (3 a yuan); 25 of them spent before the refund.
+    const spent = await as(ownerToken, 'POST', '/api/admin/points-adjustments', {
+      userId: shopper.userId,
+      delta: -25,
+      note: `兑换 ${run}`,
+      requestId: randomUUID(),
+    });
+    assert.equal(spent.status, 201, JSON.stringify(spent.body));
+    const request = await as<{ id: string }>(
+      shopper.token,
+      'POST',
+      `/api/orders/${orderId}/refund-requests`,
+      {
+        reason: '不想要了',
+      },
+    );
+    assert.equal(request.status, 201, JSON.stringify(request.body));
+    assert.equal(
+      (await as(ownerToken, 'POST', `/api/admin/refund-requests/${request.body.id}/approve`, {})).status,
+      200,
+    );
+    await eventually(
+      async () => {
+        const o = await as<{ status: string }>(shopper.token, 'GET', `/api/orders/${orderId}`);
+        return o.body.status === 'refunded' ? true : undefined;
+      },
+      30_000,
+      'the refund',
+    );
+
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await signInConsole(page, baseUrl, platform.adminUsername, platform.adminPassword);
+    await page.goto(`${baseUrl}/admin/points`);
+    await page.getByRole('tab', { name: '积分流水' }).click();
+    await page.getByTestId('ledger-user').fill(shopper.userId);
+    await page.getByTestId('ledger-search').click();
+    const reversal = page.locator('.ant-table-row', { hasText: '退款扣回赠送' });
+    await reversal.waitFor();
+    const cells = await reversal.locator('td').allTextContents();
+    assert.deepEqual(
+      [cells[2], cells[3], cells[7]],
+      ['-5', '0', '25'],
+      'took back the 5 left; 25 were already spent',
+    );
+    await context.close();
+    assert.deepEqual(errors, []);
   });
 });

@@ -347,6 +347,12 @@ function LedgerTab() {
           },
           { title: t('points.ledger.note'), dataIndex: 'note', render: (n?: string) => n ?? '-' },
           {
+            // A refund's take-back of points the shopper had already spent: not owed, on record.
+            title: t('points.ledger.shortfall'),
+            dataIndex: 'shortfall',
+            render: (s?: number) => (s ? <Tag color="red">{s}</Tag> : '-'),
+          },
+          {
             title: t('points.ledger.expiresAt'),
             dataIndex: 'expiresAt',
             render: (at?: string) => formatDateTime(at),

@@ -350,6 +350,56 @@ function membershipSuite(opts: InProcessOptions) {
     await p.broker.call('membership.levelGifts', {});
     assert.deepEqual([await gifts(j.token, silverGift), await gifts(j.token, goldGift)], [1, 1]);
 
+    // Two completions at once, neither reaching silver alone (60 + 60 growth): together they raise the level, once.
+    // With no points earned, nothing else (the points balance's row) queues the two transactions.
+    const noEarn = {
+      earnPointsPerYuan: 0,
+      pointValueFen: 1,
+      maxRedeemPercent: 50,
+      maxRedeemPoints: null,
+      expiryDays: null,
+    };
+    assert.equal((await call('PUT', '/api/admin/points-rules', admin, noEarn)).status, 200);
+    const cheap = await call<{ skus: { id: string }[] }>('POST', '/api/admin/products', admin, {
+      title: '会员测试小样',
+      skus: [{ name: 'XS', priceFen: 6000, stock: 10 }],
+    });
+    assert.equal(cheap.status, 201, JSON.stringify(cheap.body));
+    const t = await devLogin(p.gateway, `together-${run}`);
+    const addressId = await addAddress(p.gateway, t.token);
+    const shippedOrders: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const placed = await call<{ order: Order }>('POST', '/api/orders', t.token, {
+        items: [{ skuId: cheap.body.skus[0]!.id, quantity: 1 }],
+        addressId,
+        requestId: `together-${run}-${i}`,
+      });
+      await call('POST', `/api/payments/dev/${placed.body.order.id}/confirm`, t.token);
+      await call('POST', `/api/admin/orders/${placed.body.order.id}/ship`, admin, {
+        trackingNo: `SF${run}t${i}`,
+      });
+      shippedOrders.push(placed.body.order.id);
+    }
+    const receipts = await Promise.all(
+      shippedOrders.map((id) => call<Order>('POST', `/api/orders/${id}/receipt`, t.token)),
+    );
+    assert.deepEqual(
+      receipts.map((r) => r.body.status),
+      ['completed', 'completed'],
+    );
+    const together = await card(t.token);
+    assert.deepEqual(
+      [together.level.code, together.growth],
+      ['silver', 120],
+      'raised at once, not at the review',
+    );
+    await p.broker.call('membership.levelGifts', {});
+    assert.equal(await gifts(t.token, silverGift), 1);
+    assert.equal(
+      (await call('PUT', '/api/admin/points-rules', admin, { ...noEarn, earnPointsPerYuan: 1 })).status,
+      200,
+    );
+
     // Issued as the system's coupon issues are: audited with the level.
     const audit = await call<{
       items: { action: string; objectId: string; actor?: string; detail?: unknown }[];

@@ -88,14 +88,16 @@ export async function evaluateMember(
   opts: { upOnly: boolean; reason: LevelChange['reason'] },
 ): Promise<LevelChange | null> {
   const levels = await readLevels(tx);
-  const growth = await windowGrowth(tx, userId, at, await readWindowDays(tx));
   const base = levels[0]!;
   // The row is created at the lowest level (an insert that takes its lock), so the decision below is serialised.
+  // The growth is read after the lock: two completions of one shopper at once each see the other's growth once it
+  // has committed, so together they reach the level that neither reaches alone.
   const rows = await tx.execute<{ level_code: string }[]>(
     `insert into members (user_id, level_code, growth, evaluated_at) values (?, ?, 0, ?)
      on conflict (user_id) do update set user_id = excluded.user_id returning level_code`,
     [userId, base.code, at],
   );
+  const growth = await windowGrowth(tx, userId, at, await readWindowDays(tx));
   const currentCode = rows[0]!.level_code;
   const current = levels.find((l) => l.code === currentCode);
   const target = levelFor(levels, growth);
