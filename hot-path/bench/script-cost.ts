@@ -16,6 +16,8 @@ export interface ScriptCostResult {
   /** usec_per_call of a one-command EVALSHA (INCR), the reference. */
   oneCommandUsec: number;
   reserveUsec: number;
+  /** The same reservation on a campaign with four levels' benefits, by a shopper of one of them. */
+  reserveLevelUsec: number;
   joinUsec: number;
   reserveRatio: number;
   joinRatio: number;
@@ -168,6 +170,36 @@ export async function runScriptCost(
       Array.from({ length: n }, (_, i) => reserveCall('m', i)),
     );
 
+    // The same on a campaign with level benefits, the shopper of the last level listed (the longest search).
+    const levels = campaign('seckill', n + 4_000, 0);
+    levels.levelBenefits = ['regular', 'silver', 'gold', 'diamond'].map((levelCode, i) => ({
+      levelCode,
+      perUserLimit: 2 + i,
+      earlyAccessMs: i * 60_000,
+    }));
+    await store.loadCampaign(levels);
+    const lk = store.keys(levels.id);
+    const reserveLevelUsec = await usecPerCall(
+      redis,
+      reserve.sha1,
+      Array.from({ length: n }, (_, i) =>
+        reserveSeckillCall(
+          lk,
+          {
+            campaignId: levels.id,
+            userId: `usr_l${i}`,
+            requestId: `req-l${i}`,
+            quantity: 1,
+            reservationId: `rsv_l${i}`,
+            nowMs: Date.now(),
+            paymentTtlMs: PAY_TTL,
+            levelCode: 'diamond',
+          },
+          store.retentionMs,
+        ),
+      ),
+    );
+
     // Join: groups of 5 opened by the store, each joined by 4 new users.
     const size = 5;
     const gb = campaign('groupbuy', 4 * n, size);
@@ -224,6 +256,7 @@ export async function runScriptCost(
       calls: n,
       oneCommandUsec,
       reserveUsec,
+      reserveLevelUsec,
       joinUsec,
       reserveRatio: +(reserveUsec / oneCommandUsec).toFixed(2),
       joinRatio: +(joinUsec / oneCommandUsec).toFixed(2),
@@ -232,6 +265,9 @@ export async function runScriptCost(
     log(`Redis CPU per call (INFO commandstats usec_per_call, ${n} calls each, private redis-server):`);
     log(`  one-command EVALSHA (INCR)  ${oneCommandUsec.toFixed(2)} µs  1.00x (reference)`);
     log(`  reserveSeckill              ${reserveUsec.toFixed(2)} µs  ${result.reserveRatio}x`);
+    log(
+      `  reserveSeckill, level row   ${reserveLevelUsec.toFixed(2)} µs  ${(reserveLevelUsec / oneCommandUsec).toFixed(2)}x`,
+    );
     log(`  joinGroup                   ${joinUsec.toFixed(2)} µs  ${result.joinRatio}x`);
     log('  pieces of a reservation, each alone in a script:');
     for (const p of pieces) {
