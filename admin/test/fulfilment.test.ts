@@ -207,7 +207,7 @@ describe('the operator’s fulfilment flow in the console', () => {
     await page.goto(`${baseUrl}/admin/after-sale`);
     const pending = page.locator('.ant-table-row', { hasText: request.body.id });
     await pending.waitFor();
-    assert.match((await pending.textContent()) ?? '', /仅退款.*不想要了：买多了.*待处理/);
+    assert.match((await pending.textContent()) ?? '', /仅退款.*不想要了：买多了.*确认收货前.*待处理/);
     await shot(page, 'after-sale');
     await pending.getByTestId('approve-request').click();
     await confirmModal(page);

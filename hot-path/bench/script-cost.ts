@@ -20,6 +20,8 @@ export interface ScriptCostResult {
   /** usec_per_call of a one-command EVALSHA (INCR), the reference. */
   oneCommandUsec: number;
   reserveUsec: number;
+  /** The same reservation on a campaign with four levels' benefits, by a shopper of one of them. */
+  reserveLevelUsec: number;
   joinUsec: number;
   reserveRatio: number;
   joinRatio: number;
@@ -208,6 +210,27 @@ export async function runScriptCost(
         paymentTtlMs: PAY_TTL,
       });
 
+    // The same on a campaign with level benefits, the shopper of the last level listed (the longest search).
+    const levels = campaign('seckill', n + 4_000, 0);
+    levels.levelBenefits = ['regular', 'silver', 'gold', 'diamond'].map((levelCode, i) => ({
+      levelCode,
+      perUserLimit: 2 + i,
+      earlyAccessMs: i * 60_000,
+    }));
+    await store.loadCampaign(levels);
+    const lk = store.keys(levels.id);
+    const reserveLevelCall = (i: number) =>
+      reserveSeckillCall(lk, {
+        campaignId: levels.id,
+        userId: `usr_l${i}`,
+        requestId: `req-l${i}`,
+        quantity: 1,
+        reservationId: `rsv_l${i}`,
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+        levelCode: 'diamond',
+      });
+
     // Join: groups of 5 opened by the store, each joined by 4 new users.
     const size = 5;
     const gb = campaign('groupbuy', 4 * n, size);
@@ -260,6 +283,12 @@ export async function runScriptCost(
 
     const one: Measured = { name: 'one', sha: oneSha, call: oneCall, segments: [] };
     const reserveM: Measured = { name: 'reserve', sha: reserve.sha1, call: reserveCall('m'), segments: [] };
+    const reserveLevelM: Measured = {
+      name: 'reserve, level row',
+      sha: reserve.sha1,
+      call: reserveLevelCall,
+      segments: [],
+    };
     const joinM: Measured = { name: 'join', sha: join.sha1, call: joinCall, segments: [] };
     const pieceM: Measured[] = [];
     for (const p of PIECES) {
@@ -271,15 +300,17 @@ export async function runScriptCost(
         segments: [],
       });
     }
-    await interleaved(redis, [one, reserveM, joinM, ...pieceM], n);
+    await interleaved(redis, [one, reserveM, reserveLevelM, joinM, ...pieceM], n);
     const oneCommandUsec = lowest(one);
     const reserveUsec = lowest(reserveM);
+    const reserveLevelUsec = lowest(reserveLevelM);
     const joinUsec = lowest(joinM);
     const pieces: ScriptCostResult['pieces'] = pieceM.map((p) => ({ piece: p.name, usec: lowest(p) }));
     const result: ScriptCostResult = {
       calls: n,
       oneCommandUsec,
       reserveUsec,
+      reserveLevelUsec,
       joinUsec,
       reserveRatio: +(reserveUsec / oneCommandUsec).toFixed(2),
       joinRatio: +(joinUsec / oneCommandUsec).toFixed(2),
@@ -293,6 +324,9 @@ export async function runScriptCost(
     );
     log(
       `  reserveSeckill              ${reserveUsec.toFixed(2)} µs  ${result.reserveRatio}x (median segment ${median(reserveM).toFixed(2)} µs)`,
+    );
+    log(
+      `  reserveSeckill, level row   ${reserveLevelUsec.toFixed(2)} µs  ${(reserveLevelUsec / oneCommandUsec).toFixed(2)}x (median segment ${median(reserveLevelM).toFixed(2)} µs)`,
     );
     log(
       `  joinGroup                   ${joinUsec.toFixed(2)} µs  ${result.joinRatio}x (median segment ${median(joinM).toFixed(2)} µs)`,

@@ -113,6 +113,17 @@ export function AfterSalePage() {
           },
           { title: t('afterSale.reason'), dataIndex: 'reason', width: 220 },
           {
+            // Asked after the shopper received the order (within AFTER_SALE_DAYS of completion).
+            title: t('afterSale.afterReceipt'),
+            dataIndex: 'afterReceipt',
+            render: (after: boolean) =>
+              after ? (
+                <Tag color="purple">{t('afterSale.afterReceiptYes')}</Tag>
+              ) : (
+                t('afterSale.afterReceiptNo')
+              ),
+          },
+          {
             title: t('common.status'),
             dataIndex: 'status',
             render: (s: RefundRequestStatus) => (

@@ -11,6 +11,7 @@ import { Migration20261231110000 } from '../modules/coupons/migrations/Migration
 import { Migration20270101130000 } from '../modules/coupons/migrations/Migration20270101130000.ts';
 import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migration20261212000400.ts';
 import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migration20261220000500.ts';
+import { Migration20270101150000 } from '../modules/fulfilment/migrations/Migration20270101150000.ts';
 import { Migration20261230120000 } from '../modules/membership/migrations/Migration20261230120000.ts';
 import { Migration20261231120000 } from '../modules/membership/migrations/Migration20261231120000.ts';
 import { Migration20270101120000 } from '../modules/membership/migrations/Migration20270101120000.ts';
@@ -55,6 +56,7 @@ export const MIGRATIONS = [
   { name: 'Migration20270101120000', class: Migration20270101120000 },
   { name: 'Migration20270101130000', class: Migration20270101130000 },
   { name: 'Migration20270101140000', class: Migration20270101140000 },
+  { name: 'Migration20270101150000', class: Migration20270101150000 },
 ];
 
 export interface OrmOptions {

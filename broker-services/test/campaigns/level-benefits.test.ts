@@ -4,12 +4,14 @@
  * refusals change nothing, the change and its audit entry together); shoppers reserve through the gateway, which
  * passes their level to the hot path: a gold member reserves before the start and up to the higher limit and not
  * one more under a burst, a regular shopper hears NOT_STARTED with their own opening time and is held to the
- * base limit; stock left + reserved + sold = total.
+ * base limit, on seckill reservations and on group open and join; stock left + reserved + sold = total; the
+ * gateway's per-process level cache asks the membership module once per shopper and 30 s.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LEVEL_CACHE_MS, shopperLevels } from '../../src/gateway/member-levels.ts';
 import { assertError, type ErrorBodyShape } from '../gateway/support.ts';
-import { adminLogin, api, devLogin } from '../support/http.ts';
+import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
 const MINUTE = 60_000;
@@ -204,6 +206,73 @@ describe('campaign level benefits: admin API, gateway and hot path', () => {
     );
     assert.equal(live.body.stockLeft, 50 - 6);
     assert.equal(live.body.stockLeft + live.body.reserved + live.body.sold, live.body.stockTotal);
+  });
+
+  test('group buy: a gold member opens and joins early and up to the higher limit, others wait', async () => {
+    const created = await call<AdminCampaign>(
+      'POST',
+      '/api/admin/campaigns',
+      admin,
+      body({
+        type: 'groupbuy',
+        groupSize: 2,
+        groupTtlSeconds: 3600,
+        perUserLimit: 1,
+        levelBenefits: [{ levelCode: 'gold', perUserLimit: 2, earlyAccessMinutes: 10 }],
+      }),
+    );
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const c = created.body;
+    const gold = await shopper('gb-gold', 'gold');
+    const gold2 = await shopper('gb-gold2', 'gold');
+    const regular = await shopper('gb-regular', 'regular');
+    const open = (token: string) =>
+      call<{ group: { id: string; slotsTaken: number } } | ErrorBodyShape>(
+        'POST',
+        `/api/groupbuy/${c.id}/groups`,
+        token,
+        { requestId: `lvl-gb-${seq++}-${Date.now()}` },
+      );
+    const join = (token: string, groupId: string) =>
+      call<{ group: { id: string; slotsTaken: number } } | ErrorBodyShape>(
+        'POST',
+        `/api/groupbuy/groups/${groupId}/members`,
+        token,
+        { requestId: `lvl-gj-${seq++}-${Date.now()}` },
+      );
+    const first = await open(gold.token);
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const groupId = (first.body as { group: { id: string } }).group.id;
+    const notYet = await join(regular.token, groupId);
+    assert.equal(notYet.status, 409);
+    assert.deepEqual((notYet.body as ErrorBodyShape).error.details, { opensAt: c.startsAt });
+    assert.equal((await open(regular.token)).status, 409);
+    const joined = await join(gold2.token, groupId);
+    assert.equal(joined.status, 201, JSON.stringify(joined.body));
+    assert.equal((await open(gold.token)).status, 201, 'a second unit for gold');
+    assertError(await open(gold.token), 409, 'LIMIT_EXCEEDED', 'Over the per-user limit of this campaign');
+  });
+
+  test('the gateway asks a shopper’s level once per 30 s; a change shows after that, a newcomer is at the lowest', async () => {
+    let now = 1_000_000;
+    const levels = shopperLevels(p.broker, () => now);
+    const s = await shopper('cache', 'gold');
+    const first = levels.of(s.userId);
+    assert.ok(first instanceof Promise, 'the first time is asked of the membership module');
+    assert.equal(await first, 'gold');
+    await p.rt.orm.em
+      .fork()
+      .execute(`update members set level_code = 'regular' where user_id = ?`, [s.userId]);
+    assert.equal(levels.of(s.userId), 'gold', 'answered from the cache, synchronously');
+    now += LEVEL_CACHE_MS;
+    // Stale: the old answer once more while one refresh runs, then the new level.
+    assert.equal(levels.of(s.userId), 'gold');
+    assert.equal(
+      await eventually(async () => (levels.of(s.userId) === 'regular' ? 'regular' : undefined), 10_000),
+      'regular',
+    );
+    const newcomer = await devLogin(p.gateway, `lvl-new-${Date.now()}`);
+    assert.equal(await levels.of(newcomer.userId), 'regular');
   });
 
   test('patch checks the merged terms, refuses on a live campaign, and audits the change', async () => {

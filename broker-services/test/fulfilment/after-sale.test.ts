@@ -90,10 +90,15 @@ describe('after-sale refund of a completed order', () => {
     return done.body;
   };
   const ask = (s: Shopper, orderId: string) =>
-    call<{ id: string; status: string }>('POST', `/api/orders/${orderId}/refund-requests`, s.token, {
-      kind: 'refund_only',
-      reason: '质量问题',
-    });
+    call<{ id: string; status: string; afterReceipt: boolean }>(
+      'POST',
+      `/api/orders/${orderId}/refund-requests`,
+      s.token,
+      {
+        kind: 'refund_only',
+        reason: '质量问题',
+      },
+    );
   const approve = (requestId: string) =>
     call<{ status: string }>('POST', `/api/admin/refund-requests/${requestId}/approve`, admin, {});
   const adminOrder = async (id: string) => (await call<Order>('GET', `/api/admin/orders/${id}`, admin)).body;
@@ -213,7 +218,7 @@ describe('after-sale refund of a completed order', () => {
     );
     const first = await ask(ann, order.id);
     assert.equal(first.status, 201, JSON.stringify(first.body));
-    assert.equal(first.body.status, 'pending');
+    assert.deepEqual([first.body.status, first.body.afterReceipt], ['pending', true], 'asked after receipt');
     assertError(await ask(ann, order.id), 409, 'CONFLICT', 'A refund request for this order is already open');
     assert.equal((await adminOrder(order.id)).status, 'completed', 'a request alone moves nothing');
 

@@ -45,6 +45,7 @@ interface RequestRow {
   reason: string;
   status: 'pending' | 'approved' | 'rejected';
   note: string | null;
+  after_receipt: boolean;
   created_at: Date;
   decided_at: Date | null;
 }
@@ -59,6 +60,7 @@ function requestView(r: RequestRow): RefundRequestView {
     reason: r.reason,
     status: r.status,
     ...(r.note ? { note: r.note } : {}),
+    afterReceipt: r.after_receipt,
     createdAt: iso(r.created_at),
     ...(r.decided_at ? { decidedAt: iso(r.decided_at) } : {}),
   };
@@ -302,9 +304,17 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         }
         const id = newId('ars');
         const rows = await em().execute<RequestRow[]>(
-          `insert into refund_requests (id, order_id, user_id, kind, reason, status) values (?, ?, ?, ?, ?, 'pending')
+          `insert into refund_requests (id, order_id, user_id, kind, reason, status, after_receipt)
+           values (?, ?, ?, ?, ?, 'pending', ?)
            on conflict (order_id) where status = 'pending' do nothing returning *`,
-          [id, ctx.params.id, user.id, ctx.params.kind ?? 'refund_only', ctx.params.reason],
+          [
+            id,
+            ctx.params.id,
+            user.id,
+            ctx.params.kind ?? 'refund_only',
+            ctx.params.reason,
+            order.status === 'completed',
+          ],
         );
         if (!rows[0]) throw new AppError('CONFLICT', 'A refund request for this order is already open');
         return requestView(rows[0]);

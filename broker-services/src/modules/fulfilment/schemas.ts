@@ -57,6 +57,9 @@ export const RefundRequestView = Type.Object({
   reason: Type.String(),
   status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('rejected')]),
   note: Type.Optional(Type.String()),
+  afterReceipt: Type.Boolean({
+    description: 'Asked after the shopper received the order (completed, within AFTER_SALE_DAYS)',
+  }),
   createdAt: IsoTime,
   decidedAt: Type.Optional(IsoTime),
 });
