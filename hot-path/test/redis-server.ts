@@ -93,7 +93,8 @@ export async function startRedisServer(
  * 7's `appendonlydir/` is truncated to `keepFraction` of its size, then `redis-check-aof --fix` drops the command
  * cut in half (and a MULTI left open). Returns the bytes kept and cut.
  */
-export function cutAofTail(dir: string, keepFraction: number): { kept: number; cut: number } {
+/** The incremental AOF file the server appends to now (Redis 7's multi-part AOF). */
+function currentAof(dir: string): string {
   const aofDir = path.join(dir, 'appendonlydir');
   const manifest = readdirSync(aofDir).find((f) => f.endsWith('.manifest'));
   if (!manifest) throw new Error(`no AOF manifest in ${aofDir}`);
@@ -103,10 +104,22 @@ export function cutAofTail(dir: string, keepFraction: number): { kept: number; c
     .filter((f): f is string => f !== undefined)
     .at(-1);
   if (!incr) throw new Error('no incremental AOF file in the manifest');
-  const file = path.join(aofDir, incr);
+  return path.join(aofDir, incr);
+}
+
+/** How many bytes of the incremental AOF are written now: a point to cut back to later. */
+export function aofBytes(dir: string): number {
+  return readFileSync(currentAof(dir)).length;
+}
+
+/**
+ * Cuts the incremental AOF back to its first `keepBytes` (what it held at an earlier point, from `aofBytes`), as
+ * an OS crash losing the tail would, then lets `redis-check-aof --fix` drop a command cut in the middle.
+ */
+export function cutAofTail(dir: string, keepBytes: number): { kept: number; cut: number } {
+  const file = currentAof(dir);
   const size = readFileSync(file).length;
-  const kept = Math.floor(size * keepFraction);
-  truncateSync(file, kept);
+  truncateSync(file, Math.min(keepBytes, size));
   const fix = spawnSync('/usr/bin/redis-check-aof', ['--fix', file], { input: 'y\n', encoding: 'utf8' });
   if (fix.status !== 0) throw new Error(`redis-check-aof --fix failed: ${fix.stdout}${fix.stderr}`);
   return { kept: readFileSync(file).length, cut: size - readFileSync(file).length };
@@ -153,4 +166,24 @@ export async function startTcpSwitch(targetPort: number): Promise<TcpSwitch> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Waits until `replica` has applied everything `primary` had written when this was called; false after
+ * `timeoutMs`. (WAIT on the admin connection is no such check: it waits only for that connection's own writes,
+ * and the test's writes go through the store's connection, so it answered 1 while the replica lagged far behind.)
+ */
+export async function replicaCaughtUp(
+  primary: RedisServer,
+  replica: RedisServer,
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const offset = (info: string, field: string) => Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? -1);
+  const target = offset(await primary.admin.info('replication'), 'master_repl_offset');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (offset(await replica.admin.info('replication'), 'slave_repl_offset') >= target) return true;
+    await delay(20);
+  }
+  return false;
 }

@@ -22,7 +22,14 @@ import {
   seedCampaign,
   uid,
 } from './helpers.ts';
-import { cutAofTail, type RedisServer, startRedisServer, startTcpSwitch } from './redis-server.ts';
+import {
+  aofBytes,
+  cutAofTail,
+  type RedisServer,
+  replicaCaughtUp,
+  startRedisServer,
+  startTcpSwitch,
+} from './redis-server.ts';
 
 const PAY_TTL = 15 * 60_000;
 const TOTAL = 260;
@@ -95,8 +102,9 @@ function storeOn(url: string, opts: Partial<ConstructorParameters<typeof RedisHo
 }
 
 /**
- * Asks until the answer is final, as a client honouring Retry-After does: CAMPAIGN_REBUILDING and a connection
- * lost mid-call are asked again with the same requestId (which replays the reservation if the first one landed).
+ * Asks until the answer is final, as a client honouring Retry-After does: CAMPAIGN_REBUILDING,
+ * DEPENDENCY_UNAVAILABLE and a connection lost mid-call are asked again with the same requestId (which replays
+ * the reservation if the first one landed).
  */
 async function reserveUntilAnswered(
   store: RedisHotPathStore,
@@ -116,8 +124,11 @@ async function reserveUntilAnswered(
         nowMs: Date.now(),
         paymentTtlMs: PAY_TTL,
       });
-      if (r.ok || r.code !== 'CAMPAIGN_REBUILDING') return r;
-      seen.rebuilding++;
+      if (r.ok || (r.code !== 'CAMPAIGN_REBUILDING' && r.code !== 'DEPENDENCY_UNAVAILABLE')) return r;
+      // 503 either way; DEPENDENCY_UNAVAILABLE: with wait-replica, a replica slower than the ack timeout on a
+      // loaded machine (retryable, and its retry replays).
+      if (r.code === 'CAMPAIGN_REBUILDING') seen.rebuilding++;
+      else seen.errors++;
     } catch {
       seen.errors++;
     }
@@ -224,7 +235,9 @@ async function afterTheFault(
         x.position.seq < x.settled.seq &&
         x.settled.seq >= 200,
     ),
-    'the guard saw the hot state behind what PostgreSQL settled and rebuilt it',
+    `the guard saw the hot state behind what PostgreSQL settled and rebuilt it; its reports: ${JSON.stringify(
+      r.reports.map((x) => [x.outcome, x.reason, x.position, x.settled]),
+    )}`,
   );
   await r.settlement.drain();
   await assertInvariants(r.store, db, def, acked);
@@ -299,12 +312,16 @@ describe('a Redis that comes back behind PostgreSQL', () => {
     const r = rig(store, db, def);
     try {
       const acked = new Map<string, Acked>();
-      await burst(store, def, twoEach(shoppers, 'a'), acked);
+      await burst(store, def, twoEach(shoppers.slice(0, 50), 'a'), acked);
+      // The crash will lose everything written from here on (appendfsync always: the first half is on disk). A
+      // fraction of the file would not do: on a slow run the tail is mostly settlement's and leases' writes.
+      const firstHalf = aofBytes(first.dir);
+      await burst(store, def, twoEach(shoppers.slice(50), 'a'), acked);
       assert.equal(acked.size, 200);
       await r.settlement.drain();
 
       await first.kill();
-      const { cut } = cutAofTail(first.dir, 0.5);
+      const { cut } = cutAofTail(first.dir, firstHalf);
       assert.ok(cut > 0);
       const again = await startRedisServer({ port: first.port, dir: first.dir, args: aof });
       const backAt = performance.now();
@@ -331,7 +348,7 @@ describe('a Redis that comes back behind PostgreSQL', () => {
     try {
       const acked = new Map<string, Acked>();
       await burst(store, def, twoEach(shoppers.slice(0, 50), 'b'), acked);
-      assert.equal(Number(await primary.admin.wait(1, 5_000)), 1, 'the replica has the first half');
+      assert.ok(await replicaCaughtUp(primary, replica), 'the replica has the first half');
       // The link is cut here: everything after this lives on the primary only (asynchronous replication).
       await replica.admin.replicaof('NO', 'ONE');
       await burst(store, def, twoEach(shoppers.slice(50), 'b'), acked);
@@ -393,7 +410,7 @@ describe('a Redis that comes back behind PostgreSQL', () => {
 
       // Failover: the primary dies, its replica is promoted and takes the clients. Every acknowledged
       // reservation is on it, so every replay answers it without any rebuild.
-      assert.equal(Number(await primary.admin.wait(1, 5_000)), 1);
+      assert.ok(await replicaCaughtUp(primary, replica), 'the replica has every acknowledged write');
       await primary.kill();
       await replica.admin.replicaof('NO', 'ONE');
       // As a failover manager does, a new replica follows the promoted one (wait-replica acknowledges nothing
