@@ -79,7 +79,8 @@ describe('settlement tuning', () => {
     try {
       // Two full batches and the partial rest, without waiting between them.
       const deadline = Date.now() + 8_000;
-      while ((await orders()) < 12 && Date.now() < deadline) await sleep(50);
+      // The observer hears of a batch just after its commit: wait for both the orders and the third report.
+      while (((await orders()) < 12 || batches.length < 3) && Date.now() < deadline) await sleep(50);
       assert.equal(await orders(), 12, 'full batches did not wait for the linger');
       assert.deepEqual(batches, [5, 5, 2]);
 
@@ -89,6 +90,7 @@ describe('settlement tuning', () => {
       assert.equal(await orders(), 12, 'read again before the linger was over');
       await settlement.drain(20_000);
       assert.equal(await orders(), 15);
+      for (let waited = 0; batches.length < 4 && waited < 5_000; waited += 50) await sleep(50);
       assert.deepEqual(batches, [5, 5, 2, 3]);
     } finally {
       await settlement.stop();
