@@ -22,6 +22,16 @@ export type {
   SettlementSinkModule,
   SettlementSql,
 } from './settlement/sink.ts';
+export {
+  bucketOfShard,
+  campaignOfShard,
+  homeBucket,
+  homeBucketSql,
+  MAX_STOCK_BUCKETS,
+  shardId,
+  shardIds,
+  splitStock,
+} from './store/buckets.ts';
 export { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './store/keys.ts';
 export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';
 export { type RedisClient, RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';

@@ -103,6 +103,17 @@ export interface LiveUnitsSource {
     reservationIds: string[],
   ): Promise<{ units: number; found: Array<[reservationId: string, quantity: number, live: boolean]> }>;
   list(sql: SqlRunner, campaignId: string): Promise<SettledUnits[]>;
+  /**
+   * `count` of a campaign with stock buckets (`buckets` > 1), split by the shopper's home bucket (`homeBucketSql`
+   * of the order's user id): `units[b]` the live units of bucket b's shoppers. One statement, as `count` is.
+   * Needed only by a source whose campaigns may have buckets (orders: seckill).
+   */
+  countByBucket?(
+    sql: SqlRunner,
+    campaignId: string,
+    buckets: number,
+    reservationIds: string[],
+  ): Promise<{ units: number[]; found: Array<[reservationId: string, quantity: number, live: boolean]> }>;
 }
 
 /** A time from PostgreSQL (a Date, or its text). */

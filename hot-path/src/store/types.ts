@@ -31,6 +31,11 @@ export interface CampaignDef {
    * opening, or both. A shopper whose level is not listed (or who passes no level) gets the campaign's own.
    */
   levelBenefits?: LevelBenefit[];
+  /**
+   * Stock buckets (库存分桶, seckill only, 1–16, fixed at creation): the stock split over this many hash tags so
+   * that the campaign's reservations spread over several Redis slots; see `buckets.ts`. 1 or absent: one.
+   */
+  stockBuckets?: number;
 }
 
 /** One membership level's benefit on a campaign (the membership module owns the level codes). */
@@ -137,6 +142,13 @@ export interface CampaignCounters {
   unsettled: number;
 }
 
+/** One stock bucket's counters (see `buckets.ts`): its share of the stock, which moves as buckets drain. */
+export interface BucketCounters extends CampaignCounters {
+  bucket: number;
+  /** The bucket's hot-state id: the campaign's id for bucket 0, `<id>#<b>` after. */
+  shardId: string;
+}
+
 export interface ReserveSeckillInput {
   campaignId: string;
   userId: string;
@@ -147,6 +159,11 @@ export interface ReserveSeckillInput {
   paymentTtlMs: number;
   /** The shopper's membership level code, when the campaign has level benefits (see `CampaignDef.levelBenefits`). */
   levelCode?: string;
+  /**
+   * The campaign's stock buckets, when the caller knows them (`CampaignDef.stockBuckets`): saves the store a read
+   * of the bucket count the first time it meets the campaign.
+   */
+  buckets?: number;
 }
 
 /** One claim of a coupon template (a `coupon` campaign): one unit, no payment, idempotent by requestId. */
@@ -222,6 +239,8 @@ export interface SettlementEntry {
   groupSize?: number;
   groupCreatedAtMs?: number;
   groupExpiresAtMs?: number;
+  /** The shard (stock bucket, see `buckets.ts`) whose stream the entry came from, when not the campaign itself. */
+  shardId?: string;
   /** The campaign's position this entry took (absent on entries written before positions existed). */
   generation?: number;
   seq?: number;
@@ -285,7 +304,10 @@ export interface HotPathStore {
   getReservation(campaignId: string, reservationId: string, userId: string): Promise<Reservation | null>;
   getGroup(campaignId: string, groupId: string): Promise<GroupState | null>;
   listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]>;
+  /** The campaign's counters, summed over its stock buckets (one shard's own when given a shard id `<id>#<b>`). */
   getCampaignCounters(campaignId: string): Promise<CampaignCounters | null>;
+  /** Each stock bucket's counters, bucket 0 first (one row for an unbucketed campaign); null when none is there. */
+  getBucketCounters(campaignId: string): Promise<BucketCounters[] | null>;
   /** True when the campaign's metadata and stock counter are both present. */
   hasCampaignState(campaignId: string): Promise<boolean>;
   /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */

@@ -5,7 +5,7 @@
  * on the connection reconciliation passes (the runtime's reconciliation pool).
  */
 import type { LiveUnitsSource, ReleasedOrderRow, SettledRecords, SqlRunner } from '@tuanmiao/hot-path';
-import { msOf } from '@tuanmiao/hot-path';
+import { homeBucketSql, msOf } from '@tuanmiao/hot-path';
 import { formingGroupsOf, groupLeadersOf } from '../groups/members.ts';
 
 /** Seckill and group-buy units: their orders. */
@@ -26,6 +26,26 @@ export const ORDER_UNITS: LiveUnitsSource = {
       [string, number, boolean]
     >;
     return { units: Number(row?.units ?? 0), found };
+  },
+
+  async countByBucket(sql, campaignId, buckets, ids) {
+    // As count, with the live units summed per home bucket of the order's shopper (the hot path's homeBucket).
+    const res = await sql.query<{ units: unknown; found: unknown }>(
+      `select
+         (select coalesce(json_agg(json_build_array(bucket, units)), '[]'::json) from (
+            select ${homeBucketSql('user_id', '$3::int')} as bucket, sum(quantity) as units from orders
+            where campaign_id = $1 and status <> 'cancelled' and stock_released_at is null
+            group by 1) b) as units,
+         (select coalesce(json_agg(json_build_array(reservation_id, quantity,
+            status <> 'cancelled' and stock_released_at is null)), '[]'::json)
+          from orders where reservation_id = any($2::text[])) as found`,
+      [campaignId, ids, buckets],
+    );
+    const row = res.rows[0];
+    const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as T;
+    const units = Array.from({ length: buckets }, () => 0);
+    for (const [bucket, n] of json<Array<[number, number | string]>>(row?.units)) units[bucket] = Number(n);
+    return { units, found: json<Array<[string, number, boolean]>>(row?.found) };
   },
 
   async list(sql, campaignId) {
