@@ -22,6 +22,8 @@
  *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
  *   (n) one hot campaign in 1, 2 and 4 stock buckets on a Redis Cluster of four masters, at a fixed offered rate:
  *       the busiest master's share of Redis CPU (./bucket-bench.ts; `BENCH_ONLY=buckets` runs that section alone).
+ * Issue 17's CPU figure alone, (h) and (d) in turn over rounds on one platform: `BENCH_ONLY=gateway-cpu`
+ * (./gateway-cpu-bench.ts).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -41,6 +43,7 @@ import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { runCouponBench } from './coupon-bench.ts';
+import { runGatewayCpuBench } from './gateway-cpu-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 import {
@@ -716,6 +719,19 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
   await runBucketBench({
     ...(process.env.BENCH_BUCKET_RATE ? { ratePerSec: Number(process.env.BENCH_BUCKET_RATE) } : {}),
     ...(process.env.BENCH_BUCKET_SECONDS ? { seconds: Number(process.env.BENCH_BUCKET_SECONDS) } : {}),
+  });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'gateway-cpu') {
+  await runGatewayCpuBench({
+    postgresUrl: defaultBenchOptions.postgresUrl,
+    redisUrl: defaultBenchOptions.redisUrl,
+    natsUrl: defaultBenchOptions.natsUrl,
+    ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
+    ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
+    ...(process.env.BENCH_ROUNDS ? { rounds: Number(process.env.BENCH_ROUNDS) } : {}),
+    ...(process.env.BENCH_PLATFORM_NODE_OPTIONS
+      ? { platformNodeOptions: process.env.BENCH_PLATFORM_NODE_OPTIONS }
+      : {}),
+    ...(process.env.BENCH_PROFILE_DIR ? { profileDir: process.env.BENCH_PROFILE_DIR } : {}),
   });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });
