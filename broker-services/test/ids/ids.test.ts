@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { orderIdFor } from '@tuanmiao/hot-path';
 import { Value } from 'typebox/value';
+import { decodeTime } from 'ulid';
 import { campaignOfId, newCampaignScopedId, newId, orderIdForReservation } from '../../src/ids.ts';
 import { GroupId, OrderId, ReservationId } from '../../src/schemas/common.ts';
 
@@ -53,5 +54,19 @@ describe('campaign-scoped ids', () => {
     const id = newCampaignScopedId('grp', 'cmp_handmade');
     assert.equal(campaignOfId(id), undefined);
     assert.ok(Value.Check(GroupId, id));
+  });
+});
+
+describe('ULIDs', () => {
+  test('ids made within one millisecond still sort by creation, across carries of the random part', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId('rsv'));
+    // 20,000 ids take a few milliseconds: most share theirs with the one before, and about one increment in 32
+    // carries into the next digit of the random part.
+    assert.equal(new Set(ids).size, ids.length);
+    for (let i = 1; i < ids.length; i++)
+      assert.ok((ids[i - 1] as string) < (ids[i] as string), `${ids[i - 1]} < ${ids[i]}`);
+    for (const id of ids) assert.match(id, /^rsv_[0-9A-HJKMNP-TV-Z]{26}$/);
+    const first = decodeTime((ids[0] as string).slice(4));
+    assert.ok(Math.abs(first - Date.now()) < 60_000);
   });
 });
