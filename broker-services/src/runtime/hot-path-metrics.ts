@@ -18,8 +18,18 @@ import {
 } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 
+/** Each script's duration histogram with its label bound once: every reservation times one script call. */
+const scriptTimers = new Map<string, { observe(seconds: number): void }>();
+
 export const hotPathObserver: HotPathObserver = {
-  scriptDuration: (e) => hotpathScriptDuration.observe({ script: e.script }, e.ms / 1000),
+  scriptDuration: (e) => {
+    let timer = scriptTimers.get(e.script);
+    if (!timer) {
+      timer = hotpathScriptDuration.labels({ script: e.script });
+      scriptTimers.set(e.script, timer);
+    }
+    timer.observe(e.ms / 1000);
+  },
   settlementBatch: (e) => {
     settlementBatchSize.observe(e.size);
     recordSettlementBatch(e.inserted, e.duplicates);
