@@ -45,8 +45,24 @@ async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]>
   }
 }
 
-/** Every hot-path campaign not over yet: seckill and group-buy campaigns, and claimable coupon templates. */
+/**
+ * Every hot-path id not over yet, as settlement visits them: each stock bucket of the seckill and group-buy
+ * campaigns (a shard has a stream of its own; an unbucketed campaign is its own one shard), and the claimable
+ * coupon templates.
+ */
 export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]> {
+  const [shards, coupons] = await Promise.all([
+    call(broker, 'campaigns.activeShardIds', {}),
+    activeCouponTemplateIds(broker),
+  ]);
+  return [...shards, ...coupons];
+}
+
+/**
+ * The campaigns and coupon templates not over yet, one id each (no bucket shards): what the stock gauges read,
+ * through the store's counters summed over a campaign's buckets.
+ */
+export async function activeCampaignIds(broker: ServiceBroker): Promise<string[]> {
   const [campaigns, coupons] = await Promise.all([
     call(broker, 'campaigns.activeIds', {}),
     activeCouponTemplateIds(broker),
@@ -163,7 +179,7 @@ async function checkCouponTemplate(
 /** Feeds the stock gauges at scrape time from the hot path, for the campaigns not over yet. */
 export function registerStockGauges(broker: ServiceBroker, store: HotPathStore): () => void {
   return registerCampaignStockSource(async () => {
-    const ids = await activeHotPathIds(broker);
+    const ids = await activeCampaignIds(broker);
     const out = [];
     for (const campaignId of ids) {
       const c = await store.getCampaignCounters(campaignId);

@@ -264,6 +264,8 @@ export async function registerHotPathRoutes(
         nowMs: rt.now(),
         paymentTtlMs,
         ...(levelCode !== undefined ? { levelCode } : {}),
+        // The count is fixed at creation, so the cached view's is never stale; it saves the store a lookup.
+        ...(c.stockBuckets > 1 ? { buckets: c.stockBuckets } : {}),
       });
       if (!res.ok) return await refuseMissing('seckill', c, res.code, levelCode);
       rebuilds.present(c.id);

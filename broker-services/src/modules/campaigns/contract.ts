@@ -10,6 +10,7 @@ import {
   CampaignView,
   CreateCampaignBody,
   HotPathCampaignDef,
+  HotPathShardId,
   PatchCampaignBody,
   PrewarmResult,
   RobotFillPolicy,
@@ -29,6 +30,7 @@ export const campaignsContract = defineContract({
       result: Type.Object({ items: Type.Array(RobotFillPolicy) }),
     },
     activeIds: { params: Type.Object({}), result: Type.Array(CampaignId) },
+    activeShardIds: { params: Type.Object({}), result: Type.Array(HotPathShardId) },
     adminList: {
       params: AdminCampaignListQuery,
       result: Type.Object({ items: Type.Array(AdminCampaignView) }),
