@@ -39,4 +39,6 @@ export interface HotPathObserver {
   /** A campaign's hot state was rebuilt from PostgreSQL: `missing`, `behind` (it came back from an older copy), or
    * `drift` (its counters disagreed with PostgreSQL's on consecutive checks). */
   hotStateRebuilt?(e: { campaignId: string; reason: 'missing' | 'behind' | 'drift' }): void;
+  /** Units moved from one stock bucket of a campaign to another that ran dry (see `store/buckets.ts`). */
+  stockMoved?(e: { campaignId: string; from: number; to: number; units: number }): void;
 }

@@ -23,6 +23,8 @@ local keyBase = string.sub(metaKey, 1, -5)
 if redis.call('HEXISTS', metaKey, 'left') == 1 then return 0 end
 if not redis.call('SET', lockKey, token, 'NX', 'PX', lockMs) then return -13 end
 -- The older layout's stock counter, per-user counts and request ids (same slot: derived from KEYS[1]) go too:
--- the rebuild writes their successors from PostgreSQL and the stream.
-redis.call('DEL', holdingsKey, releasedKey, formingKey, keyBase .. 'stock', keyBase .. 'users', keyBase .. 'requests')
+-- the rebuild writes their successors from PostgreSQL and the stream. So do a stock bucket's moves: the rebuild
+-- recomputes every bucket's share, and its new generation refuses a move step left over from before.
+redis.call('DEL', holdingsKey, releasedKey, formingKey, keyBase .. 'stock', keyBase .. 'users', keyBase .. 'requests',
+  keyBase .. 'moves')
 return 1

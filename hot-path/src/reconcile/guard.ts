@@ -5,6 +5,7 @@
  * promoted replica). A check that finds the state behind or drifting rebuilds it (`reconcileCampaign`); until
  * then the floors keep the suspect campaign from selling (it answers `CAMPAIGN_REBUILDING`).
  */
+import { campaignOfShard } from '../store/buckets.ts';
 import type { CampaignDef, HotPathStore } from '../store/types.ts';
 import {
   type LiveUnitsSource,
@@ -107,9 +108,10 @@ export function startHotStateGuard(opts: HotStateGuardOptions): HotStateGuard {
     await Promise.all(defs.map((d) => check(d.id)));
   }
 
+  // A stock bucket (`<id>#<b>`) is checked, and rebuilt, with its whole campaign.
   const unsubscribe = opts.store.onSuspect((campaignId) => {
     if (campaignId === undefined) void checkAll();
-    else void check(campaignId);
+    else void check(campaignOfShard(campaignId));
   });
 
   return {

@@ -5,6 +5,8 @@
  * from an older copy: an AOF cut short, a promoted lagging replica) or drifting, so nothing is oversold and
  * retries replay.
  */
+
+import { homeBucket, shardIds, splitStock } from '../store/buckets.ts';
 import type {
   CampaignDef,
   GroupState,
@@ -136,6 +138,8 @@ export async function reconcileCampaign(args: {
   units?: LiveUnitsSource;
 }): Promise<ReconcileReport> {
   const { store, sql, records, def } = args;
+  const buckets = store.bucketsFor(def);
+  if (buckets > 1) return reconcileBuckets({ ...args, buckets, units: args.units ?? records.orders });
   const settled = await readSettledPosition(sql, def.id);
   // From here on this process refuses to sell on a hot state behind what PostgreSQL settled.
   store.raiseFloor(def.id, settled);
@@ -172,6 +176,50 @@ export async function reconcileCampaign(args: {
   const settledRows = await units.list(sql, def.id);
   const members = def.type !== 'groupbuy' ? [] : await records.formingGroups(sql, def.id);
 
+  const { known, groups, pendingPositions } = mergeTruth(def, settledRows, members, unsettled);
+
+  let liveUnits = 0;
+  const users = new Map<string, number>();
+  for (const { reservation: r, live } of known.values()) {
+    if (!live) continue;
+    liveUnits += r.quantity;
+    users.set(r.userId, (users.get(r.userId) ?? 0) + r.quantity);
+  }
+  for (const g of groups.values()) g.slotsTaken = g.members.length;
+  const expectedStockLeft = def.stockTotal - liveUnits;
+
+  const generation = await issueGeneration(sql, def.id);
+  const outcome = await store.rebuildCampaign({
+    generation,
+    def,
+    // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
+    stockLeft: Math.max(0, expectedStockLeft),
+    users: [...users],
+    requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
+    released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
+    reservations: [...known.values()].map((k) => k.reservation),
+    pendingPositions,
+    groups: [...groups.values()].filter((g) => g.members.length > 0),
+  });
+  if (outcome === 'rebuilt') store.observer?.hotStateRebuilt?.({ campaignId: def.id, reason });
+  return report(store, def, outcome, liveUnits, unsettled.length, { settled, position, reason });
+}
+
+/**
+ * The truth a rebuild writes: PostgreSQL's settled reservations and forming groups, with the unsettled stream
+ * entries laid over them (a reservation not yet an order is live and pending at its position; a release not yet
+ * applied takes its order's units back).
+ */
+function mergeTruth(
+  def: CampaignDef,
+  settledRows: SettledUnits[],
+  members: Awaited<ReturnType<SettledRecords['formingGroups']>>,
+  unsettled: StreamEntry[],
+): {
+  known: Map<string, Known>;
+  groups: Map<string, GroupState>;
+  pendingPositions: Array<[string, HotPosition]>;
+} {
   const known = new Map<string, Known>();
   for (const o of settledRows) {
     const live = o.live;
@@ -270,31 +318,7 @@ export async function reconcileCampaign(args: {
     }
   }
 
-  let liveUnits = 0;
-  const users = new Map<string, number>();
-  for (const { reservation: r, live } of known.values()) {
-    if (!live) continue;
-    liveUnits += r.quantity;
-    users.set(r.userId, (users.get(r.userId) ?? 0) + r.quantity);
-  }
-  for (const g of groups.values()) g.slotsTaken = g.members.length;
-  const expectedStockLeft = def.stockTotal - liveUnits;
-
-  const generation = await issueGeneration(sql, def.id);
-  const outcome = await store.rebuildCampaign({
-    generation,
-    def,
-    // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
-    stockLeft: Math.max(0, expectedStockLeft),
-    users: [...users],
-    requests: [...known.values()].map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
-    released: [...known.values()].filter((k) => !k.live).map((k) => k.reservation.id),
-    reservations: [...known.values()].map((k) => k.reservation),
-    pendingPositions,
-    groups: [...groups.values()].filter((g) => g.members.length > 0),
-  });
-  if (outcome === 'rebuilt') store.observer?.hotStateRebuilt?.({ campaignId: def.id, reason });
-  return report(store, def, outcome, liveUnits, unsettled.length, { settled, position, reason });
+  return { known, groups, pendingPositions };
 }
 
 /** The fingerprint of the request that made a reservation, as far as PostgreSQL tells it: a group member is
@@ -349,11 +373,22 @@ async function countLiveUnits(
 ): Promise<number> {
   const ids = [...new Set(unsettled.map((u) => u.entry.reservationId))];
   const res = await units.count(sql, campaignId, ids);
-  let live = res.units;
-  const found = res.found;
-  const settled = new Map(
-    found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]),
-  );
+  return liveAfter(res.units, settledById(res.found), unsettled);
+}
+
+type Found = Array<[reservationId: string, quantity: number, live: boolean]>;
+
+function settledById(found: Found): Map<string, { quantity: number; live: boolean }> {
+  return new Map(found.map(([id, quantity, isLive]) => [id, { quantity: Number(quantity), live: isLive }]));
+}
+
+/** PostgreSQL's live units with a hot state's unsettled entries laid over them (see `countLiveUnits`). */
+function liveAfter(
+  units: number,
+  settled: Map<string, { quantity: number; live: boolean }>,
+  unsettled: StreamEntry[],
+): number {
+  let live = units;
   /** Unsettled reservations that are not orders yet, still live: their units. */
   const pending = new Map<string, number>();
   for (const { entry: e } of unsettled) {
@@ -372,4 +407,125 @@ async function countLiveUnits(
     }
   }
   return live;
+}
+
+/**
+ * Reconciles a seckill campaign kept in stock buckets (see `store/buckets.ts`). The check: every bucket's units
+ * left equal its share less its shoppers' live units (PostgreSQL's, split by home bucket in one statement, with
+ * the bucket's unsettled entries laid over them), and the shares add up to the campaign's total (units taken from
+ * one bucket and not yet given to another make them short). A rebuild takes every bucket offline, reads every
+ * stream and PostgreSQL once, and writes every bucket: its shoppers' holdings and a new share, the units left
+ * split evenly over the buckets, each in a generation of its own issued by PostgreSQL.
+ */
+async function reconcileBuckets(args: {
+  store: HotPathStore;
+  sql: SqlRunner;
+  records: SettledRecords;
+  def: CampaignDef;
+  units: LiveUnitsSource;
+  buckets: number;
+}): Promise<ReconcileReport> {
+  const { store, sql, def, units, buckets } = args;
+  const shards = shardIds(def.id, buckets);
+  const settledAt = await Promise.all(shards.map((s) => readSettledPosition(sql, s)));
+  shards.forEach((s, b) => {
+    store.raiseFloor(s, settledAt[b] ?? { generation: 0, seq: 0 });
+  });
+  // Where the report says the campaign stands: bucket 0's positions (each bucket has its own).
+  const where = (position: HotPosition | null) => ({
+    settled: settledAt[0] ?? { generation: 0, seq: 0 },
+    position,
+  });
+  let reason: RebuildReason = 'missing';
+  let position: HotPosition | null = null;
+  let present: boolean[] = shards.map(() => false);
+  for (let check = 1; ; check++) {
+    const snaps = await Promise.all(shards.map((s) => store.snapshotUnsettled(s)));
+    present = snaps.map((snap) => snap.counters !== null && snap.position !== null);
+    position = snaps[0]?.position ?? null;
+    if (present.some((p) => !p)) break;
+    if (snaps.some((snap, b) => snap.position && isBehind(snap.position, settledAt[b] ?? snap.position))) {
+      reason = 'behind';
+      break;
+    }
+    const entries = snaps.flatMap((snap) => snap.entries);
+    const ids = [...new Set(entries.map((u) => u.entry.reservationId))];
+    if (!units.countByBucket)
+      throw new Error(`campaign ${def.id} has stock buckets its units source cannot count`);
+    const res = await units.countByBucket(sql, def.id, buckets, ids);
+    const settled = settledById(res.found);
+    let liveUnits = 0;
+    let shares = 0;
+    let consistent = true;
+    snaps.forEach((snap, b) => {
+      const live = liveAfter(res.units[b] ?? 0, settled, snap.entries);
+      liveUnits += live;
+      const c = snap.counters;
+      if (!c) return;
+      shares += c.stockTotal;
+      if (c.stockLeft !== Math.max(0, c.stockTotal - live)) consistent = false;
+    });
+    const total = await campaignTotal(store, def.id);
+    if (consistent && shares === total) {
+      await store.loadCampaign(def);
+      return report(store, def, 'present', liveUnits, entries.length, where(position));
+    }
+    if (check >= DRIFT_CHECKS) {
+      reason = 'drift';
+      break;
+    }
+  }
+  // Every bucket still here goes offline first: from here nothing is sold in any, so these reads are final.
+  for (const [b, s] of shards.entries()) {
+    if (present[b] && !(await store.suspendCampaign(s)))
+      return report(store, def, 'busy', 0, 0, { ...where(position), reason });
+  }
+  const streams = await Promise.all(shards.map((s) => store.listUnsettled(s)));
+  const settledRows = await units.list(sql, def.id);
+  const unsettled = streams.flat();
+  const { known, pendingPositions } = mergeTruth(def, settledRows, [], unsettled);
+
+  const home = (userId: string) => homeBucket(userId, buckets);
+  const live = shards.map(() => 0);
+  const users = shards.map(() => new Map<string, number>());
+  for (const { reservation: r, live: isLive } of known.values()) {
+    if (!isLive) continue;
+    const b = home(r.userId);
+    live[b] = (live[b] ?? 0) + r.quantity;
+    users[b]?.set(r.userId, (users[b]?.get(r.userId) ?? 0) + r.quantity);
+  }
+  const liveUnits = live.reduce((n, u) => n + u, 0);
+  // Never below zero: if the orders already exceed the total, selling stops and the drift reports it.
+  const left = splitStock(Math.max(0, def.stockTotal - liveUnits), buckets);
+  const byId = new Map(pendingPositions);
+  let outcome: RebuildOutcome = 'rebuilt';
+  for (const [b, s] of shards.entries()) {
+    const mine = [...known.values()].filter((k) => home(k.reservation.userId) === b);
+    const generation = await issueGeneration(sql, s);
+    const stockLeft = left[b] ?? 0;
+    const done = await store.rebuildCampaign({
+      generation,
+      def: { ...def, id: s, stockTotal: (live[b] ?? 0) + stockLeft },
+      ...(b === 0 ? { campaignTotal: def.stockTotal } : {}),
+      stockLeft,
+      users: [...(users[b] ?? new Map<string, number>())],
+      requests: mine.map(({ reservation: r }) => [r.userId, r.requestId, r.id]),
+      released: mine.filter((k) => !k.live).map((k) => k.reservation.id),
+      reservations: mine.map((k) => k.reservation),
+      pendingPositions: mine.flatMap(({ reservation: r }) => {
+        const p = byId.get(r.id);
+        return p ? [[r.id, p] as [string, HotPosition]] : [];
+      }),
+      groups: [],
+    });
+    if (done !== 'rebuilt') outcome = done === 'busy' ? 'busy' : outcome;
+  }
+  if (outcome === 'rebuilt') store.observer?.hotStateRebuilt?.({ campaignId: def.id, reason });
+  return report(store, def, outcome, liveUnits, unsettled.length, { ...where(position), reason });
+}
+
+/** The campaign's total as its hot state keeps it (bucket 0's `campaignTotal`): the shares must add up to it. */
+async function campaignTotal(store: HotPathStore, campaignId: string): Promise<number> {
+  const rows = await store.getBucketCounters(campaignId);
+  return rows?.[0]?.campaignTotal ?? Number.NaN;
 }

@@ -30,7 +30,7 @@ export interface SettleOptions {
 }
 
 /**
- * Records the latest position settled per campaign, in the batch's transaction: a Redis found behind it came
+ * Records the latest position settled per campaign (per stock bucket's shard), in the batch's transaction: a Redis found behind it came
  * back from an older copy (see reconcile). Only ever moves forward (a retried or reclaimed batch moves nothing).
  */
 async function recordSettledPosition(
@@ -41,8 +41,10 @@ async function recordSettledPosition(
   for (const e of entries) {
     if (e.generation === undefined || e.seq === undefined) continue;
     const p = { generation: e.generation, seq: e.seq };
-    const known = latest.get(e.campaignId);
-    if (!known || isBehind(known, p)) latest.set(e.campaignId, p);
+    // Positions are per hot state: a stock bucket's shard keeps its own.
+    const at = e.shardId ?? e.campaignId;
+    const known = latest.get(at);
+    if (!known || isBehind(known, p)) latest.set(at, p);
   }
   if (latest.size === 0) return undefined;
   const rows = [...latest];

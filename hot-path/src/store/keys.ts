@@ -1,4 +1,7 @@
-/** The key layout of one campaign: every key shares the hash tag `{c:<campaignId>}`, so one slot owns them all. */
+/**
+ * The key layout of one campaign (or one stock bucket of it, `<campaignId>#<b>`: see `buckets.ts`): every key shares
+ * the hash tag `{c:<id>}`, so one slot owns them all.
+ */
 export interface CampaignKeys {
   /** Metadata, the units left (`left`), the position (`gen`, `seq`) and the acknowledged one (`ackGen`, `ackSeq`). */
   meta: string;
@@ -9,6 +12,8 @@ export interface CampaignKeys {
   forming: string;
   lease: string;
   rebuild: string;
+  /** A stock bucket's moves: move id → units (negative when taken); see `moveStock-2.lua`. */
+  moves: string;
   group(groupId: string): string;
 }
 
@@ -22,6 +27,7 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
     forming: `${base}forming`,
     lease: `${base}lease`,
     rebuild: `${base}rebuild`,
+    moves: `${base}moves`,
     group: (groupId) => `${base}g:${groupId}`,
   };
 }

@@ -6,6 +6,7 @@
 import type { HotPathObserver } from '../observer.ts';
 import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import type {
+  BucketCounters,
   CampaignCounters,
   CampaignDef,
   ClaimCouponInput,
@@ -498,6 +499,16 @@ export class MemoryHotPathStore implements HotPathStore {
     const c = this.#campaigns.get(campaignId);
     if (!c?.def || c.stockLeft === undefined) return null;
     return { stockTotal: c.def.stockTotal, stockLeft: c.stockLeft, unsettled: c.stream.entries.size };
+  }
+
+  /** One process holds the whole campaign: stock buckets spread Redis's load, there is none to spread here. */
+  async getBucketCounters(campaignId: string): Promise<BucketCounters[] | null> {
+    const c = await this.getCampaignCounters(campaignId);
+    return c ? [{ bucket: 0, shardId: campaignId, ...c }] : null;
+  }
+
+  bucketsFor(_def: Pick<CampaignDef, 'type' | 'stockBuckets'>): number {
+    return 1;
   }
 
   async hasCampaignState(campaignId: string): Promise<boolean> {

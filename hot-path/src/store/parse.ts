@@ -1,4 +1,5 @@
 /** Turns what the scripts return (flat field/value lists, reservation lines, stream entries) into the contract's types. */
+import { campaignOfShard } from './buckets.ts';
 import type {
   GroupMember,
   GroupState,
@@ -240,9 +241,11 @@ function unpackCampaignFacts(
  * and expiresAt (a group's member), and for a release `x` its time and `p` its own position. An entry written by
  * the older layout (one `e` field of JSON) still parses, so what it left unsettled settles after an upgrade.
  */
-export function parseSettlementEntry(campaignId: string, fields: readonly string[]): SettlementEntry {
+export function parseSettlementEntry(stream: string, fields: readonly string[]): SettlementEntry {
   const v: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) v[fields[i] as string] = fields[i + 1] as string;
+  // `stream` is the hot-state id the entry was read from: a stock bucket's shard id names its campaign first.
+  const campaignId = campaignOfShard(stream);
   if (v.e !== undefined) return parseJsonEntry(campaignId, v.e);
   const f = (v.r ?? '').split('\t');
   const released = v.x !== undefined;
@@ -258,6 +261,7 @@ export function parseSettlementEntry(campaignId: string, fields: readonly string
     expiresAtMs: Number(f[LINE.expiresAt]),
     ...unpackCampaignFacts(v.f ?? ''),
   };
+  if (stream !== campaignId) e.shardId = stream;
   const [gen, seq] = released ? (v.p ?? '').split('\t') : [f[LINE.gen], f[LINE.seq]];
   const generation = num(gen);
   const position = num(seq);

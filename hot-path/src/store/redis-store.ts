@@ -4,6 +4,7 @@
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { HotPathObserver } from '../observer.ts';
+import { bucketOfShard, campaignOfShard, homeBucket, shardId, shardIds, splitStock } from './buckets.ts';
 import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
 import {
   ackedPosition,
@@ -24,6 +25,7 @@ import {
   closeGroupCall,
   joinGroupCall,
   loadCampaignCall,
+  moveStockCall,
   openGroupCall,
   type RebuildChunk,
   rebuildBeginCall,
@@ -38,6 +40,7 @@ import {
 } from './script-calls.ts';
 import { defineScripts, type LoadedScript } from './script-loader.ts';
 import type {
+  BucketCounters,
   CampaignCounters,
   CampaignDef,
   ClaimCouponInput,
@@ -102,6 +105,8 @@ export interface RedisHotPathStoreOptions {
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 const REBUILD_CHUNK = 500;
+/** How many times a reservation in a dry stock bucket may ask for units to be moved in before it gives up. */
+const MAX_REFILL_ROUNDS = 64;
 
 export class RedisHotPathStore implements HotPathStore {
   readonly kind = 'redis' as const;
@@ -123,6 +128,10 @@ export class RedisHotPathStore implements HotPathStore {
   /** Replies waiting for the next WAIT: one WAIT covers every write this connection sent before it. */
   #ackQueue: Array<(replicated: boolean) => void> = [];
   #ackWaiting = false;
+  /** Stock buckets per campaign (fixed at creation, so known for good once read; see `buckets.ts`). */
+  #buckets = new Map<string, number>();
+  /** Refills of a dry stock bucket under way in this process, by the bucket's shard: one at a time each. */
+  #refills = new Map<string, Promise<boolean>>();
 
   constructor(opts: RedisHotPathStoreOptions = {}) {
     this.#ownsClient = opts.redis === undefined;
@@ -253,18 +262,159 @@ export class RedisHotPathStore implements HotPathStore {
     }
   }
 
+  bucketsFor(def: Pick<CampaignDef, 'type' | 'stockBuckets'>): number {
+    return def.type === 'seckill' ? Math.max(1, Math.trunc(def.stockBuckets ?? 1)) : 1;
+  }
+
   async loadCampaign(def: CampaignDef): Promise<LoadCampaignResult> {
+    const buckets = this.bucketsFor(def);
+    if (buckets > 1) return this.#loadBuckets(def, buckets);
     // An empty or malformed reply reads as -1: the campaign needs a rebuild, never a false prime.
     const [state = -1, total = 0] = numberTable(await this.#call(loadCampaignCall(this.keys(def.id), def)));
     return { state: state === 1 ? 'primed' : state === 0 ? 'refreshed' : 'needs_rebuild', stockTotal: total };
   }
 
-  async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
-    const res = await this.#call(
-      reserveSeckillCall(this.keys(input.campaignId), input, this.floorOf(input.campaignId)),
-      this.#hot,
+  /**
+   * A campaign with stock buckets: primed only when none of its buckets is here (each with its share of the
+   * total), refreshed when all are (a changed total moves bucket 0's share), and left to a rebuild when only some
+   * are: priming the missing ones would hand out their shares a second time.
+   */
+  async #loadBuckets(def: CampaignDef, buckets: number): Promise<LoadCampaignResult> {
+    this.#buckets.set(def.id, buckets);
+    const shards = shardIds(def.id, buckets);
+    const present = await Promise.all(shards.map((s) => this.redis.exists(this.keys(s).meta)));
+    const fresh = present.every((p) => p === 0);
+    if (!fresh && present.some((p) => p === 0)) return { state: 'needs_rebuild', stockTotal: 0 };
+    const shares = splitStock(def.stockTotal, buckets);
+    const replies = await Promise.all(
+      shards.map((s, b) =>
+        this.#call(
+          loadCampaignCall(
+            this.keys(s),
+            { ...def, id: s },
+            {
+              share: fresh ? (shares[b] ?? 0) : b === 0 ? def.stockTotal : '-',
+              ...(b === 0 ? { campaignTotal: def.stockTotal } : {}),
+            },
+          ),
+        ),
+      ),
     );
-    this.#observePosition(input.campaignId, res, 3);
+    const states = replies.map((r) => numberTable(r)[0] ?? -1);
+    const total = numberTable(replies[0])[1] ?? 0;
+    if (states.some((st) => st < 0)) return { state: 'needs_rebuild', stockTotal: total };
+    return { state: fresh ? 'primed' : 'refreshed', stockTotal: total };
+  }
+
+  /**
+   * The campaign's stock buckets: given by the caller, known, or read once from bucket 0's metadata (fixed at
+   * creation, so never read again). 1 while bucket 0 is missing: the call then meets the missing state.
+   */
+  #bucketCount(campaignId: string, given?: number): number | Promise<number> {
+    if (given !== undefined && given >= 1) {
+      this.#buckets.set(campaignId, given);
+      return given;
+    }
+    return this.#buckets.get(campaignId) ?? this.#readBucketCount(campaignId);
+  }
+
+  async #readBucketCount(campaignId: string): Promise<number> {
+    const [type, buckets] = await this.redis.hmget(this.keys(campaignId).meta, 'type', 'buckets');
+    if (type === null) return 1;
+    const n = Math.max(1, Number(buckets ?? 1) || 1);
+    this.#buckets.set(campaignId, n);
+    return n;
+  }
+
+  /** The hot-state id a user's calls go to: their home bucket's shard (the campaign itself when unbucketed). */
+  async #shardOf(campaignId: string, userId: string, given?: number): Promise<string> {
+    const known = this.#bucketCount(campaignId, given);
+    const n = typeof known === 'number' ? known : await known;
+    return n > 1 ? shardId(campaignId, homeBucket(userId, n)) : campaignId;
+  }
+
+  /**
+   * Moves units into a stock bucket that ran dry from the fullest other bucket: half of what that one has left
+   * (at least what the shopper asked for), in two idempotent steps (`moveStock-2.lua`), take then give, so a unit
+   * is never in two buckets. False when every other bucket is empty too: the campaign is sold out.
+   */
+  #refill(campaignId: string, buckets: number, target: string, quantity: number): Promise<boolean> {
+    const running = this.#refills.get(target);
+    if (running) return running;
+    const done = this.#moveInto(campaignId, buckets, target, quantity).finally(() =>
+      this.#refills.delete(target),
+    );
+    this.#refills.set(target, done);
+    return done;
+  }
+
+  async #moveInto(campaignId: string, buckets: number, target: string, quantity: number): Promise<boolean> {
+    const shards = shardIds(campaignId, buckets);
+    const read = await Promise.all(shards.map((s) => this.redis.hmget(this.keys(s).meta, 'left', 'gen')));
+    const at = shards.indexOf(target);
+    // A state never rebuilt has no generation field: it is generation 0, as the scripts read it.
+    const genOf = (b: number) => read[b]?.[1] ?? '0';
+    if (at < 0 || read[at]?.[0] === null || read[at]?.[0] === undefined) return false;
+    const targetGen = genOf(at);
+    let donor = -1;
+    let most = 0;
+    read.forEach(([left], b) => {
+      const n = Number(left ?? 0);
+      if (b !== at && n > most) {
+        most = n;
+        donor = b;
+      }
+    });
+    const donorShard = shards[donor];
+    if (!donorShard) return false;
+    const donorGen = genOf(donor);
+    const want = Math.min(most, Math.max(quantity, Math.ceil(most / 2)));
+    const moveId = `mv:${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
+    const taken = await this.#call(
+      moveStockCall(this.keys(donorShard), 'take', moveId, want, donorGen, this.floorOf(donorShard)),
+    );
+    this.#observePosition(donorShard, taken, 1);
+    const units = numberTable(taken)[0] ?? 0;
+    if (!Array.isArray(taken) || units <= 0) return false;
+    // The give is idempotent by the move's id: asked again after a lost reply, it is applied once.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const given = await this.#call(
+          moveStockCall(this.keys(target), 'give', moveId, units, targetGen, this.floorOf(target)),
+        );
+        this.#observePosition(target, given, 1);
+        if (Array.isArray(given)) {
+          this.observer?.stockMoved?.({ campaignId, from: bucketOfShard(donorShard), to: at, units });
+          return true;
+        }
+        // The bucket was rebuilt (or is behind) since it was read: the rebuild recomputed every share, and the
+        // units taken are counted again by the next check (shares short of the total), never sold twice.
+        this.#suspect(target);
+        return false;
+      } catch (err) {
+        if (attempt >= 3) {
+          this.#suspect(target);
+          throw err;
+        }
+      }
+    }
+  }
+
+  async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {
+    const known = this.#bucketCount(input.campaignId, input.buckets);
+    const buckets = typeof known === 'number' ? known : await known;
+    const shard =
+      buckets > 1 ? shardId(input.campaignId, homeBucket(input.userId, buckets)) : input.campaignId;
+    let res = await this.#reserveOn(shard, input);
+    // A dry home bucket: units are moved in from the fullest other one, then the reservation is tried again,
+    // as long as a move brings some (other shoppers of the bucket may take them first). Sold out is the answer
+    // only once a mover found every other bucket empty; each round either moves units or ends, and units only
+    // leave the buckets by sales, so this ends (the bound only guards against a fault).
+    for (let round = 0; res === RefusalCode.SOLD_OUT && buckets > 1; round++) {
+      if (round >= MAX_REFILL_ROUNDS) return { ok: false, code: 'DEPENDENCY_UNAVAILABLE' };
+      if (!(await this.#refill(input.campaignId, buckets, shard, input.quantity))) break;
+      res = await this.#reserveOn(shard, input);
+    }
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
     // {1, line, acknowledged position, …} a replay; {0, 0, unit price, …} a new reservation.
     const [replayed, line, rec] = res as [number, string, unknown];
@@ -292,6 +442,12 @@ export class RedisHotPathStore implements HotPathStore {
         fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
       },
     });
+  }
+
+  async #reserveOn(shard: string, input: ReserveSeckillInput): Promise<unknown> {
+    const res = await this.#call(reserveSeckillCall(this.keys(shard), input, this.floorOf(shard)), this.#hot);
+    this.#observePosition(shard, res, 3);
+    return res;
   }
 
   async claimCoupon(input: ClaimCouponInput): Promise<ReserveResult> {
@@ -361,17 +517,19 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async releaseReservation(input: ReleaseInput): Promise<boolean> {
+    // The units go back to the bucket they were reserved from: the shopper's home bucket.
+    const shard = input.groupId ? input.campaignId : await this.#shardOf(input.campaignId, input.userId);
     const res = await this.#call(
       releaseReservationCall(
-        this.keys(input.campaignId),
+        this.keys(shard),
         input.reservationId,
         input.userId,
         input.groupId,
         Date.now(),
-        this.floorOf(input.campaignId),
+        this.floorOf(shard),
       ),
     );
-    this.#observePosition(input.campaignId, res, 1);
+    this.#observePosition(shard, res, 1);
     return Array.isArray(res) && res[0] === 1;
   }
 
@@ -384,7 +542,7 @@ export class RedisHotPathStore implements HotPathStore {
     reservationId: string,
     userId: string,
   ): Promise<Reservation | null> {
-    const k = this.keys(campaignId);
+    const k = this.keys(await this.#shardOf(campaignId, userId));
     const res = (await this.redis
       .pipeline()
       .hget(k.holdings, userId)
@@ -420,6 +578,40 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async getCampaignCounters(campaignId: string): Promise<CampaignCounters | null> {
+    // A shard id is one bucket; a campaign id, the sum of its buckets (its own counters when unbucketed).
+    if (campaignOfShard(campaignId) !== campaignId) return this.#shardCounters(campaignId);
+    const rows = await this.getBucketCounters(campaignId);
+    if (!rows) return null;
+    if (rows.length === 1 && rows[0]) {
+      const { stockTotal, stockLeft, unsettled } = rows[0];
+      return { stockTotal, stockLeft, unsettled };
+    }
+    return {
+      stockTotal: rows.reduce((n, r) => n + r.stockTotal, 0),
+      stockLeft: rows.reduce((n, r) => n + r.stockLeft, 0),
+      unsettled: rows.reduce((n, r) => n + r.unsettled, 0),
+    };
+  }
+
+  async getBucketCounters(campaignId: string): Promise<BucketCounters[] | null> {
+    const known = this.#bucketCount(campaignId);
+    const buckets = typeof known === 'number' ? known : await known;
+    const shards = shardIds(campaignId, buckets);
+    const [rows, total] = await Promise.all([
+      Promise.all(shards.map((s) => this.#shardCounters(s))),
+      buckets > 1 ? this.redis.hget(this.keys(campaignId).meta, 'campaignTotal') : null,
+    ]);
+    // One bucket missing is the campaign's hot state missing: a rebuild restores every bucket together.
+    if (rows.some((r) => r === null)) return null;
+    return rows.map((r, bucket) => ({
+      bucket,
+      shardId: shards[bucket] ?? campaignId,
+      ...(r as CampaignCounters),
+      ...(bucket === 0 && total !== null ? { campaignTotal: Number(total) } : {}),
+    }));
+  }
+
+  async #shardCounters(campaignId: string): Promise<CampaignCounters | null> {
     const k = this.keys(campaignId);
     const [[e1, total], [e2, left], [e3, len]] = (await this.redis
       .pipeline()
@@ -435,7 +627,12 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async hasCampaignState(campaignId: string): Promise<boolean> {
-    return (await this.redis.hexists(this.keys(campaignId).meta, 'left')) === 1;
+    const known = this.#bucketCount(campaignId);
+    const buckets = typeof known === 'number' ? known : await known;
+    const present = await Promise.all(
+      shardIds(campaignId, buckets).map((s) => this.redis.hexists(this.keys(s).meta, 'left')),
+    );
+    return present.every((p) => p === 1);
   }
 
   async getHotPosition(campaignId: string): Promise<HotPosition | null> {
@@ -503,8 +700,14 @@ export class RedisHotPathStore implements HotPathStore {
     for (const chunk of chunks) {
       if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
     }
-    if ((await this.#call(rebuildFinishCall(k, token, state.def, state.stockLeft, state.generation))) !== 1)
+    if (
+      (await this.#call(
+        rebuildFinishCall(k, token, state.def, state.stockLeft, state.generation, state.campaignTotal),
+      )) !== 1
+    )
       return 'busy';
+    if (state.def.stockBuckets !== undefined && state.def.stockBuckets > 1)
+      this.#buckets.set(campaignOfShard(state.def.id), state.def.stockBuckets);
     // The rebuilt state starts a generation above anything this process saw: the floor follows it.
     if (state.generation !== undefined)
       this.raiseFloor(state.def.id, { generation: state.generation, seq: 0 });

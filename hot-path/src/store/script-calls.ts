@@ -60,6 +60,8 @@ export function campaignMetaFields(def: CampaignDef): Array<string | number> {
     def.dryRun ? 1 : 0,
     'levels',
     levelTable(def),
+    'buckets',
+    def.stockBuckets ?? 1,
   ];
 }
 
@@ -79,11 +81,36 @@ function levelArg(levelCode: string | undefined): string {
   return levelCode !== undefined && LEVEL_CODE_PATTERN.test(levelCode) ? levelCode : '';
 }
 
-export function loadCampaignCall(k: CampaignKeys, def: CampaignDef): ScriptCall {
+/**
+ * Loads a campaign, or one stock bucket of it (see `buckets.ts`): `bucket.share` the units a new bucket is primed
+ * with ('-' for a bucket after the first once primed: its share is never set by a load); bucket 0 of a bucketed
+ * campaign also carries the campaign's total.
+ */
+export function loadCampaignCall(
+  k: CampaignKeys,
+  def: CampaignDef,
+  bucket?: { share: number | '-'; campaignTotal?: number },
+): ScriptCall {
   return {
     script: 'loadCampaign',
     keys: [k.meta],
-    args: [def.stockTotal, ...campaignMetaFields(def)],
+    args: [bucket ? bucket.share : def.stockTotal, bucket?.campaignTotal ?? '', ...campaignMetaFields(def)],
+  };
+}
+
+/** One step of a move of units between two stock buckets (see `moveStock-2.lua`). */
+export function moveStockCall(
+  k: CampaignKeys,
+  mode: 'take' | 'give',
+  moveId: string,
+  units: number,
+  generation: string,
+  floor: HotPosition = ORIGIN,
+): ScriptCall {
+  return {
+    script: 'moveStock',
+    keys: [k.meta, k.moves],
+    args: [mode, moveId, units, generation, floor.generation, floor.seq],
   };
 }
 
@@ -270,13 +297,15 @@ export function rebuildFinishCall(
   def: CampaignDef,
   stockLeft: number,
   generation: number | undefined,
+  campaignTotal?: number,
 ): ScriptCall {
   // A new generation starts its seq at 0; without one (a caller that predates positions) both stay as they are.
   const position = generation === undefined ? [] : ['gen', generation, 'seq', 0];
+  const total = campaignTotal === undefined ? [] : ['campaignTotal', campaignTotal];
   return {
     script: 'rebuildFinish',
     keys: [k.meta, k.rebuild],
-    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def), ...position],
+    args: [token, stockLeft, 'stockTotal', def.stockTotal, ...campaignMetaFields(def), ...total, ...position],
   };
 }
 

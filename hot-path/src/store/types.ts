@@ -147,6 +147,8 @@ export interface BucketCounters extends CampaignCounters {
   bucket: number;
   /** The bucket's hot-state id: the campaign's id for bucket 0, `<id>#<b>` after. */
   shardId: string;
+  /** Bucket 0 of a campaign with stock buckets: the campaign's total, which the buckets' shares add up to. */
+  campaignTotal?: number;
 }
 
 export interface ReserveSeckillInput {
@@ -284,6 +286,11 @@ export interface RebuildState {
   groups: GroupState[];
   /** The generation the rebuilt state starts (its seq starts at 0); issued by PostgreSQL, above every earlier one. */
   generation?: number;
+  /**
+   * Bucket 0 of a campaign with stock buckets: the campaign's total (its `def.stockTotal` is then the bucket's
+   * share, `def.id` the bucket's shard id).
+   */
+  campaignTotal?: number;
 }
 
 export type RebuildOutcome = 'rebuilt' | 'present' | 'busy';
@@ -308,6 +315,12 @@ export interface HotPathStore {
   getCampaignCounters(campaignId: string): Promise<CampaignCounters | null>;
   /** Each stock bucket's counters, bucket 0 first (one row for an unbucketed campaign); null when none is there. */
   getBucketCounters(campaignId: string): Promise<BucketCounters[] | null>;
+  /**
+   * How many stock buckets this store keeps a campaign in: the campaign's `stockBuckets` for a seckill on Redis,
+   * else 1 (the in-process store holds every campaign whole). Its shards are `shardIds(def.id, bucketsFor(def))`:
+   * the ids settlement reads and reconciliation checks.
+   */
+  bucketsFor(def: Pick<CampaignDef, 'type' | 'stockBuckets'>): number;
   /** True when the campaign's metadata and stock counter are both present. */
   hasCampaignState(campaignId: string): Promise<boolean>;
   /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */
