@@ -32,7 +32,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     return em().find(
       Campaign,
       { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
-      { fields: ['id', 'stockBuckets'] },
+      { fields: ['id', 'type', 'stockBuckets'] },
     );
   }
 
@@ -178,9 +178,11 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
 
       /**
        * Internal (settlement): the hot-path ids of the campaigns not over yet, every stock bucket's shard
-       * (`shardIds`: the campaign's own id first), since each bucket has a settlement stream of its own.
+       * (`shardIds`: the campaign's own id first), since each bucket has a settlement stream of its own. The store
+       * says how many buckets it keeps (the in-process store keeps every campaign whole).
        */
-      activeShardIds: async () => (await activeCampaigns()).flatMap((r) => shardIds(r.id, r.stockBuckets)),
+      activeShardIds: async () =>
+        (await activeCampaigns()).flatMap((r) => shardIds(r.id, rt.store.bucketsFor(r))),
 
       /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */
       robotFillPolicies: async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
