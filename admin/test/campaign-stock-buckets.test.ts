@@ -1,14 +1,19 @@
 /**
- * Stock buckets (库存分桶) in the console, in a real browser against the started platform: the create form offers
- * the field for seckill only (1 by default); a campaign created with 4 carries the tag in the list and the setting
- * through the API; its live view shows the count and a table of the buckets, whose figures add up to the campaign
- * once shoppers have reserved. Any console or page error fails the test.
+ * Stock buckets (库存分桶) in the console, in a real browser against the started platform on Redis (buckets are
+ * Redis shards: the embedded default's in-process store keeps every campaign whole), on this file's own database
+ * and key prefix: the create form offers the field for seckill only (1 by default); a campaign created with 4
+ * carries the tag in the list and the setting through the API; its live view shows the count and a table of the
+ * buckets, whose figures add up to the campaign once shoppers have reserved. Any console or page error fails it.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { adminLogin, api, devLogin } from '../../broker-services/test/support/http.ts';
+import {
+  createTestDeployment,
+  type TestDeployment,
+} from '../../broker-services/test/support/real-services.ts';
 import { ensureAdminBuilt } from './support/admin-build.ts';
 import { collectPageErrors, confirmModal, launchChromium, signInConsole } from './support/browser.ts';
 import { type Platform, startPlatform } from './support/platform.ts';
@@ -17,23 +22,28 @@ const screenshots = new URL('../../artifacts/screenshots/', import.meta.url).pat
 const run = Date.now().toString(36);
 
 describe('campaign stock buckets in the console', () => {
+  let deployment: TestDeployment;
   let platform: Platform;
   let browser: Browser;
 
   before(async () => {
     ensureAdminBuilt();
     mkdirSync(screenshots, { recursive: true });
-    platform = await startPlatform();
+    deployment = await createTestDeployment();
+    // PostgreSQL and Redis of the deployment; the bus stays in the process (no NATS_URL).
+    const { NATS_URL: _bus, ...env } = deployment.env;
+    platform = await startPlatform({ env });
     browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
     await platform?.stop();
+    await deployment?.dispose();
   });
 
   test('created with 4 buckets in the form; the live view tables them as shoppers reserve', async () => {
     const { baseUrl } = platform;
-    const owner = await adminLogin(baseUrl, platform.adminUsername, platform.adminPassword);
+    const owner = await adminLogin(baseUrl, platform.adminUsername, deployment.adminPassword);
     const productTitle = `分桶商品 ${run}`;
     const product = await api(baseUrl, 'POST', '/api/admin/products', {
       token: owner,
@@ -43,7 +53,7 @@ describe('campaign stock buckets in the console', () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await signInConsole(page, baseUrl, platform.adminUsername, platform.adminPassword);
+    await signInConsole(page, baseUrl, platform.adminUsername, deployment.adminPassword);
 
     const title = `分桶秒杀 ${run}`;
     await page.goto(`${baseUrl}/admin/campaigns`);

@@ -119,7 +119,7 @@ const zhCN = {
   'campaigns.robotFill': '机器人补位',
   'campaigns.stockBuckets': '库存分桶',
   'campaigns.stockBucketsHelp':
-    '把库存拆到多个 Redis 分片，分散超热门秒杀的压力；仅秒杀可用，创建后不可修改；1 = 不分桶',
+    '把库存拆到多个 Redis 分片，分散超热门秒杀的压力（内置单进程模式不分桶）；仅秒杀可用，创建后不可修改；1 = 不分桶',
   'campaigns.endsBeforeStart': '结束时间必须晚于开始时间',
   'campaigns.created': '活动已创建',
   'live.title': '实时看板',
@@ -559,7 +559,7 @@ const en: Record<MessageKey, string> = {
   'campaigns.robotFill': 'Robot fill',
   'campaigns.stockBuckets': 'Stock buckets',
   'campaigns.stockBucketsHelp':
-    'Splits the stock over several Redis shards for very hot sales; seckill only, fixed after creation; 1 = off',
+    'Splits the stock over several Redis shards for very hot sales (the in-process store keeps it whole); seckill only, fixed after creation; 1 = off',
   'campaigns.endsBeforeStart': 'The end must be after the start',
   'campaigns.created': 'Campaign created',
   'live.title': 'Live view',

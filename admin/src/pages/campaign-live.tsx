@@ -302,14 +302,14 @@ export function CampaignLivePage() {
             ) : null}
           </Card>
         </Col>
-        {c && c.stockBuckets > 1 ? (
+        {live?.buckets && live.buckets.length > 1 ? (
           <Col span={24}>
             <Card title={t('live.buckets')} size="small" data-testid="live-buckets">
               <Table<LiveBucket>
                 rowKey="bucket"
                 size="small"
                 pagination={false}
-                dataSource={live?.buckets ?? []}
+                dataSource={live.buckets}
                 columns={[
                   { title: t('live.bucket'), dataIndex: 'bucket' },
                   { title: t('live.bucketTotal'), dataIndex: 'stockTotal' },
