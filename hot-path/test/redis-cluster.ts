@@ -50,8 +50,15 @@ async function clusterInfo(port: number): Promise<string> {
   }
 }
 
-/** Starts three masters with a replica each; resolves once the cluster reports `cluster_state:ok`. */
-export async function startRedisCluster(): Promise<LocalRedisCluster> {
+/**
+ * Starts a cluster (three masters with a replica each unless told otherwise); resolves once it reports
+ * `cluster_state:ok` and every replica has synced.
+ */
+export async function startRedisCluster(
+  opts: { masters?: number; replicas?: number } = {},
+): Promise<LocalRedisCluster> {
+  const masters = opts.masters ?? 3;
+  const replicas = opts.replicas ?? 1;
   const dir = mkdtempSync(path.join(tmpdir(), 'tm-redis-cluster-'));
   const nodes: ClusterNode[] = [];
   const stop = async () => {
@@ -68,7 +75,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const port = await freePort();
       const child = spawn(
         '/usr/bin/redis-server',
@@ -118,7 +125,7 @@ export async function startRedisCluster(): Promise<LocalRedisCluster> {
       'create',
       ...nodes.map((n) => `127.0.0.1:${n.port}`),
       '--cluster-replicas',
-      '1',
+      String(replicas),
       '--cluster-yes',
     ]);
     const cluster: LocalRedisCluster = {

@@ -106,6 +106,23 @@ describe('stock buckets (redis)', () => {
     await db.drop();
   });
 
+  /** Settles every bucket's stream of `def` into PostgreSQL (one stream per bucket), then stops. */
+  async function settleEveryBucket(def: CampaignDef): Promise<void> {
+    const settlement = startSettlement({
+      sink: SETTLEMENT_SINK,
+      store,
+      pg: PG,
+      schema: db.schema,
+      consumerName: uid('consumer'),
+      batchSize: 25,
+      poolSize: 1,
+      lingerMs: 10,
+      listCampaignIds: async () => shardIds(def.id, BUCKETS),
+    });
+    await settlement.drain();
+    await settlement.stop();
+  }
+
   const reserve = (def: CampaignDef, userId: string, requestId = uid('req'), quantity = 1) =>
     store.reserveSeckill({
       campaignId: def.id,
@@ -188,19 +205,7 @@ describe('stock buckets (redis)', () => {
     assert.deepEqual(late, { ok: false, code: 'SOLD_OUT' });
 
     // Settlement reads one stream per bucket; every reservation becomes one order; each bucket's position is its own.
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
-      batchSize: 25,
-      poolSize: 1,
-      lingerMs: 10,
-      listCampaignIds: async () => shardIds(def.id, BUCKETS),
-    });
-    await settlement.drain();
-    await settlement.stop();
+    await settleEveryBucket(def);
     const orders = await db.pool.query<{ n: string; units: string; users_over: string }>(
       `select count(*) n, sum(quantity) units,
          (select count(*) from (select user_id from orders where campaign_id = $1 group by user_id
@@ -251,19 +256,7 @@ describe('stock buckets (redis)', () => {
     await seedCampaign(store, db, def, users);
     // Two thirds of them settle; the rest stay in their buckets' streams.
     const made = await inParallel(users.slice(0, 16), 8, (u) => reserve(def, u, `first-${u}`));
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
-      batchSize: 100,
-      poolSize: 1,
-      lingerMs: 10,
-      listCampaignIds: async () => shardIds(def.id, BUCKETS),
-    });
-    await settlement.drain();
-    await settlement.stop();
+    await settleEveryBucket(def);
     made.push(...(await inParallel(users.slice(16), 8, (u) => reserve(def, u, `first-${u}`))));
     const reservations = made.flatMap((r) => (r.ok ? [r.reservation] : []));
     assert.equal(reservations.length, 24);

@@ -20,6 +20,8 @@
  *       (e) (./checkout-bench.ts; `BENCH_ONLY=checkout` runs (e) and (l) alone).
  *   (m) coupon claims through the gateway against seckill reservations through the gateway, on a platform of its
  *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
+ *   (n) one hot campaign in 1, 2 and 4 stock buckets on a Redis Cluster of four masters, at a fixed offered rate:
+ *       the busiest master's share of Redis CPU (./bucket-bench.ts; `BENCH_ONLY=buckets` runs that section alone).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -35,6 +37,7 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
+import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { runCouponBench } from './coupon-bench.ts';
@@ -708,6 +711,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
     natsUrl: defaultBenchOptions.natsUrl,
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
     ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
+  });
+} else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'buckets') {
+  await runBucketBench({
+    ...(process.env.BENCH_BUCKET_RATE ? { ratePerSec: Number(process.env.BENCH_BUCKET_RATE) } : {}),
+    ...(process.env.BENCH_BUCKET_SECONDS ? { seconds: Number(process.env.BENCH_BUCKET_SECONDS) } : {}),
   });
 } else if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY === 'ack') {
   await runAckBench({ operations: Number(process.env.BENCH_ACK_OPERATIONS ?? 10_000) });

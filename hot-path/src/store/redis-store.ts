@@ -104,6 +104,9 @@ export interface RedisHotPathStoreOptions {
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
+/** What a refill of a dry stock bucket did: units moved in, none anywhere (sold out), or a bucket refused. */
+type Refill = 'moved' | 'empty' | 'unavailable';
+
 const REBUILD_CHUNK = 500;
 /** How many times a reservation in a dry stock bucket may ask for units to be moved in before it gives up. */
 const MAX_REFILL_ROUNDS = 64;
@@ -131,7 +134,7 @@ export class RedisHotPathStore implements HotPathStore {
   /** Stock buckets per campaign (fixed at creation, so known for good once read; see `buckets.ts`). */
   #buckets = new Map<string, number>();
   /** Refills of a dry stock bucket under way in this process, by the bucket's shard: one at a time each. */
-  #refills = new Map<string, Promise<boolean>>();
+  #refills = new Map<string, Promise<Refill>>();
 
   constructor(opts: RedisHotPathStoreOptions = {}) {
     this.#ownsClient = opts.redis === undefined;
@@ -336,9 +339,10 @@ export class RedisHotPathStore implements HotPathStore {
   /**
    * Moves units into a stock bucket that ran dry from the fullest other bucket: half of what that one has left
    * (at least what the shopper asked for), in two idempotent steps (`moveStock-2.lua`), take then give, so a unit
-   * is never in two buckets. False when every other bucket is empty too: the campaign is sold out.
+   * is never in two buckets. `empty` when every other bucket is empty too: the campaign is sold out;
+   * `unavailable` when a bucket involved refused the step (behind, or rebuilding).
    */
-  #refill(campaignId: string, buckets: number, target: string, quantity: number): Promise<boolean> {
+  #refill(campaignId: string, buckets: number, target: string, quantity: number): Promise<Refill> {
     const running = this.#refills.get(target);
     if (running) return running;
     const done = this.#moveInto(campaignId, buckets, target, quantity).finally(() =>
@@ -348,13 +352,13 @@ export class RedisHotPathStore implements HotPathStore {
     return done;
   }
 
-  async #moveInto(campaignId: string, buckets: number, target: string, quantity: number): Promise<boolean> {
+  async #moveInto(campaignId: string, buckets: number, target: string, quantity: number): Promise<Refill> {
     const shards = shardIds(campaignId, buckets);
     const read = await Promise.all(shards.map((s) => this.redis.hmget(this.keys(s).meta, 'left', 'gen')));
     const at = shards.indexOf(target);
     // A state never rebuilt has no generation field: it is generation 0, as the scripts read it.
     const genOf = (b: number) => read[b]?.[1] ?? '0';
-    if (at < 0 || read[at]?.[0] === null || read[at]?.[0] === undefined) return false;
+    if (at < 0 || read[at]?.[0] === null || read[at]?.[0] === undefined) return 'unavailable';
     const targetGen = genOf(at);
     let donor = -1;
     let most = 0;
@@ -366,7 +370,7 @@ export class RedisHotPathStore implements HotPathStore {
       }
     });
     const donorShard = shards[donor];
-    if (!donorShard) return false;
+    if (!donorShard) return 'empty';
     const donorGen = genOf(donor);
     const want = Math.min(most, Math.max(quantity, Math.ceil(most / 2)));
     const moveId = `mv:${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
@@ -375,7 +379,9 @@ export class RedisHotPathStore implements HotPathStore {
     );
     this.#observePosition(donorShard, taken, 1);
     const units = numberTable(taken)[0] ?? 0;
-    if (!Array.isArray(taken) || units <= 0) return false;
+    if (!Array.isArray(taken)) return 'unavailable';
+    // Sold meanwhile: read again (the caller's next round).
+    if (units <= 0) return 'moved';
     // The give is idempotent by the move's id: asked again after a lost reply, it is applied once.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -385,12 +391,12 @@ export class RedisHotPathStore implements HotPathStore {
         this.#observePosition(target, given, 1);
         if (Array.isArray(given)) {
           this.observer?.stockMoved?.({ campaignId, from: bucketOfShard(donorShard), to: at, units });
-          return true;
+          return 'moved';
         }
         // The bucket was rebuilt (or is behind) since it was read: the rebuild recomputed every share, and the
         // units taken are counted again by the next check (shares short of the total), never sold twice.
         this.#suspect(target);
-        return false;
+        return 'unavailable';
       } catch (err) {
         if (attempt >= 3) {
           this.#suspect(target);
@@ -412,7 +418,10 @@ export class RedisHotPathStore implements HotPathStore {
     // leave the buckets by sales, so this ends (the bound only guards against a fault).
     for (let round = 0; res === RefusalCode.SOLD_OUT && buckets > 1; round++) {
       if (round >= MAX_REFILL_ROUNDS) return { ok: false, code: 'DEPENDENCY_UNAVAILABLE' };
-      if (!(await this.#refill(input.campaignId, buckets, shard, input.quantity))) break;
+      const refill = await this.#refill(input.campaignId, buckets, shard, input.quantity);
+      if (refill === 'empty') break;
+      // A bucket with units could not give them now (it is behind, or being rebuilt): retry, not sold out.
+      if (refill === 'unavailable') return { ok: false, code: toApiErrorCode(RefusalCode.REBUILDING) };
       res = await this.#reserveOn(shard, input);
     }
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
