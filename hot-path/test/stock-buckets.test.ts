@@ -325,6 +325,22 @@ describe('stock buckets (redis)', () => {
     await assertInvariant(store, def);
   });
 
+  test('an ended campaign’s hot state is dropped, every bucket, only once nothing is left to settle', async () => {
+    const def = seckillDef({ stockTotal: 12, perUserLimit: 1, stockBuckets: BUCKETS });
+    const users = Array.from({ length: 8 }, (_, i) => `usr_drop_${i}_${def.id.slice(-6)}`);
+    await seedCampaign(store, db, def, users);
+    await inParallel(users, 4, (u) => reserve(def, u));
+    assert.equal(await store.dropCampaignState(def.id), 'unsettled');
+    assert.notEqual(await store.getCampaignCounters(def.id), null, 'nothing dropped while entries wait');
+    await settleEveryBucket(def);
+    assert.equal(await store.dropCampaignState(def.id), 'dropped');
+    const left = await store.redis.keys(`${store.keyPrefix}tm:{c:${def.id}*`);
+    assert.deepEqual(left, [], 'no key of any bucket is left');
+    assert.equal(await store.dropCampaignState(def.id), 'missing');
+    const orders = await db.pool.query('select 1 from orders where campaign_id = $1', [def.id]);
+    assert.equal(orders.rowCount, 8, 'PostgreSQL keeps every order');
+  });
+
   test('a raised total goes to bucket 0; a lowered one never takes back units that are held', async () => {
     const def = seckillDef({ stockTotal: 8, perUserLimit: 8, stockBuckets: BUCKETS });
     await seedCampaign(store, db, def, []);
@@ -361,5 +377,8 @@ describe('stock buckets (memory)', () => {
     assert.deepEqual(await store.getBucketCounters(def.id), [
       { bucket: 0, shardId: def.id, stockTotal: 7, stockLeft: 7, unsettled: 0 },
     ]);
+    assert.equal(await store.dropCampaignState(def.id), 'dropped');
+    assert.equal(await store.getBucketCounters(def.id), null);
+    assert.equal(await store.dropCampaignState(def.id), 'missing');
   });
 });

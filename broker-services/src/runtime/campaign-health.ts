@@ -82,6 +82,40 @@ export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<
   ]);
 }
 
+/** How far back ended campaigns are looked at for a hot state to drop (a process down that long misses some). */
+const RETIRE_WINDOW_MS = 3 * 24 * 3600_000;
+
+/**
+ * Drops the hot state (Redis keys) of campaigns that ended more than `retentionMs` ago: shoppers' holdings,
+ * released ids, streams and metadata would otherwise stay in Redis for good. Only once every stream of the
+ * campaign is settled (`unsettled` is asked again at the next pass); nothing is lost, PostgreSQL has it all.
+ * Looks at campaigns that ended within the few days before the retention ran out, so each pass reads a handful.
+ */
+export async function dropRetiredHotStates(deps: {
+  broker: ServiceBroker;
+  store: HotPathStore;
+  log: Logger;
+  nowMs: number;
+  retentionMs: number;
+}): Promise<{ dropped: string[]; unsettled: string[] }> {
+  const endedBefore = deps.nowMs - deps.retentionMs;
+  const ids = await call(deps.broker, 'campaigns.retiredIds', {
+    endedAfter: new Date(endedBefore - RETIRE_WINDOW_MS).toISOString(),
+    endedBefore: new Date(endedBefore).toISOString(),
+  });
+  const dropped: string[] = [];
+  const unsettled: string[] = [];
+  for (const id of ids) {
+    const outcome = await deps.store.dropCampaignState(id);
+    if (outcome === 'dropped') dropped.push(id);
+    if (outcome === 'unsettled') unsettled.push(id);
+  }
+  if (dropped.length > 0) deps.log.info({ campaignIds: dropped }, 'hot state of ended campaigns dropped');
+  if (unsettled.length > 0)
+    deps.log.warn({ campaignIds: unsettled }, 'ended campaigns still hold unsettled entries: hot state kept');
+  return { dropped, unsettled };
+}
+
 /** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
 export function logRebuild(log: Logger, report: ReconcileReport): void {
   if (report.outcome !== 'rebuilt') return;

@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { MAX_STOCK_BUCKETS } from '@tuanmiao/hot-path';
 import { call } from '../../src/broker/bus.ts';
 import { STOCK_BUCKETS_MAX } from '../../src/modules/campaigns/schemas.ts';
+import { dropRetiredHotStates } from '../../src/runtime/campaign-health.ts';
 import { assertError, assertValidation, type ErrorBodyShape } from '../gateway/support.ts';
 import { adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
@@ -51,6 +52,8 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
   let admin: string;
   let skuId: string;
   let seq = 0;
+  /** The burst's campaign (sold out and settled by its test). */
+  let burstId = '';
 
   const as = <T>(method: string, path: string, token: string, body?: unknown) =>
     api<T>(p.gateway, method, path, { token, ...(body !== undefined ? { body } : {}) });
@@ -190,6 +193,7 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
     const created = await as<AdminCampaign>('POST', '/api/admin/campaigns', admin, body({ stockBuckets: 4 }));
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.id;
+    burstId = id;
     const live = async () => (await as<Live>('GET', `/api/admin/campaigns/${id}/live`, admin)).body;
     const before = await live();
     assert.equal(before.buckets?.length, 4);
@@ -315,5 +319,47 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
     assert.equal(settled.stockLeft + settled.reserved + settled.sold, settled.stockTotal);
     const shown = (await api<AdminCampaign>(p.gateway, 'GET', `/api/campaigns/${id}`)).body;
     assert.deepEqual([shown.stockLeft, shown.stockTotal, shown.stockBuckets], [0, 40, 4]);
+  });
+
+  test('an ended campaign’s hot state, every bucket of it, is dropped once kept HOT_STATE_RETENTION_DAYS', async () => {
+    assert.ok(burstId, 'the burst test ran first');
+    assert.notEqual(await p.rt.store.getBucketCounters(burstId), null);
+    const log = p.rt.log;
+    const retentionMs = 7 * 24 * HOUR;
+    // Six days after the campaign ends: kept (it may still see releases, refunds, an operator's look).
+    const early = await dropRetiredHotStates({
+      broker: p.broker,
+      store: p.rt.store,
+      log,
+      nowMs: p.clock.now() + HOUR + 6 * 24 * HOUR,
+      retentionMs,
+    });
+    assert.ok(!early.dropped.includes(burstId));
+    assert.notEqual(await p.rt.store.getBucketCounters(burstId), null);
+    // Eight days after: every bucket's keys go, PostgreSQL keeps every order.
+    const late = await dropRetiredHotStates({
+      broker: p.broker,
+      store: p.rt.store,
+      log,
+      nowMs: p.clock.now() + HOUR + 8 * 24 * HOUR,
+      retentionMs,
+    });
+    assert.ok(late.dropped.includes(burstId), JSON.stringify(late));
+    assert.deepEqual(late.unsettled, []);
+    assert.equal(await p.rt.store.getBucketCounters(burstId), null);
+    assert.equal(await p.rt.store.hasCampaignState(burstId), false);
+    const orders = await p.rt.orm.em
+      .fork()
+      .execute<{ n: string }[]>('select count(*) as n from orders where campaign_id = ?', [burstId]);
+    assert.equal(orders[0]?.n, '40');
+    // Asked again, nothing is left to drop.
+    const again = await dropRetiredHotStates({
+      broker: p.broker,
+      store: p.rt.store,
+      log,
+      nowMs: p.clock.now() + HOUR + 8 * 24 * HOUR,
+      retentionMs,
+    });
+    assert.ok(!again.dropped.includes(burstId));
   });
 });

@@ -184,6 +184,19 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       activeShardIds: async () =>
         (await activeCampaigns()).flatMap((r) => shardIds(r.id, rt.store.bucketsFor(r))),
 
+      /**
+       * Internal (the hot path's clean-up): campaigns that ended in (endedAfter, endedBefore], whose hot state is
+       * kept no longer (see runtime/campaign-health.ts `dropRetiredHotStates`).
+       */
+      retiredIds: async (ctx) => {
+        const rows = await em().find(
+          Campaign,
+          { endsAt: { $gt: new Date(ctx.params.endedAfter), $lte: new Date(ctx.params.endedBefore) } },
+          { fields: ['id'] },
+        );
+        return rows.map((r) => r.id);
+      },
+
       /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */
       robotFillPolicies: async (ctx): Promise<{ items: RobotFillPolicy[] }> => {
         if (ctx.params.ids.length === 0) return { items: [] };
