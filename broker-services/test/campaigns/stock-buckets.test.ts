@@ -324,26 +324,21 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
   test('an ended campaign’s hot state, every bucket of it, is dropped once kept HOT_STATE_RETENTION_DAYS', async () => {
     assert.ok(burstId, 'the burst test ran first');
     assert.notEqual(await p.rt.store.getBucketCounters(burstId), null);
-    const log = p.rt.log;
-    const retentionMs = 7 * 24 * HOUR;
+    /** The settling process's look for retired hot state, `days` after the campaign ended (kept 7 days). */
+    const lookAfter = (days: number) =>
+      dropRetiredHotStates({
+        broker: p.broker,
+        store: p.rt.store,
+        log: p.rt.log,
+        nowMs: p.clock.now() + HOUR + days * 24 * HOUR,
+        retentionMs: 7 * 24 * HOUR,
+      });
     // Six days after the campaign ends: kept (it may still see releases, refunds, an operator's look).
-    const early = await dropRetiredHotStates({
-      broker: p.broker,
-      store: p.rt.store,
-      log,
-      nowMs: p.clock.now() + HOUR + 6 * 24 * HOUR,
-      retentionMs,
-    });
+    const early = await lookAfter(6);
     assert.ok(!early.dropped.includes(burstId));
     assert.notEqual(await p.rt.store.getBucketCounters(burstId), null);
     // Eight days after: every bucket's keys go, PostgreSQL keeps every order.
-    const late = await dropRetiredHotStates({
-      broker: p.broker,
-      store: p.rt.store,
-      log,
-      nowMs: p.clock.now() + HOUR + 8 * 24 * HOUR,
-      retentionMs,
-    });
+    const late = await lookAfter(8);
     assert.ok(late.dropped.includes(burstId), JSON.stringify(late));
     assert.deepEqual(late.unsettled, []);
     assert.equal(await p.rt.store.getBucketCounters(burstId), null);
@@ -353,13 +348,7 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
       .execute<{ n: string }[]>('select count(*) as n from orders where campaign_id = ?', [burstId]);
     assert.equal(orders[0]?.n, '40');
     // Asked again, nothing is left to drop.
-    const again = await dropRetiredHotStates({
-      broker: p.broker,
-      store: p.rt.store,
-      log,
-      nowMs: p.clock.now() + HOUR + 8 * 24 * HOUR,
-      retentionMs,
-    });
+    const again = await lookAfter(8);
     assert.ok(!again.dropped.includes(burstId));
   });
 });
