@@ -54,6 +54,7 @@ export const AUDIT_FIELDS = [
   'endsAt',
   'stockTotal',
   'perUserLimit',
+  'stockBuckets',
   'groupSize',
   'groupTtlSeconds',
   'dryRun',

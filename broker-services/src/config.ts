@@ -107,6 +107,8 @@ const ConfigSchema = Type.Object({
   settlementNice: Type.Integer({ minimum: 0, maximum: 19 }),
   settlementLingerMs: Type.Integer({ minimum: 0, maximum: 1000 }),
   reconcileIntervalSeconds: Type.Integer({ minimum: 1 }),
+  /** How long after a campaign ends its hot state (Redis keys) is kept before it is dropped. */
+  hotStateRetentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
   hotPathAck: Type.Union([Type.Literal('primary'), Type.Literal('wait-replica')]),
   hotPathAckTimeoutMs: Type.Integer({ minimum: 1, maximum: 10_000 }),
   sweepIntervalMs: Type.Integer({ minimum: 100 }),
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env, opts: { purpose?: 'serve' | '
     settlementNice: int(env, 'SETTLEMENT_NICE', 10),
     settlementLingerMs: int(env, 'SETTLEMENT_LINGER_MS', 100),
     reconcileIntervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 30),
+    hotStateRetentionDays: int(env, 'HOT_STATE_RETENTION_DAYS', 7),
     hotPathAck: optional(env, 'HOT_PATH_ACK') ?? 'primary',
     hotPathAckTimeoutMs: int(env, 'HOT_PATH_ACK_TIMEOUT_MS', 100),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 1000),

@@ -106,6 +106,23 @@ describe('stock buckets (redis)', () => {
     await db.drop();
   });
 
+  /** Settles every bucket's stream of `def` into PostgreSQL (one stream per bucket), then stops. */
+  async function settleEveryBucket(def: CampaignDef): Promise<void> {
+    const settlement = startSettlement({
+      sink: SETTLEMENT_SINK,
+      store,
+      pg: PG,
+      schema: db.schema,
+      consumerName: uid('consumer'),
+      batchSize: 25,
+      poolSize: 1,
+      lingerMs: 10,
+      listCampaignIds: async () => shardIds(def.id, BUCKETS),
+    });
+    await settlement.drain();
+    await settlement.stop();
+  }
+
   const reserve = (def: CampaignDef, userId: string, requestId = uid('req'), quantity = 1) =>
     store.reserveSeckill({
       campaignId: def.id,
@@ -188,19 +205,7 @@ describe('stock buckets (redis)', () => {
     assert.deepEqual(late, { ok: false, code: 'SOLD_OUT' });
 
     // Settlement reads one stream per bucket; every reservation becomes one order; each bucket's position is its own.
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
-      batchSize: 25,
-      poolSize: 1,
-      lingerMs: 10,
-      listCampaignIds: async () => shardIds(def.id, BUCKETS),
-    });
-    await settlement.drain();
-    await settlement.stop();
+    await settleEveryBucket(def);
     const orders = await db.pool.query<{ n: string; units: string; users_over: string }>(
       `select count(*) n, sum(quantity) units,
          (select count(*) from (select user_id from orders where campaign_id = $1 group by user_id
@@ -251,19 +256,7 @@ describe('stock buckets (redis)', () => {
     await seedCampaign(store, db, def, users);
     // Two thirds of them settle; the rest stay in their buckets' streams.
     const made = await inParallel(users.slice(0, 16), 8, (u) => reserve(def, u, `first-${u}`));
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
-      batchSize: 100,
-      poolSize: 1,
-      lingerMs: 10,
-      listCampaignIds: async () => shardIds(def.id, BUCKETS),
-    });
-    await settlement.drain();
-    await settlement.stop();
+    await settleEveryBucket(def);
     made.push(...(await inParallel(users.slice(16), 8, (u) => reserve(def, u, `first-${u}`))));
     const reservations = made.flatMap((r) => (r.ok ? [r.reservation] : []));
     assert.equal(reservations.length, 24);
@@ -332,6 +325,22 @@ describe('stock buckets (redis)', () => {
     await assertInvariant(store, def);
   });
 
+  test('an ended campaign’s hot state is dropped, every bucket, only once nothing is left to settle', async () => {
+    const def = seckillDef({ stockTotal: 12, perUserLimit: 1, stockBuckets: BUCKETS });
+    const users = Array.from({ length: 8 }, (_, i) => `usr_drop_${i}_${def.id.slice(-6)}`);
+    await seedCampaign(store, db, def, users);
+    await inParallel(users, 4, (u) => reserve(def, u));
+    assert.equal(await store.dropCampaignState(def.id), 'unsettled');
+    assert.notEqual(await store.getCampaignCounters(def.id), null, 'nothing dropped while entries wait');
+    await settleEveryBucket(def);
+    assert.equal(await store.dropCampaignState(def.id), 'dropped');
+    const left = await store.redis.keys(`${store.keyPrefix}tm:{c:${def.id}*`);
+    assert.deepEqual(left, [], 'no key of any bucket is left');
+    assert.equal(await store.dropCampaignState(def.id), 'missing');
+    const orders = await db.pool.query('select 1 from orders where campaign_id = $1', [def.id]);
+    assert.equal(orders.rowCount, 8, 'PostgreSQL keeps every order');
+  });
+
   test('a raised total goes to bucket 0; a lowered one never takes back units that are held', async () => {
     const def = seckillDef({ stockTotal: 8, perUserLimit: 8, stockBuckets: BUCKETS });
     await seedCampaign(store, db, def, []);
@@ -368,5 +377,8 @@ describe('stock buckets (memory)', () => {
     assert.deepEqual(await store.getBucketCounters(def.id), [
       { bucket: 0, shardId: def.id, stockTotal: 7, stockLeft: 7, unsettled: 0 },
     ]);
+    assert.equal(await store.dropCampaignState(def.id), 'dropped');
+    assert.equal(await store.getBucketCounters(def.id), null);
+    assert.equal(await store.dropCampaignState(def.id), 'missing');
   });
 });

@@ -102,6 +102,7 @@ describe('countdowns run on the server clock', () => {
       perUserLimit: 1,
       waitingRoom: { enabled: false, admissionRatePerSecond: 100 },
       levelBenefits: [],
+      stockBuckets: 1,
     };
     const campaigns: Campaign[] = [
       {

@@ -27,6 +27,7 @@ function campaign(overrides: Record<string, unknown>) {
     status: 'live',
     waitingRoom: { enabled: false, admissionRatePerSecond: 100 },
     levelBenefits: [],
+    stockBuckets: 1,
     ...overrides,
   };
 }

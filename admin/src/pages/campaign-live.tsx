@@ -9,6 +9,7 @@ import {
   Space,
   Statistic,
   Switch,
+  Table,
   Tag,
   Typography,
 } from 'antd';
@@ -38,6 +39,8 @@ import { useLoad } from '../use-load.ts';
 const POLL_MS = 2500;
 /** About five minutes of history at the poll interval. */
 const HISTORY_POINTS = 120;
+
+type LiveBucket = NonNullable<CampaignLive['buckets']>[number];
 
 interface Sample {
   time: string;
@@ -186,6 +189,11 @@ export function CampaignLivePage() {
           <Descriptions.Item label={t('live.serverTime')}>
             {live ? formatClock(live.serverTime) : '-'}
           </Descriptions.Item>
+          {c.type === 'seckill' ? (
+            <Descriptions.Item label={t('campaigns.stockBuckets')}>
+              <span data-testid="live-stock-buckets">{c.stockBuckets}</span>
+            </Descriptions.Item>
+          ) : null}
         </Descriptions>
       ) : null}
       <Row gutter={[16, 16]}>
@@ -294,6 +302,24 @@ export function CampaignLivePage() {
             ) : null}
           </Card>
         </Col>
+        {live?.buckets && live.buckets.length > 1 ? (
+          <Col span={24}>
+            <Card title={t('live.buckets')} size="small" data-testid="live-buckets">
+              <Table<LiveBucket>
+                rowKey="bucket"
+                size="small"
+                pagination={false}
+                dataSource={live.buckets}
+                columns={[
+                  { title: t('live.bucket'), dataIndex: 'bucket' },
+                  { title: t('live.bucketTotal'), dataIndex: 'stockTotal' },
+                  { title: t('live.bucketLeft'), dataIndex: 'stockLeft' },
+                  { title: t('live.bucketUnsettled'), dataIndex: 'unsettled' },
+                ]}
+              />
+            </Card>
+          </Col>
+        ) : null}
         {writable && c ? (
           <Col span={24}>
             <Card title={t('live.controls')} data-testid="live-controls">

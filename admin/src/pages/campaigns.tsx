@@ -64,6 +64,7 @@ interface CampaignForm {
   robotFillEnabled: boolean;
   robotFillMaxMissing: number;
   levelBenefits?: LevelBenefitForm[];
+  stockBuckets?: number;
 }
 
 /** Campaigns by status and type: create (seckill or group buy), edit scheduled ones, stop, open the live view. */
@@ -124,6 +125,7 @@ export function CampaignsPage() {
             robotFillEnabled: false,
             robotFillMaxMissing: 1,
             levelBenefits: [],
+            stockBuckets: 1,
           }
         : {
             type: campaign.type,
@@ -141,6 +143,7 @@ export function CampaignsPage() {
             robotFillEnabled: campaign.robotFill.enabled,
             robotFillMaxMissing: campaign.robotFill.maxMissing,
             levelBenefits: toLevelBenefitsForm(campaign),
+            stockBuckets: campaign.stockBuckets,
           },
     );
   };
@@ -164,6 +167,7 @@ export function CampaignsPage() {
           }
         : {}),
       ...(v.dryRun ? { dryRun: true } : {}),
+      ...(v.type === 'seckill' && (v.stockBuckets ?? 1) > 1 ? { stockBuckets: v.stockBuckets } : {}),
       levelBenefits: fromLevelBenefitsForm(v.levelBenefits),
     };
     setSaving(true);
@@ -172,7 +176,7 @@ export function CampaignsPage() {
         await api.createCampaign(body);
         message.success(t('campaigns.created'));
       } else if (editing) {
-        // Type, SKU and group size are fixed once created; the gateway refuses them in a patch.
+        // Type, SKU, group size and stock buckets are fixed once created; the gateway refuses them in a patch.
         const patch: UpdateCampaignRequest = {
           title: body.title,
           priceFen: body.priceFen,
@@ -297,6 +301,11 @@ export function CampaignsPage() {
                 {c.dryRun ? <Tag color="purple">{t('campaigns.dryRun')}</Tag> : null}
                 {c.waitingRoom?.enabled ? <Tag color="orange">{t('campaigns.waitingRoom')}</Tag> : null}
                 {c.robotFill?.enabled ? <Tag color="cyan">{t('campaigns.robotFill')}</Tag> : null}
+                {c.stockBuckets > 1 ? (
+                  <Tag color="geekblue" data-testid={`stock-buckets-tag-${c.id}`}>
+                    {t('campaigns.stockBuckets')} ×{c.stockBuckets}
+                  </Tag>
+                ) : null}
                 {c.levelBenefits.length > 0 ? (
                   <Tag color="gold" data-testid={`level-benefits-tag-${c.id}`}>
                     {t('campaigns.levelBenefits')}
@@ -418,6 +427,22 @@ export function CampaignsPage() {
             >
               <InputNumber min={1} max={100} precision={0} />
             </Form.Item>
+            {formType === 'seckill' ? (
+              <Form.Item
+                name="stockBuckets"
+                label={t('campaigns.stockBuckets')}
+                tooltip={t('campaigns.stockBucketsHelp')}
+                rules={[{ required: true, message: t('common.required') }]}
+              >
+                <InputNumber
+                  min={1}
+                  max={16}
+                  precision={0}
+                  disabled={editing !== 'new'}
+                  data-testid="stock-buckets"
+                />
+              </Form.Item>
+            ) : null}
             {formType === 'groupbuy' ? (
               <>
                 <Form.Item

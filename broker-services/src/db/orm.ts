@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration20261212000100 } from '../modules/addresses/migrations/Migration20261212000100.ts';
 import { Migration20270101140000 } from '../modules/campaigns/migrations/Migration20270101140000.ts';
+import { Migration20270101160000 } from '../modules/campaigns/migrations/Migration20270101160000.ts';
 import { Migration20261212000200 } from '../modules/cart/migrations/Migration20261212000200.ts';
 import { Migration20261212000000 } from '../modules/catalog/migrations/Migration20261212000000.ts';
 import { Migration20261231100000 } from '../modules/coupons/migrations/Migration20261231100000.ts';
@@ -57,6 +58,7 @@ export const MIGRATIONS = [
   { name: 'Migration20270101130000', class: Migration20270101130000 },
   { name: 'Migration20270101140000', class: Migration20270101140000 },
   { name: 'Migration20270101150000', class: Migration20270101150000 },
+  { name: 'Migration20270101160000', class: Migration20270101160000 },
 ];
 
 export interface OrmOptions {

@@ -53,6 +53,7 @@ import {
   activeCampaignDefinitions,
   activeHotPathIds,
   checkCampaigns,
+  dropRetiredHotStates,
   logRebuild,
   registerStockGauges,
 } from './campaign-health.ts';
@@ -62,6 +63,9 @@ import { hotPathObserver, loggingHotPathObserver } from './hot-path-metrics.ts';
 import { startMetricsListener } from './metrics-listener.ts';
 import { openRedis } from './redis.ts';
 import type { Runtime } from './runtime.ts';
+
+/** How often the settling process looks for ended campaigns whose hot state can go. */
+const RETIRE_INTERVAL_MS = 10 * 60_000;
 
 export interface Platform {
   url?: string;
@@ -185,6 +189,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       store = new RedisHotPathStore({
         redis,
         keyPrefix: config.redisKeyPrefix,
+        retentionMs: config.hotStateRetentionDays * 24 * 3600_000,
         observer: hotPathObserver,
         autoPipelining: true,
         ack: config.hotPathAck,
@@ -273,6 +278,18 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       }, config.reconcileIntervalSeconds * 1000);
       timer.unref();
       stops.push(async () => clearInterval(timer));
+      // Ended campaigns' hot state goes once HOT_STATE_RETENTION_DAYS have passed (every 10 minutes a look).
+      const retire = () =>
+        dropRetiredHotStates({
+          broker,
+          store,
+          log,
+          nowMs: rt.now(),
+          retentionMs: config.hotStateRetentionDays * 24 * 3600_000,
+        }).catch((err) => log.error({ err }, 'dropping retired hot state failed'));
+      const retirer = setInterval(retire, RETIRE_INTERVAL_MS);
+      retirer.unref();
+      stops.push(async () => clearInterval(retirer));
     }
 
     // The first admin, and on the embedded default the demo.

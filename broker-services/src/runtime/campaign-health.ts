@@ -45,8 +45,24 @@ async function activeCouponTemplateIds(broker: ServiceBroker): Promise<string[]>
   }
 }
 
-/** Every hot-path campaign not over yet: seckill and group-buy campaigns, and claimable coupon templates. */
+/**
+ * Every hot-path id not over yet, as settlement visits them: each stock bucket of the seckill and group-buy
+ * campaigns (a shard has a stream of its own; an unbucketed campaign is its own one shard), and the claimable
+ * coupon templates.
+ */
 export async function activeHotPathIds(broker: ServiceBroker): Promise<string[]> {
+  const [shards, coupons] = await Promise.all([
+    call(broker, 'campaigns.activeShardIds', {}),
+    activeCouponTemplateIds(broker),
+  ]);
+  return [...shards, ...coupons];
+}
+
+/**
+ * The campaigns and coupon templates not over yet, one id each (no bucket shards): what the stock gauges read,
+ * through the store's counters summed over a campaign's buckets.
+ */
+export async function activeCampaignIds(broker: ServiceBroker): Promise<string[]> {
   const [campaigns, coupons] = await Promise.all([
     call(broker, 'campaigns.activeIds', {}),
     activeCouponTemplateIds(broker),
@@ -64,6 +80,40 @@ export async function activeCampaignDefinitions(broker: ServiceBroker): Promise<
     ...ids.map((id) => call(broker, 'campaigns.definition', { id })),
     ...couponIds.map((id) => call(broker, 'coupons.definition', { id })),
   ]);
+}
+
+/** How far back ended campaigns are looked at for a hot state to drop (a process down that long misses some). */
+const RETIRE_WINDOW_MS = 3 * 24 * 3600_000;
+
+/**
+ * Drops the hot state (Redis keys) of campaigns that ended more than `retentionMs` ago: shoppers' holdings,
+ * released ids, streams and metadata would otherwise stay in Redis for good. Only once every stream of the
+ * campaign is settled (`unsettled` is asked again at the next pass); nothing is lost, PostgreSQL has it all.
+ * Looks at campaigns that ended within the few days before the retention ran out, so each pass reads a handful.
+ */
+export async function dropRetiredHotStates(deps: {
+  broker: ServiceBroker;
+  store: HotPathStore;
+  log: Logger;
+  nowMs: number;
+  retentionMs: number;
+}): Promise<{ dropped: string[]; unsettled: string[] }> {
+  const endedBefore = deps.nowMs - deps.retentionMs;
+  const ids = await call(deps.broker, 'campaigns.retiredIds', {
+    endedAfter: new Date(endedBefore - RETIRE_WINDOW_MS).toISOString(),
+    endedBefore: new Date(endedBefore).toISOString(),
+  });
+  const dropped: string[] = [];
+  const unsettled: string[] = [];
+  for (const id of ids) {
+    const outcome = await deps.store.dropCampaignState(id);
+    if (outcome === 'dropped') dropped.push(id);
+    if (outcome === 'unsettled') unsettled.push(id);
+  }
+  if (dropped.length > 0) deps.log.info({ campaignIds: dropped }, 'hot state of ended campaigns dropped');
+  if (unsettled.length > 0)
+    deps.log.warn({ campaignIds: unsettled }, 'ended campaigns still hold unsettled entries: hot state kept');
+  return { dropped, unsettled };
 }
 
 /** Logs a reconciliation that rebuilt a campaign's hot state, and why. */
@@ -163,7 +213,7 @@ async function checkCouponTemplate(
 /** Feeds the stock gauges at scrape time from the hot path, for the campaigns not over yet. */
 export function registerStockGauges(broker: ServiceBroker, store: HotPathStore): () => void {
   return registerCampaignStockSource(async () => {
-    const ids = await activeHotPathIds(broker);
+    const ids = await activeCampaignIds(broker);
     const out = [];
     for (const campaignId of ids) {
       const c = await store.getCampaignCounters(campaignId);

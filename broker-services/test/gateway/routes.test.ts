@@ -622,6 +622,10 @@ const ROUTES: Record<string, RouteRow> = {
       { ...campaignBody, stockLeft: 5 },
       { ...campaignBody, skuId: undefined },
       { ...campaignBody, endsAt: campaignBody.startsAt },
+      { ...campaignBody, stockBuckets: 0 },
+      { ...campaignBody, stockBuckets: 17 },
+      { ...campaignBody, stockBuckets: 2.5 },
+      { ...campaignBody, stockBuckets: '2' },
     ],
   },
   'GET /api/admin/campaigns/{id}': {
@@ -642,6 +646,7 @@ const ROUTES: Record<string, RouteRow> = {
       { status: 'live' },
       { title: 'x', type: 'groupbuy' },
       { priceFen: 2_147_483_647 },
+      { title: 'x', stockBuckets: 2 },
     ],
   },
   'POST /api/admin/campaigns/{id}/stop': {

@@ -169,6 +169,15 @@ export class MemoryHotPathStore implements HotPathStore {
     this.#campaigns.delete(campaignId);
   }
 
+  async dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'> {
+    const c = this.#campaigns.get(campaignId);
+    if (!c) return 'missing';
+    if (c.stream.entries.size > 0) return 'unsettled';
+    this.#campaigns.delete(campaignId);
+    this.#floors.delete(campaignId);
+    return 'dropped';
+  }
+
   async loadCampaign(def: CampaignDef): Promise<LoadCampaignResult> {
     return this.#timed('loadCampaign', () => {
       const c = this.#campaign(def.id);

@@ -678,6 +678,42 @@ export class RedisHotPathStore implements HotPathStore {
     return (await this.#call(suspendCampaignCall(this.keys(campaignId)))) === 1;
   }
 
+  async dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'> {
+    const known = this.#bucketCount(campaignId);
+    const shards = shardIds(campaignId, typeof known === 'number' ? known : await known);
+    const [exists, ...lengths] = await Promise.all([
+      this.redis.exists(this.keys(campaignId).meta),
+      ...shards.map((s) => this.redis.xlen(this.keys(s).stream)),
+    ]);
+    if (lengths.some((n) => n > 0)) return 'unsettled';
+    if (exists === 0 && lengths.every((n) => n === 0) && shards.length === 1) {
+      const left = await this.redis.exists(this.keys(campaignId).holdings);
+      if (left === 0) return 'missing';
+    }
+    // One slot per shard: each shard's keys go in one UNLINK (group hashes expire on their own).
+    await Promise.all(
+      shards.map((s) => {
+        const k = this.keys(s);
+        return this.redis.unlink(
+          k.meta,
+          k.holdings,
+          k.released,
+          k.stream,
+          k.forming,
+          k.lease,
+          k.rebuild,
+          k.moves,
+        );
+      }),
+    );
+    for (const s of shards) {
+      this.#floors.delete(s);
+      this.#groupsReady.delete(this.keys(s).stream);
+    }
+    this.#buckets.delete(campaignId);
+    return 'dropped';
+  }
+
   async rebuildCampaign(state: RebuildState): Promise<RebuildOutcome> {
     const k = this.keys(state.def.id);
     const token = `rebuild:${process.pid}:${Math.random().toString(36).slice(2)}`;

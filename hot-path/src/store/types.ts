@@ -323,6 +323,12 @@ export interface HotPathStore {
   bucketsFor(def: Pick<CampaignDef, 'type' | 'stockBuckets'>): number;
   /** True when the campaign's metadata and stock counter are both present. */
   hasCampaignState(campaignId: string): Promise<boolean>;
+  /**
+   * Drops an ended campaign's hot state (every bucket's keys) once nothing of it is left to settle: `dropped`,
+   * `unsettled` (a stream still holds entries: nothing dropped, ask again later) or `missing` (already gone).
+   * The caller drops only campaigns ended longer ago than it keeps them (the platform: HOT_STATE_RETENTION_DAYS).
+   */
+  dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'>;
   /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */
   rebuildCampaign(state: RebuildState): Promise<RebuildOutcome>;
   /**

@@ -271,6 +271,8 @@ export async function registerHotPathRoutes(
       };
       // Set only when there is one (no spread of a throw-away object on every reservation).
       if (levelCode !== undefined) input.levelCode = levelCode;
+      // The count is fixed at creation, so the cached view's is never stale; it saves the store a lookup.
+      if (c.stockBuckets > 1) input.buckets = c.stockBuckets;
       const res: ReserveResult = await rt.store.reserveSeckill(input);
       if (!res.ok) return await refuseMissing('seckill', c, res.code, levelCode);
       rebuilds.present(c.id);

@@ -36,6 +36,7 @@ export function toHotPathDefinition(c: Campaign): CampaignDef & { type: Campaign
           })),
         }
       : {}),
+    stockBuckets: c.stockBuckets,
   };
 }
 
@@ -58,6 +59,7 @@ export function toCampaignView(c: Campaign, stockLeft: number, nowMs: number): C
     ...(c.groupTtlSeconds ? { groupTtlSeconds: c.groupTtlSeconds } : {}),
     waitingRoom: { enabled: c.waitingRoomEnabled, admissionRatePerSecond: c.admissionRatePerSecond },
     levelBenefits: c.levelBenefits.map((b) => ({ ...b })),
+    stockBuckets: c.stockBuckets,
   };
 }
 

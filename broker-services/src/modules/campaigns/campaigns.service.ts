@@ -4,6 +4,7 @@
  * refreshed), so the gateway's reservation route reads nothing from PostgreSQL.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { shardIds } from '@tuanmiao/hot-path';
 import type { Context, ServiceSchema } from 'moleculer';
 import { call, defineService } from '../../broker/bus.ts';
 import { GROUP_TTL_MIN_SECONDS } from '../../config.ts';
@@ -24,6 +25,15 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
     const c = await em().findOne(Campaign, { id });
     if (!c) throw new AppError('NOT_FOUND', 'No such campaign');
     return c;
+  }
+
+  /** Campaigns not over yet (ended less than an hour ago): what start-up loads and the periodic checks visit. */
+  function activeCampaigns() {
+    return em().find(
+      Campaign,
+      { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
+      { fields: ['id', 'type', 'stockBuckets'] },
+    );
   }
 
   async function stockLeft(c: Campaign): Promise<number> {
@@ -164,10 +174,24 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
       definition: async (ctx) => toHotPathDefinition(await find(ctx.params.id)),
 
       /** Internal: ids of campaigns that are not over yet (loaded at start, reconciled periodically). */
-      activeIds: async () => {
+      activeIds: async () => (await activeCampaigns()).map((r) => r.id),
+
+      /**
+       * Internal (settlement): the hot-path ids of the campaigns not over yet, every stock bucket's shard
+       * (`shardIds`: the campaign's own id first), since each bucket has a settlement stream of its own. The store
+       * says how many buckets it keeps (the in-process store keeps every campaign whole).
+       */
+      activeShardIds: async () =>
+        (await activeCampaigns()).flatMap((r) => shardIds(r.id, rt.store.bucketsFor(r))),
+
+      /**
+       * Internal (the hot path's clean-up): campaigns that ended in (endedAfter, endedBefore], whose hot state is
+       * kept no longer (see runtime/campaign-health.ts `dropRetiredHotStates`).
+       */
+      retiredIds: async (ctx) => {
         const rows = await em().find(
           Campaign,
-          { endsAt: { $gt: new Date(rt.now() - 3600_000) } },
+          { endsAt: { $gt: new Date(ctx.params.endedAfter), $lte: new Date(ctx.params.endedBefore) } },
           { fields: ['id'] },
         );
         return rows.map((r) => r.id);
@@ -227,6 +251,12 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
             'groupSize and groupTtlSeconds are for group-buy campaigns',
           );
         }
+        // A group's slots and its members' holdings live under one hash tag; only seckill stock splits.
+        if (b.type !== 'seckill' && (b.stockBuckets ?? 1) > 1) {
+          throw new AppError('VALIDATION_FAILED', 'Stock buckets are for seckill campaigns', {
+            field: 'stockBuckets',
+          });
+        }
         await validateLevelBenefits(ctx, b.levelBenefits ?? [], b.perUserLimit);
         const e = em();
         const sku = await e.findOne(Sku, { id: b.skuId });
@@ -251,6 +281,7 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           robotFillEnabled: b.robotFill?.enabled ?? false,
           robotFillMaxMissing: b.robotFill?.maxMissing ?? 0,
           levelBenefits: b.levelBenefits ?? [],
+          stockBuckets: b.stockBuckets ?? 1,
         });
         e.persist(c);
         await flushAudited(e, ctx.meta, 'campaign.create', c.id, { ...b });
@@ -375,12 +406,15 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         );
       },
 
-      /** Live figures for the operator: stock, reservations, orders by status, groups. */
+      /** Live figures for the operator: stock, reservations, orders by status, groups, stock buckets. */
       live: async (ctx): Promise<CampaignLive> => {
         requireAdmin(ctx.meta);
         const c = await find(ctx.params.id);
         const e = em();
-        const counters = await rt.store.getCampaignCounters(c.id);
+        const [counters, buckets] = await Promise.all([
+          rt.store.getCampaignCounters(c.id),
+          rt.store.getBucketCounters(c.id),
+        ]);
         const byStatus = await e.execute<{ status: string; orders: string; units: string; held: string }[]>(
           `select status, count(*) as orders, coalesce(sum(quantity), 0) as units,
                   coalesce(sum(quantity) filter (where stock_released_at is null), 0) as held
@@ -399,9 +433,17 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
         let unsettledUnits = 0;
         if (unsettled > 0) {
-          const reserves = (await rt.store.listUnsettled(c.id))
-            .map((s) => s.entry)
-            .filter((en) => en.kind === 'reserve');
+          // Each stock bucket has its own stream; an entry is counted once by its reservation id.
+          const shards = buckets?.filter((b) => b.unsettled > 0).map((b) => b.shardId) ?? [c.id];
+          const entries = (await Promise.all(shards.map((shard) => rt.store.listUnsettled(shard)))).flat();
+          const reserves = [
+            ...new Map(
+              entries
+                .map((s) => s.entry)
+                .filter((en) => en.kind === 'reserve')
+                .map((en) => [en.reservationId, en] as const),
+            ).values(),
+          ];
           const settled =
             reserves.length === 0
               ? []
@@ -438,6 +480,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           ...(c.type === 'groupbuy'
             ? { groupsForming: g('forming'), groupsSucceeded: g('succeeded'), groupsFailed: g('failed') }
             : {}),
+          buckets:
+            buckets?.map((b) => ({
+              bucket: b.bucket,
+              stockTotal: b.stockTotal,
+              stockLeft: b.stockLeft,
+              unsettled: b.unsettled,
+            })) ?? null,
           serverTime: new Date(rt.now()).toISOString(),
         };
       },

@@ -1,7 +1,7 @@
 /** The campaigns service on the bus: its actions with their params and results (see ../../broker/README.md). */
 import Type from 'typebox';
 import { defineContract } from '../../broker/contract.ts';
-import { CampaignId, IdParam, withParams } from '../../schemas/common.ts';
+import { CampaignId, IdParam, IsoTime, withParams } from '../../schemas/common.ts';
 import {
   AdminCampaignListQuery,
   AdminCampaignView,
@@ -10,6 +10,7 @@ import {
   CampaignView,
   CreateCampaignBody,
   HotPathCampaignDef,
+  HotPathShardId,
   PatchCampaignBody,
   PrewarmResult,
   RobotFillPolicy,
@@ -29,6 +30,11 @@ export const campaignsContract = defineContract({
       result: Type.Object({ items: Type.Array(RobotFillPolicy) }),
     },
     activeIds: { params: Type.Object({}), result: Type.Array(CampaignId) },
+    activeShardIds: { params: Type.Object({}), result: Type.Array(HotPathShardId) },
+    retiredIds: {
+      params: Type.Object({ endedAfter: IsoTime, endedBefore: IsoTime }, { additionalProperties: false }),
+      result: Type.Array(CampaignId),
+    },
     adminList: {
       params: AdminCampaignListQuery,
       result: Type.Object({ items: Type.Array(AdminCampaignView) }),

@@ -34,6 +34,8 @@ export const Campaign = defineEntity({
     robotFillEnabled: p.boolean().default(false),
     robotFillMaxMissing: p.integer().default(0),
     levelBenefits: p.json<LevelBenefit[]>().onCreate(() => []),
+    /** Stock buckets (库存分桶, seckill only, fixed at creation): see the hot path's `buckets.ts`. */
+    stockBuckets: p.smallint().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

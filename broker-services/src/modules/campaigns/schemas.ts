@@ -7,6 +7,14 @@ import { LevelCode } from '../membership/schemas.ts';
 export const EARLY_ACCESS_MAX_MINUTES = 1440;
 /** The highest per-user limit a campaign or a level's benefit may set. */
 export const PER_USER_LIMIT_MAX = 100;
+/**
+ * The most stock buckets a campaign may have: the hot path's `MAX_STOCK_BUCKETS` (this file is read by the admin's
+ * and the mini-program's compilers, which cannot import the hot path; a test holds the two equal).
+ */
+export const STOCK_BUCKETS_MAX = 16;
+
+const StockBuckets = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: STOCK_BUCKETS_MAX, description });
 
 /**
  * What shoppers of one membership level get on a campaign: a higher per-user limit, early access, or both. A
@@ -68,6 +76,9 @@ export const CampaignView = Type.Object({
   levelBenefits: Type.Array(LevelBenefit, {
     description: 'Benefits of chosen membership levels; compare with the shopper’s level code (GET /api/me)',
   }),
+  stockBuckets: StockBuckets(
+    'Stock buckets (库存分桶): how many Redis shards the stock is split over; 1 is unbucketed. Fixed at creation',
+  ),
 });
 export type CampaignView = Static<typeof CampaignView>;
 
@@ -126,6 +137,14 @@ export const CreateCampaignBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    stockBuckets: Type.Optional(
+      StockBuckets(
+        'Stock buckets (库存分桶, seckill only; default 1 = off): the stock is split evenly over this many Redis ' +
+          'hash tags, so a very hot sale spreads over several Redis cores or cluster masters. Each shopper buys ' +
+          'from one bucket (by user id), so a bucket may sell out while others still have units. Fixed once ' +
+          'created (PATCH does not take it)',
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -172,6 +191,24 @@ export const CampaignLive = Type.Object({
   groupsForming: Type.Optional(Type.Integer()),
   groupsSucceeded: Type.Optional(Type.Integer()),
   groupsFailed: Type.Optional(Type.Integer()),
+  buckets: Type.Union(
+    [
+      Type.Array(
+        Type.Object({
+          bucket: Type.Integer({ minimum: 0, description: '0 is the campaign’s own hash tag' }),
+          stockTotal: Type.Integer({ description: 'The bucket’s share of the stock' }),
+          stockLeft: Type.Integer(),
+          unsettled: Type.Integer({ minimum: 0 }),
+        }),
+      ),
+      Type.Null(),
+    ],
+    {
+      description:
+        'The hot path’s counters of each stock bucket, bucket 0 first (one row for an unbucketed campaign); null ' +
+        'while the campaign’s hot state is missing (being rebuilt)',
+    },
+  ),
   serverTime: IsoTime,
 });
 export type CampaignLive = Static<typeof CampaignLive>;
@@ -203,6 +240,11 @@ export const PrewarmResult = Type.Object({
   verified: Type.Boolean(),
   counters: Type.Union([CampaignCountersView, Type.Null()]),
 });
+/** A hot-path id of a campaign: its own id (bucket 0), or a stock bucket's shard `<id>#<b>` (`shardIds`). */
+export const HotPathShardId = Type.String({
+  pattern: '^cmp_[0-9A-HJKMNP-TV-Z]{26}(#([1-9]|1[0-5]))?$',
+  description: 'A campaign id, or one of its stock buckets: the campaign id, # and the bucket (1–15)',
+});
 /** A campaign as the hot path loads it (`@tuanmiao/hot-path` CampaignDef). */
 export const HotPathCampaignDef = Type.Object({
   id: CampaignId,
@@ -228,4 +270,5 @@ export const HotPathCampaignDef = Type.Object({
       }),
     ),
   ),
+  stockBuckets: Type.Optional(Type.Integer({ minimum: 1, maximum: STOCK_BUCKETS_MAX })),
 });
