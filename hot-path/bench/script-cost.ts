@@ -27,7 +27,20 @@ export interface ScriptCostResult {
   joinRatio: number;
   /** What the pieces a reservation is made of cost alone (usec_per_call of a script doing only that). */
   pieces: Array<{ piece: string; usec: number }>;
+  /**
+   * The reserve script stopped after each of its stages (`return 1` put in after it), cumulative: where its time
+   * goes, Lua between the commands included.
+   */
+  stages: Array<{ stage: string; usec: number }>;
 }
+
+/** Where the reserve script is cut for `stages`: the line each stage ends with. */
+const STAGES: Array<{ stage: string; after: string }> = [
+  { stage: 'arguments read (no command)', after: 'local floorGen, floorSeq = ARGV[5], ARGV[6]' },
+  { stage: '+ the gate (HMGET of the metadata)', after: 'if not meta then return refusal end' },
+  { stage: '+ the holding (HGET) and replay check', after: 'if reused then return reused end' },
+  { stage: '+ limit and stock check', after: 'if check ~= 0 then return check end' },
+];
 
 /**
  * One script per piece of a reservation's work, each on keys shaped as a campaign's are at the peak (a hash
@@ -290,6 +303,16 @@ export async function runScriptCost(
       segments: [],
     };
     const joinM: Measured = { name: 'join', sha: join.sha1, call: joinCall, segments: [] };
+    // The reserve script cut after each stage: new users every call, so nothing is written before the cut.
+    const stageM: Measured[] = [];
+    for (const st of STAGES) {
+      const at = reserve.lua.indexOf(st.after);
+      if (at < 0) throw new Error(`reserve script has no stage line: ${st.after}`);
+      const end = at + st.after.length;
+      const lua = `${reserve.lua.slice(0, end)}\nif true then return 1 end\n${reserve.lua.slice(end)}`;
+      const sha = String(await redis.script('LOAD', lua));
+      stageM.push({ name: st.stage, sha, call: reserveCall(`s${stageM.length}`), segments: [] });
+    }
     const pieceM: Measured[] = [];
     for (const p of PIECES) {
       const sha = String(await redis.script('LOAD', p.lua));
@@ -300,12 +323,16 @@ export async function runScriptCost(
         segments: [],
       });
     }
-    await interleaved(redis, [one, reserveM, reserveLevelM, joinM, ...pieceM], n);
+    await interleaved(redis, [one, reserveM, reserveLevelM, joinM, ...stageM, ...pieceM], n);
     const oneCommandUsec = lowest(one);
     const reserveUsec = lowest(reserveM);
     const reserveLevelUsec = lowest(reserveLevelM);
     const joinUsec = lowest(joinM);
     const pieces: ScriptCostResult['pieces'] = pieceM.map((p) => ({ piece: p.name, usec: lowest(p) }));
+    const stages: ScriptCostResult['stages'] = [
+      ...stageM.map((m) => ({ stage: m.name, usec: lowest(m) })),
+      { stage: '+ the record: HSET metadata, HSET holding, XADD (whole script)', usec: reserveUsec },
+    ];
     const result: ScriptCostResult = {
       calls: n,
       oneCommandUsec,
@@ -315,6 +342,7 @@ export async function runScriptCost(
       reserveRatio: +(reserveUsec / oneCommandUsec).toFixed(2),
       joinRatio: +(joinUsec / oneCommandUsec).toFixed(2),
       pieces,
+      stages,
     };
     log(
       `Redis CPU per call (INFO commandstats usec_per_call, lowest of ${Math.ceil(n / SEGMENT)} segments of ${SEGMENT} calls interleaved with the reference, private redis-server):`,
@@ -331,6 +359,10 @@ export async function runScriptCost(
     log(
       `  joinGroup                   ${joinUsec.toFixed(2)} µs  ${result.joinRatio}x (median segment ${median(joinM).toFixed(2)} µs)`,
     );
+    log('  the reserve script stopped after each stage (cumulative):');
+    for (const st of stages) {
+      log(`    ${st.stage.padEnd(62)} ${st.usec.toFixed(2)} µs  ${(st.usec / oneCommandUsec).toFixed(2)}x`);
+    }
     log('  pieces of a reservation, each alone in a script:');
     for (const p of pieces) {
       log(`    ${p.piece.padEnd(40)} ${p.usec.toFixed(2)} µs  ${(p.usec / oneCommandUsec).toFixed(2)}x`);

@@ -302,6 +302,20 @@ export const hotStateRebuildsTotal = new Counter({
   registers,
 });
 
+export const stockBucketMovesTotal = new Counter({
+  name: 'tm_stock_bucket_moves_total',
+  help:
+    'Moves of units into a stock bucket (库存分桶) that ran dry, from the fullest other bucket of its campaign; ' +
+    'many a second means the buckets drain unevenly (a few hot shoppers homed in one bucket) or the sale is ending.',
+  registers,
+});
+
+export const stockBucketMovedUnitsTotal = new Counter({
+  name: 'tm_stock_bucket_moved_units_total',
+  help: 'Units moved between stock buckets of a campaign (see tm_stock_bucket_moves_total).',
+  registers,
+});
+
 export const hotPathAckTimeoutsTotal = new Counter({
   name: 'tm_hot_path_ack_timeouts_total',
   help: 'Reservations answered 503 because no replica confirmed them in time (HOT_PATH_ACK=wait-replica).',

@@ -15,6 +15,8 @@ import {
   settlementPoolQueueSize,
   settlementPoolUtilization,
   settlementStreamPending,
+  stockBucketMovedUnitsTotal,
+  stockBucketMovesTotal,
 } from '@tuanmiao/observability';
 import type { Logger } from 'pino';
 
@@ -53,6 +55,10 @@ export const hotPathObserver: HotPathObserver = {
     settlementPoolQueueSize.set(e.queueSize);
   },
   hotStateRebuilt: (e) => hotStateRebuildsTotal.inc({ reason: e.reason }),
+  stockMoved: (e) => {
+    stockBucketMovesTotal.inc();
+    stockBucketMovedUnitsTotal.inc(e.units);
+  },
   ackTimeout: () => hotPathAckTimeoutsTotal.inc(),
 };
 

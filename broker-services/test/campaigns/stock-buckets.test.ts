@@ -256,6 +256,13 @@ describe('stock buckets: admin API, settlement shards and a burst through the ga
     );
     for (const [userId, list] of granted) assert.ok(list.length <= 2, `${userId} holds ${list.length}`);
 
+    // The moves that fed the drained buckets are counted for the dashboard (metrics are per process: at least
+    // this burst's).
+    const metrics = (await p.gateway.inject({ method: 'GET', url: '/metrics' })).body;
+    const moved = Number(/^tm_stock_bucket_moved_units_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    assert.ok(Number(/^tm_stock_bucket_moves_total (\d+)/m.exec(metrics)?.[1] ?? 0) > 0, 'moves counted');
+    assert.ok(moved > 0, 'units moved counted');
+
     // Sold out means every bucket is empty; a newcomer of any home bucket hears it.
     const drained = await live();
     assert.equal(drained.stockLeft, 0);

@@ -2,6 +2,8 @@
 import type { DashboardSpec } from './model.ts';
 
 const c = 'campaign_id=~"$campaign"';
+/** A campaign's hot-path shards: the campaign itself and its stock buckets after the first (`<id>#<b>`). */
+const shards = 'campaign_id=~"$campaign(#[0-9]+)?"';
 const rate = (metric: string, by: string, filter = '') =>
   `sum by (${by}) (rate(${metric}${filter ? `{${filter}}` : ''}[$__rate_interval]))`;
 const p = (q: number, metric: string, by: string, filter = '') =>
@@ -434,13 +436,13 @@ export const seckillLive: DashboardSpec = {
           kind: 'timeseries',
           unit: 's',
           w: 8,
-          queries: [{ expr: `tm_settlement_lag_seconds{${c}}`, legend: '{{campaign_id}}' }],
+          queries: [{ expr: `tm_settlement_lag_seconds{${shards}}`, legend: '{{campaign_id}}' }],
         },
         {
           title: 'Stream pending',
           kind: 'timeseries',
           w: 8,
-          queries: [{ expr: `tm_settlement_stream_pending{${c}}`, legend: '{{campaign_id}}' }],
+          queries: [{ expr: `tm_settlement_stream_pending{${shards}}`, legend: '{{campaign_id}}' }],
         },
         {
           title: 'Orders written',
@@ -473,6 +475,16 @@ export const seckillLive: DashboardSpec = {
           kind: 'timeseries',
           w: 8,
           queries: [{ expr: 'max(tm_settlement_pool_queue_size)', legend: 'queued tasks' }],
+        },
+        {
+          title: 'Stock bucket moves (库存分桶)',
+          kind: 'timeseries',
+          unit: 'ops',
+          w: 8,
+          queries: [
+            { expr: 'sum(rate(tm_stock_bucket_moves_total[$__rate_interval]))', legend: 'moves' },
+            { expr: 'sum(rate(tm_stock_bucket_moved_units_total[$__rate_interval]))', legend: 'units moved' },
+          ],
         },
       ],
     },

@@ -415,6 +415,14 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           rt.store.getCampaignCounters(c.id),
           rt.store.getBucketCounters(c.id),
         ]);
+        const unsettled = counters?.unsettled ?? 0;
+        // The streams are read before the orders: an entry settled in between is then in both (and counted once,
+        // by its order), never in neither. Each stock bucket has its own stream; an entry counts once by its id.
+        const shards = buckets?.filter((b) => b.unsettled > 0).map((b) => b.shardId) ?? [c.id];
+        const entries =
+          unsettled > 0
+            ? (await Promise.all(shards.map((shard) => rt.store.listUnsettled(shard)))).flat()
+            : [];
         const byStatus = await e.execute<{ status: string; orders: string; units: string; held: string }[]>(
           `select status, count(*) as orders, coalesce(sum(quantity), 0) as units,
                   coalesce(sum(quantity) filter (where stock_released_at is null), 0) as held
@@ -427,30 +435,23 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           `select count(*) as n from orders where campaign_id = ? and created_at > ?`,
           [c.id, new Date(rt.now() - 10_000)],
         );
-        const unsettled = counters?.unsettled ?? 0;
         const pendingUnits = held('pending_payment');
         // `unsettled` counts stream entries, releases among them and reservations already written as orders
         // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
         let unsettledUnits = 0;
-        if (unsettled > 0) {
-          // Each stock bucket has its own stream; an entry is counted once by its reservation id.
-          const shards = buckets?.filter((b) => b.unsettled > 0).map((b) => b.shardId) ?? [c.id];
-          const entries = (await Promise.all(shards.map((shard) => rt.store.listUnsettled(shard)))).flat();
-          const reserves = [
-            ...new Map(
-              entries
-                .map((s) => s.entry)
-                .filter((en) => en.kind === 'reserve')
-                .map((en) => [en.reservationId, en] as const),
-            ).values(),
-          ];
-          const settled =
-            reserves.length === 0
-              ? []
-              : await e.execute<{ reservation_id: string }[]>(
-                  'select reservation_id from orders where reservation_id in (?)',
-                  [reserves.map((en) => en.reservationId)],
-                );
+        const reserves = [
+          ...new Map(
+            entries
+              .map((x) => x.entry)
+              .filter((en) => en.kind === 'reserve')
+              .map((en) => [en.reservationId, en] as const),
+          ).values(),
+        ];
+        if (reserves.length > 0) {
+          const settled = await e.execute<{ reservation_id: string }[]>(
+            'select reservation_id from orders where reservation_id in (?)',
+            [reserves.map((en) => en.reservationId)],
+          );
           const known = new Set(settled.map((r) => r.reservation_id));
           for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
         }
