@@ -32,6 +32,11 @@ export interface RunOptions {
    * shoppers' campaign list does not show it. `--live-campaign` makes a real one.
    */
   dryRun: boolean;
+  /**
+   * Stock buckets (库存分桶) of the seckill campaign created: its stock split over this many Redis hash tags, so
+   * the test drives a hot campaign across several Redis cores (`--stock-buckets`, 1–16; 1, the default, is off).
+   */
+  stockBuckets: number;
 }
 
 export interface ParsedCli {
@@ -100,6 +105,7 @@ scenarios: ${scenarioNames.join(', ')}
   --settle-timeout D    wait for settlement at most        default 30s
   --report-dir DIR      JSON report folder ('' for none)   default load-tests/reports
   --live-campaign       a real campaign instead of a dry run (its orders count on the dashboard)
+  --stock-buckets N     seckill scenarios: split the stock over N Redis shards (1-16) default 1
 env: ADMIN_USERNAME, ADMIN_PASSWORD (admin login that creates the campaign; without it, the password the
      embedded default wrote to $DATA_DIR/admin-password, DATA_DIR default ./data), BASE_URL`;
 
@@ -141,6 +147,7 @@ export function parseCli(
       'settle-timeout': { type: 'string' },
       'report-dir': { type: 'string' },
       'live-campaign': { type: 'boolean' },
+      'stock-buckets': { type: 'string' },
     },
   });
   const name = positionals[0];
@@ -150,6 +157,13 @@ export function parseCli(
   }
   const scenario = name as ScenarioName;
   const d = scenarioDefaults[scenario];
+  const stockBuckets = values['stock-buckets'] ? positiveInt('stock-buckets', values['stock-buckets']) : 1;
+  if (stockBuckets > 16) throw new Error(`--stock-buckets is at most 16, got ${stockBuckets}`);
+  if (stockBuckets > 1 && scenario === 'groupbuy-join-storm') {
+    throw new Error(
+      '--stock-buckets is for seckill campaigns: a group buy keeps its groups under one hash tag',
+    );
+  }
   return {
     scenario,
     options: {
@@ -165,6 +179,7 @@ export function parseCli(
       adminPassword: adminPasswordFrom(env, readSecret).password,
       reportDir: values['report-dir'] ?? defaultReportDir,
       dryRun: values['live-campaign'] !== true,
+      stockBuckets,
     },
   };
 }

@@ -31,6 +31,7 @@ export function completeOptions(name: ScenarioName, partial: Partial<RunOptions>
     adminPassword: partial.adminPassword ?? process.env.ADMIN_PASSWORD ?? '',
     reportDir: partial.reportDir ?? '',
     dryRun: partial.dryRun ?? true,
+    stockBuckets: partial.stockBuckets ?? 1,
   };
 }
 
@@ -75,6 +76,7 @@ async function createCampaign(ctx: Omit<ScenarioContext, 'campaignId'>, name: Sc
         perUserLimit: spec.perUserLimit,
         dryRun: options.dryRun,
         ...(spec.groupSize ? { groupSize: spec.groupSize, groupTtlSeconds: spec.groupTtlSeconds } : {}),
+        ...(options.stockBuckets > 1 ? { stockBuckets: options.stockBuckets } : {}),
       },
     },
     'create campaign',
@@ -251,6 +253,7 @@ export async function runScenario(
         stock: options.stock,
         maxInFlight: options.maxInFlight,
         dryRun: options.dryRun,
+        stockBuckets: options.stockBuckets,
       },
       load: {
         requests: samples.length,

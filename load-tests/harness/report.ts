@@ -20,6 +20,8 @@ export interface ScenarioReport {
     maxInFlight: number;
     /** A dry run: test orders, left out of the dashboard and of shoppers' campaign list. */
     dryRun: boolean;
+    /** Stock buckets of the campaign (1: one Redis shard). */
+    stockBuckets: number;
   };
   load: {
     requests: number;
@@ -45,6 +47,7 @@ const mark = (pass: boolean) => (pass ? 'PASS' : 'FAIL');
 export function formatReport(r: ScenarioReport): string {
   const lines = [
     `== ${r.scenario} against ${r.baseUrl} (campaign ${r.campaignId}, ${r.settings.dryRun ? 'dry run' : 'live'}, ` +
+      `${r.settings.stockBuckets > 1 ? `${r.settings.stockBuckets} stock buckets, ` : ''}` +
       `${r.campaignStopped ? 'stopped after the run' : 'NOT stopped: stop it in the console'})`,
     `requests ${r.load.requests} in ${(r.load.elapsedMs / 1000).toFixed(1)} s = ${r.load.requestsPerSecond} req/s` +
       ` (iterations ${r.load.iterations}, dropped ${r.load.droppedIterations}, abandoned ${r.load.abandonedIterations})`,

@@ -96,6 +96,10 @@ export function createCampaign(adminToken: string, spec: CampaignSpec): string {
         ...spec,
         // A dry run unless LIVE_CAMPAIGN=1: test orders, off the dashboard and shoppers' list.
         dryRun: __ENV.LIVE_CAMPAIGN !== '1',
+        // STOCK_BUCKETS=N (seckill): the stock split over N Redis shards (库存分桶), 1–16.
+        ...(spec.type === 'seckill' && envInt('STOCK_BUCKETS', 1) > 1
+          ? { stockBuckets: envInt('STOCK_BUCKETS', 1) }
+          : {}),
         title,
         skuId: skus[0]?.id,
         priceFen: 100,

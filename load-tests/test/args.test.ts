@@ -86,6 +86,20 @@ describe('harness arguments', () => {
     }
   });
 
+  test('--stock-buckets: 1 by default, 1-16 for the seckill scenarios, refused otherwise', () => {
+    const env = { ADMIN_PASSWORD: 'x' };
+    assert.equal(parseCli(['seckill-spike'], env).options.stockBuckets, 1);
+    assert.equal(parseCli(['seckill-spike', '--stock-buckets', '4'], env).options.stockBuckets, 4);
+    assert.equal(parseCli(['soak', '--stock-buckets', '16'], env).options.stockBuckets, 16);
+    assert.throws(() => parseCli(['seckill-spike', '--stock-buckets', '17'], env), /at most 16/);
+    assert.throws(() => parseCli(['seckill-spike', '--stock-buckets', '0'], env), /positive integer/);
+    assert.throws(() => parseCli(['seckill-spike', '--stock-buckets', '2.5'], env), /positive integer/);
+    assert.throws(
+      () => parseCli(['groupbuy-join-storm', '--stock-buckets', '2'], env),
+      /for seckill campaigns/,
+    );
+  });
+
   test('the campaign is a dry run unless --live-campaign is given', () => {
     const env = { ADMIN_PASSWORD: 'x' };
     assert.equal(parseCli(['seckill-spike'], env).options.dryRun, true);
