@@ -5,7 +5,7 @@
  * PostgreSQL a target rate needs, computed from the measured CPU per reservation of each part.
  */
 import { randomBytes } from 'node:crypto';
-import type { RedisHotPathStore } from '@tuanmiao/hot-path';
+import { MAX_STOCK_BUCKETS, type RedisHotPathStore } from '@tuanmiao/hot-path';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { cpuPerAnswer, cpuSnapshot } from './cpu.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
@@ -240,7 +240,10 @@ export function formatCapacityPlan(plan: CapacityPlan): string[] {
       `  ${t.reservationsPerSec.toLocaleString('en-US')} reservations/s: gateway ${c.gateway} cores, ` +
         `services+settlement ${c.servicesAndSettlement}, Redis ${c.redis} (shards), ` +
         `PostgreSQL ${c.postgresql || 'not measured'}, NATS ${c.nats}; ` +
-        `one campaign alone needs ${t.bucketsForOneCampaign} stock buckets`,
+        `one campaign alone needs ${t.bucketsForOneCampaign} stock buckets` +
+        (t.bucketsForOneCampaign > MAX_STOCK_BUCKETS
+          ? ` (a campaign has at most ${MAX_STOCK_BUCKETS}: past that, split the sale over several campaigns)`
+          : ''),
     );
   }
   return lines;
