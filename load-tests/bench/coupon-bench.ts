@@ -8,10 +8,12 @@
  * before each measurement. Prints claims/s, reservations/s (each the median round) and their ratio.
  * Run alone: `BENCH_ONLY=coupons node load-tests/bench/run-bench.ts`.
  */
+
 import { randomBytes } from 'node:crypto';
 import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
+import { json, openBenchShop } from './bench-shop.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 
 export interface CouponBenchResult {
@@ -37,12 +39,6 @@ export interface CouponBenchOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function json<T>(res: Response, what: string): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 function median(runs: HttpFigures[]): HttpFigures {
   const sorted = [...runs].sort((a, b) => a.okPerSec - b.okPerSec);
@@ -89,31 +85,7 @@ export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBench
   });
   try {
     const base = platform.baseUrl;
-    const call = (method: string, p: string, token: string | undefined, body?: unknown) =>
-      fetch(`${base}${p}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    const adminToken = (
-      await json<{ token: string }>(
-        await call('POST', '/api/admin/auth/login', undefined, {
-          username: 'admin',
-          password: adminPassword,
-        }),
-        'admin login',
-      )
-    ).token;
-    const product = await json<{ skus: { id: string }[] }>(
-      await call('POST', '/api/admin/products', adminToken, {
-        title: `Bench ${tag}`,
-        skus: [{ name: 'default', priceFen: 9900 }],
-      }),
-      'create product',
-    );
+    const { call, adminToken, skuId } = await openBenchShop(base, adminPassword, tag);
     const startsAt = new Date(Date.now() - 1000).toISOString();
     const endsAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
     // The same quantity and per-user limit on both: 100 each for every shopper, never reached in a round.
@@ -124,7 +96,7 @@ export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBench
         await call('POST', '/api/admin/campaigns', adminToken, {
           type: 'seckill',
           title: `Bench seckill ${tag} ${round}`,
-          skuId: product.skus[0]?.id,
+          skuId,
           priceFen: 100,
           startsAt,
           endsAt,

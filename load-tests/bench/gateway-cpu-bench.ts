@@ -10,11 +10,13 @@
  * there, over its whole life: the log gives its pid and each measurement's start and end, to cut the peak out;
  * BENCH_PLATFORM_NODE_OPTIONS gives the platform process, and only it, Node flags to try).
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
+import { json, openBenchShop } from './bench-shop.ts';
 import { benchPlatformEnv } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
@@ -47,12 +49,6 @@ export interface GatewayCpuBenchOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function json<T>(res: Response, what: string): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
 
 /** Runs (h) and (d) in turn on a platform and a database of their own, stopped and dropped after. */
 export async function runGatewayCpuBench(o: GatewayCpuBenchOptions): Promise<GatewayCpuBenchResult> {
@@ -89,31 +85,7 @@ export async function runGatewayCpuBench(o: GatewayCpuBenchOptions): Promise<Gat
   const platform = await startPlatform({ env, timeoutMs: 90_000 });
   try {
     const base = platform.baseUrl;
-    const call = (method: string, p: string, token: string | undefined, body?: unknown) =>
-      fetch(`${base}${p}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    const adminToken = (
-      await json<{ token: string }>(
-        await call('POST', '/api/admin/auth/login', undefined, {
-          username: 'admin',
-          password: adminPassword,
-        }),
-        'admin login',
-      )
-    ).token;
-    const product = await json<{ skus: { id: string }[] }>(
-      await call('POST', '/api/admin/products', adminToken, {
-        title: `Bench ${tag}`,
-        skus: [{ name: 'default', priceFen: 9900 }],
-      }),
-      'create product',
-    );
+    const { call, adminToken, skuId } = await openBenchShop(base, adminPassword, tag);
     const startsAt = new Date(Date.now() - 1000).toISOString();
     const endsAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
     // One campaign a round plus one to warm up on, each with stock and a per-user limit never reached.
@@ -123,7 +95,7 @@ export async function runGatewayCpuBench(o: GatewayCpuBenchOptions): Promise<Gat
         await call('POST', '/api/admin/campaigns', adminToken, {
           type: 'seckill',
           title: `Bench seckill ${tag} ${round}`,
-          skuId: product.skus[0]?.id,
+          skuId,
           priceFen: 100,
           startsAt,
           endsAt,

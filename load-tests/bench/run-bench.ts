@@ -28,6 +28,7 @@
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -39,6 +40,7 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
+import { json, openBenchShop } from './bench-shop.ts';
 import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
@@ -165,12 +167,6 @@ function dbUrl(serverUrl: string, db: string): string {
   const u = new URL(serverUrl);
   u.pathname = `/${db}`;
   return u.toString();
-}
-
-async function json<T>(res: Response, what: string): Promise<T> {
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${what}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once. */
@@ -317,32 +313,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       await store.close();
     });
     const base = platform.baseUrl;
-    const call = (method: string, p: string, token: string | undefined, body?: unknown) =>
-      fetch(`${base}${p}`, {
-        method,
-        headers: {
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-    const adminToken = (
-      await json<{ token: string }>(
-        await call('POST', '/api/admin/auth/login', undefined, {
-          username: 'admin',
-          password: adminPassword,
-        }),
-        'admin login',
-      )
-    ).token;
-    const product = await json<{ skus: { id: string }[] }>(
-      await call('POST', '/api/admin/products', adminToken, {
-        title: `Bench ${tag}`,
-        skus: [{ name: 'default', priceFen: 9900 }],
-      }),
-      'create product',
-    );
-    const skuId = product.skus[0]?.id ?? '';
+    const { call, adminToken, skuId } = await openBenchShop(base, adminPassword, tag);
     const createCampaign = async (type: 'seckill' | 'groupbuy', stockTotal: number): Promise<string> => {
       const c = await json<{ id: string }>(
         await call('POST', '/api/admin/campaigns', adminToken, {
