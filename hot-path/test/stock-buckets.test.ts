@@ -325,6 +325,34 @@ describe('stock buckets (redis)', () => {
     await assertInvariant(store, def);
   });
 
+  test('a move between its two steps while reconciliation checks is waited for, not rebuilt', async () => {
+    const def = seckillDef({ stockTotal: 20, perUserLimit: 5, stockBuckets: BUCKETS });
+    await seedCampaign(store, db, def, []);
+    const donor = store.keys(`${def.id}#1`);
+    const target = store.keys(`${def.id}#2`);
+    const [gen] = await store.redis.hmget(donor.meta, 'gen');
+    const script = store.script('moveStock');
+    const run = (call: ReturnType<typeof moveStockCall>) =>
+      store.redis.eval(script.lua, call.keys.length, ...call.keys, ...call.args);
+    await run(moveStockCall(donor, 'take', 'mv-slow', 2, gen ?? '0'));
+    // The give lands 120 ms later: the check's first look sees the shares 2 short, and its third (after two pauses
+    // of 100 ms) sees them whole. Checks back to back would all have seen them short and rebuilt.
+    const give = new Promise((resolve) => setTimeout(resolve, 120)).then(() =>
+      run(moveStockCall(target, 'give', 'mv-slow', 2, gen ?? '0')),
+    );
+    const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
+    await give;
+    assert.equal(report.outcome, 'present');
+    assert.equal(report.drift, 0);
+    const rows = await store.getBucketCounters(def.id);
+    assert.deepEqual(
+      rows?.map((r) => r.stockTotal),
+      [5, 3, 7, 5],
+      'the move landed, nothing rebuilt',
+    );
+    await assertInvariant(store, def);
+  });
+
   test('an ended campaign’s hot state is dropped, every bucket, only once nothing is left to settle', async () => {
     const def = seckillDef({ stockTotal: 12, perUserLimit: 1, stockBuckets: BUCKETS });
     const users = Array.from({ length: 8 }, (_, i) => `usr_drop_${i}_${def.id.slice(-6)}`);

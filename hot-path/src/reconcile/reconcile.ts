@@ -21,6 +21,8 @@ import type { SettledRecords } from './records.ts';
 
 /** Consecutive checks that must all see drift before it alone triggers a rebuild (one could race a settlement). */
 const DRIFT_CHECKS = 3;
+/** Between checks of a bucketed campaign whose shares alone are short of its total (see reconcileBuckets). */
+const MOVE_PAUSE_MS = 100;
 
 export type RebuildReason = 'missing' | 'behind' | 'drift';
 
@@ -474,6 +476,10 @@ async function reconcileBuckets(args: {
       reason = 'drift';
       break;
     }
+    // Every bucket agrees with its shoppers but the shares are short of the total: a move may be between its
+    // take and its give (milliseconds). Checks back to back could all land inside the same move near a sell-out
+    // and rebuild every bucket for nothing; a short pause lets it finish. A move cut in half stays short.
+    if (consistent) await new Promise((resolve) => setTimeout(resolve, MOVE_PAUSE_MS));
   }
   // Every bucket still here goes offline first: from here nothing is sold in any, so these reads are final.
   for (const [b, s] of shards.entries()) {
