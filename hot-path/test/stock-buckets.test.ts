@@ -123,6 +123,10 @@ describe('stock buckets (redis)', () => {
     await settlement.stop();
   }
 
+  /** One step of a move run straight on Redis, as a mover would (a test that cuts or delays a move). */
+  const moveStep = (call: ReturnType<typeof moveStockCall>) =>
+    store.redis.eval(store.script('moveStock').lua, call.keys.length, ...call.keys, ...call.args);
+
   const reserve = (def: CampaignDef, userId: string, requestId = uid('req'), quantity = 1) =>
     store.reserveSeckill({
       campaignId: def.id,
@@ -304,14 +308,14 @@ describe('stock buckets (redis)', () => {
     await seedCampaign(store, db, def, []);
     const donor = store.keys(`${def.id}#1`);
     const [gen] = await store.redis.hmget(donor.meta, 'gen');
-    const script = store.script('moveStock');
-    const run = (call: ReturnType<typeof moveStockCall>) =>
-      store.redis.eval(script.lua, call.keys.length, ...call.keys, ...call.args);
     // The mover dies between its two steps: 3 units left bucket 1 and never reached another.
-    const taken = await run(moveStockCall(donor, 'take', 'mv-cut', 3, gen ?? '0'));
+    const taken = await moveStep(moveStockCall(donor, 'take', 'mv-cut', 3, gen ?? '0'));
     assert.equal((taken as unknown[])[0], 3);
     // Asked again (a lost reply), the take is not applied twice.
-    assert.equal(((await run(moveStockCall(donor, 'take', 'mv-cut', 3, gen ?? '0'))) as unknown[])[0], 3);
+    assert.equal(
+      ((await moveStep(moveStockCall(donor, 'take', 'mv-cut', 3, gen ?? '0'))) as unknown[])[0],
+      3,
+    );
     assert.equal((await store.getCampaignCounters(def.id))?.stockTotal, 17);
 
     const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
@@ -321,7 +325,7 @@ describe('stock buckets (redis)', () => {
     assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 20);
     // The give of that move, arriving after the rebuild, belongs to an older generation: refused, nothing added.
     const target = store.keys(`${def.id}#3`);
-    assert.equal(await run(moveStockCall(target, 'give', 'mv-cut', 3, gen ?? '0')), -15);
+    assert.equal(await moveStep(moveStockCall(target, 'give', 'mv-cut', 3, gen ?? '0')), -15);
     await assertInvariant(store, def);
   });
 
@@ -331,14 +335,11 @@ describe('stock buckets (redis)', () => {
     const donor = store.keys(`${def.id}#1`);
     const target = store.keys(`${def.id}#2`);
     const [gen] = await store.redis.hmget(donor.meta, 'gen');
-    const script = store.script('moveStock');
-    const run = (call: ReturnType<typeof moveStockCall>) =>
-      store.redis.eval(script.lua, call.keys.length, ...call.keys, ...call.args);
-    await run(moveStockCall(donor, 'take', 'mv-slow', 2, gen ?? '0'));
+    await moveStep(moveStockCall(donor, 'take', 'mv-slow', 2, gen ?? '0'));
     // The give lands 120 ms later: the check's first look sees the shares 2 short, and its third (after two pauses
     // of 100 ms) sees them whole. Checks back to back would all have seen them short and rebuilt.
     const give = new Promise((resolve) => setTimeout(resolve, 120)).then(() =>
-      run(moveStockCall(target, 'give', 'mv-slow', 2, gen ?? '0')),
+      moveStep(moveStockCall(target, 'give', 'mv-slow', 2, gen ?? '0')),
     );
     const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
     await give;
