@@ -62,6 +62,8 @@ export interface InProcessOptions {
   store?: 'redis' | 'memory';
   /** `embedded`: the embedded PostgreSQL in the data directory instead of the test database (the embedded default). */
   database?: 'postgres' | 'embedded';
+  /** The URL the platform reaches the test database by, given the database's own (a proxy in front of it). */
+  databaseUrlVia?: (databaseUrl: string) => string;
 }
 
 /** Starts every service in this process on a fresh database; the gateway does not listen. */
@@ -72,6 +74,7 @@ export async function startInProcess(opts: InProcessOptions = {}): Promise<InPro
   const { NATS_URL: _bus, MIGRATE_ON_START: _migrate, ...env } = deployment.env;
   if (opts.store === 'memory') delete env.REDIS_URL;
   if (opts.database === 'embedded') delete env.DATABASE_URL;
+  else if (opts.databaseUrlVia) env.DATABASE_URL = opts.databaseUrlVia(deployment.databaseUrl);
   const config = loadConfig({
     ...env,
     PORT: '0',

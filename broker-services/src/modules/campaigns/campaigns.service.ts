@@ -423,11 +423,25 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
           unsettled > 0
             ? (await Promise.all(shards.map((shard) => rt.store.listUnsettled(shard)))).flat()
             : [];
-        const byStatus = await e.execute<{ status: string; orders: string; units: string; held: string }[]>(
-          `select status, count(*) as orders, coalesce(sum(quantity), 0) as units,
-                  coalesce(sum(quantity) filter (where stock_released_at is null), 0) as held
+        const reserves = [
+          ...new Map(
+            entries
+              .map((x) => x.entry)
+              .filter((en) => en.kind === 'reserve')
+              .map((en) => [en.reservationId, en] as const),
+          ).values(),
+        ];
+        // The counts by status and which listed reservations are orders already are one statement, so one
+        // snapshot: read apart, an order committed between the two reads was in neither (not counted, yet found
+        // settled), and a harness that saw reserved == ordersPending read one unit short of the total.
+        type StatusRow = { status: string; orders: string; held: string; settled: string[] | string };
+        const byStatus = await e.execute<StatusRow[]>(
+          `select status, count(*) as orders,
+                  coalesce(sum(quantity) filter (where stock_released_at is null), 0) as held,
+                  coalesce(json_agg(reservation_id) filter (where reservation_id = any(?::text[])), '[]'::json)
+                    as settled
            from orders where campaign_id = ? group by status`,
-          [c.id],
+          [`{${reserves.map((en) => en.reservationId).join(',')}}`, c.id],
         );
         const count = (s: string) => Number(byStatus.find((r) => r.status === s)?.orders ?? 0);
         const held = (s: string) => Number(byStatus.find((r) => r.status === s)?.held ?? 0);
@@ -438,23 +452,13 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
         const pendingUnits = held('pending_payment');
         // `unsettled` counts stream entries, releases among them and reservations already written as orders
         // (settlement commits before it acknowledges): only units of reservations with no order yet are held.
+        const known = new Set(
+          byStatus.flatMap((r): string[] =>
+            typeof r.settled === 'string' ? JSON.parse(r.settled) : r.settled,
+          ),
+        );
         let unsettledUnits = 0;
-        const reserves = [
-          ...new Map(
-            entries
-              .map((x) => x.entry)
-              .filter((en) => en.kind === 'reserve')
-              .map((en) => [en.reservationId, en] as const),
-          ).values(),
-        ];
-        if (reserves.length > 0) {
-          const settled = await e.execute<{ reservation_id: string }[]>(
-            'select reservation_id from orders where reservation_id in (?)',
-            [reserves.map((en) => en.reservationId)],
-          );
-          const known = new Set(settled.map((r) => r.reservation_id));
-          for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
-        }
+        for (const en of reserves) if (!known.has(en.reservationId)) unsettledUnits += en.quantity;
         const soldUnits = ['paid', 'shipped', 'completed', 'refunding', 'refunded'].reduce(
           (a, s) => a + held(s),
           0,
