@@ -45,7 +45,7 @@ import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { runCouponBench } from './coupon-bench.ts';
-import { runGatewayCpuBench } from './gateway-cpu-bench.ts';
+import { type GatewayLayout, runGatewayCpuBench } from './gateway-cpu-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 import {
@@ -699,6 +699,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
     ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
     ...(process.env.BENCH_ROUNDS ? { rounds: Number(process.env.BENCH_ROUNDS) } : {}),
+    ...(process.env.BENCH_GATEWAY_LAYOUTS
+      ? {
+          layouts: process.env.BENCH_GATEWAY_LAYOUTS.split(',').filter(
+            (x): x is GatewayLayout => x === 'whole' || x === 'split',
+          ),
+        }
+      : {}),
     ...(process.env.BENCH_PLATFORM_NODE_OPTIONS
       ? { platformNodeOptions: process.env.BENCH_PLATFORM_NODE_OPTIONS }
       : {}),
