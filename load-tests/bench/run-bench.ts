@@ -22,8 +22,8 @@
  *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
  *   (n) one hot campaign in 1, 2 and 4 stock buckets on a Redis Cluster of four masters, at a fixed offered rate:
  *       the busiest master's share of Redis CPU (./bucket-bench.ts; `BENCH_ONLY=buckets` runs that section alone).
- * Issue 17's CPU figure alone, (h) and (d) in turn over rounds on one platform: `BENCH_ONLY=gateway-cpu`
- * (./gateway-cpu-bench.ts).
+ * Issue 17's CPU figure alone, (h) and (d) in turn over rounds, on the whole platform in one process and on a
+ * gateway process beside a services process: `BENCH_ONLY=gateway-cpu` (./gateway-cpu-bench.ts).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
