@@ -370,6 +370,38 @@ describe('stock buckets (redis)', () => {
     assert.equal(orders.rowCount, 8, 'PostgreSQL keeps every order');
   });
 
+  test('with bucket 0 already gone, the bucket count from the campaign’s row still drops every other bucket', async () => {
+    const def = seckillDef({ stockTotal: 8, perUserLimit: 1, stockBuckets: BUCKETS });
+    const users = Array.from({ length: 4 }, (_, i) => `usr_drop0_${i}_${def.id.slice(-6)}`);
+    await seedCampaign(store, db, def, users);
+    await inParallel(users, 4, (u) => reserve(def, u));
+    await settleEveryBucket(def);
+    await store.redis.unlink(...(await store.redis.keys(`${store.keyPrefix}tm:{c:${def.id}}:*`)));
+    // Another process: it never loaded the campaign, so only bucket 0's keys could tell it the count.
+    const other = new RedisHotPathStore({ redisUrl: REDIS_URL, keyPrefix: store.keyPrefix });
+    try {
+      assert.equal(
+        await other.dropCampaignState(def.id),
+        'missing',
+        'without the count, bucket 0 looks like all',
+      );
+      assert.equal(
+        (await store.redis.keys(`${store.keyPrefix}tm:{c:${def.id}#*`)).length > 0,
+        true,
+        'so the other buckets’ keys stay',
+      );
+      assert.equal(await other.dropCampaignState(def.id, BUCKETS), 'dropped');
+      assert.deepEqual(
+        await store.redis.keys(`${store.keyPrefix}tm:{c:${def.id}*`),
+        [],
+        'no key of any bucket is left',
+      );
+      assert.equal(await other.dropCampaignState(def.id, BUCKETS), 'missing');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a raised total goes to bucket 0; a lowered one never takes back units that are held', async () => {
     const def = seckillDef({ stockTotal: 8, perUserLimit: 8, stockBuckets: BUCKETS });
     await seedCampaign(store, db, def, []);

@@ -58,6 +58,8 @@ export interface HttpLoadOptions {
   serverPid?: number;
   /** Also measure where the machine's CPU went (`cpuPerAnswer`). */
   breakdown?: boolean;
+  /** Further processes to name in `cpuPerAnswer` (name → pid), e.g. a platform's services process. */
+  namedPids?: Record<string, number>;
   /** Builds request i: its headers and body. */
   next?: (i: number) => { headers?: Record<string, string>; body?: string; path?: string };
 }
@@ -228,7 +230,7 @@ function figures(
 }
 
 function snapshot(opts: HttpLoadOptions): CpuSnapshot | undefined {
-  return cpuSnapshot({ server: opts.serverPid, generator: process.pid });
+  return cpuSnapshot({ ...opts.namedPids, server: opts.serverPid, generator: process.pid });
 }
 
 /**

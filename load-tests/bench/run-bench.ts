@@ -22,8 +22,8 @@
  *       own (./coupon-bench.ts; `BENCH_ONLY=coupons` runs that section alone).
  *   (n) one hot campaign in 1, 2 and 4 stock buckets on a Redis Cluster of four masters, at a fixed offered rate:
  *       the busiest master's share of Redis CPU (./bucket-bench.ts; `BENCH_ONLY=buckets` runs that section alone).
- * Issue 17's CPU figure alone, (h) and (d) in turn over rounds on one platform: `BENCH_ONLY=gateway-cpu`
- * (./gateway-cpu-bench.ts).
+ * Issue 17's CPU figure alone, (h) and (d) in turn over rounds, on the whole platform in one process and on a
+ * gateway process beside a services process: `BENCH_ONLY=gateway-cpu` (./gateway-cpu-bench.ts).
  * Prints each figure and the ratios with their targets, and for the gateway's peak where the machine's CPU went
  * (per process, per answer); writes load-tests/reports/bench-<date>.json, and stops everything it started. The
  * load generator (a raw HTTP/1.1 client, ./http-load.ts) runs in this process, on the same machine.
@@ -45,7 +45,7 @@ import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { runCouponBench } from './coupon-bench.ts';
-import { runGatewayCpuBench } from './gateway-cpu-bench.ts';
+import { type GatewayLayout, runGatewayCpuBench } from './gateway-cpu-bench.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 import {
@@ -699,6 +699,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.env.BENCH_ONLY
     ...(process.env.BENCH_DURATION ? { durationSeconds: Number(process.env.BENCH_DURATION) } : {}),
     ...(process.env.BENCH_USERS ? { users: Number(process.env.BENCH_USERS) } : {}),
     ...(process.env.BENCH_ROUNDS ? { rounds: Number(process.env.BENCH_ROUNDS) } : {}),
+    ...(process.env.BENCH_GATEWAY_LAYOUTS
+      ? {
+          layouts: process.env.BENCH_GATEWAY_LAYOUTS.split(',').filter(
+            (x): x is GatewayLayout => x === 'whole' || x === 'split',
+          ),
+        }
+      : {}),
     ...(process.env.BENCH_PLATFORM_NODE_OPTIONS
       ? { platformNodeOptions: process.env.BENCH_PLATFORM_NODE_OPTIONS }
       : {}),

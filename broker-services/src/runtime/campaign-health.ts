@@ -99,14 +99,14 @@ export async function dropRetiredHotStates(deps: {
   retentionMs: number;
 }): Promise<{ dropped: string[]; unsettled: string[] }> {
   const endedBefore = deps.nowMs - deps.retentionMs;
-  const ids = await call(deps.broker, 'campaigns.retiredIds', {
+  const retired = await call(deps.broker, 'campaigns.retiredIds', {
     endedAfter: new Date(endedBefore - RETIRE_WINDOW_MS).toISOString(),
     endedBefore: new Date(endedBefore).toISOString(),
   });
   const dropped: string[] = [];
   const unsettled: string[] = [];
-  for (const id of ids) {
-    const outcome = await deps.store.dropCampaignState(id);
+  for (const { id, buckets } of retired) {
+    const outcome = await deps.store.dropCampaignState(id, buckets);
     if (outcome === 'dropped') dropped.push(id);
     if (outcome === 'unsettled') unsettled.push(id);
   }

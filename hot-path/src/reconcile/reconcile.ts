@@ -141,7 +141,7 @@ export async function reconcileCampaign(args: {
 }): Promise<ReconcileReport> {
   const { store, sql, records, def } = args;
   const buckets = store.bucketsFor(def);
-  if (buckets > 1) return reconcileBuckets({ ...args, buckets, units: args.units ?? records.orders });
+  if (buckets > 1) return reconcileBuckets({ store, sql, def, buckets, units: args.units ?? records.orders });
   const settled = await readSettledPosition(sql, def.id);
   // From here on this process refuses to sell on a hot state behind what PostgreSQL settled.
   store.raiseFloor(def.id, settled);
@@ -422,7 +422,6 @@ function liveAfter(
 async function reconcileBuckets(args: {
   store: HotPathStore;
   sql: SqlRunner;
-  records: SettledRecords;
   def: CampaignDef;
   units: LiveUnitsSource;
   buckets: number;

@@ -169,7 +169,11 @@ export class MemoryHotPathStore implements HotPathStore {
     this.#campaigns.delete(campaignId);
   }
 
-  async dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'> {
+  /** The in-process store keeps every campaign whole: a bucket count changes nothing here. */
+  async dropCampaignState(
+    campaignId: string,
+    _buckets?: number,
+  ): Promise<'dropped' | 'unsettled' | 'missing'> {
     const c = this.#campaigns.get(campaignId);
     if (!c) return 'missing';
     if (c.stream.entries.size > 0) return 'unsettled';

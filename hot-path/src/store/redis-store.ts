@@ -678,20 +678,17 @@ export class RedisHotPathStore implements HotPathStore {
     return (await this.#call(suspendCampaignCall(this.keys(campaignId)))) === 1;
   }
 
-  async dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'> {
-    const known = this.#bucketCount(campaignId);
+  async dropCampaignState(
+    campaignId: string,
+    buckets?: number,
+  ): Promise<'dropped' | 'unsettled' | 'missing'> {
+    // The count given (the campaign's row) wins: with bucket 0's keys already gone, Redis no longer knows it.
+    const known = this.#bucketCount(campaignId, buckets);
     const shards = shardIds(campaignId, typeof known === 'number' ? known : await known);
-    const [exists, ...lengths] = await Promise.all([
-      this.redis.exists(this.keys(campaignId).meta),
-      ...shards.map((s) => this.redis.xlen(this.keys(s).stream)),
-    ]);
+    const lengths = await Promise.all(shards.map((s) => this.redis.xlen(this.keys(s).stream)));
     if (lengths.some((n) => n > 0)) return 'unsettled';
-    if (exists === 0 && lengths.every((n) => n === 0) && shards.length === 1) {
-      const left = await this.redis.exists(this.keys(campaignId).holdings);
-      if (left === 0) return 'missing';
-    }
     // One slot per shard: each shard's keys go in one UNLINK (group hashes expire on their own).
-    await Promise.all(
+    const removed = await Promise.all(
       shards.map((s) => {
         const k = this.keys(s);
         return this.redis.unlink(
@@ -711,7 +708,7 @@ export class RedisHotPathStore implements HotPathStore {
       this.#groupsReady.delete(this.keys(s).stream);
     }
     this.#buckets.delete(campaignId);
-    return 'dropped';
+    return removed.some((n) => n > 0) ? 'dropped' : 'missing';
   }
 
   async rebuildCampaign(state: RebuildState): Promise<RebuildOutcome> {

@@ -327,8 +327,10 @@ export interface HotPathStore {
    * Drops an ended campaign's hot state (every bucket's keys) once nothing of it is left to settle: `dropped`,
    * `unsettled` (a stream still holds entries: nothing dropped, ask again later) or `missing` (already gone).
    * The caller drops only campaigns ended longer ago than it keeps them (the platform: HOT_STATE_RETENTION_DAYS).
+   * `buckets` is the campaign's bucket count from its row: without it the count is read from bucket 0's keys,
+   * and a campaign whose bucket 0 is already gone would leave its other buckets' keys behind.
    */
-  dropCampaignState(campaignId: string): Promise<'dropped' | 'unsettled' | 'missing'>;
+  dropCampaignState(campaignId: string, buckets?: number): Promise<'dropped' | 'unsettled' | 'missing'>;
   /** Rebuilds a campaign's hot state when it is missing; never touches a present one. */
   rebuildCampaign(state: RebuildState): Promise<RebuildOutcome>;
   /**

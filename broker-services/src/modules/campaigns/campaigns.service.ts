@@ -186,15 +186,15 @@ export default function createCampaignsService(rt: Runtime): ServiceSchema {
 
       /**
        * Internal (the hot path's clean-up): campaigns that ended in (endedAfter, endedBefore], whose hot state is
-       * kept no longer (see runtime/campaign-health.ts `dropRetiredHotStates`).
+       * kept no longer (see runtime/campaign-health.ts `dropRetiredHotStates`), each with its bucket count.
        */
       retiredIds: async (ctx) => {
         const rows = await em().find(
           Campaign,
           { endsAt: { $gt: new Date(ctx.params.endedAfter), $lte: new Date(ctx.params.endedBefore) } },
-          { fields: ['id'] },
+          { fields: ['id', 'type', 'stockBuckets'] },
         );
-        return rows.map((r) => r.id);
+        return rows.map((r) => ({ id: r.id, buckets: rt.store.bucketsFor(r) }));
       },
 
       /** Internal (groups): each campaign's robot-fill policy, for the groups that expire. */

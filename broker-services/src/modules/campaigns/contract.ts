@@ -14,6 +14,7 @@ import {
   PatchCampaignBody,
   PrewarmResult,
   RobotFillPolicy,
+  STOCK_BUCKETS_MAX,
   WaitingRoomBody,
 } from './schemas.ts';
 
@@ -33,7 +34,9 @@ export const campaignsContract = defineContract({
     activeShardIds: { params: Type.Object({}), result: Type.Array(HotPathShardId) },
     retiredIds: {
       params: Type.Object({ endedAfter: IsoTime, endedBefore: IsoTime }, { additionalProperties: false }),
-      result: Type.Array(CampaignId),
+      result: Type.Array(
+        Type.Object({ id: CampaignId, buckets: Type.Integer({ minimum: 1, maximum: STOCK_BUCKETS_MAX }) }),
+      ),
     },
     adminList: {
       params: AdminCampaignListQuery,
