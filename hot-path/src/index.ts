@@ -28,6 +28,8 @@ export {
   homeBucket,
   homeBucketSql,
   MAX_STOCK_BUCKETS,
+  moveIdFor,
+  moveTarget,
   shardId,
   shardIds,
   splitStock,

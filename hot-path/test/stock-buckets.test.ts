@@ -11,6 +11,7 @@ import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
 import {
   homeBucket,
   MemoryHotPathStore,
+  moveIdFor,
   RedisHotPathStore,
   reconcileCampaign,
   shardIds,
@@ -303,12 +304,13 @@ describe('stock buckets (redis)', () => {
     await assertInvariant(store, def);
   });
 
-  test('a move cut in half (taken, never given) is found short and rebuilt; a stale step is refused', async () => {
+  test('a move cut in half whose id names no destination is found short and rebuilt; a stale step is refused', async () => {
     const def = seckillDef({ stockTotal: 20, perUserLimit: 5, stockBuckets: BUCKETS });
     await seedCampaign(store, db, def, []);
     const donor = store.keys(`${def.id}#1`);
     const [gen] = await store.redis.hmget(donor.meta, 'gen');
-    // The mover dies between its two steps: 3 units left bucket 1 and never reached another.
+    // The mover dies between its two steps: 3 units left bucket 1 and never reached another. Its id does not say
+    // where they were going (not one of moveIdFor's), so nothing can finish it: only a rebuild counts them again.
     const taken = await moveStep(moveStockCall(donor, 'take', 'mv-cut', 3, gen ?? '0'));
     assert.equal((taken as unknown[])[0], 3);
     // Asked again (a lost reply), the take is not applied twice.
@@ -326,6 +328,53 @@ describe('stock buckets (redis)', () => {
     // The give of that move, arriving after the rebuild, belongs to an older generation: refused, nothing added.
     const target = store.keys(`${def.id}#3`);
     assert.equal(await moveStep(moveStockCall(target, 'give', 'mv-cut', 3, gen ?? '0')), -15);
+    await assertInvariant(store, def);
+  });
+
+  test('a move cut in half is finished by reconciliation from its take, once, with no rebuild', async () => {
+    const def = seckillDef({ stockTotal: 20, perUserLimit: 5, stockBuckets: BUCKETS });
+    await seedCampaign(store, db, def, []);
+    const donor = store.keys(`${def.id}#1`);
+    const target = store.keys(`${def.id}#3`);
+    const [donorGen] = await store.redis.hmget(donor.meta, 'gen');
+    const [targetGen] = await store.redis.hmget(target.meta, 'gen');
+    const moveId = moveIdFor(3, targetGen ?? '0', 'crashed-mover');
+    // The mover dies between its two steps: 3 units left bucket 1 for bucket 3 and never arrived.
+    assert.equal(
+      ((await moveStep(moveStockCall(donor, 'take', moveId, 3, donorGen ?? '0'))) as unknown[])[0],
+      3,
+    );
+    assert.equal((await store.getCampaignCounters(def.id))?.stockTotal, 17);
+    const movedBefore = moved.length;
+
+    const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
+    assert.equal(report.outcome, 'present', 'finished, not rebuilt');
+    const rows = await store.getBucketCounters(def.id);
+    assert.deepEqual(
+      rows?.map((r) => r.stockTotal),
+      [5, 2, 5, 8],
+      'the 3 units reached bucket 3',
+    );
+    assert.deepEqual(
+      rows?.map((r) => r.stockLeft),
+      [5, 2, 5, 8],
+    );
+    assert.deepEqual(moved.slice(movedBefore), [{ campaignId: def.id, from: 1, to: 3, units: 3 }]);
+    const [genAfter] = await store.redis.hmget(target.meta, 'gen');
+    assert.equal(genAfter, targetGen, 'no new generation: nothing was rebuilt');
+    // The mover's own give, arriving late, and another pass apply nothing twice.
+    assert.equal(
+      ((await moveStep(moveStockCall(target, 'give', moveId, 3, targetGen ?? '0'))) as unknown[])[0],
+      3,
+    );
+    assert.equal(await store.completeMoves(def.id, BUCKETS), 0);
+    assert.equal((await store.getCampaignCounters(def.id))?.stockTotal, 20);
+    await assertInvariant(store, def);
+    // And the stock sells exactly: 20 shoppers of every bucket, 20 units.
+    const buyers = Array.from({ length: 24 }, (_, i) => `usr_fin_${i}_${def.id.slice(-6)}`);
+    await db.insertUsers(buyers);
+    const sold = await inParallel(buyers, 8, (u) => reserve(def, u));
+    assert.equal(sold.filter((r) => r.ok).length, 20);
     await assertInvariant(store, def);
   });
 

@@ -5,7 +5,8 @@
   one the mover read: a rebuild starts a new generation and recomputes every bucket's share from PostgreSQL, so a
   step left over from before it must not apply. Units taken and never given (a mover that died between the steps)
   are missing from the buckets' shares, never sold twice; reconciliation sees the shares short of the campaign's
-  total and rebuilds.
+  total and finishes the move with its give (the id names the target bucket and its generation: see moveIdFor
+  in src/store/buckets.ts), or rebuilds when the target was rebuilt since.
 
   Both steps move the bucket's share (`stockTotal`) with its units left, so left + reserved + sold = share holds in
   every bucket and the shares add up to the campaign's total; both take the next seq of the position, so a Redis

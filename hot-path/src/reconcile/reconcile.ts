@@ -477,8 +477,13 @@ async function reconcileBuckets(args: {
     }
     // Every bucket agrees with its shoppers but the shares are short of the total: a move may be between its
     // take and its give (milliseconds). Checks back to back could all land inside the same move near a sell-out
-    // and rebuild every bucket for nothing; a short pause lets it finish. A move cut in half stays short.
-    if (consistent) await new Promise((resolve) => setTimeout(resolve, MOVE_PAUSE_MS));
+    // and rebuild every bucket for nothing; a short pause lets it finish. A move whose mover stopped between its
+    // steps (a crash, a lost connection) is then finished here from its take: its give applies once by the
+    // move's id, so a mover still at work gives nothing twice.
+    if (consistent) {
+      await new Promise((resolve) => setTimeout(resolve, MOVE_PAUSE_MS));
+      await store.completeMoves(def.id, buckets);
+    }
   }
   // Every bucket still here goes offline first: from here nothing is sold in any, so these reads are final.
   for (const [b, s] of shards.entries()) {

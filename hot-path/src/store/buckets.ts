@@ -40,6 +40,21 @@ export function bucketOfShard(shard: string): number {
 }
 
 /**
+ * A move's id names where its units go (the bucket and the generation the mover read there), so that a move whose
+ * mover stopped between its take and its give can be finished by anyone from the take alone (see
+ * `completeMoves`): the give is idempotent by this id and refused on another generation.
+ */
+export function moveIdFor(target: number, targetGeneration: string, unique: string): string {
+  return `mv:${target}:${targetGeneration}:${unique}`;
+}
+
+/** The target of a move id made by `moveIdFor`, or null for any other id. */
+export function moveTarget(moveId: string): { bucket: number; generation: string } | null {
+  const m = /^mv:(\d+):(\d+):./.exec(moveId);
+  return m ? { bucket: Number(m[1]), generation: m[2] as string } : null;
+}
+
+/**
  * A shopper's home bucket: the first 32 bits of md5(userId), modulo the bucket count. PostgreSQL computes the same
  * with `homeBucketSql` (reconciliation counts each bucket's live units there), so both must stay in step.
  */

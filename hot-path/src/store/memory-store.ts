@@ -169,6 +169,11 @@ export class MemoryHotPathStore implements HotPathStore {
     this.#campaigns.delete(campaignId);
   }
 
+  /** The in-process store keeps every campaign whole: there is never a move to finish. */
+  async completeMoves(_campaignId: string, _buckets: number): Promise<number> {
+    return 0;
+  }
+
   /** The in-process store keeps every campaign whole: a bucket count changes nothing here. */
   async dropCampaignState(
     campaignId: string,

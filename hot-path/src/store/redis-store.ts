@@ -4,7 +4,16 @@
  */
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { HotPathObserver } from '../observer.ts';
-import { bucketOfShard, campaignOfShard, homeBucket, shardId, shardIds, splitStock } from './buckets.ts';
+import {
+  bucketOfShard,
+  campaignOfShard,
+  homeBucket,
+  moveIdFor,
+  moveTarget,
+  shardId,
+  shardIds,
+  splitStock,
+} from './buckets.ts';
 import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
 import {
   ackedPosition,
@@ -373,7 +382,11 @@ export class RedisHotPathStore implements HotPathStore {
     if (!donorShard) return 'empty';
     const donorGen = genOf(donor);
     const want = Math.min(most, Math.max(quantity, Math.ceil(most / 2)));
-    const moveId = `mv:${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`;
+    const moveId = moveIdFor(
+      at,
+      targetGen,
+      `${process.pid}:${Date.now()}:${Math.random().toString(36).slice(2)}`,
+    );
     const taken = await this.#call(
       moveStockCall(this.keys(donorShard), 'take', moveId, want, donorGen, this.floorOf(donorShard)),
     );
@@ -404,6 +417,31 @@ export class RedisHotPathStore implements HotPathStore {
         }
       }
     }
+  }
+
+  async completeMoves(campaignId: string, buckets: number): Promise<number> {
+    if (buckets <= 1) return 0;
+    const shards = shardIds(campaignId, buckets);
+    const moves = await Promise.all(shards.map((s) => this.redis.hgetall(this.keys(s).moves)));
+    let given = 0;
+    for (const [from, taken] of moves.entries()) {
+      for (const [moveId, recorded] of Object.entries(taken)) {
+        const units = -Number(recorded);
+        const to = moveTarget(moveId);
+        // A give recorded here (positive), or an id of no known shape (nothing says where it goes): left alone.
+        const target = to ? shards[to.bucket] : undefined;
+        if (!(units > 0) || !to || !target) continue;
+        if ((await this.redis.hexists(this.keys(target).moves, moveId)) === 1) continue;
+        const res = await this.#call(
+          moveStockCall(this.keys(target), 'give', moveId, units, to.generation, this.floorOf(target)),
+        );
+        this.#observePosition(target, res, 1);
+        if (!Array.isArray(res)) continue;
+        given += units;
+        this.observer?.stockMoved?.({ campaignId, from, to: to.bucket, units });
+      }
+    }
+    return given;
   }
 
   async reserveSeckill(input: ReserveSeckillInput): Promise<ReserveResult> {

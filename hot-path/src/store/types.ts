@@ -316,6 +316,12 @@ export interface HotPathStore {
   /** Each stock bucket's counters, bucket 0 first (one row for an unbucketed campaign); null when none is there. */
   getBucketCounters(campaignId: string): Promise<BucketCounters[] | null>;
   /**
+   * Finishes the moves between a campaign's stock buckets that were taken and never given (a mover stopped
+   * between its two steps): each give is applied once by the move's id, and refused when the target bucket was
+   * rebuilt since (the rebuild recomputed its share). Returns the units given; 0 for a campaign kept whole.
+   */
+  completeMoves(campaignId: string, buckets: number): Promise<number>;
+  /**
    * How many stock buckets this store keeps a campaign in: the campaign's `stockBuckets` for a seckill on Redis,
    * else 1 (the in-process store holds every campaign whole). Its shards are `shardIds(def.id, bucketsFor(def))`:
    * the ids settlement reads and reconciliation checks.
