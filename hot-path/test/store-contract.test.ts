@@ -516,6 +516,23 @@ for (const kind of [...storeKinds, onCluster]) {
       );
     });
 
+    test('a snapshot is one instant: a reservation made while it is taken is in all of it or in none', async () => {
+      const def = seckillDef({ stockTotal: 10, perUserLimit: 5 });
+      await store.loadCampaign(def);
+      assert.ok((await reserve(def.id, 'usr_a')).ok);
+      // Asked for side by side, as reconciliation's check runs beside the shoppers.
+      const taken = store.snapshotUnsettled(def.id);
+      const meanwhile = reserve(def.id, 'usr_b');
+      const snap = await taken;
+      assert.ok((await meanwhile).ok);
+      const n = snap.entries.length;
+      assert.deepEqual(
+        { unsettled: snap.counters?.unsettled, left: snap.counters?.stockLeft, seq: snap.position?.seq },
+        { unsettled: n, left: 10 - n, seq: n },
+        'the entries, the counters and the position agree',
+      );
+    });
+
     test('a hot state behind the floor sells nothing (CAMPAIGN_REBUILDING) and is reported suspect', async () => {
       const def = seckillDef({ stockTotal: 5, perUserLimit: 5 });
       await store.loadCampaign(def);

@@ -540,11 +540,14 @@ export class MemoryHotPathStore implements HotPathStore {
   }
 
   async snapshotUnsettled(campaignId: string): Promise<HotSnapshot> {
-    return {
-      entries: await this.listUnsettled(campaignId),
-      counters: await this.getCampaignCounters(campaignId),
-      position: await this.getHotPosition(campaignId),
-    };
+    // One instant, as Redis's MULTI gives: the three reads are synchronous and called together, so nothing runs
+    // between them. Awaited one by one, a reservation could land between the entries and the counters.
+    const [entries, counters, position] = await Promise.all([
+      this.listUnsettled(campaignId),
+      this.getCampaignCounters(campaignId),
+      this.getHotPosition(campaignId),
+    ]);
+    return { entries, counters, position };
   }
 
   async suspendCampaign(campaignId: string): Promise<boolean> {
