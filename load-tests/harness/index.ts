@@ -225,6 +225,25 @@ export async function runScenario(
         ),
       );
     }
+    if (live && correctness.some((c) => !c.pass)) {
+      // What the failure was made of: the same figures read again a little later (a read that raced settlement
+      // adds up by then; a lost order does not) and the entries settlement set aside as poison.
+      await sleep(2000);
+      let note: string;
+      try {
+        const again = await readLive(client, adminToken, campaignId);
+        const parked = await client.must(
+          { method: 'GET', path: '/api/admin/settlement/parked?limit=100', token: adminToken },
+          'parked settlement entries',
+        );
+        const items = (parked as { items?: { campaignId?: string; error?: string }[] }).items ?? [];
+        const ours = items.filter((e) => e.campaignId === campaignId);
+        note = `; 2 s later: left ${again.stockLeft} + reserved ${again.reserved} + sold ${again.ordersPaid} of ${again.stockTotal}, orders ${again.ordersPending} pending / ${again.ordersPaid} paid / ${again.ordersCancelled} cancelled; parked entries of this campaign: ${ours.length}${ours[0]?.error ? ` (first: ${ours[0].error})` : ''}`;
+      } catch (err) {
+        note = `; no second read: ${(err as Error).message}`;
+      }
+      for (const c of correctness) if (!c.pass) c.detail += note;
+    }
     if (scenario.extraChecks) correctness.push(...(await scenario.extraChecks(ctx)));
     let runtime: ScenarioReport['runtime'];
     if (name === 'soak') {
