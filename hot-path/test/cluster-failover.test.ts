@@ -10,17 +10,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import { homeBucket, reconcileCampaign, shardIds, startSettlement } from '../src/index.ts';
+import { homeBucket, reconcileCampaign, shardIds } from '../src/index.ts';
 import {
   clusterStoreKind,
   createPgSchema,
   disposeStore,
-  PG,
   type PgSchema,
   rsv,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
+  startTestSettlement,
   uid,
 } from './helpers.ts';
 import { type LocalRedisCluster, startRedisCluster } from './redis-cluster.ts';
@@ -73,12 +72,7 @@ describe('Redis Cluster: a master killed mid-burst', () => {
       await store.loadCampaign(def);
       await db.insertCampaign(def);
     }
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
+    const settlement = startTestSettlement(store, db, {
       batchSize: 50,
       poolSize: 1,
       leaseMs: 2_000,

@@ -5,20 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HotPathStore, ReserveResult } from '../src/index.ts';
-import { startSettlement } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
   groupbuyDef,
   grp,
   inParallel,
-  PG,
   type PgSchema,
   rsv,
-  SETTLEMENT_SINK,
   seckillDef,
+  startTestSettlement,
   storeKinds,
-  uid,
 } from './helpers.ts';
 
 const PAY_TTL = 15 * 60_000;
@@ -74,12 +71,7 @@ for (const kind of storeKinds) {
 
       await db.insertUsers(users);
       await db.insertCampaign(def);
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 32,
         poolSize: 2,
         leaseMs: 2_000,
@@ -187,12 +179,7 @@ for (const kind of storeKinds) {
 
       await db.insertUsers([...leaders, ...joiners]);
       await db.insertCampaign(def);
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 50,
         poolSize: 2,
         leaseMs: 2_000,

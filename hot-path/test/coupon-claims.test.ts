@@ -15,16 +15,15 @@ import type {
   LiveUnitsSource,
   SettledUnits,
 } from '../src/index.ts';
-import { couponIdFor, reconcileCampaign, startSettlement } from '../src/index.ts';
+import { couponIdFor, reconcileCampaign } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
   inParallel,
-  PG,
   type PgSchema,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
+  startTestSettlement,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -96,13 +95,8 @@ for (const kind of storeKinds) {
         const a = claim(def.id, 'usr_a');
         assert.ok((await store.claimCoupon(a)).ok);
         assert.ok((await store.claimCoupon(claim(def.id, 'usr_b'))).ok);
-        const settlement = startSettlement({
-          sink: SETTLEMENT_SINK,
+        const settlement = startTestSettlement(store, db, {
           sinks: { coupon: COUPON_SINK },
-          store,
-          pg: PG,
-          schema: db.schema,
-          consumerName: uid('consumer'),
           leaseMs: 2_000,
           listCampaignIds: async () => [def.id],
         });

@@ -5,25 +5,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import {
-  type RedisHotPathStore,
-  reconcileCampaign,
-  startHotStateGuard,
-  startSettlement,
-} from '../src/index.ts';
+import { type RedisHotPathStore, reconcileCampaign, startHotStateGuard } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
   groupbuyDef,
   grp,
-  PG,
   type PgSchema,
   reserveEach,
   rsv,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -73,12 +67,7 @@ for (const kind of storeKinds) {
       const def = seckillDef({ stockTotal: 40, perUserLimit: 1 });
       const reservations = await seed(def, 40);
       const errors: unknown[] = [];
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 16,
         poolSize: 2,
         leaseMs: 2_000,
@@ -96,17 +85,8 @@ for (const kind of storeKinds) {
       test(`a consumer dying ${when} without ack: another reclaims, orders == reservations`, async () => {
         const def = seckillDef({ stockTotal: 30, perUserLimit: 1 });
         const reservations = await seed(def, 30);
-        const common = {
-          store,
-          pg: PG,
-          schema: db.schema,
-          batchSize: 10,
-          poolSize: 1,
-          leaseMs: 300,
-          listCampaignIds: async () => [def.id],
-        };
-        const doomed = startSettlement({
-          sink: SETTLEMENT_SINK,
+        const common = { batchSize: 10, poolSize: 1, leaseMs: 300, listCampaignIds: async () => [def.id] };
+        const doomed = startTestSettlement(store, db, {
           ...common,
           consumerName: uid('doomed'),
           testHooks: { dieAfterRead: when },
@@ -114,11 +94,7 @@ for (const kind of storeKinds) {
         await doomed.done;
         const pending = await store.pendingSettlement(def.id);
         assert.equal(pending.pending, 10, 'the dead consumer left its batch unacknowledged');
-        const heir = startSettlement({
-          sink: SETTLEMENT_SINK,
-          ...common,
-          consumerName: uid('heir'),
-        });
+        const heir = startTestSettlement(store, db, { ...common, consumerName: uid('heir') });
         await heir.drain();
         await heir.stop();
         await assertOrdersMatch(def, reservations);
@@ -129,12 +105,7 @@ for (const kind of storeKinds) {
     test('the periodic check counts unsettled reservations and releases as a rebuild does', async () => {
       const def = seckillDef({ stockTotal: 40, perUserLimit: 2 });
       const settle = async () => {
-        const settlement = startSettlement({
-          sink: SETTLEMENT_SINK,
-          store,
-          pg: PG,
-          schema: db.schema,
-          consumerName: uid('consumer'),
+        const settlement = startTestSettlement(store, db, {
           poolSize: 1,
           leaseMs: 2_000,
           listCampaignIds: async () => [def.id],
@@ -198,12 +169,7 @@ for (const kind of storeKinds) {
         }),
         true,
       );
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 64,
         poolSize: 1,
         leaseMs: 2_000,
@@ -331,12 +297,7 @@ for (const kind of storeKinds) {
         reservationId: rsv(),
       });
       assert.ok(open.ok && join.ok);
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         leaseMs: 2_000,
         listCampaignIds: async () => [def.id],
       });
@@ -413,12 +374,7 @@ for (const kind of storeKinds) {
     });
 
     async function settleAll(def: CampaignDef): Promise<void> {
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         leaseMs: 2_000,
         listCampaignIds: async () => [def.id],
       });

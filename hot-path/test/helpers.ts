@@ -10,7 +10,14 @@ import { MIGRATIONS } from '../../broker-services/src/db/orm.ts';
 import { SETTLED_RECORDS as OWNERS_RECORDS } from '../../broker-services/src/modules/orders/settled-records.ts';
 import { SETTLEMENT_SINK_MODULE } from '../../broker-services/src/modules/orders/settlement-sink.ts';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import { MemoryHotPathStore, type RedisClient, RedisHotPathStore } from '../src/index.ts';
+import {
+  MemoryHotPathStore,
+  type RedisClient,
+  RedisHotPathStore,
+  type SettlementHandle,
+  type SettlementOptions,
+  startSettlement,
+} from '../src/index.ts';
 import { deleteClusterKeys, type LocalRedisCluster } from './redis-cluster.ts';
 
 /** Test-only: the platform's settlement sink (broker-services' orders module writes orders and groups). */
@@ -213,6 +220,27 @@ export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) 
     }),
   );
   return out;
+}
+
+/**
+ * Settlement of `store` into the test schema `db`, started as the tests start it: the platform's sink and a consumer
+ * of its own (`opts.consumerName` names another); `opts` gives the rest (the campaigns listed, batch size, pool, lease,
+ * other sinks).
+ */
+export function startTestSettlement(
+  store: HotPathStore,
+  db: PgSchema,
+  opts: Omit<SettlementOptions, 'store' | 'sink' | 'pg' | 'schema' | 'consumerName'> &
+    Partial<Pick<SettlementOptions, 'consumerName'>>,
+): SettlementHandle {
+  return startSettlement({
+    sink: SETTLEMENT_SINK,
+    store,
+    pg: PG,
+    schema: db.schema,
+    consumerName: uid('consumer'),
+    ...opts,
+  });
 }
 
 export const rsv = () => uid('rsv');

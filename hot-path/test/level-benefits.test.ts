@@ -7,20 +7,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CampaignDef, HotPathStore, ReserveResult } from '../src/index.ts';
-import { effectiveTerms, reconcileCampaign, startSettlement } from '../src/index.ts';
+import { effectiveTerms, reconcileCampaign } from '../src/index.ts';
 import { levelTable } from '../src/store/script-calls.ts';
 import {
   createPgSchema,
   disposeStore,
   groupbuyDef,
   grp,
-  PG,
   type PgSchema,
   rsv,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -234,12 +233,7 @@ for (const kind of storeKinds) {
       await seedCampaign(store, db, def, users);
       // Early, before the start: only the member.
       assert.deepEqual(await burst(def, 'usr_gold', 'v2', 3), { ok: 3, refusals: [] });
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 64,
         poolSize: 1,
         leaseMs: 2_000,

@@ -9,17 +9,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CampaignDef, ReconcileReport, ReserveResult, SettlementHandle } from '../src/index.ts';
-import { RedisHotPathStore, startHotStateGuard, startSettlement } from '../src/index.ts';
+import { RedisHotPathStore, startHotStateGuard } from '../src/index.ts';
 import {
   createPgSchema,
   inParallel,
-  PG,
   type PgSchema,
   rsv,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   uid,
 } from './helpers.ts';
 import {
@@ -52,12 +51,7 @@ interface Rig {
 }
 
 function rig(store: RedisHotPathStore, db: PgSchema, def: CampaignDef): Rig {
-  const settlement = startSettlement({
-    sink: SETTLEMENT_SINK,
-    store,
-    pg: PG,
-    schema: db.schema,
-    consumerName: uid('consumer'),
+  const settlement = startTestSettlement(store, db, {
     batchSize: 50,
     poolSize: 1,
     leaseMs: 1_500,

@@ -6,18 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HotPathStore } from '../src/index.ts';
-import { startSettlement } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
-  PG,
   type PgSchema,
   reserveEach,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   storeKinds,
-  uid,
 } from './helpers.ts';
 
 for (const kind of storeKinds) {
@@ -41,12 +38,7 @@ for (const kind of storeKinds) {
       assert.equal(ids.length, 20);
       let failuresLeft = 3;
       const errors: unknown[] = [];
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 8,
         poolSize: 1,
         leaseMs: 2_000,

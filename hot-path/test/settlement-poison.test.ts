@@ -6,17 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { HotPathStore, Reservation } from '../src/index.ts';
-import { startSettlement } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
-  PG,
   type PgSchema,
   reserveEach,
   rsv,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -72,12 +70,7 @@ for (const kind of storeKinds) {
       await seedCampaign(store, db, good, goodUsers);
       await reserveQuantity(bad.id, 'usr_poison', 3);
       const badErrors: unknown[] = [];
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 16,
         poolSize: 2,
         leaseMs: 3_000,
@@ -123,12 +116,7 @@ for (const kind of storeKinds) {
       const last = await reserveQuantity(def.id, users[2]!, 2);
       const errors: unknown[] = [];
       const parked: string[] = [];
-      const settlement = startSettlement({
-        sink: SETTLEMENT_SINK,
-        store,
-        pg: PG,
-        schema: db.schema,
-        consumerName: uid('consumer'),
+      const settlement = startTestSettlement(store, db, {
         batchSize: 16,
         poolSize: 2,
         leaseMs: 3_000,

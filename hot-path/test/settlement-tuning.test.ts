@@ -7,16 +7,14 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { MemoryHotPathStore, startSettlement } from '../src/index.ts';
+import { MemoryHotPathStore } from '../src/index.ts';
 import {
   createPgSchema,
-  PG,
   type PgSchema,
   reserveEach,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
-  uid,
+  startTestSettlement,
 } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -63,12 +61,7 @@ describe('settlement tuning', () => {
       );
     const batches: number[] = [];
     await reserve(12);
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
+    const settlement = startTestSettlement(store, db, {
       poolSize: 1,
       batchSize: 5,
       lingerMs: 10_000,
@@ -104,12 +97,7 @@ describe('settlement tuning', () => {
     const { store, def, reserve } = await campaign('usr_nice');
     await reserve(1);
     const before = threadNice();
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
+    const settlement = startTestSettlement(store, db, {
       poolSize: 1,
       niceIncrement: 7,
       listCampaignIds: async () => [def.id],

@@ -15,21 +15,19 @@ import {
   RedisHotPathStore,
   reconcileCampaign,
   shardIds,
-  startSettlement,
 } from '../src/index.ts';
 import { moveStockCall } from '../src/store/script-calls.ts';
 import {
   createPgSchema,
   disposeStore,
   inParallel,
-  PG,
   type PgSchema,
   REDIS_URL,
   rsv,
   SETTLED_RECORDS,
-  SETTLEMENT_SINK,
   seckillDef,
   seedCampaign,
+  startTestSettlement,
   storeKinds,
   uid,
 } from './helpers.ts';
@@ -109,12 +107,7 @@ describe('stock buckets (redis)', () => {
 
   /** Settles every bucket's stream of `def` into PostgreSQL (one stream per bucket), then stops. */
   async function settleEveryBucket(def: CampaignDef): Promise<void> {
-    const settlement = startSettlement({
-      sink: SETTLEMENT_SINK,
-      store,
-      pg: PG,
-      schema: db.schema,
-      consumerName: uid('consumer'),
+    const settlement = startTestSettlement(store, db, {
       batchSize: 25,
       poolSize: 1,
       lingerMs: 10,
