@@ -49,3 +49,31 @@ export async function openBenchShop(base: string, adminPassword: string, tag: st
   );
   return { call, adminToken, skuId: product.skus[0]?.id ?? '' };
 }
+
+/** A shopper signed in for a bench: the token, the Authorization header that sends it, and the shopper's id. */
+export interface BenchShopper {
+  token: string;
+  auth: string;
+  id: string;
+}
+
+/** Signs in `count` shoppers (`bench-<tag>-<i>`, dev login), 16 at a time, in order. */
+export async function loginShoppers(base: string, tag: string, count: number): Promise<BenchShopper[]> {
+  const shoppers: BenchShopper[] = [];
+  for (let i = 0; i < count; i += 16) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(16, count - i) }, async (_, k) =>
+        json<{ token: string; user: { id: string } }>(
+          await fetch(`${base}/api/auth/dev`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ openid: `bench-${tag}-${i + k}` }),
+          }),
+          'dev login',
+        ),
+      ),
+    );
+    for (const u of batch) shoppers.push({ token: u.token, auth: `Bearer ${u.token}`, id: u.user.id });
+  }
+  return shoppers;
+}

@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
+import { loginShoppers } from './bench-shop.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 import { measureNaivePg } from './naive-pg-baseline.ts';
 
@@ -248,12 +249,7 @@ export async function runCheckoutBench(o: {
         password: adminPassword,
       })
     ).token;
-    const tokens: string[] = new Array(o.users);
-    await forEachLimited(o.users, 16, async (i) => {
-      tokens[i] = (
-        await call<{ token: string }>('POST', '/api/auth/dev', undefined, { openid: `bench-${tag}-${i}` })
-      ).token;
-    });
+    const tokens = (await loginShoppers(platform.baseUrl, tag, o.users)).map((u) => u.token);
     const checkout = await measureCheckout({
       base: platform.baseUrl,
       platformPid: platform.child.pid,

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
-import { json, openBenchShop } from './bench-shop.ts';
+import { json, loginShoppers, openBenchShop } from './bench-shop.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 
 export interface CouponBenchResult {
@@ -122,18 +122,7 @@ export async function runCouponBench(o: CouponBenchOptions): Promise<CouponBench
       templateIds.push(t.id);
       hotIds.push(c.id, t.id);
     }
-    const users: string[] = [];
-    for (let i = 0; i < userCount; i += 16) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(16, userCount - i) }, async (_, k) =>
-          json<{ token: string }>(
-            await call('POST', '/api/auth/dev', undefined, { openid: `bench-${tag}-${i + k}` }),
-            'dev login',
-          ),
-        ),
-      );
-      for (const u of batch) users.push(`Bearer ${u.token}`);
-    }
+    const users = (await loginShoppers(base, tag, userCount)).map((u) => u.auth);
     log(`(m) platform ${base}: ${users.length} shoppers logged in`);
     const load = (path: string, body: (i: number) => string) => ({
       url: base,

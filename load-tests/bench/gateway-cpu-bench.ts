@@ -23,7 +23,7 @@ import { RedisHotPathStore } from '@tuanmiao/hot-path';
 import pg from 'pg';
 import { ALL_SERVICES } from '../../broker-services/src/config.ts';
 import { type StartedPlatform, startPlatform } from '../../broker-services/test/support/platform.ts';
-import { json, openBenchShop } from './bench-shop.ts';
+import { type BenchShopper, json, loginShoppers, openBenchShop } from './bench-shop.ts';
 import { benchPlatformEnv } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
@@ -73,7 +73,7 @@ interface StartedLayout {
   /** The split layout's services process. */
   servicesPid?: number;
   campaignIds: string[];
-  users: { auth: string; id: string }[];
+  users: BenchShopper[];
   stop: () => Promise<void>;
 }
 
@@ -147,18 +147,7 @@ async function startLayout(
       );
       campaignIds.push(c.id);
     }
-    const users: { auth: string; id: string }[] = [];
-    for (let i = 0; i < o.userCount; i += 16) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(16, o.userCount - i) }, async (_, k) =>
-          json<{ token: string; user: { id: string } }>(
-            await call('POST', '/api/auth/dev', undefined, { openid: `bench-${o.tag}-${i + k}` }),
-            'dev login',
-          ),
-        ),
-      );
-      for (const u of batch) users.push({ auth: `Bearer ${u.token}`, id: u.user.id });
-    }
+    const users = await loginShoppers(base, o.tag, o.userCount);
     const servicesPid = layout === 'split' ? started[0]?.child.pid : undefined;
     return {
       layout,

@@ -40,7 +40,7 @@ import { startPlatform } from '../../broker-services/test/support/platform.ts';
 import { type HotPathBenchResult, runHotPathBench } from '../../hot-path/bench/hot-path-bench.ts';
 import { runScriptCost, type ScriptCostResult } from '../../hot-path/bench/script-cost.ts';
 import { type AckBenchResult, runAckBench } from './ack-bench.ts';
-import { json, openBenchShop } from './bench-shop.ts';
+import { json, loginShoppers, openBenchShop } from './bench-shop.ts';
 import { runBucketBench } from './bucket-bench.ts';
 import { benchPlatformEnv, measureCheckout, runCheckoutBench } from './checkout-bench.ts';
 import { spawnServer } from './child-server.ts';
@@ -338,17 +338,9 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     const groupCampaign = await createCampaign('groupbuy', 10_000_000);
     const settleCampaign = await createCampaign('seckill', Math.max(o.settlementBurst, 1));
 
-    const users = await mapConcurrent(
-      Array.from({ length: o.users }, (_, i) => i),
-      16,
-      async (i) =>
-        json<{ token: string; user: { id: string } }>(
-          await call('POST', '/api/auth/dev', undefined, { openid: `bench-${tag}-${i}` }),
-          'dev login',
-        ),
-    );
+    const users = await loginShoppers(base, tag, o.users);
     log(`platform ${base}: ${users.length} shoppers logged in`);
-    const auth = users.map((u) => `Bearer ${u.token}`);
+    const auth = users.map((u) => u.auth);
 
     // (h) The reference: one EVALSHA behind a minimal Fastify route, sent the same headers and bodies as (d).
     const reference = await spawnServer('fastify-evalsha.ts', {
@@ -365,7 +357,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
       next: (i: number) => ({
         headers: {
           authorization: auth[i % auth.length] as string,
-          'x-user': users[i % users.length]?.user.id ?? '',
+          'x-user': users[i % users.length]?.id ?? '',
         },
         body: `{"quantity":1,"requestId":"ref-${tag}-${i}"}`,
       }),
@@ -469,7 +461,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
           const i = next++;
           const r = await store.reserveSeckill({
             campaignId: settleCampaign,
-            userId: users[i % users.length]?.user.id ?? '',
+            userId: users[i % users.length]?.id ?? '',
             requestId: `burst-${tag}-${i}`,
             quantity: 1,
             reservationId: `rsv_burst${tag}${i}`,

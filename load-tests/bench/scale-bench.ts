@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_STOCK_BUCKETS, type RedisHotPathStore } from '@tuanmiao/hot-path';
 import { startPlatform } from '../../broker-services/test/support/platform.ts';
+import { loginShoppers } from './bench-shop.ts';
 import { cpuPerAnswer, cpuSnapshot } from './cpu.ts';
 import { formatFigures, type HttpFigures, measureHttp } from './http-load.ts';
 
@@ -136,15 +137,7 @@ export async function runWorkerScaling(o: WorkerScalingOptions): Promise<WorkerS
       const warm = await campaign();
       const peak = await campaign();
       o.campaignIds.push(warm, peak);
-      const auth: string[] = [];
-      for (let i = 0; i < o.users; i += 16) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(16, o.users - i) }, (_, j) =>
-            call<{ token: string }>('POST', '/api/auth/dev', undefined, { openid: `bench-${tag}-${i + j}` }),
-          ),
-        );
-        for (const u of batch) auth.push(`Bearer ${u.token}`);
-      }
+      const auth = (await loginShoppers(base, tag, o.users)).map((u) => u.auth);
       const load = (campaignId: string) => ({
         url: base,
         serverPid: platform.child.pid,
