@@ -1,6 +1,6 @@
 /**
  * What every bench section that drives a started platform needs first: a JSON caller on its base URL, the
- * admin's token, and one product with one SKU to put campaigns on.
+ * admin's token, one product with one SKU to put campaigns on, and signed-in shoppers.
  */
 
 /** The body of a 2xx answer, parsed; throws with the status and body otherwise. */
