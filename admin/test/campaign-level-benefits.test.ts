@@ -65,10 +65,18 @@ describe('campaign level benefits in the console', () => {
     await platform?.stop();
   });
 
-  /** Picks `label` in the level select of benefit row `i`. */
+  /**
+   * Picks `label` in the level select of benefit row `i`, in that select's own dropdown (the one holding its
+   * listbox, `<id>_list`): any visible dropdown could be the previous row's, still visible while it closes, and
+   * the click then waited on an option that went away.
+   */
   async function pickLevel(page: Page, i: number, label: string): Promise<void> {
-    await page.locator(`#campaign_levelBenefits_${i}_levelCode`).click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).click();
+    const id = `campaign_levelBenefits_${i}_levelCode`;
+    await page.locator(`#${id}`).click();
+    await page
+      .locator('.ant-select-dropdown', { has: page.locator(`#${id}_list`) })
+      .locator('.ant-select-item-option', { hasText: label })
+      .click();
   }
 
   test('created with benefits, a refused duplicate changes nothing, an edit removes one', async () => {
