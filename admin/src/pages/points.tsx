@@ -124,7 +124,8 @@ function RulesTab() {
   return (
     <div data-testid="points-rules">
       <ErrorAlert error={error} />
-      <Form<RulesForm> form={form} layout="vertical" disabled={!writable} style={{ maxWidth: 520 }}>
+      {/* Disabled until the rules are loaded: filled in later, they would overwrite what was typed meanwhile. */}
+      <Form<RulesForm> form={form} layout="vertical" disabled={!writable || !data} style={{ maxWidth: 520 }}>
         <Form.Item
           name="earnPointsPerYuan"
           label={t('points.rules.earn')}
