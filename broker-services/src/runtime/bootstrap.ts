@@ -257,6 +257,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       });
       stops.push(() => settlement.stop());
       const sql = new pgDriver.Pool({ connectionString: clientUrl, max: budget ? budget.reconciliation : 1 });
+      // An idle connection that PostgreSQL ends (a restart, a failover, a terminated backend) is reported on the
+      // pool: unheard, it was an uncaught exception that took the process down. The pool opens another when asked.
+      sql.on('error', (err) => log.warn({ err }, 'an idle reconciliation connection to PostgreSQL was lost'));
       stops.push(() => sql.end());
       // Checks a campaign the moment the store suspects its hot state (found behind a position seen, or Redis
       // came back): a state behind PostgreSQL is suspended (503 with Retry-After), rebuilt and resumed.
