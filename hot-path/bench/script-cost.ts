@@ -37,16 +37,20 @@ export interface ScriptCostResult {
 /** Where the reserve script is cut for `stages`: the line each stage ends with. */
 const STAGES: Array<{ stage: string; after: string }> = [
   { stage: 'arguments read (no command)', after: 'local floorGen, floorSeq = ARGV[5], ARGV[6]' },
-  { stage: '+ the gate (HMGET of the metadata)', after: 'if not meta then return refusal end' },
-  { stage: '+ the holding (HGET) and replay check', after: 'if reused then return reused end' },
+  {
+    stage: '+ the gate (HMGET of the metadata and the holding)',
+    after: 'if not meta then return refusal end',
+  },
+  { stage: '+ replay check', after: 'if reused then return reused end' },
   { stage: '+ limit and stock check', after: 'if check ~= 0 then return check end' },
 ];
 
 /**
  * One script per piece of a reservation's work, each on keys shaped as a campaign's are at the peak (a hash
  * growing by one field per reservation, a stream): what each costs, the pieces the reserve script is made of now
- * (one HMGET of the metadata, one HGET and one HSET of the user's holding, one HSET of the metadata, one XADD of
- * flat fields) and those the earlier layout had (a record hash per reservation, a cjson-encoded entry).
+ * (one HMGET of the metadata with the user's holding, one HSET of the metadata with the holding, one XADD of flat
+ * fields) and those earlier layouts had (the holding in a hash of its own, read and written by a command each; a
+ * record hash per reservation; a cjson-encoded entry).
  */
 const PIECES: Array<{
   piece: string;
@@ -56,25 +60,31 @@ const PIECES: Array<{
 }> = [
   { piece: 'script call alone (return 1)', lua: 'return 1', keys: () => ['cost:p0'], args: () => [] },
   {
-    piece: 'HMGET 10 metadata fields (the gate)',
-    lua: "redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels') return 1",
+    piece: 'HMGET 10 metadata fields + the holding (the gate)',
+    lua: "redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels',ARGV[1]) return 1",
     keys: () => ['cost:p1'],
-    args: () => [],
+    args: (i) => [`@usr_new${i}`],
   },
   {
-    piece: 'HGET of a missing field (new user)',
+    piece: 'HSET seq, left and a new holding',
+    lua: "redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'left', ARGV[1], ARGV[2], ARGV[3]) return 1",
+    keys: () => ['cost:p1'],
+    args: (i) => [String(i), `@usr_01JD3QZ8R6M4X2V7N9K5T1B${i}`, `rsv_01JD3QZ8R6M4X2V7N9K5T1B${i}`],
+  },
+  {
+    piece: 'earlier: HGET of a missing holding (own hash)',
     lua: "redis.call('HGET', KEYS[1], ARGV[1]) return 1",
     keys: () => ['cost:p3'],
     args: (i) => [`usr_new${i}`],
   },
   {
-    piece: 'HSET of a new field (per-user state)',
+    piece: 'earlier: HSET of a new holding (own hash)',
     lua: "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) return 1",
     keys: () => ['cost:p3'],
     args: (i) => [`usr_01JD3QZ8R6M4X2V7N9K5T1B${i}`, `rsv_01JD3QZ8R6M4X2V7N9K5T1B${i}`],
   },
   {
-    piece: 'HSET 2 metadata fields (seq, left)',
+    piece: 'earlier: HSET 2 metadata fields (seq, left)',
     lua: "redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'left', ARGV[1]) return 1",
     keys: () => ['cost:p1'],
     args: (i) => [String(i)],
@@ -331,7 +341,7 @@ export async function runScriptCost(
     const pieces: ScriptCostResult['pieces'] = pieceM.map((p) => ({ piece: p.name, usec: lowest(p) }));
     const stages: ScriptCostResult['stages'] = [
       ...stageM.map((m) => ({ stage: m.name, usec: lowest(m) })),
-      { stage: '+ the record: HSET metadata, HSET holding, XADD (whole script)', usec: reserveUsec },
+      { stage: '+ the record: HSET metadata and holding, XADD (whole script)', usec: reserveUsec },
     ];
     const result: ScriptCostResult = {
       calls: n,

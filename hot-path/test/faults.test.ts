@@ -552,6 +552,77 @@ for (const kind of storeKinds) {
       });
 
     if (kind.name === 'redis')
+      test('holdings in a hash of their own (the layout before): a load takes the state offline, the rebuild moves them into the metadata', async () => {
+        const def = seckillDef({ stockTotal: 10, perUserLimit: 1 });
+        const [oldUser = '', newUser = ''] = [`usr_hold_${def.id.slice(-8)}`, `usr_next_${def.id.slice(-8)}`];
+        await seedCampaign(store, db, def, [oldUser, newUser]);
+        const input = { campaignId: def.id, quantity: 1, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+        const first = await store.reserveSeckill({
+          ...input,
+          userId: oldUser,
+          requestId: 'req-hold-1',
+          reservationId: rsv(),
+        });
+        assert.ok(first.ok && !first.replayed);
+        await settleAll(def);
+        // What that layout kept: the same holding, in tm:{c:<id>}:holdings under the bare user id.
+        const rs = store as RedisHotPathStore;
+        const k = rs.keys(def.id);
+        const holding = await rs.redis.hget(k.meta, `@${oldUser}`);
+        assert.ok(
+          holding !== null && holding.startsWith('1\n'),
+          'the holding is the metadata field @<userId>',
+        );
+        await rs.redis.hdel(k.meta, `@${oldUser}`);
+        await rs.redis.hset(k.legacyHoldings, oldUser, holding);
+
+        assert.equal((await store.loadCampaign(def)).state, 'needs_rebuild');
+        assert.deepEqual(
+          await store.reserveSeckill({
+            ...input,
+            userId: oldUser,
+            requestId: 'req-hold-2',
+            reservationId: rsv(),
+          }),
+          { ok: false, code: 'CAMPAIGN_REBUILDING' },
+          'nothing sold until the rebuild: this shopper is at the limit',
+        );
+        const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
+        assert.deepEqual([report.outcome, report.reason], ['rebuilt', 'missing']);
+        assert.equal(await rs.redis.exists(k.legacyHoldings), 0, 'the older hash is gone');
+        assert.ok((await rs.redis.hget(k.meta, `@${oldUser}`))?.startsWith('1\n'), 'rebuilt in the metadata');
+
+        const replay = await store.reserveSeckill({
+          ...input,
+          userId: oldUser,
+          requestId: 'req-hold-1',
+          reservationId: rsv(),
+        });
+        assert.ok(replay.ok && replay.replayed && first.ok);
+        assert.equal(replay.reservation.id, first.reservation.id);
+        assert.deepEqual(
+          await store.reserveSeckill({
+            ...input,
+            userId: oldUser,
+            requestId: 'req-hold-3',
+            reservationId: rsv(),
+          }),
+          { ok: false, code: 'LIMIT_EXCEEDED' },
+        );
+        assert.ok(
+          (
+            await store.reserveSeckill({
+              ...input,
+              userId: newUser,
+              requestId: 'req-next-1',
+              reservationId: rsv(),
+            })
+          ).ok,
+        );
+        assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
+      });
+
+    if (kind.name === 'redis')
       test('drift alone (units left tampered) triggers a rebuild once it persists', async () => {
         const def = seckillDef({ stockTotal: 30, perUserLimit: 1 });
         await seed(def, 8);

@@ -58,10 +58,13 @@ async function bucketsInRedis(store: RedisHotPathStore, def: CampaignDef): Promi
   for (const [b, s] of shardIds(def.id, BUCKETS).entries()) {
     const k = store.keys(s);
     const [share, left] = await store.redis.hmget(k.meta, 'stockTotal', 'left');
-    const holdings = await store.redis.hgetall(k.holdings);
+    const fields = await store.redis.hgetall(k.meta);
     let held = 0;
     const overLimit: string[] = [];
-    for (const [userId, h] of Object.entries(holdings)) {
+    for (const [field, h] of Object.entries(fields)) {
+      // A holding is the metadata's field '@' + userId.
+      if (!field.startsWith('@')) continue;
+      const userId = field.slice(1);
       const units = Number(/^\d+/.exec(h)?.[0] ?? 0);
       held += units;
       if (units > def.perUserLimit) overLimit.push(userId);

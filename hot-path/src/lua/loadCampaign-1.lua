@@ -18,8 +18,8 @@
 
   Output:
     {state, stockTotal}: state 1 primed, 0 refreshed, -1 hot state half missing (metadata without the units left,
-    as a suspended campaign or one written by an older layout has, or a bucket that is gone: nothing written, a
-    rebuild is needed)
+    as a suspended campaign or one written by an older layout has, or a bucket that is gone: nothing written), or
+    of the older layout with holdings in their own hash (its units left deleted): a rebuild is needed
 ]]
 local metaKey = KEYS[1]
 local total, campaignTotal = ARGV[1], ARGV[2]
@@ -38,6 +38,12 @@ if redis.call('EXISTS', metaKey) == 0 then
 end
 local cur = redis.call('HMGET', metaKey, 'left', 'stockTotal', 'campaignTotal')
 if not cur[1] then return {-1, 0} end
+-- Holdings in a hash of their own: state of the older layout (same slot: derived from KEYS[1]), which no script
+-- reads any more. Taken offline as a suspension does, for the rebuild to write it in this layout.
+if redis.call('EXISTS', string.sub(metaKey, 1, -5) .. 'holdings') == 1 then
+  redis.call('HDEL', metaKey, 'left')
+  return {-1, 0}
+end
 if total == '-' then
   redis.call('HSET', metaKey, unpack(fields))
   return {0, tonumber(cur[2])}

@@ -3,10 +3,15 @@
  * the hash tag `{c:<id>}`, so one slot owns them all.
  */
 export interface CampaignKeys {
-  /** Metadata, the units left (`left`), the position (`gen`, `seq`) and the acknowledged one (`ackGen`, `ackSeq`). */
+  /**
+   * Metadata, the units left (`left`), the position (`gen`, `seq`), the acknowledged one (`ackGen`, `ackSeq`), and
+   * each shopper's holding (field `holdingField(userId)`): the units the user holds and a line per reservation the
+   * user made (see `parse.ts` `holdingLines`). One hash, so a reservation reads the gate and the holding in one
+   * HMGET and writes the units left, the position and the holding in one HSET.
+   */
   meta: string;
-  /** userId → the units the user holds and a line per reservation the user made (see `parse.ts` `holdingLines`). */
-  holdings: string;
+  /** The older layout's holdings, in a hash of their own: only ever deleted (a rebuild writes them in `meta`). */
+  legacyHoldings: string;
   released: string;
   stream: string;
   forming: string;
@@ -21,7 +26,7 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
   const base = `${prefix}tm:{c:${campaignId}}:`;
   return {
     meta: `${base}meta`,
-    holdings: `${base}holdings`,
+    legacyHoldings: `${base}holdings`,
     released: `${base}released`,
     stream: `${base}stream`,
     forming: `${base}forming`,
@@ -30,6 +35,11 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
     moves: `${base}moves`,
     group: (groupId) => `${base}g:${groupId}`,
   };
+}
+
+/** A shopper's holding in the metadata hash: '@' and the user id (no metadata field starts with '@'). */
+export function holdingField(userId: string): string {
+  return `@${userId}`;
 }
 
 /** The consumer group every settlement consumer joins. */

@@ -156,7 +156,7 @@ export function hashToGroup(campaignId: string, m: Map<string, string>): GroupSt
 }
 
 /**
- * The group a join answers (`joinGroup-5.lua`): status, expiresAt, size, taken (before the join), leaderId,
+ * The group a join answers (`joinGroup-4.lua`): status, expiresAt, size, taken (before the join), leaderId,
  * createdAt, the caller's slot before the join (none), then the user of each slot from 1 (null when free), the
  * caller's slot filled.
  */

@@ -14,7 +14,7 @@ import {
   shardIds,
   splitStock,
 } from './buckets.ts';
-import { type CampaignKeys, campaignKeys, SETTLEMENT_GROUP } from './keys.ts';
+import { type CampaignKeys, campaignKeys, holdingField, SETTLEMENT_GROUP } from './keys.ts';
 import {
   ackedPosition,
   findInHolding,
@@ -554,7 +554,7 @@ export class RedisHotPathStore implements HotPathStore {
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
     const [replayed, line, group, , , acked] = res as [number, string, unknown, number, number, unknown];
     const reservation = lineToReservation(campaignId, userId, line, ackedPosition(acked));
-    // A new join answers the group as it read it (see joinGroup-5.lua); every other answer, the group's hash.
+    // A new join answers the group as it read it (see joinGroup-4.lua); every other answer, the group's hash.
     const g =
       joinedGroupId !== undefined && replayed === 0
         ? joinedGroup(campaignId, joinedGroupId, group)
@@ -592,7 +592,7 @@ export class RedisHotPathStore implements HotPathStore {
     const k = this.keys(await this.#shardOf(campaignId, userId));
     const res = (await this.redis
       .pipeline()
-      .hget(k.holdings, userId)
+      .hget(k.meta, holdingField(userId))
       .hmget(k.meta, 'ackGen', 'ackSeq')
       .exec()) as [[Error | null, string | null], [Error | null, unknown]];
     const [[e1, holding], [e2, acked]] = res;
@@ -731,7 +731,7 @@ export class RedisHotPathStore implements HotPathStore {
         const k = this.keys(s);
         return this.redis.unlink(
           k.meta,
-          k.holdings,
+          k.legacyHoldings,
           k.released,
           k.stream,
           k.forming,

@@ -139,7 +139,7 @@ export function reserveSeckillCall(
   const fingerprint = requestFingerprint({ kind: 'seckill', quantity: i.quantity });
   return {
     script: 'reserveSeckill',
-    keys: [k.meta, k.holdings, k.stream],
+    keys: [k.meta, k.stream],
     args: [
       i.userId,
       lineHead(i.requestId, fingerprint, i.reservationId, i.quantity, i.nowMs, i.nowMs + i.paymentTtlMs),
@@ -168,7 +168,7 @@ export function claimCouponCall(
   );
   return {
     script: 'claimCoupon',
-    keys: [k.meta, k.holdings, k.stream],
+    keys: [k.meta, k.stream],
     args: [i.userId, head, i.nowMs, floor.generation, floor.seq],
   };
 }
@@ -187,7 +187,7 @@ function groupSlotCall(
   );
   return {
     script,
-    keys: [k.meta, k.holdings, k.stream, k.group(i.groupId), k.forming],
+    keys: [k.meta, k.stream, k.group(i.groupId), k.forming],
     args: [
       i.userId,
       lineHead(i.requestId, fingerprint, i.reservationId, 1, i.nowMs, i.nowMs + i.paymentTtlMs),
@@ -229,7 +229,7 @@ export function releaseReservationCall(
 ): ScriptCall {
   return {
     script: 'releaseReservation',
-    keys: [k.meta, k.holdings, k.released, k.stream, k.group(groupId ?? ''), k.forming],
+    keys: [k.meta, k.released, k.stream, k.group(groupId ?? ''), k.forming],
     args: [reservationId, userId, nowMs, floor.generation, floor.seq],
   };
 }
@@ -272,7 +272,7 @@ export function suspendCampaignCall(k: CampaignKeys): ScriptCall {
 export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number): ScriptCall {
   return {
     script: 'rebuildBegin',
-    keys: [k.meta, k.holdings, k.released, k.forming, k.rebuild],
+    keys: [k.meta, k.released, k.forming, k.rebuild],
     args: [token, lockMs],
   };
 }
@@ -286,7 +286,7 @@ export interface RebuildChunk {
 export function rebuildChunkCall(k: CampaignKeys, token: string, chunk: RebuildChunk): ScriptCall {
   return {
     script: 'rebuildChunk',
-    keys: [k.meta, k.holdings, k.released, k.forming, k.rebuild],
+    keys: [k.meta, k.released, k.forming, k.rebuild],
     args: [token, JSON.stringify(chunk)],
   };
 }

@@ -11,14 +11,16 @@
 -- `levels`, `;<code>:<limit>:<earlyMs>;` per level) lists it, its limit (0: the campaign's own) becomes
 -- meta.perUserLimit and the window opens earlyMs before startsAt.
 -- withGroup: also read the group size and time to live (group scripts).
-local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelCode, withGroup)
+-- userId: the shopper, whose holding (field '@' .. userId of the same hash, see recordReservation) the same HMGET
+-- reads: meta.holding, nil when the shopper holds nothing here.
+local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelCode, withGroup, userId)
   local m
   if withGroup then
     m = redis.call('HMGET', metaKey, 'gate', 'startsAt', 'endsAt', 'perUserLimit', 'priceFen', 'gen', 'seq', 'left',
-      'facts', 'levels', 'groupSize', 'groupTtlMs')
+      'facts', 'levels', '@' .. userId, 'groupSize', 'groupTtlMs')
   else
     m = redis.call('HMGET', metaKey, 'gate', 'startsAt', 'endsAt', 'perUserLimit', 'priceFen', 'gen', 'seq', 'left',
-      'facts', 'levels')
+      'facts', 'levels', '@' .. userId)
   end
   -- No gate, no units left: missing (-1), or metadata kept while a rebuild is due (-15; also the metadata of an
   -- older layout, which a rebuild replaces). A campaign the caller has seen a position of exists: -15, not 404.
@@ -53,6 +55,6 @@ local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelC
   if nowMs >= endsAt then return nil, -5 end
   return {
     endsAt = endsAt, perUserLimit = perUserLimit, priceFen = m[5], gen = gen, seq = seq,
-    left = tonumber(m[8]), facts = m[9], groupSize = m[11], groupTtlMs = m[12]
+    left = tonumber(m[8]), facts = m[9], holding = m[11], groupSize = m[12], groupTtlMs = m[13]
   }
 end

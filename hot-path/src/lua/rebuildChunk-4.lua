@@ -3,11 +3,10 @@
   and carry the campaign's hash tag, so they live on its slot.
 
   Input:
-    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta
-    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings
-    KEYS[3] released reservation ids    tm:{c:<id>}:released
-    KEYS[4] forming groups index (zset) tm:{c:<id>}:forming
-    KEYS[5] rebuild lock                tm:{c:<id>}:rebuild
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (each shopper's holding is its field '@' .. userId)
+    KEYS[2] released reservation ids    tm:{c:<id>}:released
+    KEYS[3] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[4] rebuild lock                tm:{c:<id>}:rebuild
 
     ARGV[1] rebuild token
     ARGV[2] JSON object: holdings (list of userId, holding pairs: see recordReservation), released (list of
@@ -16,14 +15,14 @@
   Output:
     1 written; -13 the lock is not ours or the state came back meanwhile
 ]]
-local metaKey, holdingsKey, releasedKey, formingKey, lockKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local metaKey, releasedKey, formingKey, lockKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local token = ARGV[1]
 local chunk = cjson.decode(ARGV[2])
 local keyBase = string.sub(metaKey, 1, -5)
 
 if redis.call('GET', lockKey) ~= token or redis.call('HEXISTS', metaKey, 'left') == 1 then return -13 end
 
-for _, h in ipairs(chunk.holdings) do redis.call('HSET', holdingsKey, h[1], h[2]) end
+for _, h in ipairs(chunk.holdings) do redis.call('HSET', metaKey, '@' .. h[1], h[2]) end
 for _, id in ipairs(chunk.released) do redis.call('SADD', releasedKey, id) end
 for _, g in ipairs(chunk.groups) do
   local key = keyBase .. 'g:' .. g.id

@@ -2,11 +2,11 @@
   Opens a group of a groupbuy campaign: the leader takes slot 1 and one unit, atomically with the campaign checks.
 
   Input:
-    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left and the position)
-    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings (units held and the user's reservations)
-    KEYS[3] settlement stream           tm:{c:<id>}:stream
-    KEYS[4] the new group hash          tm:{c:<id>}:g:<groupId>
-    KEYS[5] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left, the position and each shopper's
+                                        holding: see includes/recordReservation)
+    KEYS[2] settlement stream           tm:{c:<id>}:stream
+    KEYS[3] the new group hash          tm:{c:<id>}:g:<groupId>
+    KEYS[4] forming groups index (zset) tm:{c:<id>}:forming
 
     ARGV[1] userId (leader)
     ARGV[2] the reservation's line head: requestId (no tab, no newline), request fingerprint (what the request
@@ -26,7 +26,7 @@
     {1, line, group (flat HGETALL), gen, seq, {ackGen, ackSeq}}  a replay of the earlier one
     gen, seq: the campaign's position after the call
 ]]
-local metaKey, holdingsKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local metaKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local userId, head, groupId = ARGV[1], ARGV[2], ARGV[3]
 local nowMs = tonumber(ARGV[4])
 local retentionMs = tonumber(ARGV[5])
@@ -39,10 +39,10 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true)
+local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)
+local held, holding, earlier, reused = findReplay(meta.holding, head)
 if reused then return reused end
 if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 
@@ -59,7 +59,7 @@ redis.call('HSET', groupKey, 'u:' .. userId, 1, unpack(group))
 redis.call('PEXPIREAT', groupKey, math.max(meta.endsAt, expiresAt) + retentionMs)
 redis.call('ZADD', formingKey, 1, groupId)
 
-local line, seq = recordReservation({meta = metaKey, holdings = holdingsKey, stream = streamKey}, meta, userId, head, 1,
+local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
   {id = groupId, slot = 1, leaderId = userId, size = meta.groupSize, createdAt = ARGV[4], expiresAt = expiresAt},
-  held, holding)
+  held, holding, '1')
 return {0, line, group, meta.gen, seq}

@@ -4,9 +4,9 @@
   settlement stream, which settles it into a coupon in PostgreSQL, as a reservation settles into an order.
 
   Input:
-    KEYS[1] template metadata hash      tm:{c:<templateId>}:meta (with the coupons left and the position)
-    KEYS[2] holdings per user hash      tm:{c:<templateId>}:holdings (coupons held and the user's claims)
-    KEYS[3] settlement stream           tm:{c:<templateId>}:stream
+    KEYS[1] template metadata hash      tm:{c:<templateId>}:meta (with the coupons left, the position and each
+                                        shopper's holding: the coupons held and the claims)
+    KEYS[2] settlement stream           tm:{c:<templateId>}:stream
 
     ARGV[1] userId
     ARGV[2] the claim's line head: requestId (no tab, no newline), fingerprint `claim`, claimId (clm_<ulid>), 1,
@@ -21,7 +21,7 @@
     {0, 0, 0, gen, seq}                    a new claim (the caller knows every other field)
     gen, seq: the template's position after the call
 ]]
-local metaKey, holdingsKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
+local metaKey, streamKey = KEYS[1], KEYS[2]
 local userId, head = ARGV[1], ARGV[2]
 local floorGen, floorSeq = ARGV[4], ARGV[5]
 
@@ -30,16 +30,16 @@ local floorGen, floorSeq = ARGV[4], ARGV[5]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', false)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', false, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)
+local held, holding, earlier, reused = findReplay(meta.holding, head)
 if reused then return reused end
 if earlier then return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta.gen, meta.seq} end
 
 local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
 if check ~= 0 then return check end
 
-local _, seq = recordReservation({meta = metaKey, holdings = holdingsKey, stream = streamKey}, meta, userId, head, 1,
-  nil, held, holding)
+local _, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
+  nil, held, holding, '1')
 return {0, 0, 0, meta.gen, seq}

@@ -2,9 +2,9 @@
   Reserves units of a seckill campaign for one user, atomically: gate, idempotency, per-user limit, stock.
 
   Input:
-    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left and the position)
-    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings (units held and the user's reservations)
-    KEYS[3] settlement stream           tm:{c:<id>}:stream
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left, the position and each shopper's
+                                        holding: see includes/recordReservation)
+    KEYS[2] settlement stream           tm:{c:<id>}:stream
 
     ARGV[1] userId
     ARGV[2] the reservation's line head: requestId (no tab, no newline), request fingerprint (what the request
@@ -25,7 +25,7 @@
                                              request, quantity, now + TTL), so the reply carries only that
     gen, seq: the campaign's position after the call
 ]]
-local metaKey, holdingsKey, streamKey = KEYS[1], KEYS[2], KEYS[3]
+local metaKey, streamKey = KEYS[1], KEYS[2]
 local userId, head, quantity = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local floorGen, floorSeq = ARGV[5], ARGV[6]
 
@@ -34,16 +34,16 @@ local floorGen, floorSeq = ARGV[5], ARGV[6]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], false)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], false, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)
+local held, holding, earlier, reused = findReplay(meta.holding, head)
 if reused then return reused end
 if earlier then return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta.gen, meta.seq} end
 
 local check = checkLimitAndStock(held, meta.left, quantity, meta.perUserLimit)
 if check ~= 0 then return check end
 
-local _, seq = recordReservation({meta = metaKey, holdings = holdingsKey, stream = streamKey}, meta, userId, head,
-  quantity, nil, held, holding)
+local _, seq = recordReservation(metaKey, streamKey, meta, userId, head,
+  quantity, nil, held, holding, ARGV[3])
 return {0, 0, meta.priceFen, meta.gen, seq}

@@ -2,11 +2,11 @@
   Joins a forming group: takes its lowest free slot and one unit, atomically with the campaign and group checks.
 
   Input:
-    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left and the position)
-    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings (units held and the user's reservations)
-    KEYS[3] settlement stream           tm:{c:<id>}:stream
-    KEYS[4] the group hash              tm:{c:<id>}:g:<groupId>
-    KEYS[5] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left, the position and each shopper's
+                                        holding: see includes/recordReservation)
+    KEYS[2] settlement stream           tm:{c:<id>}:stream
+    KEYS[3] the group hash              tm:{c:<id>}:g:<groupId>
+    KEYS[4] forming groups index (zset) tm:{c:<id>}:forming
 
     ARGV[1] userId
     ARGV[2] the reservation's line head: requestId (no tab, no newline), request fingerprint (what the request
@@ -28,7 +28,7 @@
     {1, line, group (flat HGETALL), gen, seq, {ackGen, ackSeq}}  a replay of the earlier one
     gen, seq: the campaign's position after the call
 ]]
-local metaKey, holdingsKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local metaKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local userId, head, groupId = ARGV[1], ARGV[2], ARGV[3]
 local nowMs = tonumber(ARGV[4])
 local floorGen, floorSeq = ARGV[6], ARGV[7]
@@ -40,10 +40,10 @@ local keyBase = string.sub(metaKey, 1, -5)
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true)
+local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(holdingsKey, userId, head)
+local held, holding, earlier, reused = findReplay(meta.holding, head)
 if reused then return reused end
 if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 
@@ -74,6 +74,6 @@ g[7 + slot] = userId
 redis.call('HSET', groupKey, 's:' .. slot, userId, 'u:' .. userId, slot, 'taken', taken + 1)
 redis.call('ZADD', formingKey, taken + 1, groupId)
 
-local line, seq = recordReservation({meta = metaKey, holdings = holdingsKey, stream = streamKey}, meta, userId, head, 1,
-  {id = groupId, slot = slot, leaderId = g[5], size = g[3], createdAt = g[6], expiresAt = g[2]}, held, holding)
+local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
+  {id = groupId, slot = slot, leaderId = g[5], size = g[3], createdAt = g[6], expiresAt = g[2]}, held, holding, '1')
 return {0, line, g, meta.gen, seq}

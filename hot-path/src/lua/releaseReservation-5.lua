@@ -4,12 +4,12 @@
   appended for settlement (which cancels the order, or writes it as cancelled if it never settled).
 
   Input:
-    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left and the position)
-    KEYS[2] holdings per user hash      tm:{c:<id>}:holdings
-    KEYS[3] released reservation ids    tm:{c:<id>}:released
-    KEYS[4] settlement stream           tm:{c:<id>}:stream
-    KEYS[5] the group hash (or g:)      tm:{c:<id>}:g:<groupId>
-    KEYS[6] forming groups index (zset) tm:{c:<id>}:forming
+    KEYS[1] campaign metadata hash      tm:{c:<id>}:meta (with the units left, the position and each shopper's
+                                        holding, field '@' .. userId)
+    KEYS[2] released reservation ids    tm:{c:<id>}:released
+    KEYS[3] settlement stream           tm:{c:<id>}:stream
+    KEYS[4] the group hash (or g:)      tm:{c:<id>}:g:<groupId>
+    KEYS[5] forming groups index (zset) tm:{c:<id>}:forming
 
     ARGV[1] reservationId
     ARGV[2] userId (whose holding has the reservation)
@@ -21,17 +21,16 @@
     {1, gen, seq} released now (the campaign's position after it); 0 already released or unknown reservation;
     -1 campaign hot state missing, -15 behind (the release is committed in PostgreSQL: the rebuild counts it)
 ]]
-local metaKey, holdingsKey, releasedKey, streamKey, groupKey, formingKey =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local metaKey, releasedKey, streamKey, groupKey, formingKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local rsvId, userId, nowMs = ARGV[1], ARGV[2], ARGV[3]
 local floorGen, floorSeq = tonumber(ARGV[4]), tonumber(ARGV[5])
 
-local m = redis.call('HMGET', metaKey, 'left', 'gen', 'seq', 'facts')
+local m = redis.call('HMGET', metaKey, 'left', 'gen', 'seq', 'facts', '@' .. userId)
 if not m[1] then return -1 end
 local gen, seq = tonumber(m[2] or '0'), tonumber(m[3] or '0')
 if gen < floorGen or (gen == floorGen and seq < floorSeq) then return -15 end
 -- Only a recorded reservation can give units back: an unknown id must never create stock.
-local holding = redis.call('HGET', holdingsKey, userId)
+local holding = m[5]
 if not holding or not string.find(holding, '\t' .. rsvId .. '\t', 1, true) then return 0 end
 if redis.call('SADD', releasedKey, rsvId) == 0 then return 0 end
 
@@ -54,9 +53,8 @@ end
 if not line then return 0 end
 local quantity = tonumber(f[4])
 out[1] = tostring(math.max(0, tonumber(out[1]) - quantity))
-redis.call('HSET', holdingsKey, userId, table.concat(out, '\n'))
 seq = seq + 1
-redis.call('HSET', metaKey, 'left', tonumber(m[1]) + quantity, 'seq', seq)
+redis.call('HSET', metaKey, 'left', tonumber(m[1]) + quantity, 'seq', seq, '@' .. userId, table.concat(out, '\n'))
 
 local entry = {'u', userId, 'r', line, 'f', m[4] or '', 'x', nowMs, 'p', gen .. '\t' .. seq}
 local groupId, slot = f[11], f[12]
