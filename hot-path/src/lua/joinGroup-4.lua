@@ -48,10 +48,13 @@ if reused then return reused end
 if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 
 -- The group, the caller's membership and its slots in one read: the slots up to the campaign's group size (a
--- group opened before the size was raised is larger; its other slots are read one by one below).
+-- group opened before the size was raised is larger; its other slots are read one by one below). The usual
+-- sizes' slot fields are written out: making each from its number cost 0.3-0.4 µs (see recordReservation).
+local slotFields = {'s:1', 's:2', 's:3', 's:4', 's:5', 's:6', 's:7', 's:8', 's:9', 's:10'}
+local function slotField(i) return slotFields[i] or string.format('s:%d', i) end
 local fields = {'status', 'expiresAt', 'size', 'taken', 'leaderId', 'createdAt', 'u:' .. userId}
 local campaignSize = tonumber(meta.groupSize)
-for i = 1, campaignSize do fields[7 + i] = 's:' .. i end
+for i = 1, campaignSize do fields[7 + i] = slotField(i) end
 local g = redis.call('HMGET', groupKey, unpack(fields))
 if not g[1] then return -12 end
 if g[1] ~= 'forming' then return -8 end
@@ -67,13 +70,14 @@ if check ~= 0 then return check end
 -- The lowest free slot; the answer is the read itself with the caller in that slot (no second read, no new table).
 local slot = 0
 for i = 1, size do
-  if i > campaignSize then g[7 + i] = redis.call('HGET', groupKey, 's:' .. i) end
+  if i > campaignSize then g[7 + i] = redis.call('HGET', groupKey, slotField(i)) end
   if slot == 0 and not g[7 + i] then slot = i end
 end
 g[7 + slot] = userId
-redis.call('HSET', groupKey, 's:' .. slot, userId, 'u:' .. userId, slot, 'taken', taken + 1)
-redis.call('ZADD', formingKey, taken + 1, groupId)
+local slotText, takenText = string.format('%d', slot), string.format('%d', taken + 1)
+redis.call('HSET', groupKey, slotField(slot), userId, 'u:' .. userId, slotText, 'taken', takenText)
+redis.call('ZADD', formingKey, takenText, groupId)
 
 local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
-  {id = groupId, slot = slot, leaderId = g[5], size = g[3], createdAt = g[6], expiresAt = g[2]}, held, holding, '1')
+  {id = groupId, slot = slotText, leaderId = g[5], size = g[3], createdAt = g[6], expiresAt = g[2]}, held, holding, '1')
 return {0, line, g, meta.gen, seq}

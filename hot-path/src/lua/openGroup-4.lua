@@ -52,14 +52,16 @@ if redis.call('EXISTS', groupKey) == 1 then return -12 end
 local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
 if check ~= 0 then return check end
 
-local expiresAt = math.min(nowMs + tonumber(meta.groupTtlMs), meta.endsAt)
-local group = {'id', groupId, 'leaderId', userId, 'size', meta.groupSize, 'taken', 1, 'status', 'forming',
+-- Numbers as text, each converted once (see recordReservation).
+local expiresAtMs = math.min(nowMs + tonumber(meta.groupTtlMs), meta.endsAt)
+local expiresAt = string.format('%d', expiresAtMs)
+local group = {'id', groupId, 'leaderId', userId, 'size', meta.groupSize, 'taken', '1', 'status', 'forming',
   'createdAt', ARGV[4], 'expiresAt', expiresAt, 's:1', userId}
-redis.call('HSET', groupKey, 'u:' .. userId, 1, unpack(group))
-redis.call('PEXPIREAT', groupKey, math.max(meta.endsAt, expiresAt) + retentionMs)
-redis.call('ZADD', formingKey, 1, groupId)
+redis.call('HSET', groupKey, 'u:' .. userId, '1', unpack(group))
+redis.call('PEXPIREAT', groupKey, string.format('%d', math.max(meta.endsAt, expiresAtMs) + retentionMs))
+redis.call('ZADD', formingKey, '1', groupId)
 
 local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
-  {id = groupId, slot = 1, leaderId = userId, size = meta.groupSize, createdAt = ARGV[4], expiresAt = expiresAt},
+  {id = groupId, slot = '1', leaderId = userId, size = meta.groupSize, createdAt = ARGV[4], expiresAt = expiresAt},
   held, holding, '1')
 return {0, line, group, meta.gen, seq}
