@@ -33,13 +33,15 @@ local floorGen, floorSeq = ARGV[4], ARGV[5]
 local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', false, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(meta.holding, head)
+local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
 if reused then return reused end
-if earlier then return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta.gen, meta.seq} end
+if earlier then
+  return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta[6] --[[gen]], meta[7] --[[seq]]}
+end
 
-local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
+local check = checkLimitAndStock(held, meta[8] --[[left]], 1, meta[4] --[[perUserLimit]])
 if check ~= 0 then return check end
 
 local _, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
   nil, held, holding, '1')
-return {0, 0, 0, meta.gen, seq}
+return {0, 0, 0, meta[6] --[[gen]], seq}

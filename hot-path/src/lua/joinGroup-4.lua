@@ -43,7 +43,7 @@ local keyBase = string.sub(metaKey, 1, -5)
 local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(meta.holding, head)
+local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
 if reused then return reused end
 if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 
@@ -53,7 +53,7 @@ if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 local slotFields = {'s:1', 's:2', 's:3', 's:4', 's:5', 's:6', 's:7', 's:8', 's:9', 's:10'}
 local function slotField(i) return slotFields[i] or string.format('s:%d', i) end
 local fields = {'status', 'expiresAt', 'size', 'taken', 'leaderId', 'createdAt', 'u:' .. userId}
-local campaignSize = tonumber(meta.groupSize)
+local campaignSize = tonumber(meta[12] --[[groupSize]])
 for i = 1, campaignSize do fields[7 + i] = slotField(i) end
 local g = redis.call('HMGET', groupKey, unpack(fields))
 if not g[1] then return -12 end
@@ -64,7 +64,7 @@ local size, taken = tonumber(g[3]), tonumber(g[4])
 if g[7] then return -10 end
 if taken >= size then return -9 end
 
-local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
+local check = checkLimitAndStock(held, meta[8] --[[left]], 1, meta[4] --[[perUserLimit]])
 if check ~= 0 then return check end
 
 -- The lowest free slot; the answer is the read itself with the caller in that slot (no second read, no new table).
@@ -80,4 +80,4 @@ redis.call('ZADD', formingKey, takenText, groupId)
 
 local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
   {id = groupId, slot = slotText, leaderId = g[5], size = g[3], createdAt = g[6], expiresAt = g[2]}, held, holding, '1')
-return {0, line, g, meta.gen, seq}
+return {0, line, g, meta[6] --[[gen]], seq}

@@ -42,26 +42,27 @@ local keyBase = string.sub(metaKey, 1, -5)
 local meta, refusal = campaignGate(metaKey, nowMs, 'groupbuy', floorGen, floorSeq, ARGV[8], true, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(meta.holding, head)
+local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
 if reused then return reused end
 if earlier then return replayGroupAnswer(metaKey, keyBase, earlier, meta) end
 
 -- A group id is minted by the caller; meeting an existing one is a caller bug, never a second group.
 if redis.call('EXISTS', groupKey) == 1 then return -12 end
 
-local check = checkLimitAndStock(held, meta.left, 1, meta.perUserLimit)
+local check = checkLimitAndStock(held, meta[8] --[[left]], 1, meta[4] --[[perUserLimit]])
 if check ~= 0 then return check end
 
 -- Numbers as text, each converted once (see recordReservation).
-local expiresAtMs = math.min(nowMs + tonumber(meta.groupTtlMs), meta.endsAt)
+local expiresAtMs = math.min(nowMs + tonumber(meta[13] --[[groupTtlMs]]), meta[3] --[[endsAt]])
 local expiresAt = string.format('%d', expiresAtMs)
-local group = {'id', groupId, 'leaderId', userId, 'size', meta.groupSize, 'taken', '1', 'status', 'forming',
+local group = {'id', groupId, 'leaderId', userId, 'size', meta[12] --[[groupSize]], 'taken', '1', 'status', 'forming',
   'createdAt', ARGV[4], 'expiresAt', expiresAt, 's:1', userId}
 redis.call('HSET', groupKey, 'u:' .. userId, '1', unpack(group))
-redis.call('PEXPIREAT', groupKey, string.format('%d', math.max(meta.endsAt, expiresAtMs) + retentionMs))
+redis.call('PEXPIREAT', groupKey, string.format('%d', math.max(meta[3] --[[endsAt]], expiresAtMs) + retentionMs))
 redis.call('ZADD', formingKey, '1', groupId)
 
 local line, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
-  {id = groupId, slot = '1', leaderId = userId, size = meta.groupSize, createdAt = ARGV[4], expiresAt = expiresAt},
+  {id = groupId, slot = '1', leaderId = userId, size = meta[12] --[[groupSize]], createdAt = ARGV[4],
+    expiresAt = expiresAt},
   held, holding, '1')
-return {0, line, group, meta.gen, seq}
+return {0, line, group, meta[6] --[[gen]], seq}

@@ -37,13 +37,15 @@ local floorGen, floorSeq = ARGV[5], ARGV[6]
 local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], false, userId)
 if not meta then return refusal end
 
-local held, holding, earlier, reused = findReplay(meta.holding, head)
+local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
 if reused then return reused end
-if earlier then return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta.gen, meta.seq} end
+if earlier then
+  return {1, earlier, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq'), meta[6] --[[gen]], meta[7] --[[seq]]}
+end
 
-local check = checkLimitAndStock(held, meta.left, quantity, meta.perUserLimit)
+local check = checkLimitAndStock(held, meta[8] --[[left]], quantity, meta[4] --[[perUserLimit]])
 if check ~= 0 then return check end
 
 local _, seq = recordReservation(metaKey, streamKey, meta, userId, head,
   quantity, nil, held, holding, ARGV[3])
-return {0, 0, meta.priceFen, meta.gen, seq}
+return {0, 0, meta[5] --[[priceFen]], meta[6] --[[gen]], seq}

@@ -1,7 +1,8 @@
 -- Reads the campaign's metadata and refuses when it is not open for reservations of this type.
--- Returns the metadata table, or nil and a refusal code. Refusal order: loaded, current, type, stopped, kill switch,
--- window. "Current": the hot state's position (generation, seq) is not behind the floor the caller knows of (a
--- Redis restarted from a cut AOF or a promoted lagging replica is behind: it must not sell, -15, until rebuilt).
+-- Returns the metadata (the HMGET's array, see below), or nil and a refusal code. Refusal order: loaded, current,
+-- type, stopped, kill switch, window. "Current": the hot state's position (generation, seq) is not behind the floor
+-- the caller knows of (a Redis restarted from a cut AOF or a promoted lagging replica is behind: it must not sell,
+-- -15, until rebuilt).
 -- Read in one HMGET: only what a reservation decides on or writes. `gate` is the type while the campaign sells,
 -- else the type and the refusal (stopped -2, kill switch -3), so one comparison passes an open campaign; title, SKU
 -- and dry run reach the stream as one packed field (`facts`), never parsed here; the units left (`left`, absent
@@ -9,10 +10,14 @@
 -- Values stay strings unless compared: each tonumber cost about a tenth of a one-command script (measured).
 -- levelCode (optional, '' for none): the shopper's membership level. When the campaign's level table (meta field
 -- `levels`, `;<code>:<limit>:<earlyMs>;` per level) lists it, its limit (0: the campaign's own) becomes
--- meta.perUserLimit and the window opens earlyMs before startsAt.
+-- the per-user limit and the window opens earlyMs before startsAt.
 -- withGroup: also read the group size and time to live (group scripts).
 -- userId: the shopper, whose holding (field '@' .. userId of the same hash, see recordReservation) the same HMGET
--- reads: meta.holding, nil when the shopper holds nothing here.
+-- reads.
+-- The metadata returned is the HMGET's own array, read by index (callers name the field beside it): [3] endsAt,
+-- [4] perUserLimit (the level's, if any), [6] gen ('0' when absent), [7] seq and [8] the units left as
+-- numbers; [5] priceFen, [9] facts, [11] the holding (nil when the shopper holds nothing here), [12] groupSize and
+-- [13] groupTtlMs as read. A table of named fields built per call cost 0.5 µs of the reserve script's 9 (measured).
 local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelCode, withGroup, userId)
   local m
   if withGroup then
@@ -53,8 +58,6 @@ local function campaignGate(metaKey, nowMs, wantType, floorGen, floorSeq, levelC
   end
   if nowMs < opensAt then return nil, -4 end
   if nowMs >= endsAt then return nil, -5 end
-  return {
-    endsAt = endsAt, perUserLimit = perUserLimit, priceFen = m[5], gen = gen, seq = seq,
-    left = tonumber(m[8]), facts = m[9], holding = m[11], groupSize = m[12], groupTtlMs = m[13]
-  }
+  m[3], m[4], m[6], m[7], m[8] = endsAt, perUserLimit, gen, seq, tonumber(m[8])
+  return m
 end

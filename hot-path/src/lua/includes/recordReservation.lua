@@ -1,7 +1,8 @@
 -- Takes the units and records one reservation: units left down, the position's seq up and the user's holding
 -- rewritten with the new line (one HSET of the metadata hash: a holding is its field '@' .. userId), and the
--- settlement entry appended to the campaign's stream as flat fields (one XADD): seq goes up by one with every entry, so PostgreSQL's settled
--- position tells a Redis that came back behind it. Returns the reservation's line and the new seq.
+-- settlement entry appended to the campaign's stream as flat fields (one XADD): seq goes up by one with every
+-- entry, so PostgreSQL's settled position tells a Redis that came back behind it. Returns the reservation's line
+-- and the new seq. meta: campaignGate's answer.
 -- A line: requestId, fingerprint, reservationId, quantity, createdAt, expiresAt, unitPriceFen, gen, seq, status
 -- (p pending: settled once the campaign's acknowledged position reaches gen/seq; s settled; r released), then
 -- groupId and slot for a group's member, separated by tabs. It is both the replay answer (kept in the holding for
@@ -16,24 +17,24 @@
 -- cost 0.3-0.4 µs each, and the script made four of them (about a tenth of its Redis CPU).
 local function recordReservation(metaKey, streamKey, meta, userId, head, quantity, group, held, holding,
     quantityText)
-  local seq = meta.seq + 1
+  local seq = meta[7] --[[seq]] + 1
   local seqText = string.format('%d', seq)
-  local line = head .. '\t' .. meta.priceFen .. '\t' .. meta.gen .. '\t' .. seqText .. '\tp'
+  local line = head .. '\t' .. meta[5] --[[priceFen]] .. '\t' .. meta[6] --[[gen]] .. '\t' .. seqText .. '\tp'
   local lines, units = '', quantityText
   if holding then
     units = string.format('%d', held + quantity)
     local nl = string.find(holding, '\n', 1, true)
     if nl then lines = string.sub(holding, nl) end
   end
-  local left = string.format('%d', meta.left - quantity)
+  local left = string.format('%d', meta[8] --[[left]] - quantity)
   if group then
     line = line .. '\t' .. group.id .. '\t' .. group.slot
     redis.call('HSET', metaKey, 'seq', seqText, 'left', left, '@' .. userId, units .. lines .. '\n' .. line)
-    redis.call('XADD', streamKey, '*', 'u', userId, 'r', line, 'f', meta.facts, 'g',
+    redis.call('XADD', streamKey, '*', 'u', userId, 'r', line, 'f', meta[9] --[[facts]], 'g',
       group.leaderId .. '\t' .. group.size .. '\t' .. group.createdAt .. '\t' .. group.expiresAt)
   else
     redis.call('HSET', metaKey, 'seq', seqText, 'left', left, '@' .. userId, units .. lines .. '\n' .. line)
-    redis.call('XADD', streamKey, '*', 'u', userId, 'r', line, 'f', meta.facts)
+    redis.call('XADD', streamKey, '*', 'u', userId, 'r', line, 'f', meta[9] --[[facts]])
   end
   return line, seq
 end

@@ -4,5 +4,5 @@ local function replayGroupAnswer(metaKey, keyBase, line, meta)
   local groupId = string.match(line, '^' .. string.rep('[^\t]*\t', 10) .. '([^\t]*)')
   local group = {}
   if groupId then group = redis.call('HGETALL', keyBase .. 'g:' .. groupId) end
-  return {1, line, group, meta.gen, meta.seq, redis.call('HMGET', metaKey, 'ackGen', 'ackSeq')}
+  return {1, line, group, meta[6] --[[gen]], meta[7] --[[seq]], redis.call('HMGET', metaKey, 'ackGen', 'ackSeq')}
 end
