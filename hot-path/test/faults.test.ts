@@ -576,6 +576,13 @@ for (const kind of storeKinds) {
         await rs.redis.hdel(k.meta, `@${oldUser}`);
         await rs.redis.hset(k.legacyHoldings, oldUser, holding);
 
+        // Holdings PostgreSQL does not know of, more than one chunk of them: the rebuild scans them away.
+        const ghosts = Array.from({ length: 1_200 }, (_, i) => [
+          `@usr_ghost${i}`,
+          '1\nreq\tseckill:1\trsv_x',
+        ]);
+        await rs.redis.hset(k.meta, Object.fromEntries(ghosts));
+
         assert.equal((await store.loadCampaign(def)).state, 'needs_rebuild');
         assert.deepEqual(
           await store.reserveSeckill({
@@ -591,6 +598,8 @@ for (const kind of storeKinds) {
         assert.deepEqual([report.outcome, report.reason], ['rebuilt', 'missing']);
         assert.equal(await rs.redis.exists(k.legacyHoldings), 0, 'the older hash is gone');
         assert.ok((await rs.redis.hget(k.meta, `@${oldUser}`))?.startsWith('1\n'), 'rebuilt in the metadata');
+        const [, left] = await rs.redis.hscan(k.meta, '0', 'MATCH', '@usr_ghost*', 'COUNT', 10_000);
+        assert.deepEqual(left, [], 'no holding PostgreSQL does not know of is left');
 
         const replay = await store.reserveSeckill({
           ...input,

@@ -21,18 +21,9 @@ local keyBase = string.sub(metaKey, 1, -5)
 
 if redis.call('HEXISTS', metaKey, 'left') == 1 then return 0 end
 if not redis.call('SET', lockKey, token, 'NX', 'PX', lockMs) then return -13 end
--- The shoppers' holdings go (the rebuild writes them again), in HDELs of a thousand fields.
-local holdings = {}
-for _, field in ipairs(redis.call('HKEYS', metaKey)) do
-  if string.byte(field, 1) == 64 then
-    holdings[#holdings + 1] = field
-    if #holdings == 1000 then
-      redis.call('HDEL', metaKey, unpack(holdings))
-      holdings = {}
-    end
-  end
-end
-if #holdings > 0 then redis.call('HDEL', metaKey, unpack(holdings)) end
+-- The shoppers' holdings (fields '@' .. userId of the metadata) are not cleared here: a campaign's can be a million
+-- fields, one script would stall every campaign of this Redis. The rebuilder scans them away in chunks under the
+-- lock (rebuildChunk's `drop`) before it writes any.
 -- The older layouts' keys (same slot: derived from KEYS[1]) go too: holdings in a hash of their own, a stock
 -- counter, per-user counts and request ids; the rebuild writes their successors from PostgreSQL and the stream. So
 -- do a stock bucket's moves: the rebuild recomputes every bucket's share, and its new generation refuses a move

@@ -10,7 +10,8 @@
 
     ARGV[1] rebuild token
     ARGV[2] JSON object: holdings (list of userId, holding pairs: see recordReservation), released (list of
-            rsvId), groups (list of {id, fields, expireAtMs, forming, taken})
+            rsvId), groups (list of {id, fields, expireAtMs, forming, taken}), drop (optional: metadata fields of
+            holdings from before the rebuild, deleted first)
 
   Output:
     1 written; -13 the lock is not ours or the state came back meanwhile
@@ -22,6 +23,7 @@ local keyBase = string.sub(metaKey, 1, -5)
 
 if redis.call('GET', lockKey) ~= token or redis.call('HEXISTS', metaKey, 'left') == 1 then return -13 end
 
+if chunk.drop and #chunk.drop > 0 then redis.call('HDEL', metaKey, unpack(chunk.drop)) end
 for _, h in ipairs(chunk.holdings) do redis.call('HSET', metaKey, '@' .. h[1], h[2]) end
 for _, id in ipairs(chunk.released) do redis.call('SADD', releasedKey, id) end
 for _, g in ipairs(chunk.groups) do

@@ -755,6 +755,18 @@ export class RedisHotPathStore implements HotPathStore {
     const begun = await this.#call(rebuildBeginCall(k, token, 60_000));
     if (begun === 0) return 'present';
     if (begun === RefusalCode.REBUILD_BUSY) return 'busy';
+    // The holdings from before go first, scanned in chunks: one script over a million fields would stall every
+    // campaign of this Redis. Nothing adds one meanwhile (the units left are absent, so every reservation is refused).
+    let cursor = '0';
+    do {
+      const [next, fields] = await this.redis.hscan(k.meta, cursor, 'MATCH', '@*', 'COUNT', REBUILD_CHUNK);
+      cursor = next;
+      for (let i = 0; i < fields.length; i += 2 * REBUILD_CHUNK) {
+        const drop = fields.slice(i, i + 2 * REBUILD_CHUNK).filter((_, j) => j % 2 === 0);
+        const chunk: RebuildChunk = { holdings: [], released: [], groups: [], drop };
+        if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
+      }
+    } while (cursor !== '0');
     const expireAt = (endMs: number) => Math.max(state.def.endsAtMs, endMs) + this.retentionMs;
     const chunks: RebuildChunk[] = [];
     const fresh = (): RebuildChunk => {

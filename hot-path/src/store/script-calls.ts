@@ -279,6 +279,8 @@ export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number)
 
 export interface RebuildChunk {
   holdings: Array<[userId: string, holding: string]>;
+  /** Holding fields of the metadata from before the rebuild, deleted before anything is written. */
+  drop?: string[];
   released: string[];
   groups: Array<{ id: string; fields: string[]; expireAtMs: number; forming: boolean; taken: number }>;
 }
