@@ -95,7 +95,7 @@ const PIECES: Array<{
     keys: () => ['cost:p7'],
     args: (i) => [
       `usr_01JD3QZ8R6M4X2V7N9K5T1B${i}`,
-      `req-${i}\tseckill:1\trsv_01JD3QZ8R6M4X2V7N9K5T1B${i}\t1\t1764480000000\t1764480900000\t9900\t1\t${i}\tp`,
+      costLine(i),
       'seckill\t0\tsku_cost\t西湖龙井 明前特级 250g',
     ],
   },
@@ -122,7 +122,46 @@ const PIECES: Array<{
     keys: () => ['cost:p6'],
     args: (i) => [`${'x'.repeat(240)}${i}`],
   },
+  {
+    // The floor of the reserve script as laid out: its three commands with the same keys, fields and reply, and
+    // none of its decisions.
+    piece: 'reserveSeckill: its 3 commands alone',
+    lua: `local m = redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels',ARGV[1])
+redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'left', ARGV[3], ARGV[1], ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'u', ARGV[1], 'r', ARGV[2], 'f', m[9])
+return {0, 0, m[5], m[6], 1}`,
+    keys: () => ['cost:f1', 'cost:f1:stream'],
+    args: (i) => [`@usr_f${i}`, costLine(i), String(i)],
+  },
+  {
+    // The same for a join into groups of 5 (four joins per group): the metadata's HMGET, the group's HMGET of its
+    // fields and slots, its HSET, the forming index's ZADD, the metadata's HSET, XADD, and the group in the reply.
+    piece: 'joinGroup: its 6 commands alone',
+    lua: `local m = redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels',ARGV[1],'groupSize','groupTtlMs')
+local g = redis.call('HMGET', KEYS[3], 'status','expiresAt','size','taken','leaderId','createdAt',ARGV[4],'s:1','s:2','s:3','s:4','s:5')
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[1], ARGV[4], ARGV[6], 'taken', ARGV[6])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
+redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'left', ARGV[3], ARGV[1], ARGV[2])
+redis.call('XADD', KEYS[2], '*', 'u', ARGV[1], 'r', ARGV[2], 'f', m[9], 'g', ARGV[8])
+return {0, ARGV[2], g, m[6], 1}`,
+    keys: (i) => ['cost:f2', 'cost:f2:stream', `cost:f2:g:${Math.floor(i / 4)}`, 'cost:f2:forming'],
+    args: (i) => [
+      `@usr_j${i}`,
+      `${costLine(i)}\tgrp_cost${Math.floor(i / 4)}\t${(i % 4) + 2}`,
+      String(i),
+      `u:usr_j${i}`,
+      `s:${(i % 4) + 2}`,
+      String((i % 4) + 2),
+      `grp_cost${Math.floor(i / 4)}`,
+      'usr_lead\t5\t1764480000000\t1764483600000',
+    ],
+  },
 ];
+
+/** A reservation's line as the scripts write it (see recordReservation). */
+function costLine(i: number): string {
+  return `req-${i}\tseckill:1\trsv_01JD3QZ8R6M4X2V7N9K5T1B${i}\t1\t1764480000000\t1764480900000\t9900\t1\t${i}\tp`;
+}
 
 const PAY_TTL = 15 * 60_000;
 const DEPTH = 256;
@@ -220,6 +259,8 @@ export async function runScriptCost(
     const k = store.keys(seckill.id);
     // The pieces read and write a metadata hash shaped as a campaign's (fields and values), not a missing key.
     await redis.hset('cost:p1', await redis.hgetall(k.meta));
+    await redis.hset('cost:f1', await redis.hgetall(k.meta));
+    await redis.hset('cost:f2', { ...(await redis.hgetall(k.meta)), groupSize: 5, groupTtlMs: 3600_000 });
     const reserve = store.script('reserveSeckill');
     await redis.script('LOAD', reserve.lua);
     const reserveCall = (tag: string) => (i: number) =>
