@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import { type RedisHotPathStore, reconcileCampaign, startHotStateGuard } from '../src/index.ts';
+import { holdingField, type RedisHotPathStore, reconcileCampaign, startHotStateGuard } from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
@@ -557,23 +557,20 @@ for (const kind of storeKinds) {
         const [oldUser = '', newUser = ''] = [`usr_hold_${def.id.slice(-8)}`, `usr_next_${def.id.slice(-8)}`];
         await seedCampaign(store, db, def, [oldUser, newUser]);
         const input = { campaignId: def.id, quantity: 1, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
-        const first = await store.reserveSeckill({
-          ...input,
-          userId: oldUser,
-          requestId: 'req-hold-1',
-          reservationId: rsv(),
-        });
+        const reserveAs = (userId: string, requestId: string) =>
+          store.reserveSeckill({ ...input, userId, requestId, reservationId: rsv() });
+        const first = await reserveAs(oldUser, 'req-hold-1');
         assert.ok(first.ok && !first.replayed);
         await settleAll(def);
         // What that layout kept: the same holding, in tm:{c:<id>}:holdings under the bare user id.
         const rs = store as RedisHotPathStore;
         const k = rs.keys(def.id);
-        const holding = await rs.redis.hget(k.meta, `@${oldUser}`);
+        const holding = await rs.redis.hget(k.meta, holdingField(oldUser));
         assert.ok(
           holding !== null && holding.startsWith('1\n'),
           'the holding is the metadata field @<userId>',
         );
-        await rs.redis.hdel(k.meta, `@${oldUser}`);
+        await rs.redis.hdel(k.meta, holdingField(oldUser));
         await rs.redis.hset(k.legacyHoldings, oldUser, holding);
 
         // Holdings PostgreSQL does not know of, more than one chunk of them: the rebuild scans them away.
@@ -585,49 +582,25 @@ for (const kind of storeKinds) {
 
         assert.equal((await store.loadCampaign(def)).state, 'needs_rebuild');
         assert.deepEqual(
-          await store.reserveSeckill({
-            ...input,
-            userId: oldUser,
-            requestId: 'req-hold-2',
-            reservationId: rsv(),
-          }),
+          await reserveAs(oldUser, 'req-hold-2'),
           { ok: false, code: 'CAMPAIGN_REBUILDING' },
           'nothing sold until the rebuild: this shopper is at the limit',
         );
         const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
         assert.deepEqual([report.outcome, report.reason], ['rebuilt', 'missing']);
         assert.equal(await rs.redis.exists(k.legacyHoldings), 0, 'the older hash is gone');
-        assert.ok((await rs.redis.hget(k.meta, `@${oldUser}`))?.startsWith('1\n'), 'rebuilt in the metadata');
+        assert.ok(
+          (await rs.redis.hget(k.meta, holdingField(oldUser)))?.startsWith('1\n'),
+          'rebuilt in the metadata',
+        );
         const [, left] = await rs.redis.hscan(k.meta, '0', 'MATCH', '@usr_ghost*', 'COUNT', 10_000);
         assert.deepEqual(left, [], 'no holding PostgreSQL does not know of is left');
 
-        const replay = await store.reserveSeckill({
-          ...input,
-          userId: oldUser,
-          requestId: 'req-hold-1',
-          reservationId: rsv(),
-        });
+        const replay = await reserveAs(oldUser, 'req-hold-1');
         assert.ok(replay.ok && replay.replayed && first.ok);
         assert.equal(replay.reservation.id, first.reservation.id);
-        assert.deepEqual(
-          await store.reserveSeckill({
-            ...input,
-            userId: oldUser,
-            requestId: 'req-hold-3',
-            reservationId: rsv(),
-          }),
-          { ok: false, code: 'LIMIT_EXCEEDED' },
-        );
-        assert.ok(
-          (
-            await store.reserveSeckill({
-              ...input,
-              userId: newUser,
-              requestId: 'req-next-1',
-              reservationId: rsv(),
-            })
-          ).ok,
-        );
+        assert.deepEqual(await reserveAs(oldUser, 'req-hold-3'), { ok: false, code: 'LIMIT_EXCEEDED' });
+        assert.ok((await reserveAs(newUser, 'req-next-1')).ok);
         assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
       });
 
