@@ -41,6 +41,7 @@ export const AUDIT_ACTIONS = [
   'product.update',
   'refund_request.approve',
   'refund_request.reject',
+  'refund_request.return',
   'sku.stock_adjust',
 ] as const;
 

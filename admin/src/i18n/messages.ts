@@ -228,6 +228,7 @@ const zhCN = {
   'audit.action.order.address.reveal': '查看订单收货地址',
   'audit.action.refund_request.approve': '同意售后',
   'audit.action.refund_request.reject': '拒绝售后',
+  'audit.action.refund_request.return': '售后退回待处理（订单已不可退款）',
   'audit.action.member_levels.update': '修改会员等级',
   'audit.action.points.adjust': '调整积分',
   'audit.action.points.rules.update': '修改积分规则',
@@ -669,6 +670,8 @@ const en: Record<MessageKey, string> = {
   'audit.action.order.address.reveal': 'Viewed order address',
   'audit.action.refund_request.approve': 'Approved after-sale request',
   'audit.action.refund_request.reject': 'Rejected after-sale request',
+  'audit.action.refund_request.return':
+    'After-sale request returned to the queue (order no longer refundable)',
   'audit.action.member_levels.update': 'Changed the member levels',
   'audit.action.points.adjust': 'Adjusted points',
   'audit.action.points.rules.update': 'Changed the points rules',

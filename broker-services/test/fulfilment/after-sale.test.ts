@@ -151,6 +151,14 @@ describe('after-sale refund of a completed order', () => {
     );
     return mine.body.items.find((c) => c.templateId === made.body.id)!.id;
   };
+  /** The audit entries of one refund request, oldest first, read from the audit table itself. */
+  const auditOf = async (requestId: string): Promise<string[]> => {
+    const rows = await p.deployment.sql.query(
+      `select action from audit_log where object_type = 'refund_request' and object_id = $1 order by id`,
+      [requestId],
+    );
+    return rows.rows.map((r: { action: string }) => r.action);
+  };
   const transitionsCounted = async (from: string, to: string, reason: string) => {
     const metric = await orderTransitionsTotal.get();
     return metric.values
@@ -226,7 +234,9 @@ describe('after-sale refund of a completed order', () => {
     const refundedBefore = await transitionsCounted('refunding', 'refunded', 'refund_succeeded');
     const approved = await approve(first.body.id);
     assert.equal(approved.status, 200, JSON.stringify(approved.body));
-    assert.equal((await adminOrder(order.id)).status, 'refunding');
+    // The refund is under way (the dev provider may already have answered it): the order left completed.
+    assert.ok(['refunding', 'refunded'].includes((await adminOrder(order.id)).status));
+    assert.deepEqual(await auditOf(first.body.id), ['refund_request.approve']);
     assertError(await approve(first.body.id), 409, 'INVALID_TRANSITION', 'The request is already approved');
     const final = await refunded(order.id);
     assert.deepEqual(
@@ -356,5 +366,81 @@ describe('after-sale refund of a completed order', () => {
     );
     assert.equal((await adminOrder(late.id)).status, 'completed');
     assert.equal(await balance(cid), 200, 'the points stay');
+  });
+
+  test('an order refunded meanwhile: the approval is refused, the request goes back to the queue, both moves audited', async () => {
+    const dan = await shopper('dan');
+    const order = await checkout(dan, 1);
+    const paid = await call<{ outcome: string }>('POST', `/api/payments/dev/${order.id}/confirm`, dan.token);
+    assert.equal(paid.body.outcome, 'applied', JSON.stringify(paid.body));
+    const asked = await ask(dan, order.id);
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    assert.equal(asked.body.afterReceipt, false);
+    const direct = await call('POST', `/api/admin/orders/${order.id}/refund`, admin, { reason: '直接退款' });
+    assert.equal(direct.status, 200, JSON.stringify(direct.body));
+
+    assertError(
+      await approve(asked.body.id),
+      409,
+      'INVALID_TRANSITION',
+      'The order can no longer be refunded',
+    );
+    const mine = await call<{ items: { id: string; status: string }[] }>(
+      'GET',
+      `/api/orders/${order.id}/refund-requests`,
+      dan.token,
+    );
+    assert.deepEqual(
+      mine.body.items.map((r) => [r.id, r.status]),
+      [[asked.body.id, 'pending']],
+    );
+    assert.deepEqual(await auditOf(asked.body.id), ['refund_request.approve', 'refund_request.return']);
+    await refunded(order.id);
+    const refunds = await p.deployment.sql.query(
+      'select count(*)::int as n from refunds where order_id = $1',
+      [order.id],
+    );
+    assert.equal(refunds.rows[0].n, 1, 'refunded once, by the direct refund');
+  });
+
+  test('an approval whose audit entry cannot be written changes nothing; approved again, it is audited once', async () => {
+    const eve = await shopper('eve');
+    const order = await complete(eve, await checkout(eve, 1));
+    const asked = await ask(eve, order.id);
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    // The database refuses this request's approval entry (a real failure of the audit insert, nothing mocked).
+    const trigger = `refuse_audit_${run}`;
+    await p.deployment.sql.query(
+      `create function ${trigger}() returns trigger language plpgsql as $$
+       begin
+         if new.object_id = '${asked.body.id}' then raise exception 'audit refused by the test'; end if;
+         return new;
+       end $$`,
+    );
+    await p.deployment.sql.query(
+      `create trigger ${trigger} before insert on audit_log for each row execute function ${trigger}()`,
+    );
+    try {
+      const refused = await approve(asked.body.id);
+      assert.equal(refused.status, 500, JSON.stringify(refused.body));
+    } finally {
+      await p.deployment.sql.query(`drop trigger ${trigger} on audit_log`);
+      await p.deployment.sql.query(`drop function ${trigger}()`);
+    }
+    const mine = await call<{ items: { status: string }[] }>(
+      'GET',
+      `/api/orders/${order.id}/refund-requests`,
+      eve.token,
+    );
+    assert.deepEqual(
+      mine.body.items.map((r) => r.status),
+      ['pending'],
+    );
+    assert.equal((await adminOrder(order.id)).status, 'completed', 'no refund was started');
+    assert.deepEqual(await auditOf(asked.body.id), []);
+
+    assert.equal((await approve(asked.body.id)).status, 200);
+    await refunded(order.id);
+    assert.deepEqual(await auditOf(asked.body.id), ['refund_request.approve']);
   });
 });

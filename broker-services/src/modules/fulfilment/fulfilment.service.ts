@@ -341,15 +341,30 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         return { items: rows.map(requestView) };
       },
 
-      /** Admin: approves a request; the order is refunded through the payment provider exactly once. */
+      /**
+       * Admin: approves a request; the order is refunded through the payment provider exactly once. The request's
+       * move to approved commits with its audit entry; if the order can no longer be refunded, the move back to the
+       * queue commits with its own entry, so the trail shows both.
+       */
       approve: async (ctx) => {
         const admin = requireAdmin(ctx.meta);
         const request = await loadRequest(ctx.params.id);
-        const claimed = await em().execute<RequestRow[]>(
-          `update refund_requests set status = 'approved', decided_at = now(), decided_by = ?, note = ?
-           where id = ? and status = 'pending' returning *`,
-          [admin.id, ctx.params.note ?? null, request.id],
-        );
+        const claimed = await em().transactional(async (tx) => {
+          const done = await tx.execute<RequestRow[]>(
+            `update refund_requests set status = 'approved', decided_at = now(), decided_by = ?, note = ?
+             where id = ? and status = 'pending' returning *`,
+            [admin.id, ctx.params.note ?? null, request.id],
+          );
+          if (done[0]) {
+            await recordAudit(tx, ctx.meta, {
+              action: 'refund_request.approve',
+              objectType: 'refund_request',
+              objectId: request.id,
+              detail: { orderId: request.order_id },
+            });
+          }
+          return done;
+        });
         if (!claimed[0]) throw new AppError('INVALID_TRANSITION', `The request is already ${request.status}`);
         const res = await call(ctx, 'orders.refundForSystem', {
           id: request.order_id,
@@ -359,18 +374,31 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         });
         if (!res.refunding) {
           // The order moved on (refunded or cancelled meanwhile): the request goes back to the queue, decided by nobody.
-          await em().execute(
-            `update refund_requests set status = 'pending', decided_at = null, decided_by = null, note = null where id = ?`,
-            [request.id],
-          );
+          await em().transactional(async (tx) => {
+            await tx.execute(
+              `update refund_requests set status = 'pending', decided_at = null, decided_by = null, note = null
+               where id = ? and status = 'approved'`,
+              [request.id],
+            );
+            await recordAudit(tx, ctx.meta, {
+              action: 'refund_request.return',
+              objectType: 'refund_request',
+              objectId: request.id,
+              detail: { orderId: request.order_id, reason: 'order_not_refundable' },
+            });
+          });
           throw new AppError('INVALID_TRANSITION', 'The order can no longer be refunded');
         }
-        await recordAudit(em(), ctx.meta, {
-          action: 'refund_request.approve',
-          objectType: 'refund_request',
-          objectId: request.id,
-          detail: { orderId: request.order_id },
-        });
+        rt.log.info(
+          {
+            requestId: request.id,
+            orderId: request.order_id,
+            from: 'pending',
+            to: 'approved',
+            actor: admin.id,
+          },
+          'refund request approved',
+        );
         return requestView(claimed[0]);
       },
 

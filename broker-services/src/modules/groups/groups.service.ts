@@ -13,7 +13,7 @@ import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
 import { campaignOfId } from '../../ids.ts';
 import type { Runtime } from '../../runtime/runtime.ts';
-import { recordAudit } from '../admin/audit.ts';
+import { type AuditInput, recordAudit } from '../admin/audit.ts';
 import { groupsContract } from './contract.ts';
 import { type GroupView, sharePath } from './schemas.ts';
 
@@ -52,6 +52,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
     to: 'succeeded' | 'failed',
     reason: string,
     robotFilled = 0,
+    audit?: AuditInput,
   ): Promise<GroupRow | null> {
     const row = await em().transactional(async (tx) => {
       const rows = await tx.execute<GroupRow[]>(
@@ -64,6 +65,8 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
         'insert into group_transitions (group_id, from_status, to_status, reason) values (?, ?, ?, ?)',
         [groupId, 'forming', to, reason],
       );
+      // A policy's move (robot fill) commits with its audit entry: both or neither.
+      if (audit) await recordAudit(tx, 'system', audit);
       return rows[0];
     });
     if (row) {
@@ -217,16 +220,15 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
           const missing = g.size - paid.length;
           const policy = policies.get(g.campaign_id);
           if (policy?.enabled && paid.length > 0 && missing <= policy.maxMissing) {
-            const done = await transition(g.id, 'succeeded', 'robot_fill', missing);
+            const done = await transition(g.id, 'succeeded', 'robot_fill', missing, {
+              action: 'group.robot_fill',
+              objectType: 'group',
+              objectId: g.id,
+              detail: { campaignId: g.campaign_id, missing, paidMembers: paid.length },
+            });
             if (done) {
               robotFilled++;
               robotFillTotal.inc({ campaign_id: g.campaign_id }, missing);
-              await recordAudit(em(), 'system', {
-                action: 'group.robot_fill',
-                objectType: 'group',
-                objectId: g.id,
-                detail: { campaignId: g.campaign_id, missing, paidMembers: paid.length },
-              });
               for (const m of ms.filter((x) => x.order_status === 'pending_payment')) {
                 await call(ctx, 'orders.cancelForSystem', { id: m.order_id, reason: 'group_robot_filled' });
               }
