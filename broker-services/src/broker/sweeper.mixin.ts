@@ -1,7 +1,8 @@
 /**
  * A sweeper: calls one of the service's own actions at a fixed interval while the service runs (order expiry,
  * group expiry, refunds). Every sweep is idempotent and guarded in SQL, so any number of processes may run the
- * same sweeper; a failed sweep is logged and the next one tries again.
+ * same sweeper; a failed sweep is logged and the next one tries again. Stopping waits for a sweep in flight, so
+ * the database and the bus close under no query of it.
  */
 import type { ServiceBroker, ServiceSchema } from 'moleculer';
 import type { Logger } from 'pino';
@@ -18,20 +19,31 @@ export interface SweeperOptions {
   /** Pause between the end of one sweep and the start of the next. */
   intervalMs: number;
   log: Logger;
+  /** How long stopping waits for a sweep in flight (default STOP_WAIT_MS). */
+  stopWaitMs?: number;
 }
+
+/** How long stopping waits for a sweep in flight, by default. */
+export const STOP_WAIT_MS = 15_000;
 
 export function sweeperMixin(opts: SweeperOptions): Partial<ServiceSchema> {
   let timer: NodeJS.Timeout | undefined;
   let running = false;
+  let inFlight: Promise<void> | undefined;
   return {
     started(this: { broker: ServiceBroker }) {
       running = true;
-      const tick = async () => {
+      const sweep = async () => {
         try {
           await call(this.broker, opts.action, {});
         } catch (err) {
           opts.log.error({ err, action: opts.action }, 'sweep failed');
         }
+      };
+      const tick = async () => {
+        inFlight = sweep();
+        await inFlight;
+        inFlight = undefined;
         if (!running) return;
         timer = setTimeout(tick, opts.intervalMs);
         timer.unref();
@@ -39,9 +51,21 @@ export function sweeperMixin(opts: SweeperOptions): Partial<ServiceSchema> {
       timer = setTimeout(tick, opts.intervalMs);
       timer.unref();
     },
-    stopped() {
+    async stopped() {
       running = false;
       if (timer) clearTimeout(timer);
+      if (!inFlight) return;
+      // A sweep stuck on a lock must not hold the process up for ever: after the bound, stop anyway (its
+      // transaction rolls back when the connection closes; the next process's sweep does the work).
+      let bound: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        inFlight.then(() => true),
+        new Promise<false>((resolve) => {
+          bound = setTimeout(() => resolve(false), opts.stopWaitMs ?? STOP_WAIT_MS);
+        }),
+      ]);
+      clearTimeout(bound);
+      if (!waited) opts.log.warn({ action: opts.action }, 'stopping with a sweep still in flight');
     },
   };
 }
