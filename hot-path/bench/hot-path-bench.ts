@@ -188,9 +188,7 @@ export async function runHotPathBench(opts: HotPathBenchOptions = {}): Promise<H
       nowMs: Date.now(),
       paymentTtlMs: PAY_TTL,
     });
-    const joinCalls = Array.from({ length: n }, (_, i) =>
-      joinGroupCall(gk, joinInput(rawGroups, 'raw', i), store.retentionMs),
-    );
+    const joinCalls = Array.from({ length: n }, (_, i) => joinGroupCall(gk, joinInput(rawGroups, 'raw', i)));
     const rawJoin = await timed(n, () => rawEvalsha(raw, join.sha1, joinCalls, depth));
     log(`join script, raw EVALSHA pipelined x${depth}: ${rawJoin} ops/s (baseline)`);
     const joinConcurrency = Math.max(...concurrencies);

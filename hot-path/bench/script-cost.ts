@@ -32,6 +32,8 @@ export interface ScriptCostResult {
    * goes, Lua between the commands included.
    */
   stages: Array<{ stage: string; usec: number }>;
+  /** The same for the join script. */
+  joinStages: Array<{ stage: string; usec: number }>;
 }
 
 /** Where the reserve script is cut for `stages`: the line each stage ends with. */
@@ -43,6 +45,19 @@ const STAGES: Array<{ stage: string; after: string }> = [
   },
   { stage: '+ replay check', after: 'if reused then return reused end' },
   { stage: '+ limit and stock check', after: 'if check ~= 0 then return check end' },
+];
+
+/** Where the join script is cut for `joinStages`. */
+const JOIN_STAGES: Array<{ stage: string; after: string }> = [
+  { stage: 'arguments read (no command)', after: 'local nowMs = tonumber(ARGV[4])' },
+  {
+    stage: '+ the gate (HMGET of the metadata, the holding and the group)',
+    after: 'if not meta then return refusal end',
+  },
+  { stage: '+ replay check', after: 'if earlier then return replayGroupAnswer(metaKey, earlier, meta) end' },
+  { stage: '+ the group parsed and checked', after: "if free == '' then return -9 end" },
+  { stage: '+ limit and stock check', after: 'if check ~= 0 then return check end' },
+  { stage: "+ the group's new value", after: "  .. userId .. ':' .. slot .. ','" },
 ];
 
 /**
@@ -134,27 +149,27 @@ return {0, 0, m[5], m[6], 1}`,
     args: (i) => [`@usr_f${i}`, costLine(i), String(i)],
   },
   {
-    // The same for a join into groups of 5 (four joins per group): the metadata's HMGET, the group's HMGET of its
-    // fields and slots, its HSET, the forming index's ZADD, the metadata's HSET, XADD, and the group in the reply.
-    piece: 'joinGroup: its 6 commands alone',
-    lua: `local m = redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels',ARGV[1],'groupSize','groupTtlMs')
-local g = redis.call('HMGET', KEYS[3], 'status','expiresAt','size','taken','leaderId','createdAt',ARGV[4],'s:1','s:2','s:3','s:4','s:5')
-redis.call('HSET', KEYS[3], ARGV[5], ARGV[1], ARGV[4], ARGV[6], 'taken', ARGV[6])
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'left', ARGV[3], ARGV[1], ARGV[2])
-redis.call('XADD', KEYS[2], '*', 'u', ARGV[1], 'r', ARGV[2], 'f', m[9], 'g', ARGV[8])
-return {0, ARGV[2], g, m[6], 1}`,
-    keys: (i) => ['cost:f2', 'cost:f2:stream', `cost:f2:g:${Math.floor(i / 4)}`, 'cost:f2:forming'],
-    args: (i) => [
-      `@usr_j${i}`,
-      `${costLine(i)}\tgrp_cost${Math.floor(i / 4)}\t${(i % 4) + 2}`,
-      String(i),
-      `u:usr_j${i}`,
-      `s:${(i % 4) + 2}`,
-      String((i % 4) + 2),
-      `grp_cost${Math.floor(i / 4)}`,
-      'usr_lead\t5\t1764480000000\t1764483600000',
-    ],
+    // The same for a join into groups of 5 (four joins per group): the metadata's HMGET with the holding and the
+    // group's field, its HSET with both, the XADD, and the group in the reply.
+    piece: 'joinGroup: its 3 commands alone',
+    lua: `local m = redis.call('HMGET', KEYS[1], 'gate','startsAt','endsAt','perUserLimit','priceFen','gen','seq','left','facts','levels',ARGV[1],ARGV[4])
+redis.call('HSET', KEYS[1], 'seq', ARGV[3], 'left', ARGV[3], ARGV[1], ARGV[2], ARGV[4], ARGV[5])
+redis.call('XADD', KEYS[2], '*', 'u', ARGV[1], 'r', ARGV[2], 'f', m[9], 'g', ARGV[6])
+return {0, ARGV[2], ARGV[5], m[6], 1}`,
+    keys: () => ['cost:f2', 'cost:f2:stream'],
+    args: (i) => {
+      const slot = (i % 4) + 2;
+      const members = Array.from({ length: slot }, (_, j) => `usr_j${i - slot + 1 + j}:${j + 1},`).join('');
+      const free = Array.from({ length: 5 - slot }, (_, j) => `${slot + 1 + j},`).join('');
+      return [
+        `@usr_j${i}`,
+        `${costLine(i)}\tgrp_cost${Math.floor(i / 4)}\t${slot}`,
+        String(i),
+        `#grp_cost${Math.floor(i / 4)}`,
+        `usr_lead\t5\t1764480000000\t1764483600000\tforming\t${free}\t,${members}`,
+        'usr_lead\t5\t1764480000000\t1764483600000',
+      ];
+    },
   },
 ];
 
@@ -299,9 +314,11 @@ export async function runScriptCost(
     const size = 5;
     const gb = campaign('groupbuy', 4 * n, size);
     await store.loadCampaign(gb);
+    // The join's stages never write: they join 100 groups of their own, which keep one member each.
     const groups = Math.ceil(n / (size - 1));
     const ids: string[] = [];
-    for (let g = 0; g < groups; g++) {
+    const stageIds: string[] = [];
+    for (let g = 0; g < groups + 100; g++) {
       const id = `grp_cost${g}`;
       const r = await store.openGroup({
         campaignId: gb.id,
@@ -313,25 +330,21 @@ export async function runScriptCost(
         paymentTtlMs: PAY_TTL,
       });
       if (!r.ok) throw new Error(`open refused: ${r.code}`);
-      ids.push(id);
+      (g < groups ? ids : stageIds).push(id);
     }
     const join = store.script('joinGroup');
     await redis.script('LOAD', join.lua);
     const gk = store.keys(gb.id);
-    const joinCall = (i: number) =>
-      joinGroupCall(
-        gk,
-        {
-          campaignId: gb.id,
-          groupId: ids[Math.floor(i / (size - 1))] as string,
-          userId: `usr_j${i}`,
-          requestId: `req-j${i}`,
-          reservationId: `rsv_j${i}`,
-          nowMs: Date.now(),
-          paymentTtlMs: PAY_TTL,
-        },
-        store.retentionMs,
-      );
+    const joinCall = (i: number, tag = '') =>
+      joinGroupCall(gk, {
+        campaignId: gb.id,
+        groupId: (tag === '' ? ids[Math.floor(i / (size - 1))] : stageIds[i % stageIds.length]) as string,
+        userId: `usr_j${tag}${i}`,
+        requestId: `req-j${tag}${i}`,
+        reservationId: `rsv_j${tag}${i}`,
+        nowMs: Date.now(),
+        paymentTtlMs: PAY_TTL,
+      });
 
     // Warm-up (script cache, allocator) outside the measured calls.
     await usecOf(
@@ -353,8 +366,27 @@ export async function runScriptCost(
       call: reserveLevelCall,
       segments: [],
     };
-    const joinM: Measured = { name: 'join', sha: join.sha1, call: joinCall, segments: [] };
+    const joinM: Measured = { name: 'join', sha: join.sha1, call: (i) => joinCall(i), segments: [] };
     // The reserve script cut after each stage: new users every call, so nothing is written before the cut.
+    /** The script cut after each stage: new users every call, so nothing is written before the cut. */
+    const cut = async (
+      lua: string,
+      stages: typeof STAGES,
+      call: (tag: string) => (i: number) => ScriptCall,
+    ) => {
+      const out: Measured[] = [];
+      for (const st of stages) {
+        const at = lua.indexOf(st.after);
+        if (at < 0) throw new Error(`script has no stage line: ${st.after}`);
+        const end = at + st.after.length;
+        const sha = String(
+          await redis.script('LOAD', `${lua.slice(0, end)}\nif true then return 1 end\n${lua.slice(end)}`),
+        );
+        out.push({ name: st.stage, sha, call: call(`s${out.length}`), segments: [] });
+      }
+      return out;
+    };
+    const joinStageM = await cut(join.lua, JOIN_STAGES, (tag) => (i) => joinCall(i, tag));
     const stageM: Measured[] = [];
     for (const st of STAGES) {
       const at = reserve.lua.indexOf(st.after);
@@ -374,7 +406,7 @@ export async function runScriptCost(
         segments: [],
       });
     }
-    await interleaved(redis, [one, reserveM, reserveLevelM, joinM, ...stageM, ...pieceM], n);
+    await interleaved(redis, [one, reserveM, reserveLevelM, joinM, ...stageM, ...joinStageM, ...pieceM], n);
     const oneCommandUsec = lowest(one);
     const reserveUsec = lowest(reserveM);
     const reserveLevelUsec = lowest(reserveLevelM);
@@ -394,6 +426,10 @@ export async function runScriptCost(
       joinRatio: +(joinUsec / oneCommandUsec).toFixed(2),
       pieces,
       stages,
+      joinStages: [
+        ...joinStageM.map((m) => ({ stage: m.name, usec: lowest(m) })),
+        { stage: '+ the record: HSET metadata, holding and group, XADD (whole script)', usec: joinUsec },
+      ],
     };
     log(
       `Redis CPU per call (INFO commandstats usec_per_call, lowest of ${Math.ceil(n / SEGMENT)} segments of ${SEGMENT} calls interleaved with the reference, private redis-server):`,
@@ -413,6 +449,10 @@ export async function runScriptCost(
     log('  the reserve script stopped after each stage (cumulative):');
     for (const st of stages) {
       log(`    ${st.stage.padEnd(62)} ${st.usec.toFixed(2)} µs  ${(st.usec / oneCommandUsec).toFixed(2)}x`);
+    }
+    log('  the join script stopped after each stage (cumulative):');
+    for (const st of result.joinStages) {
+      log(`    ${st.stage.padEnd(66)} ${st.usec.toFixed(2)} µs  ${(st.usec / oneCommandUsec).toFixed(2)}x`);
     }
     log('  pieces of a reservation, each alone in a script:');
     for (const p of pieces) {

@@ -34,7 +34,14 @@ export {
   shardIds,
   splitStock,
 } from './store/buckets.ts';
-export { type CampaignKeys, campaignKeys, holdingField, SETTLEMENT_GROUP } from './store/keys.ts';
+export {
+  type CampaignKeys,
+  campaignKeys,
+  groupField,
+  HOT_LAYOUT,
+  holdingField,
+  SETTLEMENT_GROUP,
+} from './store/keys.ts';
 export { MemoryHotPathStore, type MemoryHotPathStoreOptions } from './store/memory-store.ts';
 export { type RedisClient, RedisHotPathStore, type RedisHotPathStoreOptions } from './store/redis-store.ts';
 export { RefusalCode, type ReservationRefusal, toApiErrorCode } from './store/refusal-codes.ts';

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { CampaignDef, HotPathStore, Reservation } from '../src/index.ts';
-import { holdingField, type RedisHotPathStore, reconcileCampaign, startHotStateGuard } from '../src/index.ts';
+import {
+  groupField,
+  HOT_LAYOUT,
+  holdingField,
+  type RedisHotPathStore,
+  reconcileCampaign,
+  startHotStateGuard,
+} from '../src/index.ts';
 import {
   createPgSchema,
   disposeStore,
@@ -602,6 +609,74 @@ for (const kind of storeKinds) {
         assert.deepEqual(await reserveAs(oldUser, 'req-hold-3'), { ok: false, code: 'LIMIT_EXCEEDED' });
         assert.ok((await reserveAs(newUser, 'req-next-1')).ok);
         assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 8);
+      });
+
+    if (kind.name === 'redis')
+      test('groups in hashes of their own (the layout before): a load takes the state offline, the rebuild moves them into the metadata', async () => {
+        const def = groupbuyDef({ stockTotal: 20, perUserLimit: 1, groupSize: 3 });
+        const tail = def.id.slice(-8);
+        const [lead = '', bea = '', cid = ''] = ['lead', 'bea', 'cid'].map((n) => `usr_${n}_${tail}`);
+        await seedCampaign(store, db, def, [lead, bea, cid]);
+        const base = { campaignId: def.id, nowMs: Date.now(), paymentTtlMs: PAY_TTL };
+        const groupId = grp();
+        const open = await store.openGroup({
+          ...base,
+          userId: lead,
+          requestId: 'req-lg-open',
+          groupId,
+          reservationId: rsv(),
+        });
+        const joinAs = (userId: string, requestId: string) =>
+          store.joinGroup({ ...base, groupId, userId, requestId, reservationId: rsv() });
+        const joined = await joinAs(bea, 'req-lg-bea');
+        assert.ok(open.ok && joined.ok);
+        await settleAll(def);
+
+        // What that layout kept: the group in tm:{c:<id>}:g:<groupId>, and no `layout` field in the metadata.
+        const rs = store as RedisHotPathStore;
+        const k = rs.keys(def.id);
+        assert.equal(await rs.redis.hget(k.meta, 'layout'), HOT_LAYOUT);
+        const value = await rs.redis.hget(k.meta, groupField(groupId));
+        assert.ok(value?.includes(`\tforming\t3,\t,${lead}:1,${bea}:2,`), String(value));
+        await rs.redis.hdel(k.meta, groupField(groupId), 'layout');
+        const oldKey = k.meta.replace(/meta$/, `g:${groupId}`);
+        await rs.redis.hset(oldKey, {
+          id: groupId,
+          status: 'forming',
+          size: '3',
+          taken: '2',
+          's:1': lead,
+          's:2': bea,
+        });
+        // A group PostgreSQL does not know of: the rebuild scans it away with the holdings.
+        await rs.redis.hset(k.meta, groupField('grp_ghost'), `${lead}\t3\t1\t2\tforming\t2,3,\t,${lead}:1,`);
+
+        assert.equal((await store.loadCampaign(def)).state, 'needs_rebuild');
+        assert.deepEqual(
+          await joinAs(cid, 'req-lg-cid'),
+          { ok: false, code: 'CAMPAIGN_REBUILDING' },
+          'nothing sold on the older layout',
+        );
+        const report = await reconcileCampaign({ store, sql: db.pool, records: SETTLED_RECORDS, def });
+        assert.deepEqual([report.outcome, report.reason], ['rebuilt', 'missing']);
+        assert.equal(await rs.redis.hget(k.meta, 'layout'), HOT_LAYOUT);
+        assert.equal(await rs.redis.hexists(k.meta, groupField('grp_ghost')), 0, 'the unknown group is gone');
+        assert.deepEqual((await store.getGroup(def.id, groupId))?.members, [
+          { userId: lead, slot: 1 },
+          { userId: bea, slot: 2 },
+        ]);
+
+        const replay = await joinAs(bea, 'req-lg-bea');
+        assert.ok(replay.ok && replay.replayed && joined.ok);
+        assert.equal(replay.reservation.id, joined.reservation.id);
+        const third = await joinAs(cid, 'req-lg-cid');
+        assert.ok(third.ok && !third.replayed, JSON.stringify(third));
+        assert.equal(third.reservation.slot, 3);
+        assert.deepEqual(
+          third.group.members.map((m) => m.slot),
+          [1, 2, 3],
+        );
+        assert.equal((await store.getCampaignCounters(def.id))?.stockLeft, 17);
       });
 
     if (kind.name === 'redis')

@@ -189,7 +189,6 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       store = new RedisHotPathStore({
         redis,
         keyPrefix: config.redisKeyPrefix,
-        retentionMs: config.hotStateRetentionDays * 24 * 3600_000,
         observer: hotPathObserver,
         autoPipelining: true,
         ack: config.hotPathAck,

@@ -30,7 +30,7 @@ local floorGen, floorSeq = ARGV[4], ARGV[5]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', false, userId)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[3]), 'coupon', floorGen, floorSeq, '', userId)
 if not meta then return refusal end
 
 local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
@@ -43,5 +43,5 @@ local check = checkLimitAndStock(held, meta[8] --[[left]], 1, meta[4] --[[perUse
 if check ~= 0 then return check end
 
 local _, seq = recordReservation(metaKey, streamKey, meta, userId, head, 1,
-  nil, held, holding, '1')
+  held, holding, '1')
 return {0, 0, 0, meta[6] --[[gen]], seq}

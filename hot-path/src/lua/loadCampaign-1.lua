@@ -19,7 +19,8 @@
   Output:
     {state, stockTotal}: state 1 primed, 0 refreshed, -1 hot state half missing (metadata without the units left,
     as a suspended campaign or one written by an older layout has, or a bucket that is gone: nothing written), or
-    of the older layout with holdings in their own hash (its units left deleted): a rebuild is needed
+    of an older layout (no `layout` field as the fields bring it, or holdings in their own hash: its units left
+    deleted): a rebuild is needed
 ]]
 local metaKey = KEYS[1]
 local total, campaignTotal = ARGV[1], ARGV[2]
@@ -36,11 +37,16 @@ if redis.call('EXISTS', metaKey) == 0 then
   redis.call('HSET', metaKey, 'stockTotal', total, 'left', total, unpack(fields))
   return {1, tonumber(total)}
 end
-local cur = redis.call('HMGET', metaKey, 'left', 'stockTotal', 'campaignTotal')
+local cur = redis.call('HMGET', metaKey, 'left', 'stockTotal', 'campaignTotal', 'layout')
 if not cur[1] then return {-1, 0} end
--- Holdings in a hash of their own: state of the older layout (same slot: derived from KEYS[1]), which no script
--- reads any more. Taken offline as a suspension does, for the rebuild to write it in this layout.
-if redis.call('EXISTS', string.sub(metaKey, 1, -5) .. 'holdings') == 1 then
+-- State of an older layout, which these scripts do not read: holdings in a hash of their own (same slot: derived
+-- from KEYS[1]), or groups in hashes of their own (no `layout` field, or another one than the fields bring). Taken
+-- offline as a suspension does, for the rebuild to write it in this layout.
+local layout
+for i = 1, #fields - 1, 2 do
+  if fields[i] == 'layout' then layout = fields[i + 1] end
+end
+if cur[4] ~= layout or redis.call('EXISTS', string.sub(metaKey, 1, -5) .. 'holdings') == 1 then
   redis.call('HDEL', metaKey, 'left')
   return {-1, 0}
 end

@@ -34,7 +34,7 @@ local floorGen, floorSeq = ARGV[5], ARGV[6]
 --- @include "includes/checkLimitAndStock"
 --- @include "includes/recordReservation"
 
-local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], false, userId)
+local meta, refusal = campaignGate(metaKey, tonumber(ARGV[4]), 'seckill', floorGen, floorSeq, ARGV[7], userId)
 if not meta then return refusal end
 
 local held, holding, earlier, reused = findReplay(meta[11] --[[holding]], head)
@@ -47,5 +47,5 @@ local check = checkLimitAndStock(held, meta[8] --[[left]], quantity, meta[4] --[
 if check ~= 0 then return check end
 
 local _, seq = recordReservation(metaKey, streamKey, meta, userId, head,
-  quantity, nil, held, holding, ARGV[3])
+  quantity, held, holding, ARGV[3])
 return {0, 0, meta[5] --[[priceFen]], meta[6] --[[gen]], seq}

@@ -6,8 +6,9 @@ export interface CampaignKeys {
   /**
    * Metadata, the units left (`left`), the position (`gen`, `seq`), the acknowledged one (`ackGen`, `ackSeq`), and
    * each shopper's holding (field `holdingField(userId)`): the units the user holds and a line per reservation the
-   * user made (see `parse.ts` `holdingLines`). One hash, so a reservation reads the gate and the holding in one
-   * HMGET and writes the units left, the position and the holding in one HSET.
+   * user made (see `parse.ts` `holdingLines`), and each group (field `groupField(groupId)`, see `parse.ts`
+   * `packGroup`). One hash, so a reservation (or a group's join) reads the gate, the holding (and the group) in one
+   * HMGET and writes the units left, the position, the holding (and the group) in one HSET.
    */
   meta: string;
   /** The older layout's holdings, in a hash of their own: only ever deleted (a rebuild writes them in `meta`). */
@@ -19,7 +20,6 @@ export interface CampaignKeys {
   rebuild: string;
   /** A stock bucket's moves: move id → units (negative when taken); see `moveStock-2.lua`. */
   moves: string;
-  group(groupId: string): string;
 }
 
 export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
@@ -33,7 +33,6 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
     lease: `${base}lease`,
     rebuild: `${base}rebuild`,
     moves: `${base}moves`,
-    group: (groupId) => `${base}g:${groupId}`,
   };
 }
 
@@ -41,6 +40,17 @@ export function campaignKeys(prefix: string, campaignId: string): CampaignKeys {
 export function holdingField(userId: string): string {
   return `@${userId}`;
 }
+
+/** A group in the metadata hash: '#' and the group id (no metadata field starts with '#'). */
+export function groupField(groupId: string): string {
+  return `#${groupId}`;
+}
+
+/**
+ * The layout these scripts read, kept in the metadata (`layout`): state written by another one (groups in hashes
+ * of their own, before this field) is taken offline by `loadCampaign` until a rebuild writes it in this one.
+ */
+export const HOT_LAYOUT = 'groups-in-meta';
 
 /** The consumer group every settlement consumer joins. */
 export const SETTLEMENT_GROUP = 'settlement';

@@ -506,8 +506,13 @@ export class MemoryHotPathStore implements HotPathStore {
   async listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]> {
     const c = this.#campaigns.get(campaignId);
     if (!c) return [];
+    // As the Redis store reads its index: the soonest to close among the open ones, with a margin for the full
+    // ones, then the fewest missing first.
     return [...c.groups.values()]
-      .filter((g) => g.status === 'forming' && g.expiresAtMs > nowMs && g.slots.size < g.size)
+      .filter((g) => g.status === 'forming' && g.expiresAtMs > nowMs)
+      .sort((a, b) => a.expiresAtMs - b.expiresAtMs)
+      .slice(0, Math.max(limit * 4, 32))
+      .filter((g) => g.slots.size < g.size)
       .map((g) => groupState(campaignId, g))
       .sort((a, b) => a.size - a.slotsTaken - (b.size - b.slotsTaken) || a.expiresAtMs - b.expiresAtMs)
       .slice(0, limit);

@@ -134,73 +134,43 @@ export function ackedPosition(reply: unknown): HotPosition {
   return { generation: Number(gen ?? 0) || 0, seq: Number(seq ?? 0) || 0 };
 }
 
-export function hashToGroup(campaignId: string, m: Map<string, string>): GroupState | null {
-  const id = m.get('id');
-  if (id === undefined) return null;
-  const members: GroupMember[] = [];
-  for (const [field, value] of m) {
-    if (field.startsWith('s:')) members.push({ userId: value, slot: Number(field.slice(2)) });
-  }
-  members.sort((a, b) => a.slot - b.slot);
-  return {
-    id,
-    campaignId,
-    leaderId: m.get('leaderId') ?? '',
-    size: Number(m.get('size')),
-    slotsTaken: Number(m.get('taken')),
-    members,
-    status: (m.get('status') ?? 'forming') as GroupStatus,
-    createdAtMs: Number(m.get('createdAt')),
-    expiresAtMs: Number(m.get('expiresAt')),
-  };
+/**
+ * A group as the scripts keep it, one field of its campaign's metadata (`groupField`, see `groupField.lua`):
+ * tab-separated leaderId, size, createdAt, expiresAt, status, the free slots ascending (each followed by a comma),
+ * and the members (`,userId:slot` each, then a final comma).
+ */
+export function packGroup(g: GroupState): string {
+  const taken = new Set(g.members.map((m) => m.slot));
+  let free = '';
+  for (let slot = 1; slot <= g.size; slot++) if (!taken.has(slot)) free += `${slot},`;
+  const members = g.members.map((m) => `${m.userId}:${m.slot},`).join('');
+  return `${g.leaderId}\t${g.size}\t${g.createdAtMs}\t${g.expiresAtMs}\t${g.status}\t${free}\t,${members}`;
 }
 
-/**
- * The group a join answers (`joinGroup-4.lua`): status, expiresAt, size, taken (before the join), leaderId,
- * createdAt, the caller's slot before the join (none), then the user of each slot from 1 (null when free), the
- * caller's slot filled.
- */
-export function joinedGroup(campaignId: string, groupId: string, read: unknown): GroupState | null {
-  if (!Array.isArray(read) || read[0] === null || read[0] === undefined) return null;
-  const size = Number(read[2]);
-  const members: GroupMember[] = [];
-  for (let slot = 1; slot <= size; slot++) {
-    const userId = read[6 + slot];
-    if (typeof userId === 'string') members.push({ userId, slot });
+/** A group's field (`packGroup`) as the contract's group, or null when there is none. */
+export function unpackGroup(campaignId: string, groupId: string, value: unknown): GroupState | null {
+  if (typeof value !== 'string') return null;
+  const [leaderId, size, createdAt, expiresAt, status, , members] = value.split('\t');
+  if (members === undefined)
+    throw new Error(`group ${groupId} is not in the hot layout: ${value.slice(0, 80)}`);
+  const list: GroupMember[] = [];
+  for (const m of members.split(',')) {
+    if (m === '') continue;
+    const colon = m.lastIndexOf(':');
+    list.push({ userId: m.slice(0, colon), slot: Number(m.slice(colon + 1)) });
   }
+  list.sort((a, b) => a.slot - b.slot);
   return {
     id: groupId,
     campaignId,
-    leaderId: String(read[4]),
-    size,
-    slotsTaken: members.length,
-    members,
-    status: String(read[0]) as GroupStatus,
-    createdAtMs: Number(read[5]),
-    expiresAtMs: Number(read[1]),
+    leaderId: leaderId ?? '',
+    size: Number(size),
+    slotsTaken: list.length,
+    members: list,
+    status: status as GroupStatus,
+    createdAtMs: Number(createdAt),
+    expiresAtMs: Number(expiresAt),
   };
-}
-
-/** The group hash fields of a group, as the scripts write them. */
-export function groupFields(g: GroupState): string[] {
-  const f = [
-    'id',
-    g.id,
-    'leaderId',
-    g.leaderId,
-    'size',
-    String(g.size),
-    'taken',
-    String(g.members.length),
-    'status',
-    g.status,
-    'createdAt',
-    String(g.createdAtMs),
-    'expiresAt',
-    String(g.expiresAtMs),
-  ];
-  for (const m of g.members) f.push(`s:${m.slot}`, m.userId, `u:${m.userId}`, String(m.slot));
-  return f;
 }
 
 function num(v: unknown): number | undefined {

@@ -14,17 +14,15 @@ import {
   shardIds,
   splitStock,
 } from './buckets.ts';
-import { type CampaignKeys, campaignKeys, holdingField, SETTLEMENT_GROUP } from './keys.ts';
+import { type CampaignKeys, campaignKeys, groupField, holdingField, SETTLEMENT_GROUP } from './keys.ts';
 import {
   ackedPosition,
   findInHolding,
-  flatToMap,
-  groupFields,
-  hashToGroup,
-  joinedGroup,
   lineToReservation,
   numberTable,
+  packGroup,
   parseSettlementEntry,
+  unpackGroup,
 } from './parse.ts';
 import { RefusalCode, toApiErrorCode } from './refusal-codes.ts';
 import {
@@ -90,8 +88,6 @@ export interface RedisHotPathStoreOptions {
   clusterOptions?: ClusterOptions;
   /** Prefixes every key (tests use a unique one). */
   keyPrefix?: string;
-  /** How long group hashes outlive the campaign's end (default 7 days). */
-  retentionMs?: number;
   observer?: HotPathObserver;
   /**
    * Send the reservation scripts (reserve, open, join) on a second connection with ioredis auto-pipelining: the
@@ -125,7 +121,6 @@ export class RedisHotPathStore implements HotPathStore {
   readonly observer: HotPathObserver | undefined;
   readonly redis: RedisClient;
   readonly keyPrefix: string;
-  readonly retentionMs: number;
   readonly scripts: Map<string, LoadedScript>;
   #ownsClient: boolean;
   #reader: RedisClient | undefined;
@@ -155,7 +150,6 @@ export class RedisHotPathStore implements HotPathStore {
           ? new Redis(opts.redisUrl, opts.redisOptions ?? {})
           : new Redis(opts.redisOptions ?? {}));
     this.keyPrefix = opts.keyPrefix ?? '';
-    this.retentionMs = opts.retentionMs ?? 7 * 24 * 3600_000;
     this.observer = opts.observer;
     this.scripts = defineScripts(this.redis);
     this.#hot = opts.autoPipelining ? duplicateClient(this.redis, true) : this.redis;
@@ -533,34 +527,67 @@ export class RedisHotPathStore implements HotPathStore {
 
   async openGroup(input: OpenGroupInput): Promise<GroupResult> {
     const res = await this.#call(
-      openGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
+      openGroupCall(this.keys(input.campaignId), input, this.floorOf(input.campaignId)),
       this.#hot,
     );
     this.#observePosition(input.campaignId, res, 3);
-    return this.#acknowledged(this.#groupResult(input.campaignId, input.userId, res));
+    return this.#acknowledged(this.#groupResult(input, res, 'open'));
   }
 
   async joinGroup(input: JoinGroupInput): Promise<GroupResult> {
     const res = await this.#call(
-      joinGroupCall(this.keys(input.campaignId), input, this.retentionMs, this.floorOf(input.campaignId)),
+      joinGroupCall(this.keys(input.campaignId), input, this.floorOf(input.campaignId)),
       this.#hot,
     );
     this.#observePosition(input.campaignId, res, 3);
-    return this.#acknowledged(this.#groupResult(input.campaignId, input.userId, res, input.groupId));
+    return this.#acknowledged(this.#groupResult(input, res, 'join'));
   }
 
-  /** An open's or a join's answer: {replayed, line, group, gen, seq[, acknowledged position of a replay]}. */
-  #groupResult(campaignId: string, userId: string, res: unknown, joinedGroupId?: string): GroupResult {
+  /**
+   * An open's or a join's answer: {1, line, group, gen, seq, acknowledged position} a replay, {0, unit price, group,
+   * gen, seq} a new reservation (the rest is what the script was given, its slot in the group); the group is its
+   * field's value after the call (see `packGroup`). A replay answers the group of its own reservation.
+   */
+  #groupResult(input: OpenGroupInput | JoinGroupInput, res: unknown, kind: 'open' | 'join'): GroupResult {
     if (typeof res === 'number') return { ok: false, code: toApiErrorCode(res) };
-    const [replayed, line, group, , , acked] = res as [number, string, unknown, number, number, unknown];
-    const reservation = lineToReservation(campaignId, userId, line, ackedPosition(acked));
-    // A new join answers the group as it read it (see joinGroup-4.lua); every other answer, the group's hash.
-    const g =
-      joinedGroupId !== undefined && replayed === 0
-        ? joinedGroup(campaignId, joinedGroupId, group)
-        : hashToGroup(campaignId, flatToMap(group));
-    if (!g) throw new Error(`group of reservation ${reservation.id} is gone`);
-    return { ok: true, replayed: replayed === 1, reservation, group: g };
+    const { campaignId, userId } = input;
+    const [replayed, lineOrPrice, group, , , acked] = res as [
+      number,
+      string,
+      unknown,
+      number,
+      number,
+      unknown,
+    ];
+    if (replayed === 1) {
+      const reservation = lineToReservation(campaignId, userId, lineOrPrice, ackedPosition(acked));
+      const g = unpackGroup(campaignId, reservation.groupId ?? input.groupId, group);
+      if (!g) throw new Error(`group of reservation ${reservation.id} is gone`);
+      return { ok: true, replayed: true, reservation, group: g };
+    }
+    const g = unpackGroup(campaignId, input.groupId, group);
+    const slot = g?.members.find((m) => m.userId === userId)?.slot;
+    if (!g || slot === undefined) throw new Error(`group ${input.groupId} answered without its new member`);
+    return {
+      ok: true,
+      replayed: false,
+      reservation: {
+        id: input.reservationId,
+        campaignId,
+        userId,
+        requestId: input.requestId,
+        quantity: 1,
+        unitPriceFen: Number(lineOrPrice),
+        groupId: input.groupId,
+        slot,
+        createdAtMs: input.nowMs,
+        expiresAtMs: input.nowMs + input.paymentTtlMs,
+        status: 'pending',
+        orderId: orderIdFor(input.reservationId),
+        fingerprint: requestFingerprint(kind === 'open' ? { kind } : { kind, groupId: input.groupId }),
+      },
+      group: g,
+    };
   }
 
   async releaseReservation(input: ReleaseInput): Promise<boolean> {
@@ -571,7 +598,6 @@ export class RedisHotPathStore implements HotPathStore {
         this.keys(shard),
         input.reservationId,
         input.userId,
-        input.groupId,
         Date.now(),
         this.floorOf(shard),
       ),
@@ -602,24 +628,32 @@ export class RedisHotPathStore implements HotPathStore {
   }
 
   async getGroup(campaignId: string, groupId: string): Promise<GroupState | null> {
-    const h = await this.redis.hgetall(this.keys(campaignId).group(groupId));
-    return hashToGroup(campaignId, new Map(Object.entries(h)));
+    return unpackGroup(
+      campaignId,
+      groupId,
+      await this.redis.hget(this.keys(campaignId).meta, groupField(groupId)),
+    );
   }
 
   async listFormingGroups(campaignId: string, nowMs: number, limit: number): Promise<GroupState[]> {
     const k = this.keys(campaignId);
-    // Scores are slots taken: the fullest first. Full and expired ones are skipped, so read a few more.
-    const ids = await this.redis.zrevrange(k.forming, 0, Math.max(limit * 4, 32) - 1);
+    // Scores are expiries: the soonest to close that are still open, read with a margin for the full ones (which
+    // stay indexed until they close), then the fewest missing first.
+    const ids = await this.redis.zrangebyscore(
+      k.forming,
+      `(${nowMs}`,
+      '+inf',
+      'LIMIT',
+      0,
+      Math.max(limit * 4, 32),
+    );
     if (ids.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(k.group(id));
-    const rows = (await pipe.exec()) ?? [];
+    const values = await this.redis.hmget(k.meta, ...ids.map(groupField));
     const groups: GroupState[] = [];
-    for (const [err, h] of rows) {
-      if (err || !h) continue;
-      const g = hashToGroup(campaignId, new Map(Object.entries(h as Record<string, string>)));
+    ids.forEach((id, i) => {
+      const g = unpackGroup(campaignId, id, values[i]);
       if (g && g.status === 'forming' && g.expiresAtMs > nowMs && g.slotsTaken < g.size) groups.push(g);
-    }
+    });
     groups.sort((a, b) => a.size - a.slotsTaken - (b.size - b.slotsTaken) || a.expiresAtMs - b.expiresAtMs);
     return groups.slice(0, limit);
   }
@@ -755,19 +789,21 @@ export class RedisHotPathStore implements HotPathStore {
     const begun = await this.#call(rebuildBeginCall(k, token, 60_000));
     if (begun === 0) return 'present';
     if (begun === RefusalCode.REBUILD_BUSY) return 'busy';
-    // The holdings from before go first, scanned in chunks: one script over a million fields would stall every
-    // campaign of this Redis. Nothing adds one meanwhile (the units left are absent, so every reservation is refused).
-    let cursor = '0';
-    do {
-      const [next, fields] = await this.redis.hscan(k.meta, cursor, 'MATCH', '@*', 'COUNT', REBUILD_CHUNK);
-      cursor = next;
-      for (let i = 0; i < fields.length; i += 2 * REBUILD_CHUNK) {
-        const drop = fields.slice(i, i + 2 * REBUILD_CHUNK).filter((_, j) => j % 2 === 0);
-        const chunk: RebuildChunk = { holdings: [], released: [], groups: [], drop };
-        if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
-      }
-    } while (cursor !== '0');
-    const expireAt = (endMs: number) => Math.max(state.def.endsAtMs, endMs) + this.retentionMs;
+    // The holdings and groups from before go first, scanned in chunks: one script over a million fields would stall
+    // every campaign of this Redis. Nothing adds one meanwhile (the units left are absent, so every reservation is
+    // refused).
+    for (const match of ['@*', '#*']) {
+      let cursor = '0';
+      do {
+        const [next, fields] = await this.redis.hscan(k.meta, cursor, 'MATCH', match, 'COUNT', REBUILD_CHUNK);
+        cursor = next;
+        for (let i = 0; i < fields.length; i += 2 * REBUILD_CHUNK) {
+          const drop = fields.slice(i, i + 2 * REBUILD_CHUNK).filter((_, j) => j % 2 === 0);
+          const chunk: RebuildChunk = { holdings: [], released: [], groups: [], drop };
+          if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';
+        }
+      } while (cursor !== '0');
+    }
     const chunks: RebuildChunk[] = [];
     const fresh = (): RebuildChunk => {
       const c: RebuildChunk = { holdings: [], released: [], groups: [] };
@@ -784,10 +820,9 @@ export class RedisHotPathStore implements HotPathStore {
     for (const g of state.groups)
       room().groups.push({
         id: g.id,
-        fields: groupFields(g),
-        expireAtMs: expireAt(g.expiresAtMs),
+        value: packGroup(g),
+        expiresAt: String(g.expiresAtMs),
         forming: g.status === 'forming',
-        taken: g.members.length,
       });
     for (const chunk of chunks) {
       if ((await this.#call(rebuildChunkCall(k, token, chunk))) !== 1) return 'busy';

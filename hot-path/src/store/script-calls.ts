@@ -2,9 +2,10 @@
  * Exactly one typed builder per script: the only place that assembles a script's KEYS and ARGV. The Redis store
  * calls them, and so does the benchmark for its raw EVALSHA baseline.
  */
-import type { CampaignKeys } from './keys.ts';
+import { type CampaignKeys, HOT_LAYOUT } from './keys.ts';
 import { holdingLine, holdingValue, packCampaignFacts } from './parse.ts';
 import {
+  assertMemberId,
   assertRequestId,
   type CampaignDef,
   type ClaimCouponInput,
@@ -62,6 +63,8 @@ export function campaignMetaFields(def: CampaignDef): Array<string | number> {
     levelTable(def),
     'buckets',
     def.stockBuckets ?? 1,
+    'layout',
+    HOT_LAYOUT,
   ];
 }
 
@@ -173,27 +176,28 @@ export function claimCouponCall(
   };
 }
 
-/** Open and join take the same keys and arguments: the campaign's and the group's; `retentionMs` is how long a
- * group hash outlives the campaign's end. */
+/**
+ * Open and join take the same arguments: the campaign's and the group's. The group is a field of the metadata (see
+ * `groupField.lua`), so a join needs no key of its own; an open also writes the forming index.
+ */
 function groupSlotCall(
   script: 'openGroup' | 'joinGroup',
   k: CampaignKeys,
   i: OpenGroupInput | JoinGroupInput,
-  retentionMs: number,
   floor: HotPosition,
 ): ScriptCall {
+  assertMemberId(i.userId);
   const fingerprint = requestFingerprint(
     script === 'openGroup' ? { kind: 'open' } : { kind: 'join', groupId: i.groupId },
   );
   return {
     script,
-    keys: [k.meta, k.stream, k.group(i.groupId), k.forming],
+    keys: script === 'openGroup' ? [k.meta, k.stream, k.forming] : [k.meta, k.stream],
     args: [
       i.userId,
       lineHead(i.requestId, fingerprint, i.reservationId, 1, i.nowMs, i.nowMs + i.paymentTtlMs),
       i.groupId,
       i.nowMs,
-      retentionMs,
       floor.generation,
       floor.seq,
       levelArg(i.levelCode),
@@ -201,41 +205,30 @@ function groupSlotCall(
   };
 }
 
-export function openGroupCall(
-  k: CampaignKeys,
-  i: OpenGroupInput,
-  retentionMs: number,
-  floor: HotPosition = ORIGIN,
-): ScriptCall {
-  return groupSlotCall('openGroup', k, i, retentionMs, floor);
+export function openGroupCall(k: CampaignKeys, i: OpenGroupInput, floor: HotPosition = ORIGIN): ScriptCall {
+  return groupSlotCall('openGroup', k, i, floor);
 }
 
-export function joinGroupCall(
-  k: CampaignKeys,
-  i: JoinGroupInput,
-  retentionMs: number,
-  floor: HotPosition = ORIGIN,
-): ScriptCall {
-  return groupSlotCall('joinGroup', k, i, retentionMs, floor);
+export function joinGroupCall(k: CampaignKeys, i: JoinGroupInput, floor: HotPosition = ORIGIN): ScriptCall {
+  return groupSlotCall('joinGroup', k, i, floor);
 }
 
 export function releaseReservationCall(
   k: CampaignKeys,
   reservationId: string,
   userId: string,
-  groupId: string | undefined,
   nowMs: number,
   floor: HotPosition = ORIGIN,
 ): ScriptCall {
   return {
     script: 'releaseReservation',
-    keys: [k.meta, k.released, k.stream, k.group(groupId ?? ''), k.forming],
+    keys: [k.meta, k.released, k.stream],
     args: [reservationId, userId, nowMs, floor.generation, floor.seq],
   };
 }
 
 export function closeGroupCall(k: CampaignKeys, groupId: string, status: 'succeeded' | 'failed'): ScriptCall {
-  return { script: 'closeGroup', keys: [k.group(groupId), k.forming], args: [groupId, status] };
+  return { script: 'closeGroup', keys: [k.meta, k.forming], args: [groupId, status] };
 }
 
 /** `settledUpTo`: the batch's latest position (moves the acknowledged position, hence reservations to settled). */
@@ -279,10 +272,11 @@ export function rebuildBeginCall(k: CampaignKeys, token: string, lockMs: number)
 
 export interface RebuildChunk {
   holdings: Array<[userId: string, holding: string]>;
-  /** Holding fields of the metadata from before the rebuild, deleted before anything is written. */
+  /** Holding and group fields of the metadata from before the rebuild, deleted before anything is written. */
   drop?: string[];
   released: string[];
-  groups: Array<{ id: string; fields: string[]; expireAtMs: number; forming: boolean; taken: number }>;
+  /** Each group's field (`packGroup`); a forming one is indexed by its expiry (epoch ms, as text). */
+  groups: Array<{ id: string; value: string; expiresAt: string; forming: boolean }>;
 }
 
 export function rebuildChunkCall(k: CampaignKeys, token: string, chunk: RebuildChunk): ScriptCall {

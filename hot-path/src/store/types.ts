@@ -441,3 +441,9 @@ export function orderIdFor(reservationId: string): string {
 export function assertRequestId(requestId: string): void {
   if (/[\t\n]/.test(requestId)) throw new TypeError('requestId must not contain a tab or a newline');
 }
+
+/** A group's member is kept as `,userId:slot,` in its group's field (see `packGroup`): no tab, newline, comma or colon. */
+export function assertMemberId(userId: string): void {
+  if (/[\t\n,:]/.test(userId))
+    throw new TypeError('userId must not contain a tab, a newline, a comma or a colon');
+}

@@ -150,7 +150,7 @@ export default function createGroupsService(rt: Runtime): ServiceSchema {
         return { userIds: rows.map((r) => r.user_id) };
       },
 
-      /** Forming groups of a campaign that a stranger can join, closest to full first. */
+      /** Forming groups of a campaign that a stranger can join, closest to full first (of the soonest to close). */
       listJoinable: async (ctx) => {
         // An unknown campaign is NOT_FOUND, not an empty list: the hot path alone cannot tell them apart.
         await call(ctx, 'campaigns.get', { id: ctx.params.id });
