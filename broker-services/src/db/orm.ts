@@ -13,6 +13,7 @@ import { Migration20270101130000 } from '../modules/coupons/migrations/Migration
 import { Migration20261212000400 } from '../modules/fulfilment/migrations/Migration20261212000400.ts';
 import { Migration20261220000500 } from '../modules/fulfilment/migrations/Migration20261220000500.ts';
 import { Migration20270101150000 } from '../modules/fulfilment/migrations/Migration20270101150000.ts';
+import { Migration20270101170000 } from '../modules/fulfilment/migrations/Migration20270101170000.ts';
 import { Migration20261230120000 } from '../modules/membership/migrations/Migration20261230120000.ts';
 import { Migration20261231120000 } from '../modules/membership/migrations/Migration20261231120000.ts';
 import { Migration20270101120000 } from '../modules/membership/migrations/Migration20270101120000.ts';
@@ -59,6 +60,7 @@ export const MIGRATIONS = [
   { name: 'Migration20270101140000', class: Migration20270101140000 },
   { name: 'Migration20270101150000', class: Migration20270101150000 },
   { name: 'Migration20270101160000', class: Migration20270101160000 },
+  { name: 'Migration20270101170000', class: Migration20270101170000 },
 ];
 
 export interface OrmOptions {

@@ -443,4 +443,47 @@ describe('after-sale refund of a completed order', () => {
     await refunded(order.id);
     assert.deepEqual(await auditOf(asked.body.id), ['refund_request.approve']);
   });
+
+  test('an approval whose refund was never handed over (the process stopped in between) is resumed by the sweeper, once', async () => {
+    const fay = await shopper('fay');
+    const order = await complete(fay, await checkout(fay, 1));
+    const asked = await ask(fay, order.id);
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    // What a process that stopped after the approval's commit and before the orders call leaves behind.
+    await p.deployment.sql.query(
+      `update refund_requests set status = 'approved', decided_at = $2, decided_by = 'adm_gone' where id = $1`,
+      [asked.body.id, new Date(p.clock.now() - 2 * 60_000)],
+    );
+    // A normal approval beside it: handed over at once, so the sweeper leaves it alone.
+    const other = await complete(fay, await checkout(fay, 1));
+    const otherAsked = await ask(fay, other.id);
+    assert.equal((await approve(otherAsked.body.id)).status, 200);
+    const sent = await p.deployment.sql.query(
+      'select id, refund_sent_at is not null as sent from refund_requests where id = any($1) order by id',
+      [[asked.body.id, otherAsked.body.id]],
+    );
+    assert.deepEqual(
+      Object.fromEntries(sent.rows.map((r: { id: string; sent: boolean }) => [r.id, r.sent])),
+      { [asked.body.id]: false, [otherAsked.body.id]: true },
+    );
+    assert.equal(
+      (await adminOrder(order.id)).status,
+      'completed',
+      'nothing refunds the stranded one by itself yet',
+    );
+
+    // This call or the background sweeper resumes it; either way exactly once.
+    await p.broker.call('fulfilment.resumeApprovals', {});
+    const final = await refunded(order.id);
+    assert.equal(final.transitions!.at(-2)!.reason, 'after_sale_approved');
+    await refunded(other.id);
+    assert.deepEqual(await p.broker.call('fulfilment.resumeApprovals', {}), { resumed: 0, returned: 0 });
+    const rows = await p.deployment.sql.query(
+      `select r.status, r.refund_sent_at is not null as sent,
+         (select count(*)::int from refunds f where f.order_id = r.order_id) as refunds
+       from refund_requests r where r.id = $1`,
+      [asked.body.id],
+    );
+    assert.deepEqual(rows.rows, [{ status: 'approved', sent: true, refunds: 1 }]);
+  });
 });

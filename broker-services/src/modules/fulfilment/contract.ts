@@ -24,6 +24,13 @@ export const fulfilmentContract = defineContract({
         failed: Type.Integer({ minimum: 0 }),
       }),
     },
+    resumeApprovals: {
+      params: Type.Object({}),
+      result: Type.Object({
+        resumed: Type.Integer({ minimum: 0 }),
+        returned: Type.Integer({ minimum: 0 }),
+      }),
+    },
     retryShippingRecord: { params: IdParam(OrderId), result: ShippingRecordView },
     tracking: { params: IdParam(OrderId), result: TrackingView },
     adminTracking: { params: IdParam(OrderId), result: TrackingView },

@@ -13,6 +13,7 @@ import {
 } from '@tuanmiao/observability';
 import type { ServiceSchema } from 'moleculer';
 import { Compile } from 'typebox/compile';
+import type { CallerMeta } from '../../broker/action.ts';
 import { call, defineService } from '../../broker/bus.ts';
 import { sweeperMixin } from '../../broker/sweeper.mixin.ts';
 import { AppError } from '../../errors.ts';
@@ -48,7 +49,12 @@ interface RequestRow {
   after_receipt: boolean;
   created_at: Date;
   decided_at: Date | null;
+  refund_sent_at: Date | null;
 }
+
+/** How long after its decision an approval whose refund was not handed over is resumed by the sweeper. */
+export const RESUME_AFTER_MS = 60_000;
+const RESUME_BATCH = 50;
 
 const iso = (d: Date) => new Date(d).toISOString();
 function requestView(r: RequestRow): RefundRequestView {
@@ -161,6 +167,31 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
     return 'sent';
   }
 
+  /** An approved request goes back to the queue, decided by nobody, with its audit entry: both or neither. */
+  async function returnToQueue(request: RequestRow, meta: CallerMeta | 'system'): Promise<void> {
+    await em().transactional(async (tx) => {
+      await tx.execute(
+        `update refund_requests set status = 'pending', decided_at = null, decided_by = null, note = null
+         where id = ? and status = 'approved'`,
+        [request.id],
+      );
+      await recordAudit(tx, meta, {
+        action: 'refund_request.return',
+        objectType: 'refund_request',
+        objectId: request.id,
+        detail: { orderId: request.order_id, reason: 'order_not_refundable' },
+      });
+    });
+  }
+
+  /** The approved request's refund is in the orders module's hands (see resumeApprovals). */
+  async function markSent(requestId: string): Promise<void> {
+    await em().execute('update refund_requests set refund_sent_at = ? where id = ?', [
+      new Date(rt.now()),
+      requestId,
+    ]);
+  }
+
   return defineService(fulfilmentContract, {
     mixins: [
       sweeperMixin({
@@ -168,8 +199,47 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         intervalMs: rt.config.sweepIntervalMs * 5,
         log: rt.log,
       }),
+      sweeperMixin({
+        action: 'fulfilment.resumeApprovals',
+        intervalMs: rt.config.sweepIntervalMs * 5,
+        log: rt.log,
+      }),
     ],
     actions: {
+      /**
+       * Approvals whose refund was never handed to the orders module (the process stopped between the approval's
+       * commit and that call), RESUME_AFTER_MS after the decision: handed over now. An order already refunding or
+       * refunded took it (this approval's call had gone through); one that moved on otherwise sends the request
+       * back to the queue, audited as the system's.
+       */
+      resumeApprovals: async (ctx) => {
+        const due = await em().execute<RequestRow[]>(
+          `select * from refund_requests where status = 'approved' and refund_sent_at is null and decided_at < ?
+           order by decided_at limit ${RESUME_BATCH}`,
+          [new Date(rt.now() - RESUME_AFTER_MS)],
+        );
+        const outcome = { resumed: 0, returned: 0 };
+        for (const request of due) {
+          const res = await call(ctx, 'orders.refundForSystem', {
+            id: request.order_id,
+            reason: 'after_sale_approved',
+            afterSale: true,
+          });
+          if (res.refunding || res.status === 'refunding' || res.status === 'refunded') {
+            await markSent(request.id);
+            outcome.resumed++;
+            rt.log.warn(
+              { requestId: request.id, orderId: request.order_id, status: res.status },
+              'approved refund request resumed',
+            );
+          } else {
+            await returnToQueue(request, 'system');
+            outcome.returned++;
+          }
+        }
+        return outcome;
+      },
+
       /**
        * Sends every due pending WeChat shipping record once (the sweeper calls it). Each is claimed for a lease
        * with SKIP LOCKED, so processes sweeping side by side never send the same record at once; a retryable
@@ -374,21 +444,10 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         });
         if (!res.refunding) {
           // The order moved on (refunded or cancelled meanwhile): the request goes back to the queue, decided by nobody.
-          await em().transactional(async (tx) => {
-            await tx.execute(
-              `update refund_requests set status = 'pending', decided_at = null, decided_by = null, note = null
-               where id = ? and status = 'approved'`,
-              [request.id],
-            );
-            await recordAudit(tx, ctx.meta, {
-              action: 'refund_request.return',
-              objectType: 'refund_request',
-              objectId: request.id,
-              detail: { orderId: request.order_id, reason: 'order_not_refundable' },
-            });
-          });
+          await returnToQueue(request, ctx.meta);
           throw new AppError('INVALID_TRANSITION', 'The order can no longer be refunded');
         }
+        await markSent(request.id);
         rt.log.info(
           {
             requestId: request.id,

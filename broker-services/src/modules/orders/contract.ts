@@ -22,6 +22,7 @@ import {
   OrderForPayment,
   OrderListQuery,
   OrderPage,
+  OrderStatus,
   OrderView,
   PaymentOutcome,
   RefundBody,
@@ -69,7 +70,8 @@ export const ordersContract = defineContract({
     refund: { params: withParams(OrderIdParam, RefundBody), result: AdminOrderView },
     refundForSystem: {
       params: RefundForSystemParams,
-      result: Type.Object({ refunding: Type.Boolean() }),
+      /** refunding: moved to refunding now; status: the order's status after the call. */
+      result: Type.Object({ refunding: Type.Boolean(), status: OrderStatus }),
     },
     completeRefund: {
       params: Type.Object({ id: OrderId }),

@@ -830,9 +830,11 @@ export default function createOrdersService(rt: Runtime): ServiceSchema {
       },
 
       /** Internal: refund a paid order for a reason of the system (its group failed). */
-      refundForSystem: async (ctx) => ({
-        refunding: await refundForSystem(ctx, ctx.params.id, ctx.params.reason, ctx.params.afterSale),
-      }),
+      refundForSystem: async (ctx) => {
+        const refunding = await refundForSystem(ctx, ctx.params.id, ctx.params.reason, ctx.params.afterSale);
+        if (refunding) return { refunding, status: 'refunding' as const };
+        return { refunding, status: (await loadOrder(ctx.params.id)).status };
+      },
 
       /** Internal: a refund succeeded at the provider: the order becomes refunded and, unshipped, its stock returns. */
       completeRefund: async (ctx) => {
