@@ -8,7 +8,7 @@
 -- e.g. "usr_a\t3\t1764480000000\t1764483600000\tforming\t3,\t,usr_a:1,usr_b:2,"
 -- User ids carry no tab, comma or colon (the store refuses them), so a member is found by one plain search.
 -- Returns expiresAt, status, the free slots and the position where the members start; nil when the value is not
--- a group. (The value up to the status is string.sub(value, 1, membersAt - #free - #status - 3).)
+-- a group. (The value before the status, its tab included, is string.sub(value, 1, membersAt - #free - #status - 3).)
 local function parseGroup(value)
   return string.match(value, '^[^\t]*\t[^\t]*\t[^\t]*\t(%d+)\t(%a+)\t([^\t]*)\t()')
 end
