@@ -421,9 +421,10 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         const request = await loadRequest(ctx.params.id);
         const claimed = await em().transactional(async (tx) => {
           const done = await tx.execute<RequestRow[]>(
-            `update refund_requests set status = 'approved', decided_at = now(), decided_by = ?, note = ?
+            `update refund_requests set status = 'approved', decided_at = ?, decided_by = ?, note = ?
              where id = ? and status = 'pending' returning *`,
-            [admin.id, ctx.params.note ?? null, request.id],
+            // On the platform's clock, which resumeApprovals measures RESUME_AFTER_MS on.
+            [new Date(rt.now()), admin.id, ctx.params.note ?? null, request.id],
           );
           if (done[0]) {
             await recordAudit(tx, ctx.meta, {
@@ -467,9 +468,9 @@ export default function createFulfilmentService(rt: Runtime): ServiceSchema {
         const request = await loadRequest(ctx.params.id);
         const rows = await em().transactional(async (tx) => {
           const done = await tx.execute<RequestRow[]>(
-            `update refund_requests set status = 'rejected', decided_at = now(), decided_by = ?, note = ?
+            `update refund_requests set status = 'rejected', decided_at = ?, decided_by = ?, note = ?
              where id = ? and status = 'pending' returning *`,
-            [admin.id, ctx.params.note ?? null, request.id],
+            [new Date(rt.now()), admin.id, ctx.params.note ?? null, request.id],
           );
           if (done[0]) {
             await recordAudit(tx, ctx.meta, {
