@@ -83,6 +83,10 @@ export function createBroker(config: Config, nodeId: string, opts: BrokerOptions
     metrics: false,
     tracing: false,
     requestTimeout: 10_000,
+    // A stopping service waits (at most 10 s) for its actions and event handlers in flight, so work an event
+    // started (a refund driven on `refund.requested`, say) is done before the process closes its database pool.
+    // Without it, such work could query after the close, and MikroORM opens a new pool for a query made then.
+    tracking: { enabled: true, shutdownTimeout: 10_000 },
     // A process killed outright sends no goodbye: peers notice only when its heartbeats stop, and until then
     // they route calls to it and wait (a node declared dead has its calls in flight rejected and retried on
     // another). Moleculer checks heartbeats only every heartbeatTimeout, so a 6 s timeout was noticed after
