@@ -94,6 +94,23 @@ export async function createTestDeployment(): Promise<TestDeployment> {
       redis.disconnect();
       const c = new pg.Client({ connectionString: `${PG_BASE}/postgres` });
       await c.connect();
+      // The platform has stopped. A session of it still inside a query (work that outlived the stop) is left to
+      // finish, for up to 15 s, rather than killed mid-query, where its rejection could surface in whichever test
+      // ran last; what was left is reported. Idle pooled sessions are ended by the drop.
+      const busy = async () =>
+        (
+          await c.query<{ state: string; query: string }>(
+            `select state, left(query, 160) as query from pg_stat_activity
+             where datname = $1 and state is distinct from 'idle'`,
+            [tag],
+          )
+        ).rows;
+      const first = await busy();
+      if (first.length > 0) {
+        const until = Date.now() + 15_000;
+        while ((await busy()).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+        console.warn(`test database ${tag}: sessions still busy after the platform stopped`, first);
+      }
       await c.query(`drop database if exists ${tag} with (force)`);
       await c.end();
     },
