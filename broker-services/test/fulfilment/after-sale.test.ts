@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { orderTransitionsTotal } from '@tuanmiao/observability';
 import { assertError } from '../gateway/support.ts';
+import { withAuditRefused } from '../support/audit-fault.ts';
 import { addAddress, adminLogin, api, devLogin, eventually } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 
@@ -409,24 +410,8 @@ describe('after-sale refund of a completed order', () => {
     const asked = await ask(eve, order.id);
     assert.equal(asked.status, 201, JSON.stringify(asked.body));
     // The database refuses this request's approval entry (a real failure of the audit insert, nothing mocked).
-    const trigger = `refuse_audit_${run}`;
-    await p.deployment.sql.query(
-      `create function ${trigger}() returns trigger language plpgsql as $$
-       begin
-         if new.object_id = '${asked.body.id}' then raise exception 'audit refused by the test'; end if;
-         return new;
-       end $$`,
-    );
-    await p.deployment.sql.query(
-      `create trigger ${trigger} before insert on audit_log for each row execute function ${trigger}()`,
-    );
-    try {
-      const refused = await approve(asked.body.id);
-      assert.equal(refused.status, 500, JSON.stringify(refused.body));
-    } finally {
-      await p.deployment.sql.query(`drop trigger ${trigger} on audit_log`);
-      await p.deployment.sql.query(`drop function ${trigger}()`);
-    }
+    const refused = await withAuditRefused(p.deployment.sql, asked.body.id, () => approve(asked.body.id));
+    assert.equal(refused.status, 500, JSON.stringify(refused.body));
     const mine = await call<{ items: { status: string }[] }>(
       'GET',
       `/api/orders/${order.id}/refund-requests`,

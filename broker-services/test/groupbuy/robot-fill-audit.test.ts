@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { call } from '../../src/broker/bus.ts';
+import { AUDIT_REFUSED, withAuditRefused } from '../support/audit-fault.ts';
 import { adminLogin, devLogin } from '../support/http.ts';
 import { type InProcessPlatform, startInProcess } from '../support/in-process.ts';
 import {
@@ -61,24 +62,10 @@ describe('robot fill and its audit entry (in process)', () => {
         (e) => e.action === 'group.robot_fill' && e.objectId === groupId,
       );
 
-    const trigger = `refuse_robot_${run}`;
-    await p.deployment.sql.query(
-      `create function ${trigger}() returns trigger language plpgsql as $$
-       begin
-         if new.object_id = '${groupId}' then raise exception 'audit refused by the test'; end if;
-         return new;
-       end $$`,
-    );
-    await p.deployment.sql.query(
-      `create trigger ${trigger} before insert on audit_log for each row execute function ${trigger}()`,
-    );
     p.clock.advance((ttl + 1) * 1000);
-    try {
-      await assert.rejects(call(p.broker, 'groups.expireDue', {}), /audit refused by the test/);
-    } finally {
-      await p.deployment.sql.query(`drop trigger ${trigger} on audit_log`);
-      await p.deployment.sql.query(`drop function ${trigger}()`);
-    }
+    await withAuditRefused(p.deployment.sql, groupId, () =>
+      assert.rejects(call(p.broker, 'groups.expireDue', {}), new RegExp(AUDIT_REFUSED)),
+    );
     assert.equal(
       (await getGroup(p.gateway, leader, groupId)).status,
       'forming',
