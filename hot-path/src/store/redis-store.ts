@@ -64,6 +64,7 @@ import type {
   RebuildState,
   ReleaseInput,
   Reservation,
+  ReservationRequest,
   ReserveResult,
   ReserveSeckillInput,
   SettlementEntry,
@@ -469,19 +470,12 @@ export class RedisHotPathStore implements HotPathStore {
     return this.#acknowledged({
       ok: true,
       replayed: false,
-      reservation: {
-        id: input.reservationId,
-        campaignId: input.campaignId,
-        userId: input.userId,
-        requestId: input.requestId,
+      reservation: newReservation(input, {
         quantity: input.quantity,
         unitPriceFen: Number(rec),
-        createdAtMs: input.nowMs,
         expiresAtMs: input.nowMs + input.paymentTtlMs,
-        status: 'pending',
-        orderId: orderIdFor(input.reservationId),
-        fingerprint: requestFingerprint({ kind: 'seckill', quantity: input.quantity }),
-      },
+        request: { kind: 'seckill', quantity: input.quantity },
+      }),
     });
   }
 
@@ -509,19 +503,12 @@ export class RedisHotPathStore implements HotPathStore {
     return this.#acknowledged({
       ok: true,
       replayed: false,
-      reservation: {
-        id: input.reservationId,
-        campaignId: input.campaignId,
-        userId: input.userId,
-        requestId: input.requestId,
+      reservation: newReservation(input, {
         quantity: 1,
         unitPriceFen: 0,
-        createdAtMs: input.nowMs,
         expiresAtMs: input.nowMs,
-        status: 'pending',
-        orderId: orderIdFor(input.reservationId),
-        fingerprint: requestFingerprint({ kind: 'claim' }),
-      },
+        request: { kind: 'claim' },
+      }),
     });
   }
 
@@ -571,21 +558,13 @@ export class RedisHotPathStore implements HotPathStore {
     return {
       ok: true,
       replayed: false,
-      reservation: {
-        id: input.reservationId,
-        campaignId,
-        userId,
-        requestId: input.requestId,
+      reservation: newReservation(input, {
         quantity: 1,
         unitPriceFen: Number(lineOrPrice),
-        groupId: input.groupId,
-        slot,
-        createdAtMs: input.nowMs,
         expiresAtMs: input.nowMs + input.paymentTtlMs,
-        status: 'pending',
-        orderId: orderIdFor(input.reservationId),
-        fingerprint: requestFingerprint(kind === 'open' ? { kind } : { kind, groupId: input.groupId }),
-      },
+        request: kind === 'open' ? { kind } : { kind, groupId: input.groupId },
+        group: { groupId: input.groupId, slot },
+      }),
       group: g,
     };
   }
@@ -1022,6 +1001,36 @@ class RawStreamEntry implements StreamEntry {
 }
 
 /** A second connection (or cluster client) to the same Redis, auto-pipelined or not. */
+/**
+ * A reservation a script has just made: it answers only what Redis knows (the price, the slot); the rest is what
+ * the caller sent it.
+ */
+function newReservation(
+  input: { campaignId: string; userId: string; requestId: string; reservationId: string; nowMs: number },
+  r: {
+    quantity: number;
+    unitPriceFen: number;
+    expiresAtMs: number;
+    request: ReservationRequest;
+    group?: { groupId: string; slot: number };
+  },
+): Reservation {
+  return {
+    id: input.reservationId,
+    campaignId: input.campaignId,
+    userId: input.userId,
+    requestId: input.requestId,
+    quantity: r.quantity,
+    unitPriceFen: r.unitPriceFen,
+    ...(r.group ?? {}),
+    createdAtMs: input.nowMs,
+    expiresAtMs: r.expiresAtMs,
+    status: 'pending',
+    orderId: orderIdFor(input.reservationId),
+    fingerprint: requestFingerprint(r.request),
+  };
+}
+
 function duplicateClient(client: RedisClient, autoPipelining: boolean): RedisClient {
   return client instanceof Cluster
     ? client.duplicate([], { enableAutoPipelining: autoPipelining })
