@@ -19,11 +19,9 @@ export interface SweeperOptions {
   /** Pause between the end of one sweep and the start of the next. */
   intervalMs: number;
   log: Logger;
-  /** How long stopping waits for a sweep in flight (default STOP_WAIT_MS). */
-  stopWaitMs?: number;
 }
 
-/** How long stopping waits for a sweep in flight, by default. */
+/** How long stopping waits for a sweep in flight. */
 export const STOP_WAIT_MS = 15_000;
 
 export function sweeperMixin(opts: SweeperOptions): Partial<ServiceSchema> {
@@ -61,7 +59,7 @@ export function sweeperMixin(opts: SweeperOptions): Partial<ServiceSchema> {
       const waited = await Promise.race([
         inFlight.then(() => true),
         new Promise<false>((resolve) => {
-          bound = setTimeout(() => resolve(false), opts.stopWaitMs ?? STOP_WAIT_MS);
+          bound = setTimeout(() => resolve(false), STOP_WAIT_MS);
         }),
       ]);
       clearTimeout(bound);
