@@ -367,7 +367,6 @@ export async function runScriptCost(
       segments: [],
     };
     const joinM: Measured = { name: 'join', sha: join.sha1, call: (i) => joinCall(i), segments: [] };
-    // The reserve script cut after each stage: new users every call, so nothing is written before the cut.
     /** The script cut after each stage: new users every call, so nothing is written before the cut. */
     const cut = async (
       lua: string,
@@ -387,15 +386,7 @@ export async function runScriptCost(
       return out;
     };
     const joinStageM = await cut(join.lua, JOIN_STAGES, (tag) => (i) => joinCall(i, tag));
-    const stageM: Measured[] = [];
-    for (const st of STAGES) {
-      const at = reserve.lua.indexOf(st.after);
-      if (at < 0) throw new Error(`reserve script has no stage line: ${st.after}`);
-      const end = at + st.after.length;
-      const lua = `${reserve.lua.slice(0, end)}\nif true then return 1 end\n${reserve.lua.slice(end)}`;
-      const sha = String(await redis.script('LOAD', lua));
-      stageM.push({ name: st.stage, sha, call: reserveCall(`s${stageM.length}`), segments: [] });
-    }
+    const stageM = await cut(reserve.lua, STAGES, reserveCall);
     const pieceM: Measured[] = [];
     for (const p of PIECES) {
       const sha = String(await redis.script('LOAD', p.lua));
